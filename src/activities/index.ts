@@ -1,0 +1,53 @@
+import { log } from '@temporalio/activity';
+import type { Step } from '../domain/change-request';
+import type { ChangeReport } from '../workflows/types';
+import { storeReport } from './reports';
+import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
+import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome, RestorePreview } from './targets/types';
+
+export type ActivityDeps = TargetDeps;
+
+/** Input of every step activity: the step and the change it belongs to (its idempotency key). */
+export interface StepInput {
+  changeId: string;
+  step: Step;
+}
+
+/**
+ * The activities, as closures over injected dependencies. Step activities dispatch to the target
+ * kind's adapter, so the workflow calls the same six verbs whatever the target is.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const registry = createAdapterRegistry(deps);
+  const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
+
+  return {
+    async snapshotStep(input: StepInput): Promise<RecoveryPointRef> {
+      return adapterFor(registry, input.step).snapshot(keyOf(input), input.step.spec);
+    },
+    async applyStep(input: StepInput): Promise<ApplyOutcome> {
+      const outcome = await adapterFor(registry, input.step).apply(keyOf(input), input.step.spec);
+      log.info('step applied', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
+      return outcome;
+    },
+    async verifyStep(input: StepInput): Promise<void> {
+      await adapterFor(registry, input.step).verify(keyOf(input), input.step.spec);
+    },
+    async restoreStep(input: StepInput): Promise<RestoreOutcome> {
+      const outcome = await adapterFor(registry, input.step).restore(keyOf(input), input.step.spec);
+      log.info('step restored', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
+      return outcome;
+    },
+    async verifyRestoreStep(input: StepInput): Promise<void> {
+      await adapterFor(registry, input.step).verifyRestore(keyOf(input), input.step.spec);
+    },
+    async previewRestoreStep(input: StepInput): Promise<RestorePreview> {
+      return adapterFor(registry, input.step).preview(keyOf(input), input.step.spec);
+    },
+    async saveReport(report: ChangeReport): Promise<void> {
+      await storeReport(deps.db, report);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,123 @@
+import type { Collection, Db } from 'mongodb';
+
+export type FlowConfig = Record<string, unknown>;
+
+/** Who wrote a flow version: a change's step (apply or restore), or a direct edit. */
+export interface FlowWriter {
+  action: 'create' | 'apply' | 'restore' | 'edit';
+  changeId?: string;
+  stepId?: string;
+  actor?: string;
+  /** For restores: the version whose content this write puts back. */
+  restoresVersion?: number;
+}
+
+export interface FlowDoc {
+  _id: string;
+  version: number;
+  config: FlowConfig;
+  writtenBy: FlowWriter;
+  updatedAt: Date;
+}
+
+export interface FlowVersionDoc {
+  _id: string;
+  flowId: string;
+  version: number;
+  config: FlowConfig;
+  writtenBy: FlowWriter;
+  writtenAt: Date;
+}
+
+/** The flow was written by someone else between our read and our write. */
+export class FlowVersionConflict extends Error {
+  override readonly name = 'FlowVersionConflict';
+}
+
+/**
+ * Lead-flow configurations, versioned: every write bumps `version` with a compare-and-set on the
+ * version read, and every version (the prior one and the new one) is kept in `flow_versions`.
+ * Each write is idempotent on its own, so nothing needs multi-document transactions.
+ */
+export class FlowStore {
+  readonly flows: Collection<FlowDoc>;
+  readonly versions: Collection<FlowVersionDoc>;
+
+  constructor(db: Db) {
+    this.flows = db.collection<FlowDoc>('flows');
+    this.versions = db.collection<FlowVersionDoc>('flow_versions');
+  }
+
+  get(flowId: string): Promise<FlowDoc | null> {
+    return this.flows.findOne({ _id: flowId });
+  }
+
+  /** Creates a flow at version 1, or leaves an existing one alone. */
+  async create(flowId: string, config: FlowConfig, actor = 'system'): Promise<FlowDoc> {
+    const doc = { version: 1, config, writtenBy: { action: 'create' as const, actor }, updatedAt: new Date() };
+    await this.flows.updateOne({ _id: flowId }, { $setOnInsert: doc }, { upsert: true });
+    const stored = (await this.get(flowId)) as FlowDoc;
+    await this.keepVersion(stored);
+    return stored;
+  }
+
+  /**
+   * Writes `config` as the next version if the flow is still at `expectedVersion`.
+   * @throws FlowVersionConflict when it is not.
+   */
+  async write(flowId: string, expectedVersion: number, config: FlowConfig, writtenBy: FlowWriter): Promise<FlowDoc> {
+    const current = await this.get(flowId);
+    if (!current || current.version !== expectedVersion) {
+      throw new FlowVersionConflict(`flow ${flowId} is at version ${current?.version ?? 'none'}, expected ${expectedVersion}`);
+    }
+    // Keep the prior version first: if we crash after the flow update, it is already in history.
+    await this.keepVersion(current);
+    const next: FlowDoc = { _id: flowId, version: expectedVersion + 1, config, writtenBy, updatedAt: new Date() };
+    const { matchedCount } = await this.flows.replaceOne({ _id: flowId, version: expectedVersion }, next);
+    if (matchedCount === 0) throw new FlowVersionConflict(`flow ${flowId} changed while writing version ${next.version}`);
+    await this.keepVersion(next);
+    return next;
+  }
+
+  /** The version a given change step wrote with a given action, from the live flow or history. */
+  async findWrite(flowId: string, changeId: string, stepId: string, action: FlowWriter['action']): Promise<FlowVersionDoc | null> {
+    const current = await this.get(flowId);
+    if (current && matches(current.writtenBy, changeId, stepId, action)) return toVersion(current);
+    return this.versions.findOne(
+      { flowId, 'writtenBy.changeId': changeId, 'writtenBy.stepId': stepId, 'writtenBy.action': action },
+      { sort: { version: -1 } },
+    );
+  }
+
+  getVersion(flowId: string, version: number): Promise<FlowVersionDoc | null> {
+    return this.versions.findOne({ _id: versionId(flowId, version) });
+  }
+
+  history(flowId: string): Promise<FlowVersionDoc[]> {
+    return this.versions.find({ flowId }).sort({ version: 1 }).toArray();
+  }
+
+  private async keepVersion(doc: FlowDoc): Promise<void> {
+    const { _id, ...version } = toVersion(doc);
+    await this.versions.updateOne({ _id }, { $setOnInsert: version }, { upsert: true });
+  }
+}
+
+function versionId(flowId: string, version: number): string {
+  return `${flowId}@${version}`;
+}
+
+function toVersion(doc: FlowDoc): FlowVersionDoc {
+  return {
+    _id: versionId(doc._id, doc.version),
+    flowId: doc._id,
+    version: doc.version,
+    config: doc.config,
+    writtenBy: doc.writtenBy,
+    writtenAt: doc.updatedAt,
+  };
+}
+
+function matches(writer: FlowWriter, changeId: string, stepId: string, action: FlowWriter['action']): boolean {
+  return writer.changeId === changeId && writer.stepId === stepId && writer.action === action;
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { Command } from 'commander';
+import { MongoClient } from 'mongodb';
+import { ChangeClient } from '../client/change-client';
+import { loadConfig, workflowUiUrl, type Config } from '../config';
+import { startDatabase } from '../devenv/database';
+import { step } from '../devenv/log';
+import { startTemporalDevServer, type TemporalDevServer } from '../devenv/temporal-server';
+import { renderReportText } from '../report/text';
+import { temporalConnectionOptions } from '../temporal/connection';
+import { changeWorkflowId } from '../workflows/definitions';
+import { createWorker } from '../worker';
+import { demoChange, seedDemoFlows } from './scenario';
+
+/**
+ * The demo: starts the embedded defaults (a Temporal dev server with UI and a MongoDB-protocol
+ * database) unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere, runs a worker, runs a change
+ * whose last step fails, and prints the rollback timeline.
+ */
+async function main(): Promise<number> {
+  const { keep } = new Command('demo')
+    .option('--keep', 'keep the Temporal server, UI and worker running until Ctrl-C')
+    .parse()
+    .opts<{ keep?: boolean }>();
+  // The timeline below tells the story; the worker's own warnings about the planned failure would not.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    let config: Config = loadConfig();
+    if (!process.env.TEMPORAL_ADDRESS) {
+      const server: TemporalDevServer = await startTemporalDevServer({ ui: true });
+      cleanup.unshift(() => server.stop());
+      config = { ...config, TEMPORAL_ADDRESS: server.address, TEMPORAL_UI_URL: server.uiUrl! };
+    }
+    const database = await startDatabase();
+    cleanup.unshift(() => database.stop());
+    const mongo = await MongoClient.connect(database.uri);
+    cleanup.unshift(() => mongo.close());
+    const db = mongo.db(process.env.MONGODB_DB ?? 'lead_rollback_demo');
+
+    const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config));
+    cleanup.unshift(() => nativeConnection.close());
+    step('bundling workflows and starting the worker');
+    const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db });
+    const running = worker.run();
+    cleanup.unshift(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const connection = await Connection.connect(temporalConnectionOptions(config));
+    cleanup.unshift(() => connection.close());
+    const changes = new ChangeClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
+
+    const suffix = randomUUID().slice(0, 6);
+    const flows = await seedDemoFlows(db, suffix);
+    const changeId = `demo-${suffix}`;
+    step(`starting change ${changeId} over flows ${flows.join(', ')}`);
+    await changes.start(demoChange(flows), { changeId });
+    const report = await changes.result(changeId);
+
+    console.log(`\n${renderReportText(report)}\n`);
+    console.log(`Temporal UI: ${workflowUiUrl(config, changeWorkflowId(changeId))}`);
+    console.log(`Report stored in MongoDB: ${db.databaseName}.change_reports, _id "${changeId}"`);
+    if (keep) {
+      console.log(`\nServer, UI and worker keep running (Temporal at ${config.TEMPORAL_ADDRESS}). Press Ctrl-C to stop.`);
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    }
+    return report.phase === 'rolled-back' ? 0 : 1;
+  } finally {
+    for (const stop of cleanup) await stop().catch((err: unknown) => step(`cleanup: ${(err as Error).message}`));
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

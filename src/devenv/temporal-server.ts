@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import { customSearchAttributes } from '../workflows/search-attributes';
+import { freePort } from './ports';
+import { scratchDir } from './paths';
+import { startService, type ServiceHandle } from './service';
+import { ensureTemporalCli } from './tools';
+
+export interface TemporalDevServer extends ServiceHandle {
+  readonly address: string;
+  readonly namespace: string;
+  /** Web UI base URL, when the UI was started. */
+  readonly uiUrl?: string;
+}
+
+export interface TemporalDevServerOptions {
+  /** Start the Web UI on a free port (the demo does; tests do not need it). */
+  ui?: boolean;
+  /** Keep server state in this SQLite file so a restart resumes every workflow. */
+  dbFilename?: string;
+  port?: number;
+}
+
+const cliType: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+/** Runs `temporal server start-dev` on loopback with the project's search attributes registered. */
+export async function startTemporalDevServer(options: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  const cli = ensureTemporalCli();
+  const port = options.port ?? (await freePort());
+  const address = `127.0.0.1:${port}`;
+  const namespace = 'default';
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  let uiUrl: string | undefined;
+  if (options.ui) {
+    const uiPort = await freePort();
+    args.push('--ui-port', String(uiPort));
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+  } else {
+    args.push('--headless');
+  }
+  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  for (const key of customSearchAttributes) args.push('--search-attribute', `${key.name}=${cliType[key.type]}`);
+
+  const handle = await startService({
+    name: `Temporal dev server on ${address}`,
+    command: cli,
+    args,
+    logFile: path.join(scratchDir, 'logs', `temporal-${port}.log`),
+    ready: () => searchAttributesRegistered(address, namespace),
+  });
+  return { ...handle, address, namespace, uiUrl };
+}
+
+async function searchAttributesRegistered(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = customSearchAttributes.filter((key) => !(key.name in customAttributes));
+    if (missing.length > 0) throw new Error(`search attributes not yet registered: ${missing.map((k) => k.name).join(', ')}`);
+  } finally {
+    await connection.close();
+  }
+}

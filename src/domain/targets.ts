@@ -1,0 +1,12 @@
+import { flowConfigSpecSchema } from '../activities/targets/flow-config/spec';
+
+/**
+ * Every target kind and the schema of its step spec. Adding a kind means adding its spec here and
+ * its adapter to the activity registry; the workflow does not change.
+ */
+export const targetSpecSchemas = {
+  'flow-config': flowConfigSpecSchema,
+} as const;
+
+export type TargetKind = keyof typeof targetSpecSchemas;
+export const targetKinds = Object.keys(targetSpecSchemas) as TargetKind[];

@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+
+export interface FieldIssue {
+  /** Dotted path of the bad field, e.g. `steps.2.spec.flowId`; empty for the whole input. */
+  path: string;
+  message: string;
+}
+
+/** Bad input: carries every bad field's path and reason; nothing was started or written. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    readonly subject: string,
+    readonly issues: FieldIssue[],
+  ) {
+    super(`invalid ${subject}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** Parses with a zod schema, or throws a ValidationError listing every issue. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, subject: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    subject,
+    result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+  );
+}

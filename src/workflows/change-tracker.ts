@@ -1,0 +1,73 @@
+import { ActivityFailure, ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ChangeStatusKey } from './search-attributes';
+import type { ChangePhase, ChangeStatus, ChangeWorkflowInput, FailureInfo, StepStatus, TimelineEvent } from './types';
+
+/**
+ * The change's visible state: phase, each step's state and the audit trail. Every mutation goes
+ * through here so the status query, the search attributes and the UI details never disagree.
+ */
+export class ChangeTracker {
+  readonly startedAt = new Date();
+  private currentPhase: ChangePhase = 'applying';
+  private readonly steps: StepStatus[];
+  private readonly timeline: TimelineEvent[] = [];
+
+  constructor(private readonly input: ChangeWorkflowInput) {
+    this.steps = input.request.steps.map((step) => ({ id: step.id, target: step.target, state: 'pending' }));
+  }
+
+  get phase(): ChangePhase {
+    return this.currentPhase;
+  }
+
+  setPhase(phase: ChangePhase, detail?: string): void {
+    this.currentPhase = phase;
+    upsertSearchAttributes([{ key: ChangeStatusKey, value: phase }]);
+    this.record(`phase: ${phase}`, { detail });
+  }
+
+  step(id: string): StepStatus {
+    const step = this.steps.find((s) => s.id === id);
+    if (!step) throw ApplicationFailure.nonRetryable(`unknown step ${id}`, 'InternalError');
+    return step;
+  }
+
+  updateStep(id: string, update: Partial<Omit<StepStatus, 'id' | 'target'>>, event?: string, detail?: string): void {
+    Object.assign(this.step(id), update);
+    if (event) this.record(event, { stepId: id, detail });
+  }
+
+  record(event: string, extra: Omit<TimelineEvent, 'at' | 'event'> = {}): void {
+    this.timeline.push({ at: new Date().toISOString(), event, ...withoutUndefined(extra) });
+    setCurrentDetails(this.details());
+  }
+
+  status(): ChangeStatus {
+    return {
+      changeId: this.input.changeId,
+      title: this.input.request.title,
+      phase: this.currentPhase,
+      steps: this.steps.map((s) => ({ ...s })),
+      timeline: [...this.timeline],
+    };
+  }
+
+  /** Markdown shown as the workflow's current details in the Temporal UI. */
+  private details(): string {
+    const rows = this.steps.map((s) => `| ${s.id} | ${s.target} | ${s.state} |`).join('\n');
+    const last = this.timeline[this.timeline.length - 1];
+    return `**${this.currentPhase}** — ${last?.event ?? ''}\n\n| step | target | state |\n|---|---|---|\n${rows}`;
+  }
+}
+
+/** The useful part of an activity failure: the typed cause, not the wrapper. */
+export function failureInfo(err: unknown): FailureInfo {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? undefined, message: cause.message };
+  if (cause instanceof Error) return { type: cause.name, message: cause.message };
+  return { message: String(cause) };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

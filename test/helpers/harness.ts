@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { MongoClient, type Db } from 'mongodb';
+import { ChangeClient } from '../../src/client/change-client';
+import { createWorker } from '../../src/worker';
+import { ENV, requiredEnv } from '../setup/services';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Shuts the worker down and waits until it has stopped. */
+  stop(): Promise<void>;
+}
+
+/**
+ * What an integration test file talks to: the run's real Temporal server and database, with a
+ * database and task queue of its own so test files never see each other's data.
+ */
+export interface TestEnv {
+  client: Client;
+  changes: ChangeClient;
+  db: Db;
+  taskQueue: string;
+  startWorker(options?: Partial<WorkerOptions>): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+export async function openTestEnv(): Promise<TestEnv> {
+  const address = requiredEnv(ENV.temporalAddress);
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const mongo = await MongoClient.connect(requiredEnv(ENV.mongoUri));
+  const db = mongo.db(`test_${randomUUID().slice(0, 8)}`);
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `test-${randomUUID()}`;
+  const workers: RunningWorker[] = [];
+
+  return {
+    client,
+    changes: new ChangeClient(client, taskQueue),
+    db,
+    taskQueue,
+    async startWorker(options) {
+      const worker = await createWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        db,
+        workflowBundle: { codePath: requiredEnv(ENV.workflowBundle) },
+        options: { shutdownGraceTime: '1s', ...options },
+      });
+      const running = worker.run();
+      const handle: RunningWorker = {
+        worker,
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        },
+      };
+      workers.push(handle);
+      return handle;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await db.dropDatabase();
+      await mongo.close();
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { configSchema } from '../../src/config';
+import { customSearchAttributes } from '../../src/workflows/search-attributes';
+
+interface ComposeService {
+  image?: string;
+  build?: string;
+  environment?: Record<string, string>;
+  ports?: string[];
+  command?: string[];
+  depends_on?: string[];
+}
+
+const root = path.resolve(__dirname, '..', '..');
+const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+const services = compose.services;
+
+describe('docker-compose.yml (no Docker engine here, so its wiring is checked as data)', () => {
+  test('given the compose file, then it runs Temporal, its UI, MongoDB and the worker built from the Dockerfile', () => {
+    expect(services.temporal?.image).toMatch(/^temporalio\//);
+    expect(services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+    expect(services.mongodb?.image).toMatch(/^mongo:/);
+    expect(services.worker?.build).toBe('.');
+    expect(fs.existsSync(path.join(root, 'Dockerfile'))).toBe(true);
+  });
+
+  test('given the worker service, then every env name it sets is one the code reads', () => {
+    const known = Object.keys(configSchema.shape);
+    for (const name of Object.keys(services.worker?.environment ?? {})) expect(known).toContain(name);
+  });
+
+  test('given the worker service, then it reaches Temporal and MongoDB at their service names and ports', () => {
+    const env = services.worker!.environment!;
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(services.temporal!.ports).toContain('7233:7233');
+    expect(env.MONGODB_URI).toBe('mongodb://mongodb:27017');
+    expect(services.mongodb!.ports).toContain('27017:27017');
+    const uiPort = new URL(env.TEMPORAL_UI_URL!).port;
+    expect(services['temporal-ui']!.ports).toContain(`${uiPort}:8080`);
+  });
+
+  test('given the search attribute setup, then it registers exactly the attributes the workflows use', () => {
+    const command = services['temporal-search-attributes']!.command!.join(' ');
+    const registered = [...command.matchAll(/--name (\S+) --type (\S+)/g)].map((m) => m[1]);
+    expect(registered.sort()).toEqual(customSearchAttributes.map((k) => k.name).sort());
+  });
+});
