@@ -3,7 +3,7 @@ import type { Step } from '../domain/change-request';
 import type { ChangeReport } from '../workflows/types';
 import { storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
-import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome, RestorePreview } from './targets/types';
+import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
 
 export type ActivityDeps = TargetDeps;
 
@@ -12,6 +12,9 @@ export interface StepInput {
   changeId: string;
   step: Step;
 }
+
+/** A restore may be narrowed to some items (e.g. lead ids) of the step. */
+export type RestoreInput = StepInput & RestoreOptions;
 
 /**
  * The activities, as closures over injected dependencies. Step activities dispatch to the target
@@ -33,8 +36,8 @@ export function createActivities(deps: ActivityDeps) {
     async verifyStep(input: StepInput): Promise<void> {
       await adapterFor(registry, input.step).verify(keyOf(input), input.step.spec);
     },
-    async restoreStep(input: StepInput): Promise<RestoreOutcome> {
-      const outcome = await adapterFor(registry, input.step).restore(keyOf(input), input.step.spec);
+    async restoreStep(input: RestoreInput): Promise<RestoreOutcome> {
+      const outcome = await adapterFor(registry, input.step).restore(keyOf(input), input.step.spec, { itemIds: input.itemIds });
       log.info('step restored', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
       return outcome;
     },

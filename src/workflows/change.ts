@@ -82,7 +82,7 @@ async function rollback(input: ChangeWorkflowInput, compensations: Step[], track
     tracker.updateStep(step.id, { state: 'compensating' }, 'step compensating');
     try {
       const restore = await activities.restoreStep.executeWithOptions(options(step, 'restore'), [stepInput]);
-      if (restore.status === 'conflict') {
+      if (restore.status === 'conflict' || restore.status === 'partial') {
         complete = false;
         tracker.updateStep(step.id, { state: 'conflict', restore }, 'restore conflict', restore.summary);
         continue;

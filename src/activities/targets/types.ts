@@ -22,10 +22,33 @@ export interface RecoveryPointRef {
 
 export type ApplyOutcome = { status: 'applied' | 'already-applied'; summary: string };
 
+/** Items someone else changed after our apply: left as they are, reported three-way. */
+export interface ConflictReport {
+  /** How many items conflict (a flow, leads, CRM properties, document fields). */
+  count: number;
+  /** Up to 20 examples: the value before the change, what the change wrote, what it is now. */
+  sample: { item: string; before: unknown; written: unknown; now: unknown }[];
+  /** Where the full list is kept when it is longer than the sample (e.g. a collection and query). */
+  ref?: string;
+}
+
 export type RestoreOutcome =
-  | { status: 'restored'; summary: string; recoveryPointId: string; preRestorePointId: string }
+  | { status: 'restored'; summary: string; recoveryPointId: string; preRestorePointId?: string; restoredCount?: number }
   | { status: 'already-restored' | 'not-applied'; summary: string; recoveryPointId?: string }
-  | { status: 'conflict'; summary: string; recoveryPointId: string; conflict: Record<string, unknown> };
+  /** `conflict`: nothing restored; `partial`: the non-conflicting items were restored. */
+  | {
+      status: 'conflict' | 'partial';
+      summary: string;
+      recoveryPointId: string;
+      conflicts: ConflictReport;
+      preRestorePointId?: string;
+      restoredCount?: number;
+    };
+
+/** Narrows a restore, e.g. to some lead ids; adapters without items ignore it. */
+export interface RestoreOptions {
+  itemIds?: string[];
+}
 
 export interface RestorePreview {
   recoveryPointId?: string;
@@ -50,7 +73,7 @@ export interface TargetAdapter<Spec> {
   snapshot(key: StepKey, spec: Spec): Promise<RecoveryPointRef>;
   apply(key: StepKey, spec: Spec): Promise<ApplyOutcome>;
   verify(key: StepKey, spec: Spec): Promise<void>;
-  restore(key: StepKey, spec: Spec): Promise<RestoreOutcome>;
+  restore(key: StepKey, spec: Spec, options?: RestoreOptions): Promise<RestoreOutcome>;
   verifyRestore(key: StepKey, spec: Spec): Promise<void>;
   preview(key: StepKey, spec: Spec): Promise<RestorePreview>;
 }

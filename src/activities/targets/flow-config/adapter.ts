@@ -84,7 +84,10 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
           status: 'conflict',
           summary: `flow ${spec.flowId} was changed after this step (now version ${flow.version}, step wrote ${applied.version}); left as is`,
           recoveryPointId: point._id,
-          conflict: { beforeVersion: point.version, writtenVersion: applied.version, currentVersion: flow.version, currentWriter: flow.writtenBy },
+          conflicts: {
+            count: 1,
+            sample: [{ item: `flow ${spec.flowId}`, before: { version: point.version }, written: { version: applied.version }, now: { version: flow.version, writtenBy: flow.writtenBy } }],
+          },
         };
       }
       const preRestore = await recoveryPoints.capture(key, 'before-restore', {
