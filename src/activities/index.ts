@@ -1,6 +1,8 @@
 import { log } from '@temporalio/activity';
 import type { Step } from '../domain/change-request';
 import type { ChangeReport } from '../workflows/types';
+import type { ChangeNotification } from '../domain/notifications';
+import { recordNotification } from './notifications';
 import { storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
@@ -49,6 +51,10 @@ export function createActivities(deps: ActivityDeps) {
     },
     async saveReport(report: ChangeReport): Promise<void> {
       await storeReport(deps.db, report);
+    },
+    /** Never blocks the saga: the workflow does not wait on it, and its failures are only recorded. */
+    async notify(notification: ChangeNotification): Promise<void> {
+      await recordNotification(deps.db, notification);
     },
   };
 }

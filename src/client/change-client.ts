@@ -1,10 +1,13 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { changeIdSchema, changeRequestSchema, type ChangeRequest } from '../domain/change-request';
+import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
+import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import { parseOrThrow } from '../domain/validation';
-import { changeWorkflowId, statusQuery } from '../workflows/definitions';
-import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
 import type { changeWorkflow } from '../workflows/change';
+import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
+import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
 import type { ChangeReport, ChangeStatus } from '../workflows/types';
+import { ChangeClosedError, ChangeNotFoundError, RequestRefusedError } from './errors';
 
 export interface StartedChange {
   changeId: string;
@@ -15,7 +18,8 @@ export interface StartedChange {
 
 /**
  * Typed client for changes. Input is validated with the same schemas the HTTP API publishes, so a
- * bad request is refused (ValidationError naming each field) before any workflow starts.
+ * bad request is refused (ValidationError naming each field) before any workflow starts or is
+ * signalled. Errors are typed: ChangeNotFoundError, RequestRefusedError, ChangeClosedError.
  */
 export class ChangeClient {
   constructor(
@@ -38,7 +42,7 @@ export class ChangeClient {
         staticDetails: `Requested by **${valid.requestedBy}**.\n\n${valid.steps.map((s) => `- \`${s.id}\` on ${s.target}${s.description ? `: ${s.description}` : ''}`).join('\n')}`,
         typedSearchAttributes: [
           { key: ChangeIdKey, value: changeId },
-          { key: ChangeStatusKey, value: 'applying' },
+          { key: ChangeStatusKey, value: valid.policy.approval === 'required' ? 'awaiting-approval' : 'applying' },
           { key: TargetsKey, value: [...new Set(valid.steps.map((s) => s.target))] },
           { key: RequestedByKey, value: valid.requestedBy },
           { key: EscalationLevelKey, value: 0 },
@@ -51,12 +55,50 @@ export class ChangeClient {
     }
   }
 
-  status(changeId: string): Promise<ChangeStatus> {
-    return this.client.workflow.getHandle(changeWorkflowId(changeId)).query(statusQuery);
+  async status(changeId: string): Promise<ChangeStatus> {
+    return this.call(changeId, () => this.handle(changeId).query(statusQuery));
   }
 
   /** Waits for the change to settle and returns its report. */
-  result(changeId: string): Promise<ChangeReport> {
-    return this.client.workflow.getHandle<typeof changeWorkflow>(changeWorkflowId(changeId)).result();
+  async result(changeId: string): Promise<ChangeReport> {
+    return this.call(changeId, () => this.handle(changeId).result());
   }
+
+  /** Sends a decision and returns the workflow's verdict (accepted, or partial for a first of two approvals). */
+  async decide(changeId: string, decision: DecisionInput): Promise<DecisionOutcome> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    return this.call(changeId, () => this.handle(changeId).executeUpdate(decisionUpdate, { args: [input] }));
+  }
+
+  /** Sends a decision as a signal: kept by the workflow even when it is not asking yet. */
+  async signalDecision(changeId: string, decision: DecisionInput): Promise<void> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    await this.call(changeId, () => this.handle(changeId).signal(decisionSignal, input));
+  }
+
+  /** Asks for a manual rollback; a second request is a no-op (`already-requested`). */
+  async requestRollback(changeId: string, request: RollbackRequest): Promise<RollbackRequestOutcome> {
+    const input = parseOrThrow(rollbackRequestSchema, request, 'rollback request');
+    return this.call(changeId, () => this.handle(changeId).executeUpdate(rollbackUpdate, { args: [input] }));
+  }
+
+  private handle(changeId: string) {
+    return this.client.workflow.getHandle<typeof changeWorkflow>(changeWorkflowId(parseOrThrow(changeIdSchema, changeId, 'change id')));
+  }
+
+  private async call<T>(changeId: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new RequestRefusedError(changeId, err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) throw new ChangeNotFoundError(changeId);
+      if (isClosedError(err)) throw new ChangeClosedError(changeId);
+      throw err;
+    }
+  }
+}
+
+/** Updates and signals to a finished workflow fail with "workflow execution already completed". */
+function isClosedError(err: unknown): boolean {
+  return err instanceof Error && /already completed|workflow execution already finished/i.test(err.message);
 }

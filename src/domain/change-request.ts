@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { actorSchema } from './actor';
+import { policySchema } from './policy';
 import { targetSpecSchemas, type TargetKind } from './targets';
+
+export { actorSchema };
 
 const idSchema = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-"');
-
-export const actorSchema = z.string().min(1).max(128).regex(/^[^\s$]+$/, 'must not contain spaces or "$"');
 
 function stepVariant<K extends TargetKind>(kind: K) {
   return z.strictObject({
@@ -28,14 +30,40 @@ export const changeRequestSchema = z
     requestedBy: actorSchema,
     risk: z.enum(['low', 'medium', 'high']).default('low'),
     steps: z.array(stepSchema).min(1).max(100),
+    policy: policySchema.default({ onStepFailure: 'rollback', compensation: { independentGroups: [] } }),
   })
   .superRefine((request, ctx) => {
-    const seen = new Set<string>();
+    const ids = new Set<string>();
     request.steps.forEach((step, index) => {
-      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
-      seen.add(step.id);
+      if (ids.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
+      ids.add(step.id);
     });
-  });
+    const { policy } = request;
+    if (request.risk === 'high' && policy.approval === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['policy', 'approval'], message: 'risk "high" requires approval' });
+    }
+    const approval = policy.approval ?? (request.risk === 'high' ? 'required' : 'none');
+    if (!policy.escalation && (approval === 'required' || policy.onStepFailure !== 'rollback')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'escalation'],
+        message: 'required when approval is required or onStepFailure is "ask" or "hold": name who decides',
+      });
+    }
+    const grouped = new Set<string>();
+    policy.compensation.independentGroups.forEach((group, g) =>
+      group.forEach((stepId, s) => {
+        const path = ['policy', 'compensation', 'independentGroups', g, s];
+        if (!ids.has(stepId)) ctx.addIssue({ code: 'custom', path, message: `no step "${stepId}"` });
+        else if (grouped.has(stepId)) ctx.addIssue({ code: 'custom', path, message: `step "${stepId}" is in two groups` });
+        grouped.add(stepId);
+      }),
+    );
+  })
+  .transform((request) => ({
+    ...request,
+    policy: { ...request.policy, approval: request.policy.approval ?? (request.risk === 'high' ? ('required' as const) : ('none' as const)) },
+  }));
 
 export const changeIdSchema = idSchema;
 
