@@ -91,14 +91,19 @@ export class ChangeClient {
       return await action();
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new RequestRefusedError(changeId, err.cause?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError) throw new ChangeNotFoundError(changeId);
-      if (isClosedError(err)) throw new ChangeClosedError(changeId);
+      // Updates and signals to a finished workflow also fail as "not found": tell the two apart.
+      if (err instanceof WorkflowNotFoundError) throw (await this.exists(changeId)) ? new ChangeClosedError(changeId) : new ChangeNotFoundError(changeId);
       throw err;
     }
   }
-}
 
-/** Updates and signals to a finished workflow fail with "workflow execution already completed". */
-function isClosedError(err: unknown): boolean {
-  return err instanceof Error && /already completed|workflow execution already finished/i.test(err.message);
+  private async exists(changeId: string): Promise<boolean> {
+    try {
+      await this.handle(changeId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
 }

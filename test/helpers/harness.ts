@@ -5,6 +5,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
 import { createWorker } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
+import { recordHistories, recording } from './histories';
 
 export interface RunningWorker {
   worker: Worker;
@@ -62,6 +63,7 @@ export async function openTestEnv(): Promise<TestEnv> {
     },
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
+      if (recording) await recordHistories(client, taskQueue, expect.getState().currentTestName ?? taskQueue);
       await db.dropDatabase();
       await mongo.close();
       await nativeConnection.close();
