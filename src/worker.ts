@@ -1,7 +1,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
-import { loadConfig } from './config';
+import type { CrmConnection } from './activities/targets/crm/api';
+import type { WebhookSecrets } from './activities/targets/webhook/adapter';
+import { crmConnection, loadConfig } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 
 export interface WorkerDeps {
@@ -9,6 +11,10 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** The CRM for `crm` steps (CRM_BASE_URL, CRM_TOKEN). */
+  crm?: CrmConnection;
+  /** Named HMAC secrets for `webhook` steps (WEBHOOK_SECRETS). */
+  webhookSecrets?: WebhookSecrets;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /** Extra worker options, e.g. shutdown grace time in tests. */
@@ -21,7 +27,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db }),
+    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets }),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
   });
@@ -38,6 +44,8 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db: mongo.db(config.MONGODB_DB),
+      crm: crmConnection(config),
+      webhookSecrets: config.WEBHOOK_SECRETS,
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

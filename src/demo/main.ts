@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
@@ -8,6 +8,8 @@ import { loadConfig, workflowUiUrl, type Config } from '../config';
 import { startDatabase } from '../devenv/database';
 import { step } from '../devenv/log';
 import { startTemporalDevServer, type TemporalDevServer } from '../devenv/temporal-server';
+import { startCrmPeer } from '../peers/crm-peer';
+import { startWebhookPeer } from '../peers/webhook-peer';
 import { renderReportText } from '../report/text';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { changeWorkflowId } from '../workflows/definitions';
@@ -40,10 +42,26 @@ async function main(): Promise<number> {
     cleanup.unshift(() => mongo.close());
     const db = mongo.db(process.env.MONGODB_DB ?? 'lead_rollback_demo');
 
+    // The partners: a HubSpot-compatible CRM and a webhook receiver that checks signatures, on loopback.
+    const secret = randomBytes(24).toString('hex');
+    const crm = await startCrmPeer();
+    cleanup.unshift(() => crm.stop());
+    const partner = await startWebhookPeer({ secret });
+    cleanup.unshift(() => partner.stop());
+    const contact = crm.state.createRecord('contacts', { firstname: 'Grace', lifecyclestage: 'subscriber' });
+    step(`CRM peer on ${crm.url}, partner webhook receiver on ${partner.url}`);
+
     const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config));
     cleanup.unshift(() => nativeConnection.close());
     step('bundling workflows and starting the worker');
-    const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      db,
+      crm: { baseUrl: crm.url, token: crm.token },
+      webhookSecrets: { 'demo-partner': secret },
+    });
     const running = worker.run();
     cleanup.unshift(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -58,10 +76,15 @@ async function main(): Promise<number> {
     const flows = await seedDemoFlows(db, suffix);
     const changeId = `demo-${suffix}`;
     step(`starting change ${changeId} over flows ${flows.join(', ')}`);
-    await changes.start(demoChange(flows), { changeId });
+    await changes.start(demoChange(flows, { crmRecordId: contact.id, webhookUrl: partner.url, secretName: 'demo-partner' }), { changeId });
     const report = await changes.result(changeId);
 
     console.log(`\n${renderReportText(report)}\n`);
+    const values = crm.state.record('contacts', contact.id, ['lifecyclestage', 'hs_lead_status'])!.properties;
+    console.log(`CRM contact ${contact.id}: lifecyclestage=${values.lifecyclestage}, hs_lead_status=${values.hs_lead_status ?? '(unset)'}`);
+    for (const request of partner.requests()) {
+      console.log(`Partner received ${request.method} ${request.path} (Idempotency-Key ${request.idempotencyKey}, signature ${request.signature}) → ${request.status}`);
+    }
     console.log(`Temporal UI: ${workflowUiUrl(config, changeWorkflowId(changeId))}`);
     console.log(`Report stored in MongoDB: ${db.databaseName}.change_reports, _id "${changeId}"`);
     if (keep) {

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
-import { createWorker } from '../../src/worker';
+import { createWorker, type WorkerDeps } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
 import { recordHistories, recording } from './histories';
 
@@ -22,9 +22,16 @@ export interface TestEnv {
   changes: ChangeClient;
   db: Db;
   taskQueue: string;
-  startWorker(options?: Partial<WorkerOptions>): Promise<RunningWorker>;
+  /**
+   * Starts a worker on the test's task queue. `deps` adds target dependencies, e.g. a peer's URL
+   * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `webhookSecrets`.
+   */
+  startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps): Promise<RunningWorker>;
   close(): Promise<void>;
 }
+
+/** Target dependencies a test may give the worker on top of the database. */
+export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'webhookSecrets'>;
 
 export async function openTestEnv(): Promise<TestEnv> {
   const address = requiredEnv(ENV.temporalAddress);
@@ -41,8 +48,9 @@ export async function openTestEnv(): Promise<TestEnv> {
     changes: new ChangeClient(client, taskQueue),
     db,
     taskQueue,
-    async startWorker(options) {
+    async startWorker(options, deps) {
       const worker = await createWorker({
+        ...deps,
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,

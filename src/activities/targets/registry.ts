@@ -1,7 +1,10 @@
 import type { Db } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import type { TargetKind } from '../../domain/targets';
+import type { CrmConnection } from './crm/api';
+import { createCrmAdapter } from './crm/adapter';
 import { createFlowConfigAdapter } from './flow-config/adapter';
+import { createWebhookAdapter, type WebhookSecrets } from './webhook/adapter';
 import type { TargetAdapter } from './types';
 
 export type AdapterRegistry = { [K in TargetKind]: TargetAdapter<Extract<Step, { target: K }>['spec']> };
@@ -9,11 +12,17 @@ export type AdapterRegistry = { [K in TargetKind]: TargetAdapter<Extract<Step, {
 /** Dependencies target adapters may use; `src/worker.ts` builds the real ones. */
 export interface TargetDeps {
   db: Db;
+  /** The CRM `crm` steps talk to (from CRM_BASE_URL / CRM_TOKEN); without it they fail as WorkerMisconfiguredError. */
+  crm?: CrmConnection;
+  /** Named HMAC secrets for `webhook` steps (from WEBHOOK_SECRETS). */
+  webhookSecrets?: WebhookSecrets;
 }
 
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
   return {
     'flow-config': createFlowConfigAdapter(deps.db),
+    crm: createCrmAdapter(deps.db, deps.crm),
+    webhook: createWebhookAdapter(deps.db, deps.webhookSecrets),
   };
 }
 
