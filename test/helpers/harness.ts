@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
+import { dataConverterFromEnv } from '../../src/temporal/data-converter';
 import { createWorker } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
 
@@ -21,6 +23,8 @@ export interface TestEnv {
   changes: ChangeClient;
   db: Db;
   taskQueue: string;
+  /** The run's data converter (payload encryption on, key from the global setup). */
+  dataConverter: DataConverter;
   startWorker(options?: Partial<WorkerOptions>): Promise<RunningWorker>;
   close(): Promise<void>;
 }
@@ -31,7 +35,8 @@ export async function openTestEnv(): Promise<TestEnv> {
   const nativeConnection = await NativeConnection.connect({ address });
   const mongo = await MongoClient.connect(requiredEnv(ENV.mongoUri));
   const db = mongo.db(`test_${randomUUID().slice(0, 8)}`);
-  const client = new Client({ connection, namespace: 'default' });
+  const dataConverter = dataConverterFromEnv();
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const taskQueue = `test-${randomUUID()}`;
   const workers: RunningWorker[] = [];
 
@@ -40,6 +45,7 @@ export async function openTestEnv(): Promise<TestEnv> {
     changes: new ChangeClient(client, taskQueue),
     db,
     taskQueue,
+    dataConverter,
     async startWorker(options) {
       const worker = await createWorker({
         connection: nativeConnection,
@@ -47,6 +53,7 @@ export async function openTestEnv(): Promise<TestEnv> {
         taskQueue,
         db,
         workflowBundle: { codePath: requiredEnv(ENV.workflowBundle) },
+        dataConverter,
         options: { shutdownGraceTime: '1s', ...options },
       });
       const running = worker.run();
