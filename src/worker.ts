@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
@@ -5,6 +6,8 @@ import type { CrmConnection } from './activities/targets/crm/api';
 import type { WebhookSecrets } from './activities/targets/webhook/adapter';
 import { crmConnection, loadConfig } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
+import { createDataConverter, describeEncryption } from './temporal/data-converter';
+import { loadEncryptionSettings } from './temporal/encryption-config';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -17,6 +20,11 @@ export interface WorkerDeps {
   webhookSecrets?: WebhookSecrets;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
+  /**
+   * Payload codecs (encryption) and failure converter; see src/temporal/data-converter.ts. With a
+   * prebuilt `workflowBundle`, bundle it with the same `failureConverterPath`.
+   */
+  dataConverter?: DataConverter;
   /** Extra worker options, e.g. shutdown grace time in tests. */
   options?: Partial<WorkerOptions>;
 }
@@ -28,6 +36,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets }),
+    ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
   });
@@ -35,6 +44,9 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Refuses to start on a bad key, or without keys when encryption is required (NODE_ENV=production).
+  const encryption = loadEncryptionSettings();
+  console.error(describeEncryption(encryption));
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');
   const mongo = await MongoClient.connect(config.MONGODB_URI);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
@@ -46,6 +58,7 @@ async function main(): Promise<void> {
       db: mongo.db(config.MONGODB_DB),
       crm: crmConnection(config),
       webhookSecrets: config.WEBHOOK_SECRETS,
+      dataConverter: createDataConverter(encryption),
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
+import { dataConverterFromEnv } from '../../src/temporal/data-converter';
 import { createWorker, type WorkerDeps } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
 import { recordHistories, recording } from './histories';
@@ -22,6 +24,8 @@ export interface TestEnv {
   changes: ChangeClient;
   db: Db;
   taskQueue: string;
+  /** The run's data converter (payload encryption on, key from the global setup). */
+  dataConverter: DataConverter;
   /**
    * Starts a worker on the test's task queue. `deps` adds target dependencies, e.g. a peer's URL
    * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `webhookSecrets`.
@@ -39,7 +43,8 @@ export async function openTestEnv(): Promise<TestEnv> {
   const nativeConnection = await NativeConnection.connect({ address });
   const mongo = await MongoClient.connect(requiredEnv(ENV.mongoUri));
   const db = mongo.db(`test_${randomUUID().slice(0, 8)}`);
-  const client = new Client({ connection, namespace: 'default' });
+  const dataConverter = dataConverterFromEnv();
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const taskQueue = `test-${randomUUID()}`;
   const workers: RunningWorker[] = [];
 
@@ -48,6 +53,7 @@ export async function openTestEnv(): Promise<TestEnv> {
     changes: new ChangeClient(client, taskQueue),
     db,
     taskQueue,
+    dataConverter,
     async startWorker(options, deps) {
       const worker = await createWorker({
         ...deps,
@@ -56,6 +62,7 @@ export async function openTestEnv(): Promise<TestEnv> {
         taskQueue,
         db,
         workflowBundle: { codePath: requiredEnv(ENV.workflowBundle) },
+        dataConverter,
         options: { shutdownGraceTime: '1s', ...options },
       });
       const running = worker.run();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema } from '../../src/config';
+import { encryptionEnvShape } from '../../src/temporal/encryption-config';
 import { customSearchAttributes } from '../../src/workflows/search-attributes';
 
 interface ComposeService {
@@ -27,7 +28,7 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
   });
 
   test('given the worker service, then every env name it sets is one the code reads', () => {
-    const known = Object.keys(configSchema.shape);
+    const known = [...Object.keys(configSchema.shape), ...Object.keys(encryptionEnvShape)];
     for (const name of Object.keys(services.worker?.environment ?? {})) expect(known).toContain(name);
   });
 
@@ -39,6 +40,13 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
     expect(services.mongodb!.ports).toContain('27017:27017');
     const uiPort = new URL(env.TEMPORAL_UI_URL!).port;
     expect(services['temporal-ui']!.ports).toContain(`${uiPort}:8080`);
+  });
+
+  test('given the worker image runs with NODE_ENV=production, then compose hands it the encryption keys from the caller, never a literal key', () => {
+    expect(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/ENV NODE_ENV=production/);
+    const env = services.worker!.environment!;
+    expect(env.LEAD_ROLLBACK_ENCRYPTION_KEYS).toMatch(/^\$\{LEAD_ROLLBACK_ENCRYPTION_KEYS:\?/);
+    expect(env.LEAD_ROLLBACK_ENCRYPTION_KEY_ID).toMatch(/^\$\{LEAD_ROLLBACK_ENCRYPTION_KEY_ID:\?/);
   });
 
   test('given the search attribute setup, then it registers exactly the attributes the workflows use', () => {
