@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notificationSettingsSchema } from './activities/notify/settings';
 import { parseOrThrow } from './domain/validation';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -18,6 +19,8 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, "_" or "-"').default('lead_rollback'),
+  /** Where notifications go: SLACK_WEBHOOKS, WEBHOOK_URLS, WEBHOOK_SECRETS. */
+  ...notificationSettingsSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
+import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
 import { loadConfig } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 
@@ -9,6 +10,8 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
+  notifications?: NotificationDeps;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /** Extra worker options, e.g. shutdown grace time in tests. */
@@ -21,7 +24,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db }),
+    activities: createActivities({ db: deps.db, notifications: deps.notifications }),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
   });
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db: mongo.db(config.MONGODB_DB),
+      notifications: notificationDepsFromConfig(config),
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

@@ -13,6 +13,8 @@ export const ErrorType = {
   VerificationFailed: 'VerificationFailedError',
   /** A restore was asked for but the step's recovery point is missing. */
   RecoveryPointMissing: 'RecoveryPointMissingError',
+  /** A notification channel refused or did not take the message (non-retryable for 4xx answers). */
+  NotificationUndelivered: 'NotificationUndeliveredError',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

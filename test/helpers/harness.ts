@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
-import { createWorker } from '../../src/worker';
+import { createWorker, type WorkerDeps } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
 
 export interface RunningWorker {
@@ -21,7 +21,8 @@ export interface TestEnv {
   changes: ChangeClient;
   db: Db;
   taskQueue: string;
-  startWorker(options?: Partial<WorkerOptions>): Promise<RunningWorker>;
+  /** `deps` adds worker dependencies such as notification channels. */
+  startWorker(options?: Partial<WorkerOptions>, deps?: Pick<WorkerDeps, 'notifications'>): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
@@ -40,8 +41,9 @@ export async function openTestEnv(): Promise<TestEnv> {
     changes: new ChangeClient(client, taskQueue),
     db,
     taskQueue,
-    async startWorker(options) {
+    async startWorker(options, deps) {
       const worker = await createWorker({
+        ...deps,
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
