@@ -191,8 +191,9 @@ export class ChangeClient {
       return await action();
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw refusal(changeId, err.cause?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError) throw new ChangeNotFoundError(changeId);
+      // An update to a finished workflow comes back as "not found: … already completed": closed, not unknown.
       if (isClosedError(err)) throw new ChangeClosedError(changeId);
+      if (err instanceof WorkflowNotFoundError) throw new ChangeNotFoundError(changeId);
       throw err;
     }
   }
