@@ -52,14 +52,25 @@ export function defineRoute<P extends ZodObjectLike | undefined = undefined, Q e
 
 const anonymous: Identity = { actor: 'anonymous', roles: [], groups: [] } as unknown as Identity;
 
-/** Registers routes: authenticate (401/403) before validation (400), so strangers learn nothing. */
+const identities = new WeakMap<FastifyRequest, Identity>();
+
+/**
+ * Registers routes. Authentication (401/403) runs on request, before the body is even parsed, so
+ * strangers learn nothing about validation and cannot make the server parse large bodies.
+ */
 export function registerRoutes(app: FastifyInstance, routes: AnyRoute[], tokens: ReadonlyMap<string, Identity>): void {
   for (const route of routes) {
+    const permission = route.permission;
     app.route({
       method: route.method,
       url: route.url,
+      onRequest: permission
+        ? async (request) => {
+            identities.set(request, authenticate(request, tokens, permission));
+          }
+        : undefined,
       handler: async (request, reply) => {
-        const identity = route.permission ? authenticate(request, tokens, route.permission) : anonymous;
+        const identity = identities.get(request) ?? anonymous;
         const issues: RequestIssue[] = [];
         const parse = (schema: z.ZodType | undefined, value: unknown, where: RequestIssue['in']) => {
           if (!schema) return undefined;

@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { changeIdFor } from '../../src/api/idempotency';
+import { freePort } from '../../src/devenv/ports';
+import { cliEnv } from '../helpers/cli';
 import type { Identity } from '../../src/auth/identity';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { call, startApi, type RunningApi } from '../helpers/api-server';
@@ -234,5 +238,34 @@ describe('HTTP API over real HTTP, Temporal and the database', () => {
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'authenticated', 'request completed']));
     expect(api.rawLogs.length).toBeGreaterThan(10);
     for (const token of Object.keys(tokens)) expect(api.rawLogs.join('\n')).not.toContain(token);
+  });
+
+  test('given the entry point started as a process from environment variables, when probed, then it turns ready, serves a token’s request and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...cliEnv(env), API_PORT: String(port), LOG_LEVEL: 'warn', API_TOKENS: JSON.stringify([{ token: 'process-token-000001', actor: 'ops@example.com', roles: ['requester'] }]) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const started = performance.now();
+    try {
+      const server = { url: `http://127.0.0.1:${port}` };
+      const ready = await eventually(async () => {
+        const response = await call(server, 'GET', '/readyz').catch(() => undefined);
+        return response?.status === 200 ? response : undefined;
+      });
+      console.log(`API process ready in ${(performance.now() - started).toFixed(0)} ms`);
+      expect(ready.body.status).toBe('ready');
+      expect((await call(server, 'GET', '/v1/changes?pageSize=1', { token: 'process-token-000001' })).status).toBe(200);
+      expect((await call(server, 'GET', '/v1/changes')).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(output).not.toContain('process-token-000001');
   });
 });
