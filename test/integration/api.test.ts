@@ -188,7 +188,7 @@ describe('HTTP API over real HTTP, Temporal and the database', () => {
     expect((badBody.body.issues as { path: string }[]).map((i) => i.path).sort()).toEqual(['', 'decision']);
   });
 
-  test('given changes by two requesters, when listing by requester and status, then only the matching ones come back; an injected quote is 400', async () => {
+  test('given changes by two requesters, when listing by requester and status, then only the matching ones come back, pages follow their token, and an injected quote is 400', async () => {
     const mine = await call(api, 'POST', '/v1/changes', { token: REQUESTER, body: approvalChange(await flow(), 'requester@example.com') });
     const admins = await call(api, 'POST', '/v1/changes', { token: ADMIN, body: approvalChange(await flow(), 'admin@example.com') });
 
@@ -199,6 +199,13 @@ describe('HTTP API over real HTTP, Temporal and the database', () => {
     });
     expect(listed.changes.every((c: { requestedBy: string; phase: string }) => c.requestedBy === 'requester@example.com' && c.phase === 'awaiting-approval')).toBe(true);
     expect(listed.changes.map((c: { changeId: string }) => c.changeId)).not.toContain(admins.body.changeId);
+
+    const firstPage = await call(api, 'GET', '/v1/changes?pageSize=1', { token: REQUESTER });
+    expect(firstPage.body.changes).toHaveLength(1);
+    expect(firstPage.body.nextPageToken).toEqual(expect.any(String));
+    const secondPage = await call(api, 'GET', `/v1/changes?pageSize=1&nextPageToken=${encodeURIComponent(firstPage.body.nextPageToken)}`, { token: REQUESTER });
+    expect(secondPage.body.changes).toHaveLength(1);
+    expect(secondPage.body.changes[0].changeId).not.toBe(firstPage.body.changes[0].changeId);
 
     const injected = await call(api, 'GET', `/v1/changes?requestedBy=${encodeURIComponent("x' OR '1'='1")}`, { token: REQUESTER });
     expect(injected.status).toBe(400);

@@ -192,4 +192,22 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     expect(report.phase).toBe('rolled-back');
     expect(report.rollbackRequest).toMatchObject({ actor: 'requester@example.com', category: 'business-impact', reason: 'wrong partner' });
   });
+
+  test('given no worker answers the change, when a decision arrives by Slack, then the answer still comes within the deadline and says it is not confirmed', async () => {
+    const idle = await openTestEnv();
+    const idleApi = await startApi(idle, { tokens: {}, slack: { signingSecret: SIGNING_SECRET, users: people, responseUrlOrigins: [], responseTimeoutMs: 500 } });
+    try {
+      const changeId = uniqueId('idle');
+      await idle.changes.start(approvalChange(uniqueId('flow'), 'requester@example.com'), { changeId });
+      const sent = performance.now();
+      const answer = await slackPost(`${idleApi.url}/slack/commands`, { user_id: 'U0APP1', text: `approve ${changeId}` }, { secret: SIGNING_SECRET });
+      const ms = performance.now() - sent;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ outcome: 'unconfirmed', text: expect.stringContaining(`/rollback status ${changeId}`) });
+      console.log(`no worker: chat ops answered "not confirmed" after ${ms.toFixed(0)} ms (deadline 500 ms)`);
+    } finally {
+      await idleApi.close();
+      await idle.close();
+    }
+  });
 });
