@@ -41,8 +41,11 @@ interface Problem {
 export function problemFor(err: unknown): Problem | undefined {
   if (err instanceof ApiError) return { status: err.status, code: err.code, detail: err.message, headers: err.headers };
   if (err instanceof RequestValidationError) return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues };
-  // Client-level validation (e.g. the change request's cross-field rules) reports body fields.
-  if (err instanceof ValidationError) return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues.map((i) => ({ in: 'body', ...i })) };
+  // Client-level validation (the change request's cross-field rules, an expired page token).
+  if (err instanceof ValidationError) {
+    const where: RequestIssue['in'] = err.subject === 'list filter' ? 'query' : err.subject === 'change id' ? 'path' : 'body';
+    return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues.map((i) => ({ in: where, ...i })) };
+  }
   if (err instanceof ChangeNotFoundError) return { status: 404, code: 'ChangeNotFound', detail: err.message };
   if (err instanceof NotAllowedError) return { status: 403, code: 'NotAllowed', detail: err.reason };
   if (err instanceof RequestRefusedError) return { status: 409, code: 'Conflict', detail: err.reason };

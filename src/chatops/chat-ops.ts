@@ -93,11 +93,14 @@ export class ChatOps {
 
   /** Maps typed errors to messages and answers within the deadline whatever happens. */
   private async guarded(command: ChatCommand, work: () => Promise<SlackReply>): Promise<SlackReply> {
+    const abandon = new AbortController();
     const result = await withDeadline(
-      work().catch((err: unknown) => failureReply(err)),
+      this.deps.changes.withAbortSignal(abandon.signal, work).catch((err: unknown) => failureReply(err)),
       this.deps.timeoutMs,
     );
     if ('value' in result) return result.value;
+    // Cancel what is still in flight; a decision already delivered stands, which is why the reply says "not confirmed".
+    abandon.abort();
     const what = command.kind === 'decide' ? `Your ${command.decision} for \`${command.changeId}\` was sent` : 'Your request was sent';
     const id = 'changeId' in command ? command.changeId : '<change>';
     return reply('unconfirmed', `:hourglass: ${what} but the change has not confirmed it yet; check \`/rollback status ${id}\`.`);

@@ -182,6 +182,14 @@ export class ChangeClient {
     return this.call(changeId, () => this.handle(changeId).executeUpdate(rollbackUpdate, { args: [input] }));
   }
 
+  /**
+   * Runs `fn` with every Temporal call it makes tied to `signal`: aborting cancels the calls still in
+   * flight (chat ops stop waiting after Slack's deadline instead of leaving calls behind).
+   */
+  withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    return this.client.withAbortSignal(signal, fn);
+  }
+
   private handle(changeId: string) {
     return this.client.workflow.getHandle<typeof changeWorkflow>(changeWorkflowId(parseOrThrow(changeIdSchema, changeId, 'change id')));
   }
