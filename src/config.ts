@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
+import { notificationSettingsSchema } from './activities/notify/settings';
 import { parseOrThrow } from './domain/validation';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -55,6 +56,8 @@ export const configSchema = z.object({
   CRM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Named HMAC secrets for signed webhook steps. */
   WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
+  /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
+  ...notificationSettingsSchema,
 }).superRefine((config, ctx) => {
   if (config.CRM_BASE_URL && !config.CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['CRM_TOKEN'], message: 'is required when CRM_BASE_URL is set' });
   if (config.CRM_TOKEN && !config.CRM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['CRM_BASE_URL'], message: 'is required when CRM_TOKEN is set' });

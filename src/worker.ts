@@ -4,6 +4,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
 import type { CrmConnection } from './activities/targets/crm/api';
 import type { WebhookSecrets } from './activities/targets/webhook/adapter';
+import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
 import { crmConnection, loadConfig } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
@@ -18,6 +19,8 @@ export interface WorkerDeps {
   crm?: CrmConnection;
   /** Named HMAC secrets for `webhook` steps (WEBHOOK_SECRETS). */
   webhookSecrets?: WebhookSecrets;
+  /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
+  notifications?: NotificationDeps;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /**
@@ -35,7 +38,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets }),
+    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications }),
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       crm: crmConnection(config),
       webhookSecrets: config.WEBHOOK_SECRETS,
       dataConverter: createDataConverter(encryption),
+      notifications: notificationDepsFromConfig(config),
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();
