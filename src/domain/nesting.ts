@@ -8,16 +8,15 @@ export const MAX_INPUT_DEPTH = 64;
 
 /**
  * The path of the first object or array nested deeper than `max` levels (the root is level 0), or
- * undefined. Iterative, so it cannot overflow itself, and safe on cyclic objects.
+ * undefined. Iterative, so it cannot overflow itself; a cyclic object (a library caller's) is
+ * infinitely deep and reported as such, where the walk passes the limit.
  */
 export function pathTooDeep(value: unknown, max: number = MAX_INPUT_DEPTH): (string | number)[] | undefined {
-  const seen = new WeakSet<object>();
   const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
   while (stack.length > 0) {
     const next = stack.pop()!;
-    if (next.value === null || typeof next.value !== 'object' || seen.has(next.value)) continue;
+    if (next.value === null || typeof next.value !== 'object') continue;
     if (next.path.length > max) return next.path;
-    seen.add(next.value);
     const entries: [string | number, unknown][] = Array.isArray(next.value) ? next.value.map((item, index) => [index, item]) : Object.entries(next.value);
     for (const [key, item] of entries) if (item !== null && typeof item === 'object') stack.push({ value: item, path: [...next.path, key] });
   }

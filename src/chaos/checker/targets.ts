@@ -68,15 +68,23 @@ async function checkFlow(
   db: Db,
   fail: (detail: string) => void,
 ): Promise<void> {
-  const flow = await db.collection<{ _id: string; version: number; config: unknown }>('flows').findOne({ _id: target.flowId });
+  const flow = await db
+    .collection<{ _id: string; version: number; config: unknown; writtenBy?: { changeId?: string; stepId?: string; action?: string } }>('flows')
+    .findOne({ _id: target.flowId });
   if (!flow) return fail(`flow ${target.flowId} is gone`);
   const expected = outcome === 'completed' ? jsonPatch.applyPatch(structuredClone(target.seed), spec.patch, true, false).newDocument : target.seed;
   if (!deepEqual(flow.config, expected)) fail(`flow ${target.flowId} (version ${flow.version}) is neither as ${outcome === 'completed' ? 'applied' : 'its recovery point'}: ${JSON.stringify(flow.config)}`);
   if (point && (!deepEqual(point.state, target.seed) || point.version !== 1)) fail(`recovery point ${point._id} does not hold the flow as seeded (version 1)`);
   if (outcome === 'completed' && !point) fail(`completed without a recovery point for flow ${target.flowId}`);
-  // Every write is kept as a version: more than one apply (or restore) of a step is a write that happened twice.
-  const writes = async (action: string) =>
-    db.collection('flow_versions').countDocuments({ flowId: target.flowId, 'writtenBy.changeId': change.changeId, 'writtenBy.stepId': target.stepId, 'writtenBy.action': action });
+  // Every write is a version: more than one apply (or restore) of a step is a write that happened twice.
+  // The live document counts too: a crash between writing the flow and recording its version leaves
+  // the newest version only there (the next write records it).
+  const writes = async (action: string) => {
+    const filter = { flowId: target.flowId, 'writtenBy.changeId': change.changeId, 'writtenBy.stepId': target.stepId, 'writtenBy.action': action };
+    const versions = await db.collection<{ version: number }>('flow_versions').find(filter).project<{ version: number }>({ version: 1 }).toArray();
+    const live = flow.writtenBy?.changeId === change.changeId && flow.writtenBy.stepId === target.stepId && flow.writtenBy.action === action;
+    return versions.length + (live && !versions.some((v) => v.version === flow.version) ? 1 : 0);
+  };
   const [applies, restores] = [await writes('apply'), await writes('restore')];
   if (applies > 1 || restores > 1) fail(`flow ${target.flowId} was written ${applies}× by apply and ${restores}× by restore (at most once each)`);
   if (outcome === 'completed' && (applies !== 1 || restores !== 0)) fail(`completed, but flow ${target.flowId} has ${applies} apply and ${restores} restore write(s)`);
