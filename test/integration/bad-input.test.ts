@@ -135,7 +135,7 @@ const cases: BadInput[] = [
   { surface: 'HTTP API', input: 'a 600 KB patch value (under the body limit)', field: 'steps.0', send: api('POST', '/v1/changes', flow([{ op: 'add', path: '/notes', value: 'x'.repeat(600 * 1024) }])()) },
   { surface: 'HTTP API', input: 'a 2 MB body', field: 'body', send: api('POST', '/v1/changes', flow([{ op: 'add', path: '/notes', value: 'x'.repeat(2 * 1024 * 1024) }])()) },
   { surface: 'HTTP API', input: 'a body that is not JSON', field: 'Body is not valid JSON', send: rawApi('/v1/changes', '{"title": "half', 'application/json') },
-  { surface: 'HTTP API', input: 'a body sent as text/plain', field: 'content-type "text/plain"', send: rawApi('/v1/changes', 'title=x', 'text/plain') },
+  { surface: 'HTTP API', input: 'a body sent as text/plain', field: 'content-type', send: rawApi('/v1/changes', 'title=x', 'text/plain') },
   { surface: 'HTTP API', input: 'a body smuggling __proto__', field: 'Body is not valid JSON', send: rawApi('/v1/changes', '{"title":"x","__proto__":{"admin":true}}', 'application/json') },
   { surface: 'HTTP API', input: 'an Idempotency-Key of 300 characters', field: 'idempotency-key', send: api('POST', '/v1/changes', validRequest(flowStep(FLOW)), { 'idempotency-key': 'k'.repeat(300) }) },
   // HTTP API: webhook templates
