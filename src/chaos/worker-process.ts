@@ -5,7 +5,10 @@ import { projectRoot } from '../devenv/paths';
 
 const guard = path.join(projectRoot, 'src/devenv/guard.cjs');
 const workerEntry = path.join(projectRoot, 'src/worker.ts');
-const READY = /Worker state changed .*RUNNING/;
+/** The SDK's log line (single- or multi-line, depending on how the output is formatted). */
+const READY = /Worker state changed[\s\S]{0,200}?RUNNING/;
+const READY_TIMEOUT_MS = 90_000;
+const START_ATTEMPTS = 5;
 
 /**
  * The worker as a separate process, as in production: `node --import tsx src/worker.ts` with its
@@ -38,15 +41,16 @@ export class WorkerSupervisor {
     return this.readyAt === undefined ? 0 : now - this.readyAt;
   }
 
-  /** Starts the worker, trying again (after a pause) until one start gets it polling. */
+  /** Starts the worker, trying again (after a pause) until one start gets it polling; gives up after a few attempts. */
   async startUntilReady(): Promise<void> {
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       if (this.stopping) return;
       try {
         await this.start();
         return;
-      } catch {
+      } catch (err) {
         this.failedStarts += 1;
+        if (attempt >= START_ATTEMPTS) throw new Error(`the worker did not start in ${START_ATTEMPTS} attempts: ${(err as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
@@ -79,6 +83,8 @@ export class WorkerSupervisor {
       });
       child.once('close', (code, signal) => reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal})`)));
     });
+    const timer = setTimeout(() => child.kill('SIGUSR2'), READY_TIMEOUT_MS);
+    void ready.finally(() => clearTimeout(timer)).catch(() => undefined);
     child.once('close', () => {
       log.end();
       const wasReady = this.readyAt !== undefined;
@@ -86,7 +92,7 @@ export class WorkerSupervisor {
       // Before it was ready, the caller of start() sees the failure and retries.
       if (this.stopping || this.killing || !wasReady) return;
       this.unexpectedExits += 1;
-      setTimeout(() => void this.startUntilReady(), 1000);
+      setTimeout(() => void this.startUntilReady().catch(() => undefined), 1000);
     });
     await ready;
   }
