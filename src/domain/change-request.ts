@@ -19,7 +19,7 @@ function stepVariant<K extends TargetKind>(kind: K) {
 }
 
 /** One step of a change: which target kind, and what to do to it. */
-export const stepSchema = z.discriminatedUnion('target', [stepVariant('flow-config')]);
+export const stepSchema = z.discriminatedUnion('target', [stepVariant('flow-config'), stepVariant('lead-data'), stepVariant('mongo-document')]);
 
 /** A change request, validated before any workflow starts; the workflow trusts it. */
 export const changeRequestSchema = z

@@ -1,4 +1,6 @@
 import { flowConfigSpecSchema } from '../activities/targets/flow-config/spec';
+import { leadDataSpecSchema } from '../activities/targets/lead-data/spec';
+import { mongoDocumentSpecSchema } from '../activities/targets/mongo-document/spec';
 
 /**
  * Every target kind and the schema of its step spec. Adding a kind means adding its spec here and
@@ -6,6 +8,8 @@ import { flowConfigSpecSchema } from '../activities/targets/flow-config/spec';
  */
 export const targetSpecSchemas = {
   'flow-config': flowConfigSpecSchema,
+  'lead-data': leadDataSpecSchema,
+  'mongo-document': mongoDocumentSpecSchema,
 } as const;
 
 export type TargetKind = keyof typeof targetSpecSchemas;

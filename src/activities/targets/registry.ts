@@ -2,6 +2,8 @@ import type { Db } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import type { TargetKind } from '../../domain/targets';
 import { createFlowConfigAdapter } from './flow-config/adapter';
+import { createLeadDataAdapter } from './lead-data/adapter';
+import { createMongoDocumentAdapter } from './mongo-document/adapter';
 import type { TargetAdapter } from './types';
 
 export type AdapterRegistry = { [K in TargetKind]: TargetAdapter<Extract<Step, { target: K }>['spec']> };
@@ -14,6 +16,8 @@ export interface TargetDeps {
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
   return {
     'flow-config': createFlowConfigAdapter(deps.db),
+    'lead-data': createLeadDataAdapter(deps.db),
+    'mongo-document': createMongoDocumentAdapter(deps.db),
   };
 }
 
