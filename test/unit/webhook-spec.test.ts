@@ -134,9 +134,16 @@ describe('isIrreversible', () => {
         { id: 'two-way', target: 'webhook', spec: { forward, compensate } },
         { id: 'flow', target: 'flow-config', spec: { flowId: 'solar', patch: [{ op: 'replace', path: '/a', value: 1 }] } },
       ],
+      policy: { escalation: { levels: [{ name: 'partners', deciders: { actors: ['lead'] }, deadline: '1h' }] } },
     },
     'change request',
   ).steps as Step[];
+
+  test('given an irreversible step and no escalation, when parsed, then the request is refused: someone must be able to approve it', () => {
+    expect(() => parseOrThrow(changeRequestSchema, { title: 't', requestedBy: 'ops', steps: [{ id: 'one-way', target: 'webhook', spec: { forward, irreversible: true } }] }, 'change request')).toThrow(
+      /policy\.escalation: required when .* a step is irreversible/,
+    );
+  });
 
   test('given an irreversible webhook, a reversible one and a flow step, when asked, then only the first needs approval', () => {
     expect(steps.map(isIrreversible)).toEqual([true, false, false]);
