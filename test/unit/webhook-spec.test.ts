@@ -64,7 +64,7 @@ describe('webhook step spec', () => {
   });
 
   test('given a compensating request and irreversible: true, when parsed, then the contradiction is refused', () => {
-    expect(issuesOf({ forward, compensate, irreversible: true }).map((i) => i.path)).toEqual(['steps.0.spec.irreversible']);
+    expect(issuesOf({ forward, compensate, irreversible: true }).map((i) => i.path)).toContain('steps.0.spec.irreversible');
   });
 
   test('given a body string with an unknown template variable, when parsed, then its path inside the body is named', () => {
