@@ -1,7 +1,37 @@
 import { z } from 'zod';
+import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
+import { notificationSettingsSchema } from './activities/notify/settings';
 import { parseOrThrow } from './domain/validation';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/**
+ * `WEBHOOK_SECRETS='partner-a=s3cret…,partner-b=…'`: named HMAC secrets for webhook steps, which
+ * name a secret and never contain one. A secret may contain "=" but not ","; at least 16
+ * characters. Messages name the entry, never print a secret.
+ */
+export const webhookSecretsSchema = z.string().transform((value, ctx) => {
+  const secrets: Record<string, string> = {};
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .forEach((entry, index) => {
+      const at = entry.indexOf('=');
+      const name = at < 0 ? entry : entry.slice(0, at).trim();
+      const secret = at < 0 ? '' : entry.slice(at + 1).trim();
+      if (!webhookSecretNameSchema.safeParse(name).success) {
+        ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: the name must be lowercase letters, digits, "_" or "-", followed by "=secret"` });
+      } else if (secret.length < 16) {
+        ctx.addIssue({ code: 'custom', message: `secret "${name}" must be at least 16 characters` });
+      } else if (name in secrets) {
+        ctx.addIssue({ code: 'custom', message: `secret "${name}" is given twice` });
+      } else {
+        secrets[name] = secret;
+      }
+    });
+  return secrets;
+});
 
 /** Environment variables the worker, client and demo read; parsed, never trusted raw. */
 export const configSchema = z.object({
@@ -18,12 +48,31 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, "_" or "-"').default('lead_rollback'),
+  /** Base URL of the HubSpot-compatible CRM for `crm` steps, e.g. https://api.hubapi.com. */
+  CRM_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
+  /** Bearer token for the CRM (a private-app or OAuth access token). */
+  CRM_TOKEN: z.string().min(1).optional(),
+  /** Per-request timeout for CRM calls, in milliseconds. */
+  CRM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Named HMAC secrets for signed webhook steps. */
+  WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
+  /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
+  ...notificationSettingsSchema,
+}).superRefine((config, ctx) => {
+  if (config.CRM_BASE_URL && !config.CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['CRM_TOKEN'], message: 'is required when CRM_BASE_URL is set' });
+  if (config.CRM_TOKEN && !config.CRM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['CRM_BASE_URL'], message: 'is required when CRM_TOKEN is set' });
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseOrThrow(configSchema, env, 'configuration (environment variables)');
+}
+
+/** The CRM connection for `crm` steps, when both its URL and token are configured. */
+export function crmConnection(config: Pick<Config, 'CRM_BASE_URL' | 'CRM_TOKEN' | 'CRM_TIMEOUT_MS'>) {
+  if (!config.CRM_BASE_URL || !config.CRM_TOKEN) return undefined;
+  return { baseUrl: config.CRM_BASE_URL, token: config.CRM_TOKEN, timeoutMs: config.CRM_TIMEOUT_MS };
 }
 
 /** Link to a workflow in the Temporal Web UI. */

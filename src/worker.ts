@@ -1,16 +1,33 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
-import { loadConfig } from './config';
+import type { CrmConnection } from './activities/targets/crm/api';
+import type { WebhookSecrets } from './activities/targets/webhook/adapter';
+import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
+import { crmConnection, loadConfig } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
+import { createDataConverter, describeEncryption } from './temporal/data-converter';
+import { loadEncryptionSettings } from './temporal/encryption-config';
 
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** The CRM for `crm` steps (CRM_BASE_URL, CRM_TOKEN). */
+  crm?: CrmConnection;
+  /** Named HMAC secrets for `webhook` steps (WEBHOOK_SECRETS). */
+  webhookSecrets?: WebhookSecrets;
+  /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
+  notifications?: NotificationDeps;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
+  /**
+   * Payload codecs (encryption) and failure converter; see src/temporal/data-converter.ts. With a
+   * prebuilt `workflowBundle`, bundle it with the same `failureConverterPath`.
+   */
+  dataConverter?: DataConverter;
   /** Extra worker options, e.g. shutdown grace time in tests. */
   options?: Partial<WorkerOptions>;
 }
@@ -21,7 +38,8 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db }),
+    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications }),
+    ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
   });
@@ -29,6 +47,9 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Refuses to start on a bad key, or without keys when encryption is required (NODE_ENV=production).
+  const encryption = loadEncryptionSettings();
+  console.error(describeEncryption(encryption));
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');
   const mongo = await MongoClient.connect(config.MONGODB_URI);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
@@ -38,6 +59,10 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db: mongo.db(config.MONGODB_DB),
+      crm: crmConnection(config),
+      webhookSecrets: config.WEBHOOK_SECRETS,
+      dataConverter: createDataConverter(encryption),
+      notifications: notificationDepsFromConfig(config),
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

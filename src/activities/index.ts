@@ -1,11 +1,15 @@
 import { log } from '@temporalio/activity';
 import type { Step } from '../domain/change-request';
 import type { ChangeReport } from '../workflows/types';
+import type { ChangeNotification } from '../domain/notifications';
+import { deliverNotification, recordNotification } from './notifications';
+import type { NotificationDeps } from './notify/channels';
 import { storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
 
-export type ActivityDeps = TargetDeps;
+/** `notifications` is optional: without it notifications are only recorded in the outbox. */
+export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps };
 
 /** Input of every step activity: the step and the change it belongs to (its idempotency key). */
 export interface StepInput {
@@ -49,6 +53,15 @@ export function createActivities(deps: ActivityDeps) {
     },
     async saveReport(report: ChangeReport): Promise<void> {
       await storeReport(deps.db, report);
+    },
+    /**
+     * Records the notification in the outbox, then sends it to its channels (Slack, signed
+     * webhooks). Never blocks the saga: the workflow does not wait on it, and its failures are only
+     * recorded. A retry sends only to channels that have not taken it yet.
+     */
+    async notify(notification: ChangeNotification): Promise<void> {
+      await recordNotification(deps.db, notification);
+      await deliverNotification(deps.db, deps.notifications, notification, log);
     },
   };
 }

@@ -1,10 +1,22 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+// The public list iterator hides page tokens; this SDK helper (pinned version) decodes raw pages the same way.
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import type { Db } from 'mongodb';
+import { reportsCollection } from '../activities/reports';
+import { checksum } from '../domain/canonical';
 import { changeIdSchema, changeRequestSchema, type ChangeRequest } from '../domain/change-request';
-import { parseOrThrow } from '../domain/validation';
-import { changeWorkflowId, statusQuery } from '../workflows/definitions';
-import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
+import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
+import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
+import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
-import type { ChangeReport, ChangeStatus } from '../workflows/types';
+import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
+import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
+import { terminalPhases, type ChangeReport, type ChangeStatus, type PendingQuestion } from '../workflows/types';
+import { changeListQuery, listFilterSchema, type ListFilter } from './change-query';
+import { summaryFromExecution, type ChangeSummary } from './change-summary';
+import { judgeDecision } from './decision-check';
+import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllowedError, ReportNotAvailableError, RequestRefusedError } from './errors';
+import { refusal } from './refusals';
 
 export interface StartedChange {
   changeId: string;
@@ -13,32 +25,55 @@ export interface StartedChange {
   created: boolean;
 }
 
+export interface ChangePage {
+  changes: ChangeSummary[];
+  /** Pass to the next `list` call; absent on the last page. */
+  nextPageToken?: string;
+}
+
+export interface ChangeClientOptions {
+  /** Where stored reports are read from (`change_reports`); without it reports come from workflow results. */
+  db?: Db;
+}
+
 /**
  * Typed client for changes. Input is validated with the same schemas the HTTP API publishes, so a
- * bad request is refused (ValidationError naming each field) before any workflow starts.
+ * bad request is refused (ValidationError naming each field) before any workflow starts or is
+ * signalled. Errors are typed: ChangeNotFoundError, RequestRefusedError (NotAllowedError when it is
+ * about who asks), ChangeClosedError, ChangeIdConflictError, ReportNotAvailableError.
  */
 export class ChangeClient {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly options: ChangeClientOptions = {},
   ) {}
 
-  /** Starts a change. Starting again with the same change id returns the existing change. */
+  /**
+   * Starts a change. Starting again with the same change id returns the existing change — running
+   * or finished, never a second workflow — or throws ChangeIdConflictError when that change was
+   * started with a different request.
+   */
   async start(request: unknown, options: { changeId: string }): Promise<StartedChange> {
     const changeId = parseOrThrow(changeIdSchema, options.changeId, 'change id');
     const valid: ChangeRequest = parseOrThrow(changeRequestSchema, request, 'change request');
     const workflowId = changeWorkflowId(changeId);
+    const requestChecksum = checksum(valid);
     try {
       await this.client.workflow.start<typeof changeWorkflow>('changeWorkflow', {
         workflowId,
         taskQueue: this.taskQueue,
         args: [{ changeId, request: valid }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        // FAIL + REJECT_DUPLICATE: any existing change with this id, running or closed, is reported
+        // as already started, so `created` is truthful and a finished change is never run again.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { title: valid.title, requestChecksum },
         staticSummary: `${valid.title} — ${valid.steps.length} step(s), risk ${valid.risk}`,
         staticDetails: `Requested by **${valid.requestedBy}**.\n\n${valid.steps.map((s) => `- \`${s.id}\` on ${s.target}${s.description ? `: ${s.description}` : ''}`).join('\n')}`,
         typedSearchAttributes: [
           { key: ChangeIdKey, value: changeId },
-          { key: ChangeStatusKey, value: 'applying' },
+          { key: ChangeStatusKey, value: valid.policy.approval === 'required' ? 'awaiting-approval' : 'applying' },
           { key: TargetsKey, value: [...new Set(valid.steps.map((s) => s.target))] },
           { key: RequestedByKey, value: valid.requestedBy },
           { key: EscalationLevelKey, value: 0 },
@@ -46,17 +81,143 @@ export class ChangeClient {
       });
       return { changeId, workflowId, created: true };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { changeId, workflowId, created: false };
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await this.client.workflow.getHandle(workflowId).describe();
+      const stored = existing.memo?.requestChecksum;
+      if (typeof stored === 'string' && stored !== requestChecksum) throw new ChangeIdConflictError(changeId);
+      return { changeId, workflowId, created: false };
+    }
+  }
+
+  async status(changeId: string): Promise<ChangeStatus> {
+    return this.call(changeId, () => this.handle(changeId).query(statusQuery));
+  }
+
+  /** The change as visibility shows it (search attributes, execution status), without a query. */
+  async describe(changeId: string): Promise<ChangeSummary> {
+    return this.call(changeId, async () => summaryFromExecution(await this.handle(changeId).describe()));
+  }
+
+  /** Changes on this client's task queue, newest first, narrowed by status, target kind and requester. */
+  async list(filter: ListFilter = {}): Promise<ChangePage> {
+    const valid = parseOrThrow(listFilterSchema, filter, 'list filter');
+    const { namespace, loadedDataConverter } = this.client.options;
+    let response;
+    try {
+      response = await this.client.workflowService.listWorkflowExecutions({
+        namespace,
+        query: changeListQuery(this.taskQueue, valid),
+        pageSize: valid.pageSize,
+        nextPageToken: valid.nextPageToken ? Buffer.from(valid.nextPageToken, 'base64') : undefined,
+      });
+    } catch (err) {
+      // INVALID_ARGUMENT with a token means the token is not one of ours (or has expired).
+      if (valid.nextPageToken && isGrpcServiceError(err) && err.code === 3) {
+        throw new ValidationError('list filter', [{ path: 'nextPageToken', message: 'must be a token returned by a previous page' }]);
+      }
+      throw err;
+    }
+    const changes = await Promise.all(response.executions.map(async (raw) => summaryFromExecution(await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace))));
+    const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64') : undefined;
+    return { changes, ...(token ? { nextPageToken: token } : {}) };
+  }
+
+  /** Waits for the change to settle and returns its report. */
+  async result(changeId: string): Promise<ChangeReport> {
+    return this.call(changeId, () => this.handle(changeId).result());
+  }
+
+  /**
+   * The report of a settled change: the stored copy in MongoDB when this client has a database,
+   * else the workflow's result. Throws ReportNotAvailableError while the change still runs.
+   */
+  async report(changeId: string): Promise<ChangeReport> {
+    parseOrThrow(changeIdSchema, changeId, 'change id');
+    if (this.options.db) {
+      const stored = await reportsCollection(this.options.db).findOne({ _id: changeId });
+      if (stored) {
+        const { _id, storedAt: _storedAt, ...report } = stored;
+        return report;
+      }
+    }
+    const summary = await this.describe(changeId);
+    if (summary.executionStatus === 'RUNNING') throw new ReportNotAvailableError(changeId, `the change is still ${summary.phase ?? 'running'}`);
+    if (summary.executionStatus !== 'COMPLETED') throw new ReportNotAvailableError(changeId, `the workflow ended ${summary.executionStatus} without a stored report`);
+    return this.result(changeId);
+  }
+
+  /** Sends a decision and returns the workflow's verdict (accepted, or partial for a first of two approvals). */
+  async decide(changeId: string, decision: DecisionInput): Promise<DecisionOutcome> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    return this.call(changeId, () => this.handle(changeId).executeUpdate(decisionUpdate, { args: [input] }));
+  }
+
+  /**
+   * Checks a decision against the change's open questions without sending it: throws
+   * ChangeClosedError, RequestRefusedError (no such question, wrong answer, already approved) or
+   * NotAllowedError (not a decider at the question's level, the requester approving their own
+   * change). Interfaces call it before `decide` to answer precisely; the workflow checks again.
+   */
+  async checkDecision(changeId: string, decision: DecisionInput): Promise<PendingQuestion> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
+      throw new ValidationError('decision', [{ path: 'comment', message: 'resolved-manually needs a comment saying what was done' }]);
+    }
+    const [status, summary] = await Promise.all([this.status(changeId), this.describe(changeId)]);
+    if (summary.executionStatus !== 'RUNNING' || (terminalPhases as readonly string[]).includes(status.phase)) throw new ChangeClosedError(changeId);
+    const verdict = judgeDecision(status, summary.requestedBy ?? '', input);
+    if (verdict.ok) return verdict.question;
+    throw verdict.notAllowed ? new NotAllowedError(changeId, verdict.reason) : new RequestRefusedError(changeId, verdict.reason);
+  }
+
+  /** Sends a decision as a signal: kept by the workflow even when it is not asking yet. */
+  async signalDecision(changeId: string, decision: DecisionInput): Promise<void> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    await this.call(changeId, () => this.handle(changeId).signal(decisionSignal, input));
+  }
+
+  /** Asks for a manual rollback; a second request is a no-op (`already-requested`). */
+  async requestRollback(changeId: string, request: RollbackRequest): Promise<RollbackRequestOutcome> {
+    const input = parseOrThrow(rollbackRequestSchema, request, 'rollback request');
+    return this.call(changeId, () => this.handle(changeId).executeUpdate(rollbackUpdate, { args: [input] }));
+  }
+
+  /**
+   * Runs `fn` with every Temporal call it makes tied to `signal`: aborting cancels the calls still in
+   * flight (chat ops stop waiting after Slack's deadline instead of leaving calls behind).
+   */
+  withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    return this.client.withAbortSignal(signal, fn);
+  }
+
+  private handle(changeId: string) {
+    return this.client.workflow.getHandle<typeof changeWorkflow>(changeWorkflowId(parseOrThrow(changeIdSchema, changeId, 'change id')));
+  }
+
+  private async call<T>(changeId: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw refusal(changeId, err.cause?.message ?? err.message);
+      // An update to a finished workflow comes back as "not found: … already completed": closed, not unknown.
+      if (isClosedError(err)) throw new ChangeClosedError(changeId);
+      if (err instanceof WorkflowNotFoundError) throw (await this.exists(changeId)) ? new ChangeClosedError(changeId) : new ChangeNotFoundError(changeId);
       throw err;
     }
   }
 
-  status(changeId: string): Promise<ChangeStatus> {
-    return this.client.workflow.getHandle(changeWorkflowId(changeId)).query(statusQuery);
+  private async exists(changeId: string): Promise<boolean> {
+    try {
+      await this.handle(changeId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
   }
+}
 
-  /** Waits for the change to settle and returns its report. */
-  result(changeId: string): Promise<ChangeReport> {
-    return this.client.workflow.getHandle<typeof changeWorkflow>(changeWorkflowId(changeId)).result();
-  }
+/** Updates and signals to a finished workflow fail with "workflow execution already completed". */
+function isClosedError(err: unknown): boolean {
+  return err instanceof Error && /already completed|workflow execution already finished/i.test(err.message);
 }

@@ -3,9 +3,10 @@ import { FlowStore } from '../activities/targets/flow-config/store';
 import type { ChangeRequestInput } from '../domain/change-request';
 
 /**
- * The demo's story: three lead flows get a coordinated change. Step 3 was planned against
- * version 1 of the home-insurance flow, but a teammate edited that flow in the meantime, so it
- * fails with a conflict and steps 2 and 1 are rolled back.
+ * The demo's story: three lead flows, a CRM contact and a partner's webhook get a coordinated
+ * change. The last step was planned against version 1 of the home-insurance flow, but a teammate
+ * edited that flow in the meantime, so it fails with a conflict and every earlier step is rolled
+ * back in reverse: the partner gets one compensating call, the CRM contact its old values.
  */
 export async function seedDemoFlows(db: Db, suffix: string): Promise<string[]> {
   const flows = new FlowStore(db);
@@ -31,7 +32,35 @@ export async function seedDemoFlows(db: Db, suffix: string): Promise<string[]> {
   return ids;
 }
 
-export function demoChange([solar, auto, home]: string[]): ChangeRequestInput {
+/** The demo's HTTP partners: a contact in the CRM peer and the webhook receiver's URL. */
+export interface DemoPartners {
+  crmRecordId: string;
+  webhookUrl: string;
+  /** Name of the worker's webhook secret the partner checks signatures with. */
+  secretName: string;
+}
+
+export function demoChange([solar, auto, home]: string[], partners?: DemoPartners): ChangeRequestInput {
+  const httpSteps: ChangeRequestInput['steps'] = partners
+    ? [
+        {
+          id: 'qualify-contact',
+          target: 'crm',
+          description: 'mark the campaign contact as a new lead in the CRM',
+          spec: { action: 'update-record', objectType: 'contacts', recordId: partners.crmRecordId, properties: { lifecyclestage: 'lead', hs_lead_status: 'NEW' } },
+        },
+        {
+          id: 'notify-partner',
+          target: 'webhook',
+          description: 'tell the partner about the new solar cap (undone by a compensating call)',
+          spec: {
+            secret: partners.secretName,
+            forward: { method: 'POST', url: `${partners.webhookUrl}/hooks/caps`, body: { change: '{{changeId}}', flow: solar!, cap: 35 } },
+            compensate: { method: 'POST', url: `${partners.webhookUrl}/hooks/caps/revert`, body: { change: '{{changeId}}', flow: solar!, cap: 20 } },
+          },
+        },
+      ]
+    : [];
   return {
     title: 'Spring campaign: raise solar cap, reroute auto deliveries, add a home recipient',
     requestedBy: 'ops@example.com',
@@ -44,6 +73,7 @@ export function demoChange([solar, auto, home]: string[]): ChangeRequestInput {
         description: 'deliver auto leads to crm-west',
         spec: { flowId: auto!, patch: [{ op: 'replace', path: '/steps/2/recipient', value: 'crm-west' }] },
       },
+      ...httpSteps,
       {
         id: 'home-recipient',
         target: 'flow-config',

@@ -17,6 +17,10 @@ export interface TemporalDevServer extends ServiceHandle {
 export interface TemporalDevServerOptions {
   /** Start the Web UI on a free port (the demo does; tests do not need it). */
   ui?: boolean;
+  /** The Web UI's port (with `ui`); default a free one. Known in advance, it can go in a codec server's CORS origins. */
+  uiPort?: number;
+  /** Codec server the Web UI decodes payloads through (`--ui-codec-endpoint`), e.g. `http://127.0.0.1:8888`. */
+  uiCodecEndpoint?: string;
   /** Keep server state in this SQLite file so a restart resumes every workflow. */
   dbFilename?: string;
   port?: number;
@@ -42,8 +46,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   let uiUrl: string | undefined;
   if (options.ui) {
-    const uiPort = await freePort();
+    const uiPort = options.uiPort ?? (await freePort());
     args.push('--ui-port', String(uiPort));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
     uiUrl = `http://127.0.0.1:${uiPort}`;
   } else {
     args.push('--headless');

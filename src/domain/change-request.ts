@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { actorSchema } from './actor';
+import { policySchema } from './policy';
+import { isIrreversible } from './step-policy';
 import { targetSpecSchemas, type TargetKind } from './targets';
+
+export { actorSchema };
 
 const idSchema = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-"');
-
-export const actorSchema = z.string().min(1).max(128).regex(/^[^\s$]+$/, 'must not contain spaces or "$"');
 
 function stepVariant<K extends TargetKind>(kind: K) {
   return z.strictObject({
@@ -19,7 +22,13 @@ function stepVariant<K extends TargetKind>(kind: K) {
 }
 
 /** One step of a change: which target kind, and what to do to it. */
-export const stepSchema = z.discriminatedUnion('target', [stepVariant('flow-config'), stepVariant('lead-data'), stepVariant('mongo-document')]);
+export const stepSchema = z.discriminatedUnion('target', [
+  stepVariant('flow-config'),
+  stepVariant('crm'),
+  stepVariant('webhook'),
+  stepVariant('lead-data'),
+  stepVariant('mongo-document'),
+]);
 
 /** A change request, validated before any workflow starts; the workflow trusts it. */
 export const changeRequestSchema = z
@@ -28,14 +37,40 @@ export const changeRequestSchema = z
     requestedBy: actorSchema,
     risk: z.enum(['low', 'medium', 'high']).default('low'),
     steps: z.array(stepSchema).min(1).max(100),
+    policy: policySchema.default({ onStepFailure: 'rollback', compensation: { independentGroups: [] } }),
   })
   .superRefine((request, ctx) => {
-    const seen = new Set<string>();
+    const ids = new Set<string>();
     request.steps.forEach((step, index) => {
-      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
-      seen.add(step.id);
+      if (ids.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
+      ids.add(step.id);
     });
-  });
+    const { policy } = request;
+    if (request.risk === 'high' && policy.approval === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['policy', 'approval'], message: 'risk "high" requires approval' });
+    }
+    const approval = policy.approval ?? (request.risk === 'high' ? 'required' : 'none');
+    if (!policy.escalation && (approval === 'required' || policy.onStepFailure !== 'rollback' || request.steps.some(isIrreversible))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'escalation'],
+        message: 'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
+      });
+    }
+    const grouped = new Set<string>();
+    policy.compensation.independentGroups.forEach((group, g) =>
+      group.forEach((stepId, s) => {
+        const path = ['policy', 'compensation', 'independentGroups', g, s];
+        if (!ids.has(stepId)) ctx.addIssue({ code: 'custom', path, message: `no step "${stepId}"` });
+        else if (grouped.has(stepId)) ctx.addIssue({ code: 'custom', path, message: `step "${stepId}" is in two groups` });
+        grouped.add(stepId);
+      }),
+    );
+  })
+  .transform((request) => ({
+    ...request,
+    policy: { ...request.policy, approval: request.policy.approval ?? (request.risk === 'high' ? ('required' as const) : ('none' as const)) },
+  }));
 
 export const changeIdSchema = idSchema;
 

@@ -13,6 +13,20 @@ export const ErrorType = {
   VerificationFailed: 'VerificationFailedError',
   /** A restore was asked for but the step's recovery point is missing. */
   RecoveryPointMissing: 'RecoveryPointMissingError',
+  /** A partner (CRM, webhook) refused the request with a 4xx other than 429: retrying will not help. */
+  PartnerRejected: 'PartnerRejectedError',
+  /** A partner refused our credentials (401/403): fix the worker's token or secret. */
+  PartnerUnauthorized: 'PartnerUnauthorizedError',
+  /** A partner asked us to slow down (429); retried after its Retry-After. */
+  PartnerRateLimited: 'PartnerRateLimitedError',
+  /** A partner answered 5xx, timed out or dropped the connection; retried with backoff. */
+  PartnerUnavailable: 'PartnerUnavailableError',
+  /** The worker lacks what a step needs (CRM base URL or token, a named webhook secret). */
+  WorkerMisconfigured: 'WorkerMisconfiguredError',
+  /** A restore was asked of a step declared irreversible whose forward request was sent. */
+  Irreversible: 'IrreversibleStepError',
+  /** A notification channel refused or did not take the message (non-retryable for 4xx answers). */
+  NotificationUndelivered: 'NotificationUndeliveredError',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

@@ -1,6 +1,8 @@
+import { crmSpecSchema } from '../activities/targets/crm/spec';
 import { flowConfigSpecSchema } from '../activities/targets/flow-config/spec';
 import { leadDataSpecSchema } from '../activities/targets/lead-data/spec';
 import { mongoDocumentSpecSchema } from '../activities/targets/mongo-document/spec';
+import { webhookSpecSchema } from '../activities/targets/webhook/spec';
 
 /**
  * Every target kind and the schema of its step spec. Adding a kind means adding its spec here and
@@ -10,6 +12,8 @@ export const targetSpecSchemas = {
   'flow-config': flowConfigSpecSchema,
   'lead-data': leadDataSpecSchema,
   'mongo-document': mongoDocumentSpecSchema,
+  crm: crmSpecSchema,
+  webhook: webhookSpecSchema,
 } as const;
 
 export type TargetKind = keyof typeof targetSpecSchemas;

@@ -5,6 +5,27 @@ import type { TargetKind } from '../domain/targets';
 /** Failures no retry can fix; adapters also raise them non-retryable, this is the safety net. */
 const permanentTypes = [ErrorType.InvalidStep, ErrorType.TargetNotFound, ErrorType.VerificationFailed, ErrorType.RecoveryPointMissing];
 
+/** HTTP partners fail in ways retrying fixes (5xx, 429, timeouts) and ways it cannot (4xx, credentials). */
+const httpPermanentTypes = [
+  ...permanentTypes,
+  ErrorType.Conflict,
+  ErrorType.PartnerRejected,
+  ErrorType.PartnerUnauthorized,
+  ErrorType.WorkerMisconfigured,
+  ErrorType.Irreversible,
+];
+
+/**
+ * A partner API: each attempt may make a few requests of at most ~10 s each; retries back off to
+ * 30 s between attempts (a 429's Retry-After overrides the backoff for that attempt) and go on for
+ * up to 15 minutes, so a partner failing 30 % of its requests, or down for minutes, is outlasted.
+ */
+const httpPartnerOptions: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '15m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: httpPermanentTypes },
+};
+
 /** Retry and timeout presets per target kind: a MongoDB write is not a slow partner API. */
 export const targetActivityOptions: Record<TargetKind, ActivityOptions> = {
   'flow-config': {
@@ -22,6 +43,8 @@ export const targetActivityOptions: Record<TargetKind, ActivityOptions> = {
     startToCloseTimeout: '30s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8, nonRetryableErrorTypes: permanentTypes },
   },
+  crm: httpPartnerOptions,
+  webhook: httpPartnerOptions,
 };
 
 /** Bookkeeping activities (storing the report). */

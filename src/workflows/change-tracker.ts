@@ -1,6 +1,9 @@
 import { ActivityFailure, ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { ChangeStatusKey } from './search-attributes';
+import { ChangeStatusKey, EscalationLevelKey } from './search-attributes';
 import type { ChangePhase, ChangeStatus, ChangeWorkflowInput, FailureInfo, StepStatus, TimelineEvent } from './types';
+
+/** What the tracker's status needs from elsewhere (the decision desk, the rollback request). */
+export type StatusExtras = Pick<ChangeStatus, 'pendingDecisions' | 'decisions' | 'rollbackRequest'>;
 
 /**
  * The change's visible state: phase, each step's state and the audit trail. Every mutation goes
@@ -11,6 +14,7 @@ export class ChangeTracker {
   private currentPhase: ChangePhase = 'applying';
   private readonly steps: StepStatus[];
   private readonly timeline: TimelineEvent[] = [];
+  private escalationLevel = 0;
 
   constructor(private readonly input: ChangeWorkflowInput) {
     this.steps = input.request.steps.map((step) => ({ id: step.id, target: step.target, state: 'pending' }));
@@ -21,9 +25,16 @@ export class ChangeTracker {
   }
 
   setPhase(phase: ChangePhase, detail?: string): void {
+    if (phase === this.currentPhase) return;
     this.currentPhase = phase;
     upsertSearchAttributes([{ key: ChangeStatusKey, value: phase }]);
     this.record(`phase: ${phase}`, { detail });
+  }
+
+  setEscalationLevel(level: number): void {
+    if (level === this.escalationLevel) return;
+    this.escalationLevel = level;
+    upsertSearchAttributes([{ key: EscalationLevelKey, value: level }]);
   }
 
   step(id: string): StepStatus {
@@ -42,12 +53,13 @@ export class ChangeTracker {
     setCurrentDetails(this.details());
   }
 
-  status(): ChangeStatus {
+  status(extras: StatusExtras): ChangeStatus {
     return {
       changeId: this.input.changeId,
       title: this.input.request.title,
       phase: this.currentPhase,
       steps: this.steps.map((s) => ({ ...s })),
+      ...extras,
       timeline: [...this.timeline],
     };
   }

@@ -1,4 +1,5 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { ChangeStatus } from './types';
 
 /**
@@ -6,6 +7,15 @@ import type { ChangeStatus } from './types';
  * these objects instead of naming strings.
  */
 export const statusQuery = defineQuery<ChangeStatus>('status');
+
+/** A decision (approve, reject, retry, skip, rollback, hold, retry-compensation, resolved-manually). */
+export const decisionSignal = defineSignal<[DecisionInput]>('decision');
+/** The same as an update: the caller learns at once whether its decision was accepted. */
+export const decisionUpdate = defineUpdate<DecisionOutcome, [DecisionInput]>('decide');
+
+/** A manual rollback request, with who asks, why and a reason category. */
+export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
+export const rollbackUpdate = defineUpdate<RollbackRequestOutcome, [RollbackRequest]>('requestRollback');
 
 /** The workflow id of a change: derived, so a change id always finds its workflow. */
 export function changeWorkflowId(changeId: string): string {

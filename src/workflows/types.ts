@@ -1,4 +1,5 @@
 import type { ChangeRequest, Step } from '../domain/change-request';
+import type { DecisionName, QuestionKind, RollbackCategory } from '../domain/decisions';
 import type { TargetKind } from '../domain/targets';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome } from '../activities/targets/types';
 
@@ -10,7 +11,15 @@ export interface ChangeWorkflowInput {
   request: ChangeRequest;
 }
 
-export type ChangePhase = 'applying' | 'rolling-back' | 'completed' | 'rolled-back' | 'rollback-incomplete';
+export const terminalPhases = ['completed', 'rolled-back', 'rejected'] as const;
+
+export type ChangePhase =
+  | 'awaiting-approval'
+  | 'applying'
+  | 'awaiting-decision'
+  | 'held'
+  | 'rolling-back'
+  | (typeof terminalPhases)[number];
 
 export type StepState =
   | 'pending'
@@ -31,6 +40,8 @@ export interface StepStatus {
   applied?: ApplyOutcome;
   restore?: RestoreOutcome;
   error?: FailureInfo;
+  /** When a failed compensation was resolved by a person instead of a restore. */
+  resolvedManually?: { actor: string; comment?: string; at: string };
 }
 
 export interface FailureInfo {
@@ -47,11 +58,48 @@ export interface TimelineEvent {
   detail?: string;
 }
 
+/** A question waiting for a decision: what is asked, at which level, who may answer, until when. */
+export interface PendingQuestion {
+  id: string;
+  kind: QuestionKind;
+  stepId?: string;
+  prompt: string;
+  options: DecisionName[];
+  level: number;
+  mode: 'escalate' | 'hold';
+  approvalsNeeded: number;
+  askedAt: string;
+  /** Absent while holding (no deadline). */
+  deadline?: string;
+  mayDecide: { level: string; actors: string[]; groups: string[] }[];
+}
+
+export interface AcceptedDecision {
+  questionId: string;
+  kind: QuestionKind;
+  stepId?: string;
+  decision: DecisionName;
+  actor: string;
+  comment?: string;
+  level: number;
+  at: string;
+}
+
+export interface RollbackRequestRecord {
+  actor: string;
+  reason: string;
+  category: RollbackCategory;
+  at: string;
+}
+
 export interface ChangeStatus {
   changeId: string;
   title: string;
   phase: ChangePhase;
   steps: StepStatus[];
+  pendingDecisions: PendingQuestion[];
+  decisions: AcceptedDecision[];
+  rollbackRequest?: RollbackRequestRecord;
   timeline: TimelineEvent[];
 }
 
@@ -60,8 +108,9 @@ export interface ChangeReport extends ChangeStatus {
   requestedBy: string;
   startedAt: string;
   finishedAt: string;
-  /** The failure that started the rollback, when there was one. */
-  cause?: FailureInfo & { stepId: string };
-  /** Rollback start → all restores verified, in milliseconds. */
+  /** What started the rollback: a failed step, a decision, a manual request or a cancellation. */
+  cause?: FailureInfo & { stepId?: string };
+  /** Rollback start → all restores verified (or resolved), in milliseconds. */
   timeToRecoverMs?: number;
+  cancelled?: boolean;
 }

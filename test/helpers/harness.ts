@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
-import { createWorker } from '../../src/worker';
+import { dataConverterFromEnv } from '../../src/temporal/data-converter';
+import { createWorker, type WorkerDeps } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
+import { recordHistories, recording } from './histories';
 
 export interface RunningWorker {
   worker: Worker;
@@ -21,9 +24,18 @@ export interface TestEnv {
   changes: ChangeClient;
   db: Db;
   taskQueue: string;
-  startWorker(options?: Partial<WorkerOptions>): Promise<RunningWorker>;
+  /** The run's data converter (payload encryption on, key from the global setup). */
+  dataConverter: DataConverter;
+  /**
+   * Starts a worker on the test's task queue. `deps` adds target dependencies, e.g. a peer's URL
+   * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `webhookSecrets`.
+   */
+  startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications'>): Promise<RunningWorker>;
   close(): Promise<void>;
 }
+
+/** Target dependencies a test may give the worker on top of the database. */
+export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'webhookSecrets'>;
 
 export async function openTestEnv(): Promise<TestEnv> {
   const address = requiredEnv(ENV.temporalAddress);
@@ -31,7 +43,8 @@ export async function openTestEnv(): Promise<TestEnv> {
   const nativeConnection = await NativeConnection.connect({ address });
   const mongo = await MongoClient.connect(requiredEnv(ENV.mongoUri));
   const db = mongo.db(`test_${randomUUID().slice(0, 8)}`);
-  const client = new Client({ connection, namespace: 'default' });
+  const dataConverter = dataConverterFromEnv();
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const taskQueue = `test-${randomUUID()}`;
   const workers: RunningWorker[] = [];
 
@@ -40,13 +53,16 @@ export async function openTestEnv(): Promise<TestEnv> {
     changes: new ChangeClient(client, taskQueue),
     db,
     taskQueue,
-    async startWorker(options) {
+    dataConverter,
+    async startWorker(options, deps) {
       const worker = await createWorker({
+        ...deps,
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
         db,
         workflowBundle: { codePath: requiredEnv(ENV.workflowBundle) },
+        dataConverter,
         options: { shutdownGraceTime: '1s', ...options },
       });
       const running = worker.run();
@@ -62,6 +78,7 @@ export async function openTestEnv(): Promise<TestEnv> {
     },
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
+      if (recording) await recordHistories(client, taskQueue, expect.getState().currentTestName ?? taskQueue);
       await db.dropDatabase();
       await mongo.close();
       await nativeConnection.close();

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDatabase, type DevDatabase } from '../../src/devenv/database';
 import { step } from '../../src/devenv/log';
 import { scratchDir } from '../../src/devenv/paths';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/devenv/temporal-server';
+import { encryptingFailureConverterPath } from '../../src/temporal/data-converter';
+import { generateKey } from '../../src/temporal/encryption-codec';
 import { bundlePath, ENV } from './services';
 
 export interface SharedServices {
@@ -19,6 +22,9 @@ declare global {
 /**
  * Starts one Temporal dev server and one database for the whole run, on free ports, and bundles
  * the workflows once. Both servers run under a guard that kills them if jest dies.
+ *
+ * Every integration test runs with payload encryption on: a random key for the run is handed to
+ * the test files (and the harness's clients and workers) through the encryption env vars.
  */
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
@@ -28,7 +34,12 @@ export default async function globalSetup(): Promise<void> {
     services.database = await startDatabase();
     services.temporal = await startTemporalDevServer();
     fs.mkdirSync(scratchDir, { recursive: true });
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+    // The bundle holds the failure converter (no keys: codecs run outside the sandbox).
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      failureConverterPath: encryptingFailureConverterPath,
+      logger: quietLogger,
+    });
     services.bundle = bundlePath(scratchDir);
     fs.writeFileSync(services.bundle, code);
   } catch (err) {
@@ -39,6 +50,17 @@ export default async function globalSetup(): Promise<void> {
   process.env[ENV.mongoUri] = services.database.uri;
   process.env[ENV.databaseKind] = services.database.kind;
   process.env[ENV.workflowBundle] = services.bundle;
+  // Recorded histories are committed and replayed without keys, so recording runs unencrypted.
+  if (process.env.LEAD_ROLLBACK_RECORD_HISTORIES === '1') {
+    step('recording histories: payload encryption off for this run');
+  } else {
+    // Set after the servers started, so the key reaches the test processes only.
+    const keyId = `test-${randomUUID().slice(0, 8)}`;
+    process.env.LEAD_ROLLBACK_ENCRYPTION_KEYS = `${keyId}:${generateKey()}`;
+    process.env.LEAD_ROLLBACK_ENCRYPTION_KEY_ID = keyId;
+    process.env.LEAD_ROLLBACK_REQUIRE_ENCRYPTION = 'true';
+    step(`payloads encrypted with key ${keyId}`);
+  }
   step(`test services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${services.temporal.address}, database ${services.database.kind}`);
 }
 

@@ -1,4 +1,4 @@
-import { loadConfig, workflowUiUrl } from '../../src/config';
+import { crmConnection, loadConfig, workflowUiUrl } from '../../src/config';
 import { ValidationError } from '../../src/domain/validation';
 
 describe('configuration from the environment', () => {
@@ -18,5 +18,39 @@ describe('configuration from the environment', () => {
   test('given a namespace with special characters, when linking to the UI, then it is URL-encoded', () => {
     const url = workflowUiUrl({ TEMPORAL_UI_URL: 'https://ui.example.com/', TEMPORAL_NAMESPACE: 'ops.prod' }, 'change-a b');
     expect(url).toBe('https://ui.example.com/namespaces/ops.prod/workflows/change-a%20b');
+  });
+
+  test('given WEBHOOK_SECRETS with two named secrets, when loaded, then they are a map by name (a secret may contain "=")', () => {
+    const config = loadConfig({ WEBHOOK_SECRETS: 'partner-a=0123456789abcdef==, partner-b=fedcba9876543210' });
+    expect(config.WEBHOOK_SECRETS).toEqual({ 'partner-a': '0123456789abcdef==', 'partner-b': 'fedcba9876543210' });
+  });
+
+  test.each([
+    ['Partner A=0123456789abcdef', /WEBHOOK_SECRETS: entry 1: the name must be/],
+    ['partner-a=short', /secret "partner-a" must be at least 16 characters/],
+    ['partner-a=0123456789abcdef,partner-a=0123456789abcdef', /secret "partner-a" is given twice/],
+    ['partner-a', /WEBHOOK_SECRETS/],
+  ])('given WEBHOOK_SECRETS=%p, when loaded, then it is refused without printing a secret', (value, message) => {
+    expect(() => loadConfig({ WEBHOOK_SECRETS: value })).toThrow(message);
+    try {
+      loadConfig({ WEBHOOK_SECRETS: value });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('0123456789abcdef');
+    }
+  });
+
+  test('given a CRM URL and token, when loaded, then the worker gets a CRM connection with the default timeout', () => {
+    const config = loadConfig({ CRM_BASE_URL: 'https://api.hubapi.com', CRM_TOKEN: 'pat-na1-xyz' });
+    expect(crmConnection(config)).toEqual({ baseUrl: 'https://api.hubapi.com', token: 'pat-na1-xyz', timeoutMs: 10_000 });
+    expect(crmConnection(loadConfig({}))).toBeUndefined();
+  });
+
+  test.each([
+    [{ CRM_BASE_URL: 'ftp://crm.example.com' }, 'CRM_BASE_URL'],
+    [{ CRM_BASE_URL: 'https://crm.example.com' }, 'CRM_TOKEN'],
+    [{ CRM_TOKEN: 'pat-na1-xyz' }, 'CRM_BASE_URL'],
+    [{ CRM_BASE_URL: 'https://crm.example.com', CRM_TOKEN: 't', CRM_TIMEOUT_MS: 'soon' }, 'CRM_TIMEOUT_MS'],
+  ])('given %p, when loaded, then %s is named', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
   });
 });

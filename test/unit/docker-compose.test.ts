@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configSchema } from '../../src/config';
+import { apiConfigSchema, loadApiConfig } from '../../src/api/config';
+import { configSchema, loadConfig } from '../../src/config';
+import { encryptionEnvShape } from '../../src/temporal/encryption-config';
 import { customSearchAttributes } from '../../src/workflows/search-attributes';
 
 interface ComposeService {
@@ -11,6 +13,7 @@ interface ComposeService {
   ports?: string[];
   command?: string[];
   depends_on?: string[];
+  healthcheck?: { test: string[] };
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -27,7 +30,7 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
   });
 
   test('given the worker service, then every env name it sets is one the code reads', () => {
-    const known = Object.keys(configSchema.shape);
+    const known = [...Object.keys(configSchema.shape), ...Object.keys(encryptionEnvShape)];
     for (const name of Object.keys(services.worker?.environment ?? {})) expect(known).toContain(name);
   });
 
@@ -39,6 +42,35 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
     expect(services.mongodb!.ports).toContain('27017:27017');
     const uiPort = new URL(env.TEMPORAL_UI_URL!).port;
     expect(services['temporal-ui']!.ports).toContain(`${uiPort}:8080`);
+  });
+
+  test('given the worker image runs with NODE_ENV=production, then compose hands it the encryption keys from the caller, never a literal key', () => {
+    expect(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/ENV NODE_ENV=production/);
+    const env = services.worker!.environment!;
+    expect(env.LEAD_ROLLBACK_ENCRYPTION_KEYS).toMatch(/^\$\{LEAD_ROLLBACK_ENCRYPTION_KEYS:\?/);
+    expect(env.LEAD_ROLLBACK_ENCRYPTION_KEY_ID).toMatch(/^\$\{LEAD_ROLLBACK_ENCRYPTION_KEY_ID:\?/);
+  });
+
+  test('given the api service, then it is the same image with the API command, every env name is one the API reads, and its port is published', () => {
+    const api = services.api!;
+    expect(api.build).toBe('.');
+    expect(api.command).toEqual(['node', 'lib/api/main.js']);
+    expect(fs.existsSync(path.join(root, 'src/api/main.ts'))).toBe(true);
+    const known = [...Object.keys(apiConfigSchema.shape), ...Object.keys(encryptionEnvShape)];
+    for (const name of Object.keys(api.environment ?? {})) expect(known).toContain(name);
+    const env = api.environment!;
+    expect(api.ports).toContain(`${env.API_PORT}:${env.API_PORT}`);
+    expect(env.API_HOST).toBe('0.0.0.0');
+    expect(api.healthcheck?.test.join(' ')).toContain(`:${env.API_PORT}/readyz`);
+    for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_NAMESPACE', 'MONGODB_URI', 'MONGODB_DB']) expect(env[name]).toBe(services.worker!.environment![name]);
+  });
+
+  test('given both services with every secret left unset (empty strings), then their configuration still loads', () => {
+    const unset = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.startsWith('${') ? '' : v]));
+    expect(() => loadConfig(unset(services.worker!.environment!))).not.toThrow();
+    const api = loadApiConfig(unset(services.api!.environment!));
+    expect(api.API_TOKENS.size).toBe(0);
+    expect(api.SLACK_SIGNING_SECRET).toBeUndefined();
   });
 
   test('given the search attribute setup, then it registers exactly the attributes the workflows use', () => {

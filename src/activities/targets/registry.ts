@@ -1,9 +1,12 @@
 import type { Db } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import type { TargetKind } from '../../domain/targets';
+import type { CrmConnection } from './crm/api';
+import { createCrmAdapter } from './crm/adapter';
 import { createFlowConfigAdapter } from './flow-config/adapter';
 import { createLeadDataAdapter } from './lead-data/adapter';
 import { createMongoDocumentAdapter } from './mongo-document/adapter';
+import { createWebhookAdapter, type WebhookSecrets } from './webhook/adapter';
 import type { TargetAdapter } from './types';
 
 export type AdapterRegistry = { [K in TargetKind]: TargetAdapter<Extract<Step, { target: K }>['spec']> };
@@ -11,6 +14,10 @@ export type AdapterRegistry = { [K in TargetKind]: TargetAdapter<Extract<Step, {
 /** Dependencies target adapters may use; `src/worker.ts` builds the real ones. */
 export interface TargetDeps {
   db: Db;
+  /** The CRM `crm` steps talk to (from CRM_BASE_URL / CRM_TOKEN); without it they fail as WorkerMisconfiguredError. */
+  crm?: CrmConnection;
+  /** Named HMAC secrets for `webhook` steps (from WEBHOOK_SECRETS). */
+  webhookSecrets?: WebhookSecrets;
 }
 
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
@@ -18,6 +25,8 @@ export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
     'flow-config': createFlowConfigAdapter(deps.db),
     'lead-data': createLeadDataAdapter(deps.db),
     'mongo-document': createMongoDocumentAdapter(deps.db),
+    crm: createCrmAdapter(deps.db, deps.crm),
+    webhook: createWebhookAdapter(deps.db, deps.webhookSecrets),
   };
 }
 

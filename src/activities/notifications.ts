@@ -1,0 +1,66 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from 'mongodb';
+import { ErrorType } from '../domain/errors';
+import type { ChangeNotification } from '../domain/notifications';
+import { channelTarget, type NotificationDeps } from './notify/channels';
+
+/**
+ * A notification in the outbox. `sent` lists the channels that took it, so a retried activity
+ * sends only to the channels still missing; `undeliverable` records channels with no
+ * configuration (kept visible here and in the worker log, never retried).
+ */
+export type StoredNotification = ChangeNotification & {
+  _id: string;
+  storedAt: Date;
+  sent?: string[];
+  undeliverable?: { channel: string; reason: string }[];
+  lastError?: { channel: string; message: string; at: Date };
+};
+
+export function notificationsCollection(db: Db) {
+  return db.collection<StoredNotification>('notifications');
+}
+
+/**
+ * Records a notification in the outbox (idempotent on its id) for the senders (Slack, signed
+ * webhooks) and for the audit trail.
+ */
+export async function recordNotification(db: Db, notification: ChangeNotification): Promise<void> {
+  const { id, ...rest } = notification;
+  await notificationsCollection(db).updateOne({ _id: id }, { $setOnInsert: { ...rest, id, storedAt: new Date() } }, { upsert: true });
+}
+
+/**
+ * Sends a recorded notification to each of its channels not yet marked sent. Each success is
+ * recorded at once (one idempotent `$addToSet` per channel), so a retry after a partial failure
+ * resends nothing that arrived; delivery is at-least-once only in the gap between a send and its
+ * record, and receivers can deduplicate on the notification id.
+ */
+export async function deliverNotification(db: Db, deps: NotificationDeps | undefined, notification: ChangeNotification, log: { warn(message: string, meta?: Record<string, unknown>): void }): Promise<void> {
+  const outbox = notificationsCollection(db);
+  const stored = await outbox.findOne({ _id: notification.id });
+  const done = new Set([...(stored?.sent ?? []), ...(stored?.undeliverable ?? []).map((u) => u.channel)]);
+  const failures: ApplicationFailure[] = [];
+  for (const channel of notification.channels) {
+    if (done.has(channel)) continue;
+    const target = channelTarget(deps, channel, notification);
+    if ('undeliverable' in target) {
+      log.warn('notification channel not configured', { notificationId: notification.id, channel, reason: target.undeliverable });
+      await outbox.updateOne({ _id: notification.id }, { $push: { undeliverable: { channel, reason: target.undeliverable } } });
+      continue;
+    }
+    try {
+      await target.send();
+      await outbox.updateOne({ _id: notification.id }, { $addToSet: { sent: channel } });
+    } catch (err) {
+      const failure = err instanceof ApplicationFailure ? err : ApplicationFailure.retryable(String(err), ErrorType.NotificationUndelivered);
+      await outbox.updateOne({ _id: notification.id }, { $set: { lastError: { channel, message: failure.message, at: new Date() } } });
+      failures.push(failure);
+    }
+  }
+  if (failures.length === 0) return;
+  const message = failures.map((f) => f.message).join('; ');
+  // Retry while any channel may still take it; give up at once when every failure is permanent.
+  if (failures.every((f) => f.nonRetryable)) throw ApplicationFailure.nonRetryable(message, ErrorType.NotificationUndelivered);
+  throw ApplicationFailure.retryable(message, ErrorType.NotificationUndelivered);
+}

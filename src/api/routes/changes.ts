@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { can } from '../../auth/identity';
+import { listFilterSchema } from '../../client/change-query';
+import { ChangeClosedError } from '../../client/errors';
+import { refusal } from '../../client/refusals';
+import { changeIdSchema, changeRequestSchema } from '../../domain/change-request';
+import type { DecisionName } from '../../domain/decisions';
+import { renderReportText } from '../../report/text';
+import type { ApiDeps } from '../deps';
+import { changeIdFor, idempotencyKeySchema } from '../idempotency';
+import { ApiError } from '../problem';
+import { defineRoute, type AnyRoute } from '../route';
+import {
+  changePageSchema,
+  changeReportSchema,
+  changeViewSchema,
+  decisionBodySchema,
+  decisionOutcomeSchema,
+  rollbackBodySchema,
+  rollbackOutcomeSchema,
+  startedChangeSchema,
+} from '../schemas';
+
+const changeParams = z.strictObject({ changeId: changeIdSchema });
+const notFound = { description: 'No such change' };
+
+/** `/v1/changes…`: start, list, status, report, decisions and manual rollback, over the typed client. */
+export function changeRoutes(deps: ApiDeps): AnyRoute[] {
+  const { changes } = deps;
+  const links = (changeId: string, workflowId: string) => ({ self: `/v1/changes/${changeId}`, temporalUi: deps.workflowUrl(workflowId) });
+
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/changes',
+      operationId: 'startChange',
+      summary: 'Start a change',
+      description:
+        'Validates the change request and starts its workflow. With an Idempotency-Key, a retry returns the same change (200) instead of starting another; reusing a key with a different request is 409. `requestedBy` must be the caller unless the caller is an admin.',
+      tag: 'changes',
+      permission: 'start',
+      headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
+      body: changeRequestSchema,
+      bodyName: 'ChangeRequest',
+      responses: { 201: { description: 'Started', schema: startedChangeSchema }, 200: { description: 'Already started with this key', schema: startedChangeSchema }, 409: { description: 'Key reused with a different request' } },
+      handle: async ({ headers, body, identity, request, reply }) => {
+        if (body.requestedBy !== identity.actor && !can(identity, 'startOnBehalf')) {
+          throw new ApiError(403, 'NotAllowed', `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`);
+        }
+        const changeId = changeIdFor(identity.actor, headers['idempotency-key']);
+        const started = await changes.start(request.body, { changeId });
+        request.log.info({ changeId, created: started.created }, started.created ? 'change started' : 'change already existed');
+        reply.code(started.created ? 201 : 200).header('location', `/v1/changes/${changeId}`);
+        return { ...started, links: links(changeId, started.workflowId) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/changes',
+      operationId: 'listChanges',
+      summary: 'List changes, newest first',
+      description: 'Filters use the ChangeStatus, Targets and RequestedBy search attributes (eventually consistent).',
+      tag: 'changes',
+      permission: 'read',
+      query: listFilterSchema.extend({ pageSize: z.coerce.number().int().min(1).max(100).default(20) }),
+      responses: { 200: { description: 'One page of changes', schema: changePageSchema } },
+      handle: ({ query }) => changes.list(query),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/changes/:changeId',
+      operationId: 'getChange',
+      summary: 'Status of a change: phase, steps, pending decisions with deadlines, timeline',
+      tag: 'changes',
+      permission: 'read',
+      params: changeParams,
+      responses: { 200: { description: 'The change', schema: changeViewSchema }, 404: notFound },
+      handle: async ({ params }) => {
+        const [status, summary] = await Promise.all([changes.status(params.changeId), changes.describe(params.changeId)]);
+        const { requestedBy, executionStatus, startedAt, closedAt, workflowId } = summary;
+        return { ...status, requestedBy, executionStatus, startedAt, closedAt, links: { temporalUi: deps.workflowUrl(workflowId) } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/changes/:changeId/report',
+      operationId: 'getChangeReport',
+      summary: 'Report of a settled change (JSON, or text with format=text)',
+      tag: 'changes',
+      permission: 'read',
+      params: changeParams,
+      query: z.strictObject({ format: z.enum(['json', 'text']).default('json') }),
+      responses: {
+        200: { description: 'The report', schema: changeReportSchema },
+        404: notFound,
+        409: { description: 'The change has not settled yet' },
+      },
+      handle: async ({ params, query, reply }) => {
+        const report = await changes.report(params.changeId);
+        if (query.format === 'text') {
+          reply.type('text/plain; charset=utf-8');
+          return `${renderReportText(report)}\n`;
+        }
+        return report;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/changes/:changeId/decisions',
+      operationId: 'decide',
+      summary: 'Answer the open question (approve, reject, retry, skip, rollback, hold, retry-compensation, resolved-manually)',
+      description:
+        'The caller is the deciding actor. 403 when the caller may not decide at the question\'s escalation level or is the requester approving their own change; 409 when no question is open, the decision does not answer it, or the change has finished. A first approval of a risk-high change answers `partial`.',
+      tag: 'changes',
+      permission: 'decide',
+      params: changeParams,
+      body: decisionBodySchema,
+      responses: {
+        200: { description: 'The workflow took the decision', schema: decisionOutcomeSchema },
+        403: { description: 'Not a decider here, or approving one\'s own change' },
+        404: notFound,
+        409: { description: 'Nothing to decide, wrong answer for the question, or the change has finished' },
+      },
+      handle: async ({ params, body, identity }) => {
+        // decisionInputSchema types `decision` as string; the enum it checks is decisionNames.
+        const decision = { ...body, decision: body.decision as DecisionName, actor: identity.actor, groups: identity.groups };
+        await changes.checkDecision(params.changeId, decision);
+        const outcome = await changes.decide(params.changeId, decision);
+        if (outcome.status === 'refused') throw refusal(params.changeId, outcome.reason);
+        return outcome;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/changes/:changeId/rollback',
+      operationId: 'requestRollback',
+      summary: 'Roll back a running change now',
+      description: 'Allowed to the requester and to anyone who may decide at some escalation level. A second request answers `already-requested`.',
+      tag: 'changes',
+      permission: 'rollback',
+      params: changeParams,
+      body: rollbackBodySchema,
+      responses: {
+        200: { description: 'Rollback requested (or already requested)', schema: rollbackOutcomeSchema },
+        403: { description: 'Neither the requester nor a decider' },
+        404: notFound,
+        409: { description: 'The change has finished' },
+      },
+      handle: async ({ params, body, identity }) => {
+        const summary = await changes.describe(params.changeId);
+        if (summary.executionStatus !== 'RUNNING') throw new ChangeClosedError(params.changeId);
+        const outcome = await changes.requestRollback(params.changeId, { ...body, actor: identity.actor, groups: identity.groups });
+        if (outcome.status === 'refused') throw refusal(params.changeId, outcome.reason);
+        return outcome;
+      },
+    }),
+  ];
+}

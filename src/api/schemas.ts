@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { changePhases } from '../client/change-query';
+import type { ChangePage, StartedChange } from '../client/change-client';
+import type { ChangeSummary } from '../client/change-summary';
+import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
+import { decisionNames, questionOptions, rollbackCategories, type DecisionName, type DecisionOutcome, type QuestionKind, type RollbackRequestOutcome } from '../domain/decisions';
+import type { ChangeReport, ChangeStatus } from '../workflows/types';
+
+/**
+ * Response schemas of the HTTP API, for the OpenAPI document. The workflow's types are plain
+ * TypeScript; the checks at the bottom make the compiler prove that every value of those types
+ * fits these schemas, so the published document cannot drift from what the API returns.
+ */
+const decisionName = z.enum(decisionNames as [DecisionName, ...DecisionName[]]);
+const questionKind = z.enum(Object.keys(questionOptions) as [QuestionKind, ...QuestionKind[]]);
+const isoTime = z.string().describe('ISO 8601 timestamp');
+const failure = z.object({ type: z.string().optional(), message: z.string() });
+const outcome = z.object({ status: z.string(), summary: z.string() }).describe('See the target adapter contract for every field');
+
+export const changeSummarySchema = z
+  .object({
+    changeId: z.string(),
+    workflowId: z.string(),
+    title: z.string().optional(),
+    phase: z.enum(changePhases).optional().describe('ChangeStatus search attribute'),
+    targets: z.array(z.string()),
+    requestedBy: z.string().optional(),
+    escalationLevel: z.number().optional(),
+    executionStatus: z.string().describe('RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT'),
+    startedAt: isoTime,
+    closedAt: isoTime.optional(),
+  })
+  .meta({ id: 'ChangeSummary' });
+
+export const changePageSchema = z.object({ changes: z.array(changeSummarySchema), nextPageToken: z.string().optional() }).meta({ id: 'ChangePage' });
+
+const pendingQuestionSchema = z.object({
+  id: z.string(),
+  kind: questionKind,
+  stepId: z.string().optional(),
+  prompt: z.string(),
+  options: z.array(decisionName),
+  level: z.number(),
+  mode: z.enum(['escalate', 'hold']),
+  approvalsNeeded: z.number(),
+  askedAt: isoTime,
+  deadline: isoTime.optional(),
+  mayDecide: z.array(z.object({ level: z.string(), actors: z.array(z.string()), groups: z.array(z.string()) })),
+});
+
+const acceptedDecisionSchema = z.object({
+  questionId: z.string(),
+  kind: questionKind,
+  stepId: z.string().optional(),
+  decision: decisionName,
+  actor: z.string(),
+  comment: z.string().optional(),
+  level: z.number(),
+  at: isoTime,
+});
+
+const stepStatusSchema = z.object({
+  id: z.string(),
+  target: z.string(),
+  state: z.string().describe('pending, applying, applied, failed, skipped, compensating, restored, conflict, compensation-failed'),
+  recoveryPoint: z.object({ id: z.string(), target: z.string(), purpose: z.string(), checksum: z.string(), summary: z.string(), capturedAt: isoTime }).optional(),
+  applied: outcome.optional(),
+  restore: outcome.optional(),
+  error: failure.optional(),
+  resolvedManually: z.object({ actor: z.string(), comment: z.string().optional(), at: isoTime }).optional(),
+});
+
+const changeStatusShape = {
+  changeId: z.string(),
+  title: z.string(),
+  phase: z.enum(changePhases),
+  steps: z.array(stepStatusSchema),
+  pendingDecisions: z.array(pendingQuestionSchema),
+  decisions: z.array(acceptedDecisionSchema),
+  rollbackRequest: z.object({ actor: z.string(), reason: z.string(), category: z.enum(rollbackCategories), at: isoTime }).optional(),
+  timeline: z.array(z.object({ at: isoTime, event: z.string(), stepId: z.string().optional(), actor: z.string().optional(), detail: z.string().optional() })),
+};
+
+export const changeStatusSchema = z.object(changeStatusShape).meta({ id: 'ChangeStatus' });
+
+/** GET /v1/changes/:id — the status query plus what visibility knows and a link to the UI. */
+export const changeViewSchema = z
+  .object({
+    ...changeStatusShape,
+    requestedBy: z.string().optional(),
+    executionStatus: z.string(),
+    startedAt: isoTime,
+    closedAt: isoTime.optional(),
+    links: z.object({ temporalUi: z.string() }),
+  })
+  .meta({ id: 'ChangeView' });
+
+export const changeReportSchema = z
+  .object({
+    ...changeStatusShape,
+    requestedBy: z.string(),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    cause: failure.extend({ stepId: z.string().optional() }).optional(),
+    timeToRecoverMs: z.number().optional(),
+    cancelled: z.boolean().optional(),
+  })
+  .meta({ id: 'ChangeReport' });
+
+export const startedChangeSchema = z
+  .object({ changeId: z.string(), workflowId: z.string(), created: z.boolean(), links: z.object({ self: z.string(), temporalUi: z.string() }) })
+  .meta({ id: 'StartedChange' });
+
+export const decisionOutcomeSchema = z
+  .object({ status: z.enum(['accepted', 'partial', 'queued', 'refused']), questionId: z.string().optional(), reason: z.string().optional() })
+  .meta({ id: 'DecisionOutcome' });
+
+export const rollbackOutcomeSchema = z.object({ status: z.enum(['accepted', 'already-requested', 'refused']), reason: z.string().optional() }).meta({ id: 'RollbackOutcome' });
+
+/** What callers send: the actor and groups come from the bearer token, never from the body. */
+export const decisionBodySchema = decisionInputSchema.pick({ decision: true, comment: true, questionId: true }).meta({ id: 'DecisionBody' });
+export const rollbackBodySchema = rollbackRequestSchema.pick({ reason: true, category: true }).meta({ id: 'RollbackBody' });
+
+/** RFC 9457 problem details, with every bad field's location and path for 400. */
+export const problemSchema = z
+  .object({
+    title: z.string(),
+    status: z.number(),
+    detail: z.string(),
+    code: z.string().describe('Machine-readable: ValidationError, Unauthorized, NotAllowed, ChangeNotFound, Conflict, …'),
+    issues: z.array(z.object({ in: z.enum(['body', 'query', 'path', 'header']), path: z.string(), message: z.string() })).optional(),
+    requestId: z.string(),
+  })
+  .meta({ id: 'Problem' });
+
+// Compile-time proof that what the client returns fits what the document promises.
+type Fits<Actual, Schema extends z.ZodType> = Actual extends z.output<Schema> ? true : never;
+const _fits: [
+  Fits<ChangeStatus, typeof changeStatusSchema>,
+  Fits<ChangeReport, typeof changeReportSchema>,
+  Fits<ChangeSummary, typeof changeSummarySchema>,
+  Fits<ChangePage, typeof changePageSchema>,
+  Fits<StartedChange & { links: { self: string; temporalUi: string } }, typeof startedChangeSchema>,
+  Fits<DecisionOutcome, typeof decisionOutcomeSchema>,
+  Fits<RollbackRequestOutcome, typeof rollbackOutcomeSchema>,
+] = [true, true, true, true, true, true, true];

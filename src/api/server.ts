@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Identity } from '../auth/identity';
+import { ChatOps } from '../chatops/chat-ops';
+import type { ReplayGuard } from '../chatops/replay-guard';
+import { slackRoutes } from '../chatops/routes';
+import type { ApiDeps } from './deps';
+import { openApiDocument } from './openapi';
+import { slackPaths } from './openapi-slack';
+import { installProblemHandlers } from './problem';
+import { registerRoutes } from './route';
+import { changeRoutes } from './routes/changes';
+import { operationRoutes } from './routes/operations';
+
+export interface ApiServerOptions {
+  /** Token hash → identity (see API_TOKENS). */
+  tokens: ReadonlyMap<string, Identity>;
+  /** Chat ops are mounted only when a signing secret is configured. */
+  slack?: {
+    signingSecret: string;
+    users: ReadonlyMap<string, Identity>;
+    replayGuard: ReplayGuard;
+    responseUrlOrigins: string[];
+    responseTimeoutMs: number;
+  };
+  /** pino options (level, destination stream in tests). */
+  logger?: FastifyServerOptions['logger'];
+  version?: string;
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP API and chat ops on one Fastify server: JSON logs with a request id on every line
+ * (a caller's `X-Request-Id` is kept when it is sane), RFC 9457 errors, bearer-token auth, and the
+ * OpenAPI document generated from the same route specs.
+ */
+export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info', redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] },
+    requestIdHeader: false,
+    // Probes hit /healthz and /readyz every few seconds; their lines would drown the rest.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    },
+    // Hosting behind a proxy is common; the body limit keeps one request from holding the process.
+    bodyLimit: 1024 * 1024,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(app);
+
+  // The document describes every route, including the one that serves it.
+  const holder: { document?: Record<string, unknown> } = {};
+  const routes = [...changeRoutes(deps), ...operationRoutes(deps.readiness, () => holder.document!)];
+  holder.document = openApiDocument(routes, { version: options.version ?? '0.1.0', extraPaths: options.slack ? slackPaths : {} });
+  registerRoutes(app, routes, options.tokens);
+
+  if (options.slack) {
+    const { slack } = options;
+    const chatOps = new ChatOps({ changes: deps.changes, users: slack.users, timeoutMs: slack.responseTimeoutMs, workflowUrl: deps.workflowUrl });
+    await app.register(async (scope) => slackRoutes(scope, { signingSecret: slack.signingSecret, replayGuard: slack.replayGuard, chatOps, responseUrlOrigins: slack.responseUrlOrigins }));
+  }
+  return app;
+}

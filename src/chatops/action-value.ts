@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { changeIdSchema } from '../domain/change-request';
+import { decisionNames, type DecisionName } from '../domain/decisions';
+
+/**
+ * What a decision button carries: which change, which question, which answer. Slack echoes the
+ * value back in the `block_actions` payload, so it is parsed again (never trusted) on receipt.
+ */
+export const decisionActionSchema = z.strictObject({
+  changeId: changeIdSchema,
+  questionId: z.string().min(1).max(64),
+  decision: z.enum(decisionNames as [DecisionName, ...DecisionName[]]),
+});
+
+export type DecisionAction = z.infer<typeof decisionActionSchema>;
+
+/** Buttons' action ids start with this; other actions (links) are acknowledged and ignored. */
+export const DECIDE_ACTION_PREFIX = 'decide:';
+
+export function encodeDecisionAction(action: DecisionAction): string {
+  return JSON.stringify(action);
+}
+
+/** The decision a button stands for, or undefined when the value is not one of ours. */
+export function decodeDecisionAction(value: string | undefined): DecisionAction | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = decisionActionSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,30 @@
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { ChangeClient } from '../client/change-client';
+import { loadConfig, workflowUiUrl, type Config } from '../config';
+import { temporalConnectionOptions } from '../temporal/connection';
+import { dataConverterFromEnv } from '../temporal/data-converter';
+
+export interface CliContext {
+  config: Config;
+  changes: ChangeClient;
+  uiUrl(workflowId: string): string;
+}
+
+/**
+ * Connects with the same environment as the worker (TEMPORAL_*, and MONGODB_URI when set, for
+ * stored reports), runs the command, and closes everything, whatever happens.
+ */
+export async function withContext<T>(run: (context: CliContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const mongo = config.MONGODB_URI ? new MongoClient(config.MONGODB_URI) : undefined;
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFromEnv() });
+    const changes = new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db: mongo?.db(config.MONGODB_DB) });
+    return await run({ config, changes, uiUrl: (workflowId) => workflowUiUrl(config, workflowId) });
+  } finally {
+    await connection.close();
+    await mongo?.close();
+  }
+}

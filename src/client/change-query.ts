@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { actorSchema } from '../domain/actor';
+import { targetKinds, type TargetKind } from '../domain/targets';
+import type { ChangePhase } from '../workflows/types';
+import { CHANGE_WORKFLOW_TYPE } from '../workflows/definitions';
+import { ChangeStatusKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
+
+/** Every phase at run time (the workflow types only declare the union); the check below keeps them equal. */
+export const changePhases = ['awaiting-approval', 'applying', 'awaiting-decision', 'held', 'rolling-back', 'completed', 'rolled-back', 'rejected'] as const;
+type Missing = Exclude<ChangePhase, (typeof changePhases)[number]>;
+const _everyPhaseListed: [Missing] extends [never] ? true : Missing = true;
+
+/** Visibility values are quoted in the query; these characters could end a quote or escape it. */
+const unquotable = /['"\\\u0000-\u001f\u007f]/;
+
+export const listFilterSchema = z.strictObject({
+  status: z.enum(changePhases).optional(),
+  target: z.enum(targetKinds as [TargetKind, ...TargetKind[]]).optional(),
+  requestedBy: actorSchema.refine((v) => !unquotable.test(v), 'must not contain quotes, backslashes or control characters').optional(),
+  pageSize: z.int().min(1).max(100).default(20),
+  /** Opaque token from the previous page (base64). */
+  nextPageToken: z.string().max(8192).regex(/^[A-Za-z0-9+/=_-]+$/, 'must be a token returned by a previous page').optional(),
+});
+
+export type ListFilter = z.input<typeof listFilterSchema>;
+
+/** Quotes a visibility value; values were validated already, this refuses anything that slipped by. */
+function quote(value: string): string {
+  if (unquotable.test(value)) throw new TypeError('refusing to quote a value with quotes, backslashes or control characters');
+  return `'${value}'`;
+}
+
+/**
+ * The visibility query for a filter: change workflows on this task queue, narrowed by the project's
+ * search attributes. Values are validated by the schema and quoted, never interpolated raw.
+ */
+export function changeListQuery(taskQueue: string, filter: z.output<typeof listFilterSchema>): string {
+  const clauses = [`WorkflowType = ${quote(CHANGE_WORKFLOW_TYPE)}`, `TaskQueue = ${quote(taskQueue)}`];
+  if (filter.status) clauses.push(`${ChangeStatusKey.name} = ${quote(filter.status)}`);
+  if (filter.target) clauses.push(`${TargetsKey.name} = ${quote(filter.target)}`);
+  if (filter.requestedBy) clauses.push(`${RequestedByKey.name} = ${quote(filter.requestedBy)}`);
+  return clauses.join(' AND ');
+}

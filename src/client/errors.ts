@@ -1,0 +1,53 @@
+/** Typed errors of the client, so callers (HTTP API, CLI, chat ops) can map them without parsing text. */
+export class ChangeNotFoundError extends Error {
+  override readonly name = 'ChangeNotFoundError';
+  constructor(readonly changeId: string) {
+    super(`no change ${changeId}`);
+  }
+}
+
+/** The workflow refused the request (not allowed, wrong state, stale question): nothing changed. */
+export class RequestRefusedError extends Error {
+  override readonly name: string = 'RequestRefusedError';
+  constructor(
+    readonly changeId: string,
+    readonly reason: string,
+  ) {
+    super(`change ${changeId} refused the request: ${reason}`);
+  }
+}
+
+/** The change has finished; it no longer takes decisions or rollback requests. */
+export class ChangeClosedError extends Error {
+  override readonly name = 'ChangeClosedError';
+  constructor(readonly changeId: string) {
+    super(`change ${changeId} has finished`);
+  }
+}
+
+/**
+ * The caller may not do this (not a decider at the question's level, the requester approving their
+ * own change, not allowed to roll it back). A RequestRefusedError, so existing catches still match.
+ */
+export class NotAllowedError extends RequestRefusedError {
+  override readonly name = 'NotAllowedError';
+}
+
+/** The change id is taken by a change started with a different request (an idempotency key reused). */
+export class ChangeIdConflictError extends Error {
+  override readonly name = 'ChangeIdConflictError';
+  constructor(readonly changeId: string) {
+    super(`change ${changeId} already exists with a different request; use another idempotency key or change id`);
+  }
+}
+
+/** The report exists only once the change has settled (or was never stored for this change). */
+export class ReportNotAvailableError extends Error {
+  override readonly name = 'ReportNotAvailableError';
+  constructor(
+    readonly changeId: string,
+    readonly reason: string,
+  ) {
+    super(`no report for change ${changeId} yet: ${reason}`);
+  }
+}

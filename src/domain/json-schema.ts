@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { changeRequestSchema } from './change-request';
+import { decisionInputSchema, rollbackRequestSchema } from './decision-schemas';
+
+/** The published JSON Schemas, generated from the zod schemas (the single source of truth). */
+export function publishedSchemas(): Record<string, unknown> {
+  const schema = (s: z.ZodType, title: string) => ({ title, ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) });
+  return {
+    'change-request.schema.json': schema(changeRequestSchema, 'Change request'),
+    'decision.schema.json': schema(decisionInputSchema, 'Decision'),
+    'rollback-request.schema.json': schema(rollbackRequestSchema, 'Rollback request'),
+  };
+}

@@ -1,0 +1,28 @@
+import type { PendingQuestion } from '../workflows/types';
+
+/** Moments people are told about. */
+export type NotificationEvent =
+  | 'approval-needed'
+  | 'decision-needed'
+  | 'step-failed'
+  | 'escalated'
+  | 'trigger-fired'
+  | 'rollback-started'
+  | 'rollback-finished'
+  | 'compensation-failed'
+  | 'validation-failed';
+
+/** One notification; `id` is its idempotency key (change id + sequence), so a retry never sends twice. */
+export interface ChangeNotification {
+  id: string;
+  changeId: string;
+  workflowId: string;
+  event: NotificationEvent;
+  title: string;
+  summary: string;
+  /** `slack:#channel` / `webhook:name` entries from the policy's escalation level. */
+  channels: string[];
+  level?: { index: number; name: string };
+  question?: PendingQuestion;
+  at: string;
+}

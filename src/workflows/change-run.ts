@@ -1,0 +1,127 @@
+import type { StepInput } from '../activities';
+import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
+import type { NotificationEvent } from '../domain/notifications';
+import type { EscalationLevel } from '../domain/policy';
+import { ChangeTracker } from './change-tracker';
+import { compensateStep, compensationUnits } from './compensation';
+import { DecisionDesk } from './decision-desk';
+import { Notifier } from './notifier';
+import { stepActivities, stepOptions } from './step-activities';
+import { terminalPhases, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
+
+/** When a policy names no escalation, the requester (and admins) decide, e.g. on a failed compensation. */
+function defaultLevels(requestedBy: string): EscalationLevel[] {
+  return [{ name: 'requester', deciders: { actors: [requestedBy], groups: ['admin'] }, notify: [], deadline: '1h' }];
+}
+
+/** Everything one change holds while it runs; the workflow function drives it. */
+export class ChangeRun {
+  readonly changeId: string;
+  readonly tracker: ChangeTracker;
+  readonly desk: DecisionDesk;
+  readonly levels: EscalationLevel[];
+  /** Steps whose compensation is registered, in registration order. */
+  readonly registered: Step[] = [];
+  private readonly notifier: Notifier;
+  rollbackRequest?: RollbackRequestRecord;
+  cause?: FailureInfo & { stepId?: string };
+  rollingBack = false;
+  timeToRecoverMs?: number;
+  cancelled = false;
+
+  constructor(readonly input: ChangeWorkflowInput) {
+    const { request } = input;
+    this.changeId = input.changeId;
+    this.tracker = new ChangeTracker(input);
+    this.levels = request.policy.escalation?.levels ?? defaultLevels(request.requestedBy);
+    this.notifier = new Notifier(input.changeId, request.title, this.tracker);
+    this.desk = new DecisionDesk(this.levels, request.requestedBy, this.tracker, {
+      onLevelAsked: (question, level) => {
+        const event: NotificationEvent = question.level > 0 ? 'escalated' : question.kind === 'approval' ? 'approval-needed' : 'decision-needed';
+        this.notifier.send(event, question.prompt, { channels: level.notify, level: { index: question.level, name: level.name }, question });
+      },
+      interrupted: () => this.rollbackRequest !== undefined && !this.rollingBack,
+    });
+  }
+
+  status(): ChangeStatus {
+    return this.tracker.status({ pendingDecisions: this.desk.pending, decisions: this.desk.decisions, rollbackRequest: this.rollbackRequest });
+  }
+
+  notify(event: NotificationEvent, summary: string): void {
+    this.notifier.send(event, summary, { channels: this.levels[0]!.notify, level: { index: 0, name: this.levels[0]!.name } });
+  }
+
+  /** Checks a manual rollback request without changing anything (the update validator uses it). */
+  checkRollback(request: RollbackRequest): RollbackRequestOutcome {
+    const phase = this.tracker.phase;
+    if ((terminalPhases as readonly string[]).includes(phase)) {
+      return { status: 'refused', reason: `change is ${phase}; roll back a finished change with a restore` };
+    }
+    const allowed = request.actor === this.input.request.requestedBy || this.desk.isDecider(request.actor, request.groups);
+    if (!allowed) return { status: 'refused', reason: `${request.actor} may not roll back this change` };
+    if (this.rollbackRequest || this.rollingBack) return { status: 'already-requested' };
+    return { status: 'accepted' };
+  }
+
+  requestRollback(request: RollbackRequest): RollbackRequestOutcome {
+    const outcome = this.checkRollback(request);
+    const detail = `${request.category}: ${request.reason}`;
+    if (outcome.status === 'refused') this.tracker.record('rollback request refused', { actor: request.actor, detail: `${detail} (${outcome.reason})` });
+    else if (outcome.status === 'already-requested') this.tracker.record('rollback already requested', { actor: request.actor, detail });
+    else {
+      this.rollbackRequest = { actor: request.actor, reason: request.reason, category: request.category, at: new Date().toISOString() };
+      this.tracker.record('rollback requested', { actor: request.actor, detail });
+    }
+    return outcome;
+  }
+
+  /** Recovery point → compensation registered → apply → verify. Idempotent: a retried step reuses its recovery point. */
+  async applyStep(step: Step): Promise<void> {
+    const input: StepInput = { changeId: this.changeId, step };
+    const activities = stepActivities(step);
+    this.tracker.updateStep(step.id, { state: 'applying', error: undefined }, 'step applying');
+    const recoveryPoint = await activities.snapshotStep.executeWithOptions(stepOptions(step, 'recovery point for'), [input]);
+    this.tracker.updateStep(step.id, { recoveryPoint }, 'recovery point captured', recoveryPoint.summary);
+    // Registered before apply: a step that half-applied is restored too.
+    if (!this.registered.includes(step)) this.registered.push(step);
+    const applied = await activities.applyStep.executeWithOptions(stepOptions(step, 'apply'), [input]);
+    await activities.verifyStep.executeWithOptions(stepOptions(step, 'verify'), [input]);
+    this.tracker.updateStep(step.id, { state: 'applied', applied }, 'step applied and verified', applied.summary);
+  }
+
+  /** Compensates every registered step, in reverse, independent groups in parallel; each restore verified. */
+  async rollback(): Promise<void> {
+    this.rollingBack = true;
+    this.tracker.setPhase('rolling-back', this.cause?.message);
+    this.notify('rollback-started', `Rolling back ${this.registered.length} step(s): ${this.cause?.message ?? 'requested'}`);
+    const started = Date.now();
+    for (const unit of compensationUnits(this.registered, this.input.request.policy.compensation.independentGroups)) {
+      await Promise.all(unit.map((step) => compensateStep(this, step)));
+    }
+    this.timeToRecoverMs = Date.now() - started;
+    this.tracker.setPhase('rolled-back');
+    this.notify('rollback-finished', `Rolled back in ${this.timeToRecoverMs} ms`);
+  }
+
+  causeFromRollbackRequest(): void {
+    const request = this.rollbackRequest!;
+    this.cause ??= { type: 'ManualRollback', message: `rollback requested by ${request.actor} (${request.category}): ${request.reason}` };
+  }
+
+  report(): ChangeReport {
+    return {
+      ...this.status(),
+      requestedBy: this.input.request.requestedBy,
+      startedAt: this.tracker.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      cause: this.cause,
+      timeToRecoverMs: this.timeToRecoverMs,
+      cancelled: this.cancelled || undefined,
+    };
+  }
+
+  drainNotifications(): Promise<void> {
+    return this.notifier.drain();
+  }
+}

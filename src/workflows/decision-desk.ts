@@ -1,0 +1,191 @@
+import { condition, uuid4 } from '@temporalio/workflow';
+import { questionOptions, type DecisionInput, type DecisionName, type DecisionOutcome, type QuestionKind } from '../domain/decisions';
+import type { EscalationLevel } from '../domain/policy';
+import type { ChangeTracker } from './change-tracker';
+import type { AcceptedDecision, PendingQuestion } from './types';
+
+export interface AskOptions {
+  kind: QuestionKind;
+  prompt: string;
+  stepId?: string;
+  /** `escalate`: walk the levels with their deadlines; `hold`: wait without deadlines. */
+  mode: 'escalate' | 'hold';
+  /** Distinct approvers needed (risk: high asks for two). */
+  approvalsNeeded?: number;
+  /** Level to start at, e.g. the last one when a question that was already escalated is asked again. */
+  startLevel?: number;
+}
+
+/** How a question ended: a decision, or every level's deadline passed. */
+export type AskResult = { decision: AcceptedDecision } | { exhausted: true } | { interrupted: true };
+
+interface OpenQuestion extends PendingQuestion {
+  approvals: AcceptedDecision[];
+  answer?: AcceptedDecision;
+}
+
+export interface DecisionDeskHooks {
+  /** Called when a level is asked (first ask and every escalation). */
+  onLevelAsked(question: PendingQuestion, level: EscalationLevel): void;
+  /** Wakes every waiting question, e.g. when a manual rollback is requested. */
+  interrupted(): boolean;
+}
+
+/**
+ * Asks people and waits for their decisions with Temporal timers: each escalation level has its
+ * deadline; when it passes, the next level is asked and who may decide widens. Decisions that
+ * arrive before a question exists are kept and applied when it is asked.
+ */
+export class DecisionDesk {
+  private readonly open: OpenQuestion[] = [];
+  private readonly early: DecisionInput[] = [];
+  private readonly accepted: AcceptedDecision[] = [];
+
+  constructor(
+    private readonly levels: EscalationLevel[],
+    private readonly requestedBy: string,
+    private readonly tracker: ChangeTracker,
+    private readonly hooks: DecisionDeskHooks,
+  ) {}
+
+  get pending(): PendingQuestion[] {
+    return this.open.map(({ approvals: _a, answer: _b, ...question }) => question);
+  }
+
+  get decisions(): AcceptedDecision[] {
+    return [...this.accepted];
+  }
+
+  /** The highest escalation level any open question has reached (0 when none is open). */
+  get escalationLevel(): number {
+    return Math.max(0, ...this.open.map((q) => q.level));
+  }
+
+  /** Validates without changing anything; used by the update validator. */
+  check(input: DecisionInput): { ok: true; question: OpenQuestion } | { ok: false; reason: string } {
+    const question = input.questionId ? this.open.find((q) => q.id === input.questionId) : this.open[0];
+    if (!question) return { ok: false, reason: input.questionId ? `no open question ${input.questionId}` : 'no decision is being asked for' };
+    if (!(questionOptions[question.kind] as readonly DecisionName[]).includes(input.decision)) {
+      return { ok: false, reason: `"${input.decision}" does not answer a ${question.kind} question (expected ${question.options.join(', ')})` };
+    }
+    if (!this.mayDecide(input, question.level)) {
+      return { ok: false, reason: `${input.actor} may not decide at escalation level ${question.level} (${this.levels[question.level]!.name})` };
+    }
+    if (question.kind === 'approval' && input.decision === 'approve') {
+      if (input.actor === this.requestedBy) return { ok: false, reason: `${input.actor} requested this change and cannot approve it` };
+      if (question.approvals.some((a) => a.actor === input.actor)) return { ok: false, reason: `${input.actor} has already approved` };
+    }
+    if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
+      return { ok: false, reason: 'resolved-manually needs a comment saying what was done' };
+    }
+    return { ok: true, question };
+  }
+
+  /** Takes a decision from a signal or an update; refusals are recorded and change nothing. */
+  receive(input: DecisionInput, via: 'signal' | 'update'): DecisionOutcome {
+    if (this.open.length === 0 && via === 'signal') {
+      this.early.push(input);
+      this.tracker.record('decision kept until asked', { actor: input.actor, detail: input.decision });
+      return { status: 'queued' };
+    }
+    const checked = this.check(input);
+    if (!checked.ok) {
+      this.tracker.record('decision refused', { actor: input.actor, detail: `${input.decision}: ${checked.reason}` });
+      return { status: 'refused', reason: checked.reason };
+    }
+    return this.accept(checked.question, input);
+  }
+
+  /** Asks a question and waits for a decision, escalating on each deadline. */
+  async ask(options: AskOptions): Promise<AskResult> {
+    const question: OpenQuestion = {
+      id: uuid4(),
+      kind: options.kind,
+      stepId: options.stepId,
+      prompt: options.prompt,
+      options: [...questionOptions[options.kind]],
+      level: 0,
+      mode: options.mode,
+      approvalsNeeded: options.approvalsNeeded ?? 1,
+      askedAt: new Date().toISOString(),
+      mayDecide: [],
+      approvals: [],
+    };
+    this.open.push(question);
+    try {
+      this.askLevel(question, Math.min(options.startLevel ?? 0, this.levels.length - 1));
+      for (const input of this.early.splice(0)) this.receive(input, 'update');
+      for (;;) {
+        const deadline = question.mode === 'escalate' ? this.levels[question.level]!.deadline : undefined;
+        const settled = () => question.answer !== undefined || this.hooks.interrupted();
+        const inTime = deadline === undefined ? (await condition(settled), true) : await condition(settled, deadline);
+        if (question.answer) return { decision: question.answer };
+        if (this.hooks.interrupted()) return { interrupted: true };
+        if (!inTime && question.level + 1 < this.levels.length) {
+          this.askLevel(question, question.level + 1);
+          this.tracker.record('escalated', { stepId: question.stepId, detail: `no decision in ${deadline}; asking ${this.levels[question.level]!.name}` });
+        } else if (!inTime) {
+          this.tracker.record('escalation exhausted', { stepId: question.stepId, detail: `no decision from any level for the ${question.kind} question` });
+          return { exhausted: true };
+        }
+      }
+    } finally {
+      this.open.splice(this.open.indexOf(question), 1);
+      this.tracker.setEscalationLevel(this.escalationLevel);
+    }
+  }
+
+  private askLevel(question: OpenQuestion, level: number): void {
+    question.level = level;
+    const deadline = this.levels[level]!.deadline;
+    question.deadline = question.mode === 'escalate' ? new Date(Date.now() + durationMs(deadline)).toISOString() : undefined;
+    question.mayDecide = this.levels.slice(0, level + 1).map((l) => ({ level: l.name, ...l.deciders }));
+    this.tracker.setEscalationLevel(this.escalationLevel);
+    this.tracker.record('decision asked', { stepId: question.stepId, detail: `${question.kind} → ${this.levels[level]!.name}: ${question.prompt}` });
+    this.hooks.onLevelAsked({ ...question }, this.levels[level]!);
+  }
+
+  private accept(question: OpenQuestion, input: DecisionInput): DecisionOutcome {
+    const decision: AcceptedDecision = {
+      questionId: question.id,
+      kind: question.kind,
+      stepId: question.stepId,
+      decision: input.decision,
+      actor: input.actor,
+      comment: input.comment,
+      level: question.level,
+      at: new Date().toISOString(),
+    };
+    this.accepted.push(decision);
+    if (question.kind === 'approval' && input.decision === 'approve') {
+      question.approvals.push(decision);
+      if (question.approvals.length < question.approvalsNeeded) {
+        const reason = `approval ${question.approvals.length} of ${question.approvalsNeeded} distinct approvers`;
+        this.tracker.record('decision accepted', { actor: input.actor, stepId: question.stepId, detail: `approve (${reason})` });
+        return { status: 'partial', questionId: question.id, reason };
+      }
+    }
+    question.answer = decision;
+    this.tracker.record('decision accepted', { actor: input.actor, stepId: question.stepId, detail: input.comment ? `${input.decision}: ${input.comment}` : input.decision });
+    return { status: 'accepted', questionId: question.id };
+  }
+
+  /** Actors and groups of the current level and every earlier one may decide. */
+  private mayDecide(input: DecisionInput, level: number): boolean {
+    return this.levels.slice(0, level + 1).some((l) => l.deciders.actors.includes(input.actor) || (input.groups ?? []).some((g) => l.deciders.groups.includes(g)));
+  }
+
+  /** Anyone who may decide at some level (used to authorize manual rollback requests). */
+  isDecider(actor: string, groups: string[] = []): boolean {
+    return this.levels.some((l) => l.deciders.actors.includes(actor) || groups.some((g) => l.deciders.groups.includes(g)));
+  }
+}
+
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a policy duration such as `15m` (the schema guarantees the format). */
+export function durationMs(duration: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(duration);
+  if (!match) throw new TypeError(`not a duration: ${duration}`);
+  return Number(match[1]) * unitMs[match[2]!]!;
+}

@@ -1,0 +1,20 @@
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { targetActivityOptions } from './activity-options';
+import type { Step, TargetKind } from './types';
+
+type ActivityProxy = ReturnType<typeof proxyActivities<Activities>>;
+
+const proxies = Object.fromEntries(
+  Object.entries(targetActivityOptions).map(([kind, options]) => [kind, proxyActivities<Activities>(options)]),
+) as Record<TargetKind, ActivityProxy>;
+
+/** The step verbs with the step's target-kind retry preset. */
+export function stepActivities(step: Step): ActivityProxy {
+  return proxies[step.target];
+}
+
+/** The preset plus a summary naming the step, so the Temporal UI reads without code. */
+export function stepOptions(step: Step, verb: string): ActivityOptions {
+  return { ...targetActivityOptions[step.target], summary: `${verb} ${step.id} (${step.target})` };
+}

@@ -1,0 +1,90 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { buildApiServer } from '../../src/api/server';
+import { readinessChecks } from '../../src/api/readiness';
+import type { Identity } from '../../src/auth/identity';
+import { tokenHash } from '../../src/auth/identity';
+import { MongoReplayGuard } from '../../src/chatops/replay-guard';
+import { ChangeClient } from '../../src/client/change-client';
+import { workflowUiUrl } from '../../src/config';
+import type { Connection } from '@temporalio/client';
+import type { TestEnv } from './harness';
+
+export const UI = { TEMPORAL_UI_URL: 'http://127.0.0.1:8233', TEMPORAL_NAMESPACE: 'default' };
+
+export interface RunningApi {
+  app: FastifyInstance;
+  url: string;
+  changes: ChangeClient;
+  /** Every JSON log line the server wrote. */
+  logs: Record<string, unknown>[];
+  rawLogs: string[];
+  close(): Promise<void>;
+}
+
+export interface ApiTestOptions {
+  /** token → identity */
+  tokens: Record<string, Identity>;
+  slack?: { signingSecret: string; users: Record<string, Identity>; responseUrlOrigins: string[]; responseTimeoutMs?: number };
+}
+
+/** The real API server (as src/api/main.ts builds it) on a free loopback port, over the test env. */
+export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<RunningApi> {
+  const rawLogs: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      rawLogs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const changes = new ChangeClient(env.client, env.taskQueue, { db: env.db });
+  const app = await buildApiServer(
+    { changes, readiness: readinessChecks(env.client.connection as Connection, env.db), workflowUrl: (id) => workflowUiUrl(UI, id) },
+    {
+      tokens: new Map(Object.entries(options.tokens).map(([token, identity]) => [tokenHash(token), identity])),
+      logger: { level: 'info', stream },
+      slack: options.slack && {
+        signingSecret: options.slack.signingSecret,
+        users: new Map(Object.entries(options.slack.users)),
+        replayGuard: new MongoReplayGuard(env.db),
+        responseUrlOrigins: options.slack.responseUrlOrigins,
+        responseTimeoutMs: options.slack.responseTimeoutMs ?? 2500,
+      },
+    },
+  );
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    app,
+    url,
+    changes,
+    rawLogs,
+    get logs() {
+      return rawLogs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    close: () => app.close(),
+  };
+}
+
+/** fetch with a bearer token and JSON, returning status, headers and parsed body. */
+export async function call(api: { url: string }, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${api.url}${path}`, {
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
+    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // text/plain answers stay text
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: response.status, headers: response.headers, body: body as any };
+}

@@ -1,0 +1,193 @@
+import { idempotencyKey, SendJournal } from '../../src/activities/http/send-journal';
+import { RecoveryPointStore } from '../../src/activities/recovery-points';
+import { createAdapterRegistry } from '../../src/activities/targets/registry';
+import type { StepKey, TargetAdapter } from '../../src/activities/targets/types';
+import { webhookSpecSchema, type WebhookSpec } from '../../src/activities/targets/webhook/spec';
+import { ErrorType } from '../../src/domain/errors';
+import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
+import { failureOf, PEER_SECRET_NAME, startPeers, type Peers } from '../helpers/peers';
+
+function routeSpec(url: string, extra: Partial<WebhookSpec> = {}): WebhookSpec {
+  return webhookSpecSchema.parse({
+    forward: {
+      method: 'POST',
+      url: `${url}/hooks/routes?change={{changeId}}&note=a%20b`,
+      headers: { 'X-Partner-Route': 'solar-{{stepId}}' },
+      body: { change: '{{changeId}}', step: '{{stepId}}', route: 'solar', cap: 35 },
+    },
+    compensate: { method: 'DELETE', url: `${url}/hooks/routes/{{changeId}}-{{stepId}}`, body: { undo: '{{idempotencyKey}}' } },
+    secret: PEER_SECRET_NAME,
+    ...extra,
+  });
+}
+
+describe('webhook target against a real webhook receiver', () => {
+  let env: TestEnv;
+  let peers: Peers;
+  let webhook: TargetAdapter<WebhookSpec>;
+  let key: StepKey;
+  let spec: WebhookSpec;
+
+  beforeEach(async () => {
+    env = await openTestEnv();
+    peers = await startPeers();
+    webhook = createAdapterRegistry({ db: env.db, ...peers.deps }).webhook;
+    key = { changeId: uniqueId('chg'), stepId: 'notify-partner' };
+    spec = routeSpec(peers.webhook.url);
+  });
+
+  afterEach(async () => {
+    await peers.stop();
+    await env.close();
+  });
+
+  const forwardKey = () => idempotencyKey(key, 'forward');
+  const compensateKey = () => idempotencyKey(key, 'compensate');
+
+  test('given a reversible webhook, when snapshot → apply → verify → restore run, then the partner got the forward and the compensating request once each, signed', async () => {
+    const ref = await webhook.snapshot(key, spec);
+    const point = await new RecoveryPointStore(env.db).get(key, 'before-apply');
+    expect(point!.state).toMatchObject({
+      forward: { method: 'POST', url: `${peers.webhook.url}/hooks/routes?change=${key.changeId}&note=a%20b`, idempotencyKey: forwardKey() },
+      compensate: { method: 'DELETE', url: `${peers.webhook.url}/hooks/routes/${key.changeId}-notify-partner`, idempotencyKey: compensateKey() },
+      irreversible: false,
+      secret: PEER_SECRET_NAME,
+    });
+    expect(JSON.stringify(point)).not.toContain(peers.secret);
+
+    expect(await webhook.apply(key, spec)).toMatchObject({ status: 'applied' });
+    await webhook.verify(key, spec);
+    expect(await webhook.restore(key, spec)).toMatchObject({ status: 'restored', recoveryPointId: ref.id });
+    await webhook.verifyRestore(key, spec);
+
+    const [forward, compensate] = peers.webhook.state.deliveries();
+    expect(forward).toMatchObject({ method: 'POST', idempotencyKey: forwardKey(), body: { change: key.changeId, step: 'notify-partner', route: 'solar', cap: 35 } });
+    expect(compensate).toMatchObject({ method: 'DELETE', idempotencyKey: compensateKey(), body: { undo: compensateKey() } });
+    const log = peers.webhook.requests();
+    expect(log.map((r) => [r.idempotencyKey, r.signature, r.status])).toEqual([
+      [forwardKey(), 'valid', 200],
+      [compensateKey(), 'valid', 200],
+    ]);
+    expect(log[0]!.headers['x-partner-route']).toBe('solar-notify-partner');
+  });
+
+  test('given a restored webhook, when restore runs again, then it is a no-op: one compensating request per idempotency key', async () => {
+    await webhook.snapshot(key, spec);
+    await webhook.apply(key, spec);
+    await webhook.restore(key, spec);
+
+    expect(await webhook.restore(key, spec)).toMatchObject({ status: 'already-restored' });
+    await webhook.verifyRestore(key, spec);
+    expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(1);
+  });
+
+  test('given a webhook never applied, when restored, then no compensating request is sent', async () => {
+    await webhook.snapshot(key, spec);
+
+    expect(await webhook.restore(key, spec)).toMatchObject({ status: 'not-applied' });
+    await webhook.verifyRestore(key, spec);
+    expect(peers.webhook.requests()).toEqual([]);
+    expect((await webhook.preview(key, spec)).operations).toEqual([]);
+  });
+
+  test('given an applied webhook, when previewed, then it names the one compensating request it would send', async () => {
+    await webhook.snapshot(key, spec);
+    await webhook.apply(key, spec);
+
+    expect((await webhook.preview(key, spec)).operations).toEqual([
+      { op: 'request', method: 'DELETE', url: `${peers.webhook.url}/hooks/routes/${key.changeId}-notify-partner`, idempotencyKey: compensateKey() },
+    ]);
+    expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(0);
+  });
+
+  test('given the partner changed the resource after apply (409 to the compensating request), when restored, then it is a conflict and left as is', async () => {
+    await webhook.snapshot(key, spec);
+    await webhook.apply(key, spec);
+    peers.webhook.faults.enqueue({ fault: 'status', status: 409, method: 'DELETE' });
+
+    const outcome = await webhook.restore(key, spec);
+
+    expect(outcome).toMatchObject({ status: 'conflict', conflicts: { count: 1, sample: [{ now: { status: 409 } }] } });
+    expect(peers.webhook.stats().keys[compensateKey()]).toEqual({ received: 1, processed: 0, effects: 0 });
+    expect((await new SendJournal(env.db).get(key, 'compensate'))!.state).toBe('rejected');
+  });
+
+  test('given the partner drops the connection after taking the forward request, when apply is retried, then the partner deduplicates by key: one effect', async () => {
+    await webhook.snapshot(key, spec);
+    peers.webhook.faults.enqueue({ fault: 'drop', method: 'POST' });
+
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false });
+    expect(await webhook.apply(key, spec)).toMatchObject({ status: 'applied' });
+
+    expect(peers.webhook.stats().keys[forwardKey()]).toEqual({ received: 2, processed: 2, effects: 1 });
+    expect(peers.webhook.requests({ key: forwardKey() })[1]!.replayed).toBe(true);
+    expect(await webhook.apply(key, spec)).toMatchObject({ status: 'already-applied' });
+  });
+
+  test('given a slow partner past the timeout, when applied, then it is a retryable timeout and the retry is answered from the partner idempotency cache', async () => {
+    const quick = routeSpec(peers.webhook.url, { timeoutMs: 200 });
+    await webhook.snapshot(key, quick);
+    peers.webhook.faults.enqueue({ fault: 'slow', delayMs: 1000, method: 'POST' });
+
+    const failure = await failureOf(webhook.apply(key, quick));
+    expect(failure).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false });
+    expect(failure.message).toMatch(/no answer within 200 ms/);
+    expect(await webhook.apply(key, quick)).toMatchObject({ status: 'applied' });
+    expect(peers.webhook.state.effectsFor(forwardKey())).toBe(1);
+  });
+
+  test('given a 503 then a 429 with Retry-After, when applied, then both are retryable, the 429 with its delay', async () => {
+    await webhook.snapshot(key, spec);
+    peers.webhook.faults.enqueue({ fault: 'error', status: 503 }, { fault: 'rate-limit', retryAfter: '2' });
+
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false });
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerRateLimited, nextRetryDelay: 2000 });
+    expect(await webhook.apply(key, spec)).toMatchObject({ status: 'applied' });
+    expect((await new SendJournal(env.db).get(key, 'forward'))!).toMatchObject({ state: 'delivered', attempts: 3, lastStatus: 200 });
+  });
+
+  test('given the partner refuses the forward request (400), when applied, then it fails fast and restore sends nothing', async () => {
+    await webhook.snapshot(key, spec);
+    peers.webhook.faults.enqueue({ fault: 'status', status: 400 });
+
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerRejected, nonRetryable: true });
+    expect(await webhook.restore(key, spec)).toMatchObject({ status: 'not-applied' });
+    expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(0);
+  });
+
+  test('given a worker holding another secret under the same name, when applied, then the receiver refuses the signature and the step fails as PartnerUnauthorizedError', async () => {
+    const wrong = createAdapterRegistry({ db: env.db, webhookSecrets: { [PEER_SECRET_NAME]: 'not-the-partner-secret-123' } }).webhook;
+    await wrong.snapshot(key, spec);
+
+    expect(await failureOf(wrong.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnauthorized, nonRetryable: true });
+    expect(peers.webhook.requests()[0]).toMatchObject({ signature: 'mismatch', status: 401, processed: false });
+    expect(peers.webhook.state.deliveries()).toEqual([]);
+  });
+
+  test('given a step without a secret, when sent to a receiver that requires signatures, then it is refused as unsigned', async () => {
+    const unsigned = routeSpec(peers.webhook.url, { secret: undefined });
+    await webhook.snapshot(key, unsigned);
+
+    expect(await failureOf(webhook.apply(key, unsigned))).toMatchObject({ type: ErrorType.PartnerUnauthorized });
+    expect(peers.webhook.requests()[0]!.signature).toBe('missing');
+  });
+
+  test('given a secret name the worker does not have, when the recovery point is taken, then it fails before anything is sent', async () => {
+    const failure = await failureOf(webhook.snapshot(key, routeSpec(peers.webhook.url, { secret: 'partner-z' })));
+    expect(failure).toMatchObject({ type: ErrorType.WorkerMisconfigured, nonRetryable: true });
+    expect(failure.message).toMatch(/"partner-z" is not in the worker's WEBHOOK_SECRETS/);
+    expect(peers.webhook.requests()).toEqual([]);
+  });
+
+  test('given an irreversible webhook, when restored after apply, then it fails as IrreversibleStepError; never applied, it is a no-op', async () => {
+    const oneWay = routeSpec(peers.webhook.url, { compensate: undefined, irreversible: true });
+    const other = { ...key, stepId: 'not-sent' };
+    await webhook.snapshot(other, oneWay);
+    expect(await webhook.restore(other, oneWay)).toMatchObject({ status: 'not-applied' });
+
+    await webhook.snapshot(key, oneWay);
+    await webhook.apply(key, oneWay);
+    expect(await failureOf(webhook.restore(key, oneWay))).toMatchObject({ type: ErrorType.Irreversible, nonRetryable: true });
+    expect(peers.webhook.requests()).toHaveLength(1);
+  });
+});
