@@ -1,7 +1,7 @@
 import { BSON, MongoServerError, type Collection, type Db, type Document, type Filter, type FindCursor } from 'mongodb';
 import { ErrorType } from '../../../domain/errors';
 import { permanent } from '../../failures';
-import { updateFor, type Slot } from '../common/fields';
+import { topLevelFields, updateFor, type Slot } from '../common/fields';
 import { forEachLimited } from '../common/progress';
 import { leadKeyOf, WRITE_CONCURRENCY } from './journal';
 import { toMongoFilter, type LeadFilter } from './spec';
@@ -46,11 +46,11 @@ export class Leads {
     return found;
   }
 
-  /** Gives each lead's written fields the values in its slots. */
-  async write(items: { id: unknown; slots: Slot[] }[]): Promise<void> {
-    await forEachLimited(items, WRITE_CONCURRENCY, async ({ id, slots }) => {
+  /** Gives each lead's written fields the values in its slots (`current`: the lead as read, see `updateFor`). */
+  async write(items: { id: unknown; slots: Slot[]; current?: Record<string, unknown> }[]): Promise<void> {
+    await forEachLimited(items, WRITE_CONCURRENCY, async ({ id, slots, current }) => {
       try {
-        await this.collection.updateOne({ _id: id } as Filter<Document>, updateFor(this.paths, slots));
+        await this.collection.updateOne({ _id: id } as Filter<Document>, updateFor(this.paths, slots, current));
       } catch (err) {
         if (err instanceof MongoServerError && err.code === PATH_NOT_VIABLE) {
           throw permanent(ErrorType.InvalidStep, `lead ${leadKeyOf(id)} in ${this.name} cannot take fields ${this.paths.join(', ')}: ${err.message}`);
@@ -60,8 +60,9 @@ export class Leads {
     });
   }
 
+  /** The top-level fields holding the written paths: the paths themselves and the parents a write may create. */
   private projection(): Record<string, 1> {
-    return Object.fromEntries(this.paths.map((path) => [path, 1]));
+    return Object.fromEntries(topLevelFields(this.paths).map((field) => [field, 1]));
   }
 }
 

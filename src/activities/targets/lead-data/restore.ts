@@ -56,7 +56,7 @@ export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize 
           journaledAt: new Date(),
         })),
       );
-      await leads.write(toRestore.map((e) => ({ id: e.leadId, slots: e.before })));
+      await leads.write(toRestore.map((e) => ({ id: e.leadId, slots: e.before, current: current.get(e.leadKey) ?? undefined })));
     }
     await journal.recordConflicts(conflicts);
     state.restored += toRestore.length;

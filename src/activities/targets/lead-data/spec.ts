@@ -1,6 +1,6 @@
 import type { Document, Filter } from 'mongodb';
 import { z } from 'zod';
-import { collectionNameSchema, fieldPathSchema, MISSING, overlappingPaths, writablePathSchema, writableValueSchema, type Slot } from '../common/fields';
+import { checkKeys, collectionNameSchema, MISSING, overlappingPaths, pathProblem, writablePathSchema, writableValueSchema, type Slot } from '../common/fields';
 
 const scalarSchema = z.union([z.string().max(1000), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean(), z.null()]);
 const comparableSchema = z.union([z.string().max(1000), z.number().refine(Number.isFinite, 'must be a finite number')]);
@@ -33,14 +33,11 @@ const conditionSchema = z.union([scalarSchema, operatorsSchema], {
  */
 export const leadFilterSchema = z
   .record(z.string(), conditionSchema)
+  .superRefine(...checkKeys((field) => pathProblem(field)))
   .superRefine((filter, ctx) => {
     const fields = Object.keys(filter);
     if (fields.length === 0) ctx.addIssue({ code: 'custom', message: 'must select by at least one field (an empty filter would select every lead)' });
     if (fields.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 fields' });
-    for (const field of fields) {
-      const result = fieldPathSchema.safeParse(field);
-      if (!result.success) ctx.addIssue({ code: 'custom', path: [field], message: result.error.issues[0]!.message });
-    }
   });
 
 /**
@@ -52,15 +49,14 @@ export const leadDataSpecSchema = z
   .strictObject({
     collection: collectionNameSchema.default('leads'),
     filter: leadFilterSchema,
-    set: z.record(z.string(), writableValueSchema).optional(),
+    set: z
+      .record(z.string(), writableValueSchema)
+      .superRefine(...checkKeys((path) => pathProblem(path, true)))
+      .optional(),
     unset: z.array(writablePathSchema).max(100).optional(),
   })
   .superRefine((spec, ctx) => {
     const setPaths = Object.keys(spec.set ?? {});
-    for (const path of setPaths) {
-      const result = writablePathSchema.safeParse(path);
-      if (!result.success) ctx.addIssue({ code: 'custom', path: ['set', path], message: result.error.issues[0]!.message });
-    }
     if (setPaths.length > 100) ctx.addIssue({ code: 'custom', path: ['set'], message: 'at most 100 fields' });
     const all = [...setPaths, ...(spec.unset ?? [])];
     if (all.length === 0) ctx.addIssue({ code: 'custom', path: ['set'], message: 'a lead-data step must set or unset at least one field' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { collectionNameSchema, overlappingPaths, writablePathSchema, writableValueSchema } from '../common/fields';
+import { checkKeys, collectionNameSchema, keyProblem, overlappingPaths, pathProblem, writablePathSchema, writableValueSchema } from '../common/fields';
 
 const target = {
   collection: collectionNameSchema,
@@ -15,9 +15,9 @@ const target = {
  */
 export const mongoDocumentSpecSchema = z
   .discriminatedUnion('op', [
-    z.strictObject({ ...target, op: z.literal('set'), fields: z.record(z.string(), writableValueSchema) }),
+    z.strictObject({ ...target, op: z.literal('set'), fields: z.record(z.string(), writableValueSchema).superRefine(...checkKeys((path) => pathProblem(path, true))) }),
     z.strictObject({ ...target, op: z.literal('unset'), fields: z.array(writablePathSchema).min(1).max(100) }),
-    z.strictObject({ ...target, op: z.literal('replace'), document: z.record(z.string(), writableValueSchema) }),
+    z.strictObject({ ...target, op: z.literal('replace'), document: z.record(z.string(), writableValueSchema).superRefine(...checkKeys((key) => (key === '_id' ? undefined : keyProblem(key)))) }),
   ])
   .superRefine((spec, ctx) => {
     if (spec.idType === 'objectId' && !/^[0-9a-fA-F]{24}$/.test(spec.id)) ctx.addIssue({ code: 'custom', path: ['id'], message: 'must be 24 hexadecimal digits for idType "objectId"' });
@@ -25,10 +25,6 @@ export const mongoDocumentSpecSchema = z
       const paths = Object.keys(spec.fields);
       if (paths.length === 0) ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must set at least one field' });
       if (paths.length > 100) ctx.addIssue({ code: 'custom', path: ['fields'], message: 'at most 100 fields' });
-      for (const path of paths) {
-        const result = writablePathSchema.safeParse(path);
-        if (!result.success) ctx.addIssue({ code: 'custom', path: ['fields', path], message: result.error.issues[0]!.message });
-      }
     }
     const paths = spec.op === 'set' ? Object.keys(spec.fields) : spec.op === 'unset' ? spec.fields : [];
     const overlap = overlappingPaths(paths);
