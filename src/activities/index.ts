@@ -1,6 +1,9 @@
 import { log } from '@temporalio/activity';
 import type { Step } from '../domain/change-request';
-import type { ChangeReport } from '../workflows/types';
+import { ErrorType } from '../domain/errors';
+import type { ChangeReport, ChangeWorkflowInput } from '../workflows/types';
+import { loadChangeRequest, storeChangeRequest } from './change-requests';
+import { permanent } from './failures';
 import type { ChangeNotification } from '../domain/notifications';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
@@ -53,6 +56,15 @@ export function createActivities(deps: ActivityDeps) {
     },
     async saveReport(report: ChangeReport): Promise<void> {
       await storeReport(deps.db, report);
+    },
+    async saveChangeRequest(input: ChangeWorkflowInput): Promise<void> {
+      await storeChangeRequest(deps.db, input);
+    },
+    /** The stored request of a change; permanent failure when there is none (unknown change). */
+    async loadChangeRequest(changeId: string): Promise<ChangeWorkflowInput> {
+      const input = await loadChangeRequest(deps.db, changeId);
+      if (!input) throw permanent(ErrorType.TargetNotFound, `no stored request for change ${changeId}`);
+      return input;
     },
     /**
      * Records the notification in the outbox, then sends it to its channels (Slack, signed

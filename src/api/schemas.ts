@@ -68,6 +68,7 @@ const stepStatusSchema = z.object({
   restore: outcome.optional(),
   error: failure.optional(),
   resolvedManually: z.object({ actor: z.string(), comment: z.string().optional(), at: isoTime }).optional(),
+  timings: z.object({ applyStartedAt: isoTime.optional(), appliedAt: isoTime.optional(), compensationStartedAt: isoTime.optional(), compensatedAt: isoTime.optional() }).optional(),
 });
 
 const changeStatusShape = {
@@ -103,6 +104,9 @@ export const changeReportSchema = z
     finishedAt: isoTime,
     cause: failure.extend({ stepId: z.string().optional() }).optional(),
     timeToRecoverMs: z.number().optional(),
+    recovery: z
+      .object({ detectedAt: isoTime, rollbackStartedAt: isoTime, restoredAt: isoTime, validatedAt: isoTime.optional(), timeToRecoverMs: z.number() })
+      .optional(),
     cancelled: z.boolean().optional(),
   })
   .meta({ id: 'ChangeReport' });

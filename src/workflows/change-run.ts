@@ -7,7 +7,7 @@ import { compensateStep, compensationUnits } from './compensation';
 import { DecisionDesk } from './decision-desk';
 import { Notifier } from './notifier';
 import { stepActivities, stepOptions } from './step-activities';
-import { terminalPhases, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
+import { terminalPhases, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
 
 /** When a policy names no escalation, the requester (and admins) decide, e.g. on a failed compensation. */
 function defaultLevels(requestedBy: string): EscalationLevel[] {
@@ -26,7 +26,9 @@ export class ChangeRun {
   rollbackRequest?: RollbackRequestRecord;
   cause?: FailureInfo & { stepId?: string };
   rollingBack = false;
-  timeToRecoverMs?: number;
+  /** When the problem that leads to the rollback was detected (failure, trigger, request). */
+  detectedAt?: string;
+  recovery?: RecoveryTimes;
   cancelled = false;
 
   constructor(readonly input: ChangeWorkflowInput) {
@@ -81,31 +83,36 @@ export class ChangeRun {
     const input: StepInput = { changeId: this.changeId, step };
     const activities = stepActivities(step);
     this.tracker.updateStep(step.id, { state: 'applying', error: undefined }, 'step applying');
+    this.tracker.time(step.id, 'applyStartedAt', true);
     const recoveryPoint = await activities.snapshotStep.executeWithOptions(stepOptions(step, 'recovery point for'), [input]);
     this.tracker.updateStep(step.id, { recoveryPoint }, 'recovery point captured', recoveryPoint.summary);
     // Registered before apply: a step that half-applied is restored too.
     if (!this.registered.includes(step)) this.registered.push(step);
     const applied = await activities.applyStep.executeWithOptions(stepOptions(step, 'apply'), [input]);
     await activities.verifyStep.executeWithOptions(stepOptions(step, 'verify'), [input]);
+    this.tracker.time(step.id, 'appliedAt');
     this.tracker.updateStep(step.id, { state: 'applied', applied }, 'step applied and verified', applied.summary);
   }
 
   /** Compensates every registered step, in reverse, independent groups in parallel; each restore verified. */
   async rollback(): Promise<void> {
     this.rollingBack = true;
+    const rollbackStartedAt = new Date().toISOString();
+    const detectedAt = (this.detectedAt ??= rollbackStartedAt);
     this.tracker.setPhase('rolling-back', this.cause?.message);
     this.notify('rollback-started', `Rolling back ${this.registered.length} step(s): ${this.cause?.message ?? 'requested'}`);
-    const started = Date.now();
     for (const unit of compensationUnits(this.registered, this.input.request.policy.compensation.independentGroups)) {
       await Promise.all(unit.map((step) => compensateStep(this, step)));
     }
-    this.timeToRecoverMs = Date.now() - started;
+    const restoredAt = new Date().toISOString();
+    this.recovery = { detectedAt, rollbackStartedAt, restoredAt, timeToRecoverMs: Date.parse(restoredAt) - Date.parse(detectedAt) };
     this.tracker.setPhase('rolled-back');
-    this.notify('rollback-finished', `Rolled back in ${this.timeToRecoverMs} ms`);
+    this.notify('rollback-finished', `Rolled back: ${this.recovery.timeToRecoverMs} ms from detection to every target restored`);
   }
 
   causeFromRollbackRequest(): void {
     const request = this.rollbackRequest!;
+    this.detectedAt ??= request.at;
     this.cause ??= { type: 'ManualRollback', message: `rollback requested by ${request.actor} (${request.category}): ${request.reason}` };
   }
 
@@ -116,7 +123,8 @@ export class ChangeRun {
       startedAt: this.tracker.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       cause: this.cause,
-      timeToRecoverMs: this.timeToRecoverMs,
+      timeToRecoverMs: this.recovery?.timeToRecoverMs,
+      recovery: this.recovery,
       cancelled: this.cancelled || undefined,
     };
   }

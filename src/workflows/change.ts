@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
@@ -33,6 +33,8 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
     },
   });
   run.tracker.record('change started', { actor: input.request.requestedBy, detail: input.request.title });
+  // Added after the first histories were recorded: older runs replay without this activity.
+  if (patched('store-change-request')) await bookkeeping.saveChangeRequest(input);
 
   let cancellation: unknown;
   try {
@@ -42,6 +44,7 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
     cancellation = err;
     run.cancelled = true;
     run.cause ??= { type: 'Cancelled', message: 'the change workflow was cancelled' };
+    run.detectedAt ??= new Date().toISOString();
     run.tracker.record('change cancelled');
   }
   // Compensation and the report survive cancellation of the workflow.
@@ -113,10 +116,11 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
     } catch (err) {
       if (isCancellation(err)) throw err;
       const failure = failureInfo(err);
+      const failedAt = new Date().toISOString();
       run.tracker.updateStep(step.id, { state: 'failed', error: failure }, 'step failed', failure.message);
       run.notify('step-failed', `Step ${step.id} failed: ${failure.message}`);
       if (run.rollbackRequest) return 'rollback';
-      if (policy.onStepFailure === 'rollback') return rollbackBecause(run, step, failure);
+      if (policy.onStepFailure === 'rollback') return rollbackBecause(run, step, failure, failedAt);
       const decision = await decideOnFailure(run, step, failure.message, policy.onStepFailure === 'ask' ? 'escalate' : 'hold');
       if (decision === 'retry') continue;
       if (decision === 'skip') {
@@ -124,7 +128,7 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
         run.tracker.setPhase('applying');
         return 'skipped';
       }
-      return decision === 'rollback' ? rollbackBecause(run, step, failure) : 'rollback';
+      return decision === 'rollback' ? rollbackBecause(run, step, failure, failedAt) : 'rollback';
     }
   }
 }
@@ -150,13 +154,15 @@ async function irreversibleApproved(run: ChangeRun, step: Step): Promise<boolean
     if (!('exhausted' in answer) && answer.decision.decision === 'approve') return true;
     const by = 'exhausted' in answer ? 'no approval before the last deadline' : `rejected by ${answer.decision.actor}`;
     run.cause ??= { stepId: step.id, type: 'IrreversibleStepNotApproved', message: `irreversible step ${step.id}: ${by}` };
+    run.detectedAt ??= new Date().toISOString();
     return false;
   }
 }
 
 /** The failed step becomes the cause only when the change is rolled back for it. */
-function rollbackBecause(run: ChangeRun, step: Step, failure: FailureInfo): 'rollback' {
+function rollbackBecause(run: ChangeRun, step: Step, failure: FailureInfo, failedAt: string): 'rollback' {
   run.cause ??= { stepId: step.id, ...failure };
+  run.detectedAt ??= failedAt;
   return 'rollback';
 }
 
