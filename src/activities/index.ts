@@ -4,6 +4,9 @@ import { ErrorType } from '../domain/errors';
 import type { ChangeReport, ChangeWorkflowInput } from '../workflows/types';
 import { loadChangeRequest, storeChangeRequest } from './change-requests';
 import { permanent } from './failures';
+import { createMetricSampler } from './metrics';
+import type { PrometheusConnection } from './metrics/prometheus';
+import type { MetricQuery, MetricSample } from './metrics/types';
 import type { ChangeNotification } from '../domain/notifications';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
@@ -11,8 +14,11 @@ import { storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
 
-/** `notifications` is optional: without it notifications are only recorded in the outbox. */
-export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps };
+/**
+ * `notifications` is optional: without it notifications are only recorded in the outbox.
+ * `prometheus` is needed only by changes whose triggers query Prometheus.
+ */
+export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection };
 
 /** Input of every step activity: the step and the change it belongs to (its idempotency key). */
 export interface StepInput {
@@ -29,6 +35,7 @@ export type RestoreInput = StepInput & RestoreOptions;
  */
 export function createActivities(deps: ActivityDeps) {
   const registry = createAdapterRegistry(deps);
+  const sampleMetric = createMetricSampler({ db: deps.db, prometheus: deps.prometheus });
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
 
   return {
@@ -56,6 +63,10 @@ export function createActivities(deps: ActivityDeps) {
     },
     async saveReport(report: ChangeReport): Promise<void> {
       await storeReport(deps.db, report);
+    },
+    /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
+    async sampleMetric(query: MetricQuery): Promise<MetricSample> {
+      return sampleMetric(query);
     },
     async saveChangeRequest(input: ChangeWorkflowInput): Promise<void> {
       await storeChangeRequest(deps.db, input);

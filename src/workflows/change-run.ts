@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { StepInput } from '../activities';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';
@@ -7,7 +8,8 @@ import { compensateStep, compensationUnits } from './compensation';
 import { DecisionDesk } from './decision-desk';
 import { Notifier } from './notifier';
 import { stepActivities, stepOptions } from './step-activities';
-import { terminalPhases, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
+import { describeFailures, validateRollback } from './validation';
+import { terminalPhases, type ObservationReport, type TriggerReport, type ValidationReport, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
 
 /** When a policy names no escalation, the requester (and admins) decide, e.g. on a failed compensation. */
 function defaultLevels(requestedBy: string): EscalationLevel[] {
@@ -29,6 +31,9 @@ export class ChangeRun {
   /** When the problem that leads to the rollback was detected (failure, trigger, request). */
   detectedAt?: string;
   recovery?: RecoveryTimes;
+  observation?: ObservationReport;
+  trigger?: TriggerReport;
+  validation?: ValidationReport;
   cancelled = false;
 
   constructor(readonly input: ChangeWorkflowInput) {
@@ -106,8 +111,31 @@ export class ChangeRun {
     }
     const restoredAt = new Date().toISOString();
     this.recovery = { detectedAt, rollbackStartedAt, restoredAt, timeToRecoverMs: Date.parse(restoredAt) - Date.parse(detectedAt) };
+    // Added after the first histories were recorded: older runs replay without the validation pass.
+    if (patched('post-rollback-validation')) {
+      this.validation = await validateRollback(this);
+      this.recovery.validatedAt = this.validation.validatedAt;
+      this.recovery.timeToRecoverMs = Date.parse(this.validation.validatedAt) - Date.parse(detectedAt);
+      if (!this.validation.ok) await this.escalateValidation(this.validation);
+    }
     this.tracker.setPhase('rolled-back');
     this.notify('rollback-finished', `Rolled back: ${this.recovery.timeToRecoverMs} ms from detection to every target restored`);
+  }
+
+  /** A failed validation needs a person to acknowledge it; after the last level it waits without deadline. */
+  private async escalateValidation(validation: ValidationReport): Promise<void> {
+    this.notify('validation-failed', `Rollback validation failed: ${describeFailures(validation)}`);
+    let mode: 'escalate' | 'hold' = 'escalate';
+    for (;;) {
+      const answer = await this.desk.ask({
+        kind: 'validation',
+        mode,
+        startLevel: mode === 'hold' ? this.levels.length - 1 : 0,
+        prompt: `The rollback did not validate: ${describeFailures(validation)}. Look into it and acknowledge.`,
+      });
+      if ('decision' in answer) return;
+      mode = 'hold';
+    }
   }
 
   causeFromRollbackRequest(): void {
@@ -125,6 +153,9 @@ export class ChangeRun {
       cause: this.cause,
       timeToRecoverMs: this.recovery?.timeToRecoverMs,
       recovery: this.recovery,
+      observation: this.observation,
+      trigger: this.trigger,
+      validation: this.validation,
       cancelled: this.cancelled || undefined,
     };
   }

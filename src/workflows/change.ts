@@ -4,8 +4,10 @@ import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { decisionSignal, decisionUpdate, rollbackSignal, rollbackUpdate, statusQuery } from './definitions';
+import type { ObservePolicy } from '../domain/observation';
 import { isIrreversible } from '../domain/step-policy';
-import type { ChangeReport, ChangeWorkflowInput, FailureInfo, Step } from './types';
+import { observe, takeBaselines } from './observation';
+import type { ChangeReport, ChangeWorkflowInput, FailureInfo, ObservationReport, Step } from './types';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 
@@ -61,14 +63,49 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
 async function execute(run: ChangeRun): Promise<void> {
   const { request } = run.input;
   if (request.policy.approval === 'required' && !(await approved(run))) return;
+  const observePolicy = request.policy.observe;
+  // The baseline is taken before anything is applied: it describes the world without the change.
+  if (observePolicy) run.observation = { startedAt: '', outcome: 'healthy', baselines: await takeBaselines(run, observePolicy), samples: [] };
   run.tracker.setPhase('applying');
   for (const step of request.steps) {
     if (run.rollbackRequest) break;
     if ((await applyWithPolicy(run, step)) === 'rollback') break;
   }
+  if (observePolicy && run.observation && !run.cause && !run.rollbackRequest) await observeAndDecide(run, observePolicy, run.observation);
   if (run.rollbackRequest) run.causeFromRollbackRequest();
   if (run.cause) await run.rollback();
   else run.tracker.setPhase('completed');
+}
+
+/** The bake window: a fired trigger rolls back or asks; an inconclusive window completes or asks. */
+async function observeAndDecide(run: ChangeRun, policy: ObservePolicy, report: ObservationReport): Promise<void> {
+  report.startedAt = new Date().toISOString();
+  const fired = await observe(run, policy, report);
+  report.endedAt = new Date().toISOString();
+  if (fired) {
+    run.trigger = fired;
+    run.notify('trigger-fired', `Trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison}${fired.baseline != null ? `, baseline ${fired.baseline}` : ''})`);
+    const rollback = policy.onTrigger === 'rollback' || (await askAfterObservation(run, 'trigger', `Trigger ${fired.name} fired (${fired.metric} = ${fired.value}, ${fired.comparison}). Roll back or accept?`)) === 'rollback';
+    if (rollback) {
+      run.cause ??= { type: 'TriggerFired', message: `trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison})` };
+      run.detectedAt ??= fired.firedAt;
+    }
+  } else if (report.outcome === 'inconclusive' && policy.onInconclusive === 'ask') {
+    const decision = await askAfterObservation(run, 'inconclusive', 'The observation window ended without enough traffic to judge. Complete or roll back?');
+    if (decision === 'rollback') run.cause ??= { type: 'Inconclusive', message: 'rolled back after an inconclusive observation window' };
+  }
+}
+
+async function askAfterObservation(run: ChangeRun, kind: 'trigger' | 'inconclusive', prompt: string): Promise<string> {
+  let mode: 'escalate' | 'hold' = 'escalate';
+  for (;;) {
+    run.tracker.setPhase(mode === 'hold' ? 'held' : 'awaiting-decision');
+    const answer = await run.desk.ask({ kind, mode, prompt, startLevel: mode === 'hold' ? run.levels.length - 1 : 0 });
+    if ('interrupted' in answer) return 'rollback';
+    if ('decision' in answer) return answer.decision.decision;
+    if (run.input.request.policy.escalation?.whenExhausted !== 'hold') return kind === 'trigger' ? 'rollback' : 'complete';
+    mode = 'hold';
+  }
 }
 
 /** The approval gate: approve goes on; reject (or no decision in time) ends with nothing applied. */

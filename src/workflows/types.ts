@@ -16,6 +16,7 @@ export const terminalPhases = ['completed', 'rolled-back', 'rejected'] as const;
 export type ChangePhase =
   | 'awaiting-approval'
   | 'applying'
+  | 'observing'
   | 'awaiting-decision'
   | 'held'
   | 'rolling-back'
@@ -153,4 +154,48 @@ export interface ChangeReport extends ChangeStatus {
   timeToRecoverMs?: number;
   recovery?: RecoveryTimes;
   cancelled?: boolean;
+  /** The observation window after the last step, when the policy has one. */
+  observation?: ObservationReport;
+  /** The trigger that fired, with the values that made it fire. */
+  trigger?: TriggerReport;
+  /** Post-rollback validation: targets re-read against their recovery points, metrics re-observed. */
+  validation?: ValidationReport;
+}
+
+export interface MetricSampleRecord {
+  at: string;
+  trigger: string;
+  value: number | null;
+  samples: number | null;
+  verdict: 'breach' | 'healthy' | 'inconclusive';
+  reason: string;
+}
+
+export interface ObservationReport {
+  startedAt: string;
+  endedAt?: string;
+  outcome: 'healthy' | 'fired' | 'inconclusive' | 'interrupted';
+  /** Baseline per trigger, from the window before the change. */
+  baselines: { trigger: string; value: number | null; samples: number | null; from: string; to: string }[];
+  /** Every sample taken (capped at 500). */
+  samples: MetricSampleRecord[];
+}
+
+export interface TriggerReport {
+  name: string;
+  /** `lead-events: acceptance-rate` or the PromQL query. */
+  metric: string;
+  comparison: string;
+  value: number | null;
+  baseline?: number | null;
+  samples: number | null;
+  consecutive: number;
+  firedAt: string;
+}
+
+export interface ValidationReport {
+  ok: boolean;
+  validatedAt: string;
+  targets: { stepId: string; target: TargetKind; ok: boolean; recoveryPointChecksum?: string; detail: string }[];
+  metrics?: MetricSampleRecord[];
 }
