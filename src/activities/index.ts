@@ -10,7 +10,7 @@ import type { MetricQuery, MetricSample } from './metrics/types';
 import type { ChangeNotification } from '../domain/notifications';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
-import { storeReport } from './reports';
+import { reportsCollection, storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
 
@@ -67,6 +67,11 @@ export function createActivities(deps: ActivityDeps) {
     /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
     async sampleMetric(query: MetricQuery): Promise<MetricSample> {
       return sampleMetric(query);
+    },
+    /** The phase a finished change ended in (from its stored report), or null while it runs. */
+    async finishedPhase(changeId: string): Promise<string | null> {
+      const report = await reportsCollection(deps.db).findOne({ _id: changeId }, { projection: { phase: 1 } });
+      return report?.phase ?? null;
     },
     async saveChangeRequest(input: ChangeWorkflowInput): Promise<void> {
       await storeChangeRequest(deps.db, input);

@@ -1,9 +1,9 @@
-import { CancellationScope, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
-import { decisionSignal, decisionUpdate, rollbackSignal, rollbackUpdate, statusQuery } from './definitions';
+import { registerHandlers } from './handlers';
 import type { ObservePolicy } from '../domain/observation';
 import { isIrreversible } from '../domain/step-policy';
 import { observe, takeBaselines } from './observation';
@@ -19,21 +19,7 @@ const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
  */
 export async function changeWorkflow(input: ChangeWorkflowInput): Promise<ChangeReport> {
   const run = new ChangeRun(input);
-  setHandler(statusQuery, () => run.status());
-  setHandler(decisionSignal, (decision) => void run.desk.receive(decision, 'signal'));
-  setHandler(decisionUpdate, (decision) => run.desk.receive(decision, 'update'), {
-    validator: (decision) => {
-      const checked = run.desk.check(decision);
-      if (!checked.ok) throw new Error(checked.reason);
-    },
-  });
-  setHandler(rollbackSignal, (request) => void run.requestRollback(request));
-  setHandler(rollbackUpdate, (request) => run.requestRollback(request), {
-    validator: (request) => {
-      const checked = run.checkRollback(request);
-      if (checked.status === 'refused') throw new Error(checked.reason);
-    },
-  });
+  registerHandlers(run);
   run.tracker.record('change started', { actor: input.request.requestedBy, detail: input.request.title });
   // Added after the first histories were recorded: older runs replay without this activity.
   if (patched('store-change-request')) await bookkeeping.saveChangeRequest(input);

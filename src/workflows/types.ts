@@ -160,6 +160,8 @@ export interface ChangeReport extends ChangeStatus {
   trigger?: TriggerReport;
   /** Post-rollback validation: targets re-read against their recovery points, metrics re-observed. */
   validation?: ValidationReport;
+  /** For a rollback run later: the change it rolls back. */
+  rollsBack?: string;
 }
 
 export interface MetricSampleRecord {
