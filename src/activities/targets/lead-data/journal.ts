@@ -73,7 +73,8 @@ export class LeadJournal {
   /** Query for a step's entries (an `_id` range, which every MongoDB-protocol server can serve). */
   static scope(key: StepKey, purpose: RecoveryPointPurpose, after?: string, itemIds?: string[]) {
     const prefix = LeadJournal.prefix(key, purpose);
-    const range = { $gt: after ?? prefix, $lt: `${prefix}\uffff` };
+    // Every id starting with ".../" sorts below the same string ending in "0" ("/" + 1), whatever follows.
+    const range = { $gt: after ?? prefix, $lt: `${prefix.slice(0, -1)}0` };
     if (!itemIds) return { _id: range };
     return { $and: [{ _id: range }, { _id: { $in: itemIds.map((id) => `${prefix}${id}`) } }] };
   }
