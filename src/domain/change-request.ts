@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
 import { policySchema } from './policy';
+import { isIrreversible } from './step-policy';
 import { targetSpecSchemas, type TargetKind } from './targets';
 
 export { actorSchema };
@@ -27,7 +28,13 @@ function stepVariant<K extends TargetKind>(kind: K) {
 }
 
 /** One step of a change: which target kind, and what to do to it. */
-export const stepSchema = z.discriminatedUnion('target', [stepVariant('flow-config'), stepVariant('crm'), stepVariant('webhook')]);
+export const stepSchema = z.discriminatedUnion('target', [
+  stepVariant('flow-config'),
+  stepVariant('crm'),
+  stepVariant('webhook'),
+  stepVariant('lead-data'),
+  stepVariant('mongo-document'),
+]);
 
 /** A change request, validated before any workflow starts; the workflow trusts it. */
 export const changeRequestSchema = z
@@ -36,7 +43,7 @@ export const changeRequestSchema = z
     requestedBy: actorSchema,
     risk: z.enum(['low', 'medium', 'high']).default('low'),
     steps: z.array(stepSchema).min(1).max(100),
-    policy: policySchema.default({ onStepFailure: 'rollback', compensation: { independentGroups: [] } }),
+    policy: policySchema.default({ onStepFailure: 'rollback', locks: { onBusy: 'wait', maxWait: '1h' }, compensation: { independentGroups: [] } }),
   })
   .superRefine((request, ctx) => {
     const bytes = utf8Bytes(request);
@@ -59,11 +66,26 @@ export const changeRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['policy', 'approval'], message: 'risk "high" requires approval' });
     }
     const approval = policy.approval ?? (request.risk === 'high' ? 'required' : 'none');
-    if (!policy.escalation && (approval === 'required' || policy.onStepFailure !== 'rollback')) {
+    if (!policy.escalation && (approval === 'required' || policy.onStepFailure !== 'rollback' || request.steps.some(isIrreversible))) {
       ctx.addIssue({
         code: 'custom',
         path: ['policy', 'escalation'],
-        message: 'required when approval is required or onStepFailure is "ask" or "hold": name who decides',
+        message: 'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
+      });
+    }
+    const observe = policy.observe;
+    if (observe) {
+      const needsBaseline = observe.triggers.some((t) => t.comparison.kind === 'increase' || t.comparison.kind === 'decrease');
+      if (needsBaseline && !observe.baselineWindow) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'baselineWindow'], message: 'required when a trigger compares with the baseline (increase/decrease)' });
+      }
+      if ((observe.onTrigger === 'ask' || observe.onInconclusive === 'ask') && !policy.escalation) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'escalation'], message: 'required when observe.onTrigger or observe.onInconclusive is "ask"' });
+      }
+      const names = new Set<string>();
+      observe.triggers.forEach((t, i) => {
+        if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'triggers', i, 'name'], message: `duplicate trigger name "${t.name}"` });
+        names.add(t.name);
       });
     }
     const grouped = new Set<string>();

@@ -1,4 +1,5 @@
 import type { StepInput } from '../activities';
+import { isIrreversible } from '../domain/step-policy';
 import { failureInfo } from './change-tracker';
 import type { ChangeRun } from './change-run';
 import { stepActivities, stepOptions } from './step-activities';
@@ -30,9 +31,15 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
   const input: StepInput = { changeId: run.changeId, step };
   const activities = stepActivities(step);
   const before = run.tracker.step(step.id).state;
+  if (isIrreversible(step) && before === 'applied') {
+    // Approved knowing it cannot be undone: nothing to restore, and nobody to ask.
+    run.tracker.record('not compensated: irreversible step', { stepId: step.id, detail: 'approved as irreversible before it was applied' });
+    return;
+  }
   let mode: 'escalate' | 'hold' = 'escalate';
   for (;;) {
     run.tracker.updateStep(step.id, { state: 'compensating' }, 'step compensating');
+    run.tracker.time(step.id, 'compensationStartedAt', true);
     let problem: string;
     try {
       const restore = await activities.restoreStep.executeWithOptions(stepOptions(step, 'restore'), [input]);
@@ -42,6 +49,7 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
       } else {
         await activities.verifyRestoreStep.executeWithOptions(stepOptions(step, 'verify restore of'), [input]);
         const state = restore.status === 'not-applied' ? before : 'restored';
+        run.tracker.time(step.id, 'compensatedAt');
         run.tracker.updateStep(step.id, { state, restore }, `step ${restore.status}`, restore.summary);
         return;
       }
@@ -64,6 +72,7 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
     }
     if (answer.decision.decision === 'resolved-manually') {
       const { actor, comment, at } = answer.decision;
+      run.tracker.time(step.id, 'compensatedAt');
       run.tracker.updateStep(step.id, { resolvedManually: { actor, comment, at } }, 'compensation resolved manually', comment);
       return;
     }
