@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChangeClient } from '../client/change-client';
 import { step } from '../devenv/log';
-import { checkCampaign, type CheckResult, type LockSource } from './checker';
+import { checkCampaign, targetLocksCollection, type CheckResult, type LockSource } from './checker';
 import { driveChange, type DriveRecord } from './driver';
 import { openEnvironment } from './environment';
 import { seedAndBuild } from './fixtures';
@@ -16,9 +16,8 @@ import { inParallel } from './retry';
 import { WorkerSupervisor } from './worker-process';
 import { parseOrThrow } from '../domain/validation';
 
-/** Hooks for what does not exist yet; see README "Proving it survives". */
 export interface CampaignHooks {
-  /** Where target locks live (issue 7, item 5); the checker then reports locks left held. */
+  /** Where target locks live; default the product's `target_locks`. The checker reports locks left held. */
   lockSources?: LockSource[];
 }
 
@@ -79,7 +78,8 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
       mongoDb: env.db.databaseName,
       crmUrl: env.crm.url,
       webhookUrl: env.webhook.url,
-      changes: await seedAndBuild(plan, { db: env.db, crm: env.crm, webhookUrl: env.webhook.url, runId }),
+      prometheusUrl: env.prometheus.url,
+      changes: await seedAndBuild(plan, { db: env.db, crm: env.crm, webhookUrl: env.webhook.url, runId, prometheus: env.prometheus }),
     };
     const changes = new ChangeClient(env.client, env.taskQueue);
     const worker = new WorkerSupervisor(env.workerEnv, path.join(env.runDir, 'logs'));
@@ -107,7 +107,7 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
     fs.writeFileSync(path.join(env.runDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
 
     step('chaos: all changes driven; checking');
-    const check = await checkCampaign({ manifest, client: env.client, db: env.db, lockSources: hooks.lockSources });
+    const check = await checkCampaign({ manifest, client: env.client, db: env.db, lockSources: hooks.lockSources ?? [targetLocksCollection] });
     const figures = summarise(options, runId, startedAt, manifest, check, drives, worker, monkey, env);
     const result: CampaignResult = { figures, check, events: monkey.events, drives, runDir: env.runDir };
     fs.writeFileSync(path.join(env.runDir, 'result.json'), JSON.stringify(result, null, 2));

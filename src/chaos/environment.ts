@@ -6,6 +6,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { startDatabase, type DevDatabase } from '../devenv/database';
 import { scratchDir } from '../devenv/paths';
 import { startCrmPeer, type CrmPeer } from '../peers/crm-peer';
+import { startPrometheusPeer, type PrometheusPeer } from '../peers/prometheus-peer';
 import { startWebhookPeer, type WebhookPeer } from '../peers/webhook-peer';
 import { createDataConverter } from '../temporal/data-converter';
 import { loadEncryptionSettings } from '../temporal/encryption-config';
@@ -25,6 +26,7 @@ export interface CampaignEnvironment {
   db: Db;
   crm: CrmPeer;
   webhook: WebhookPeer;
+  prometheus: PrometheusPeer;
   /** The worker process's environment, exactly what a deployment would set. */
   workerEnv: NodeJS.ProcessEnv;
   close(): Promise<void>;
@@ -32,7 +34,8 @@ export interface CampaignEnvironment {
 
 /**
  * Starts the campaign's own Temporal dev server (state in a file in the run directory, so it can
- * be restarted), a database (or a fresh database on `mongoUri`), and both peers with random
+ * be restarted), a database (or a fresh database on `mongoUri`), a Prometheus peer for metric
+ * triggers, and the CRM and webhook peers with random
  * faults plus scripted ones: requests under /partner/refuse/ are refused with 400 (the
  * deterministic failures), and the first compensating DELETEs of each peer answer late (they widen
  * the window in which a kill lands during compensation).
@@ -73,6 +76,9 @@ export async function openEnvironment(options: CampaignOptions, runId: string, r
     // Undoing a created CRM property is a DELETE too (applies never delete in the campaign).
     crm.faults.enqueue({ fault: 'slow', method: 'DELETE', path: '/crm/v3/properties/', delayMs: 2500, count: lateCompensations });
 
+    const prometheus = await startPrometheusPeer();
+    closers.push(() => prometheus.stop());
+
     const keyId = `chaos-${runId}`;
     const encryption = { LEAD_ROLLBACK_ENCRYPTION_KEYS: `${keyId}:${generateKey()}`, LEAD_ROLLBACK_ENCRYPTION_KEY_ID: keyId, LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true' };
     const taskQueue = `chaos-${runId}`;
@@ -92,9 +98,10 @@ export async function openEnvironment(options: CampaignOptions, runId: string, r
       CRM_TOKEN: crm.token,
       CRM_TIMEOUT_MS: '5000',
       WEBHOOK_SECRETS: `${WEBHOOK_SECRET_NAME}=${secret}`,
+      PROMETHEUS_URL: prometheus.url,
       ...encryption,
     };
-    return { runId, runDir, taskQueue, temporal, client, db, crm, webhook, workerEnv, close };
+    return { runId, runDir, taskQueue, temporal, client, db, crm, webhook, prometheus, workerEnv, close };
   } catch (err) {
     await close();
     throw err;

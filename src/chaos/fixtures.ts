@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { FlowStore } from '../activities/targets/flow-config/store';
 import type { ChangeRequestInput } from '../domain/change-request';
 import type { CrmPeer } from '../peers/crm-peer';
+import type { PrometheusPeer } from '../peers/prometheus-peer';
 import type { ChangeManifest, StepTarget } from './manifest';
 import { plannedOutcome, type PlannedChange, type PlannedStep } from './plan';
 
@@ -14,6 +15,10 @@ export const REFUSED_WEBHOOK_PATH = '/partner/refuse/';
 /** Compensating webhook requests go under this path. */
 export const WEBHOOK_ROUTES_PATH = '/partner/routes/';
 export const REQUESTER = 'chaos@example.com';
+/** Collections of the database target kinds' fixtures. */
+export const LEADS_COLLECTION = 'chaos_leads';
+export const DOCUMENTS_COLLECTION = 'chaos_partner_settings';
+const LEADS_PER_STEP = 5;
 export const ON_CALL = 'oncall@example.com';
 
 const CRM_OBJECT = 'contacts';
@@ -28,6 +33,8 @@ export interface FixtureContext {
   crm: CrmPeer;
   webhookUrl: string;
   runId: string;
+  /** Where `trigger-after-apply` changes' metric is served (set high, so the trigger fires). */
+  prometheus?: PrometheusPeer;
 }
 
 /**
@@ -48,7 +55,7 @@ export async function seedAndBuild(plan: PlannedChange[], context: FixtureContex
       steps.push(input);
       targets.push(target);
     }
-    manifest.push({ changeId: change.changeId, scenario: change.scenario, expected: plannedOutcome(change), request: requestFor(change, steps), targets });
+    manifest.push({ changeId: change.changeId, scenario: change.scenario, expected: plannedOutcome(change), request: requestFor(change, steps, context), targets });
   }
   return manifest;
 }
@@ -93,6 +100,24 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
         target: { stepId: step.id, kind: 'crm-property', objectType: CRM_OBJECT, name },
       };
     }
+    case 'lead-data': {
+      const batch = `${change.changeId}-${step.id}`;
+      const seed = Array.from({ length: LEADS_PER_STEP }, (_, n) => ({ _id: `${batch}-${n}`, batch, status: 'new', score: n, email: `lead${n}@example.com` }));
+      await context.db.collection<{ _id: string }>(LEADS_COLLECTION).insertMany(seed.map((lead) => ({ ...lead })));
+      return {
+        input: { ...base, target: 'lead-data', spec: { collection: LEADS_COLLECTION, filter: { batch }, set: { status: 'qualified', tier: 'gold' } } },
+        target: { stepId: step.id, kind: 'lead-data', collection: LEADS_COLLECTION, batch, seed },
+      };
+    }
+    case 'mongo-document': {
+      const id = `${change.changeId}-${step.id}`;
+      const seed = { _id: id, endpoint: 'https://partner.example.com/leads', retries: 3, mode: 'lenient' };
+      await context.db.collection<{ _id: string }>(DOCUMENTS_COLLECTION).insertOne({ ...seed });
+      return {
+        input: { ...base, target: 'mongo-document', spec: { collection: DOCUMENTS_COLLECTION, id, op: 'set', fields: { retries: 5, mode: 'strict' } } },
+        target: { stepId: step.id, kind: 'mongo-document', collection: DOCUMENTS_COLLECTION, id, seed },
+      };
+    }
     case 'webhook': {
       const refused = step.fails === 'webhook-rejected';
       const root = `${context.webhookUrl}${refused ? REFUSED_WEBHOOK_PATH : WEBHOOK_ROUTES_PATH}`;
@@ -113,17 +138,26 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
   }
 }
 
-function requestFor(change: PlannedChange, steps: StepInput[]): ChangeRequestInput {
-  const ask = change.scenario === 'ask-then-rollback';
-  return {
-    title: `Chaos change ${change.index} (${change.scenario})`,
-    requestedBy: REQUESTER,
-    risk: 'low',
-    steps,
-    ...(ask
-      ? { policy: { onStepFailure: 'ask', escalation: { levels: [{ name: 'on-call', deciders: { actors: [ON_CALL], groups: [] }, notify: [], deadline: '1h' }] } } }
-      : {}),
-  };
+function requestFor(change: PlannedChange, steps: StepInput[], context: FixtureContext): ChangeRequestInput {
+  const request: ChangeRequestInput = { title: `Chaos change ${change.index} (${change.scenario})`, requestedBy: REQUESTER, risk: 'low', steps };
+  if (change.scenario === 'ask-then-rollback') {
+    request.policy = { onStepFailure: 'ask', escalation: { levels: [{ name: 'on-call', deciders: { actors: [ON_CALL], groups: [] }, notify: [], deadline: '1h' }] } };
+  }
+  if (change.scenario === 'trigger-after-apply') {
+    if (!context.prometheus) throw new Error('a trigger-after-apply change needs the Prometheus peer');
+    const query = `chaos_delivery_error_rate{change="${change.changeId}"}`;
+    // 40 % of deliveries failing after the change: above the 5 % threshold at the first sample.
+    context.prometheus.set(query, 0.4);
+    request.policy = {
+      observe: {
+        bakeTime: '1m',
+        interval: '2s',
+        triggers: [{ name: 'delivery-errors', metric: { source: 'prometheus', query }, comparison: { kind: 'above', threshold: 0.05 }, minSamples: 1 }],
+        onTrigger: 'rollback',
+      },
+    };
+  }
+  return request;
 }
 
 function flowConfig(name: string): Record<string, unknown> {

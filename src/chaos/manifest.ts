@@ -13,6 +13,8 @@ export interface Manifest {
   mongoDb: string;
   crmUrl: string;
   webhookUrl: string;
+  /** The Prometheus peer the observation window's triggers query. */
+  prometheusUrl?: string;
   changes: ChangeManifest[];
 }
 
@@ -30,4 +32,7 @@ export type StepTarget =
   | { stepId: string; kind: 'flow'; flowId: string; seed: Record<string, unknown> }
   | { stepId: string; kind: 'crm-record'; objectType: string; recordId: string; seed: Record<string, string | null> }
   | { stepId: string; kind: 'crm-property'; objectType: string; name: string }
-  | { stepId: string; kind: 'webhook' };
+  | { stepId: string; kind: 'webhook' }
+  /** The leads the step's filter selects (by `batch`), as seeded. */
+  | { stepId: string; kind: 'lead-data'; collection: string; batch: string; seed: Record<string, unknown>[] }
+  | { stepId: string; kind: 'mongo-document'; collection: string; id: string; seed: Record<string, unknown> };

@@ -17,11 +17,12 @@ export type Scenario =
   /**
    * Every step would apply; the campaign asks for a manual rollback as soon as one step is applied.
    * Ends rolled back when the request was accepted, completed when the change finished first.
-   * Stands in for "rollback triggered after apply" until metric triggers exist (see campaign hooks).
    */
-  | 'rollback-while-applying';
+  | 'rollback-while-applying'
+  /** Every step applies, then the observation window's metric trigger fires (a Prometheus error rate above its threshold): ends rolled back. */
+  | 'trigger-after-apply';
 
-export type StepKind = 'flow' | 'crm-record' | 'crm-property' | 'webhook';
+export type StepKind = 'flow' | 'crm-record' | 'crm-property' | 'webhook' | 'lead-data' | 'mongo-document';
 
 /** How a failing step fails: a JSON-Patch `test` that does not hold, or a partner's 400. */
 export type FailureKind = 'flow-test-op' | 'crm-rejected' | 'webhook-rejected';
@@ -41,7 +42,7 @@ export interface PlannedChange {
 }
 
 /** Every eighth change follows this pattern, so even a short campaign has every scenario. */
-const scenarioPattern: Scenario[] = ['complete', 'fail', 'complete', 'ask-then-rollback', 'complete', 'fail', 'rollback-while-applying', 'complete'];
+const scenarioPattern: Scenario[] = ['complete', 'fail', 'complete', 'ask-then-rollback', 'trigger-after-apply', 'fail', 'rollback-while-applying', 'complete'];
 const failureKinds: FailureKind[] = ['flow-test-op', 'crm-rejected', 'webhook-rejected'];
 const failureStepKind: Record<FailureKind, StepKind> = { 'flow-test-op': 'flow', 'crm-rejected': 'crm-record', 'webhook-rejected': 'webhook' };
 
@@ -53,7 +54,7 @@ export function planChanges(count: number, runId: string, random: Random): Plann
     const good = scenario === 'rollback-while-applying' ? random.int(3, 4) : random.int(1, 3);
     const steps: PlannedStep[] = [];
     for (let s = 0; s < good; s++) {
-      const kind = random.weighted<StepKind>({ flow: 4, 'crm-record': 2, 'crm-property': 1.5, webhook: 2.5 });
+      const kind = random.weighted<StepKind>({ flow: 3, 'crm-record': 1.5, 'crm-property': 1, webhook: 2, 'lead-data': 1.5, 'mongo-document': 1.5 });
       steps.push({ id: `s${s + 1}-${kind}`, kind });
     }
     if (scenario === 'fail' || scenario === 'ask-then-rollback') {
@@ -72,6 +73,7 @@ export function plannedOutcome(change: PlannedChange): 'completed' | 'rolled-bac
       return 'completed';
     case 'fail':
     case 'ask-then-rollback':
+    case 'trigger-after-apply':
       return 'rolled-back';
     case 'rollback-while-applying':
       return 'either';

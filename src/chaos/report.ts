@@ -24,7 +24,7 @@ export function renderCampaign(result: CampaignResult): string {
     ['idempotency keys seen (max effects per key)', `${n.keysSeen} (${n.maxEffectsPerKey})`],
     ['recovery points (orphaned: see inconsistencies)', String(n.recoveryPoints)],
     ['compensations of a forward that never took effect', String(n.compensationsWithoutForward)],
-    ['locks held at the end', n.locksHeld === null ? 'n/a (no lock source registered)' : String(n.locksHeld)],
+    ['target locks held at the end', n.locksHeld === null ? 'n/a (no lock source registered)' : String(n.locksHeld)],
     ['duration', seconds(f.durationMs)],
     ['INCONSISTENCIES', String(f.inconsistencies)],
   ];

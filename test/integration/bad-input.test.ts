@@ -101,6 +101,10 @@ function client(action: (context: Context) => Promise<unknown>) {
 }
 
 const start = (request: (context: Context) => unknown, changeId = 'bad-input-client') => client((c) => c.env.changes.start(request(c), { changeId }));
+const leadStep = (filter: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  ({ id: 'requalify', target: 'lead-data', spec: { collection: 'leads', filter, set: { status: 'qualified' }, ...extra } }) as never;
+const documentStep = (extra: Record<string, unknown>) =>
+  ({ id: 'partner-settings', target: 'mongo-document', spec: { collection: 'partner_settings', id: 'partner-a', op: 'set', fields: { retries: 5 }, ...extra } }) as never;
 const hook = (forward: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => (c: Context) => validRequest(webhookStep(c.peers.webhook.url, forward, spec));
 const flow = (patch: unknown[], extra: Record<string, unknown> = {}) => () => validRequest(flowStep(FLOW, patch, extra));
 
@@ -130,6 +134,15 @@ const cases: BadInput[] = [
   { surface: 'HTTP API', input: 'a patch path into __proto__', field: 'steps.0.spec.patch.0.path', send: api('POST', '/v1/changes', flow([{ op: 'add', path: '/__proto__/polluted', value: true }])()) },
   { surface: 'HTTP API', input: 'a patch moving from constructor/prototype', field: 'steps.0.spec.patch.0.from', send: api('POST', '/v1/changes', flow([{ op: 'copy', from: '/constructor/prototype', path: '/x' }])()) },
   { surface: 'HTTP API', input: 'an unknown JSON-Patch op', field: 'steps.0.spec.patch.0.op', send: api('POST', '/v1/changes', flow([{ op: 'merge', path: '/pricing', value: {} }])()) },
+  // HTTP API: lead-data filters and mongo-document names (the database target kinds)
+  { surface: 'HTTP API', input: 'a lead filter on the field "$where"', field: 'steps.0.spec.filter', send: api('POST', '/v1/changes', validRequest(leadStep({ $where: 'sleep(5000)' }))) },
+  { surface: 'HTTP API', input: 'a lead filter with a raw MongoDB operator {"$ne": null}', field: 'steps.0.spec.filter.status', send: api('POST', '/v1/changes', validRequest(leadStep({ status: { $ne: null } }))) },
+  { surface: 'HTTP API', input: 'an empty lead filter (every lead)', field: 'steps.0.spec.filter', send: api('POST', '/v1/changes', validRequest(leadStep({}))) },
+  { surface: 'HTTP API', input: 'leads in the collection "system.users"', field: 'steps.0.spec.collection', send: api('POST', '/v1/changes', validRequest(leadStep({ batch: 'b1' }, { collection: 'system.users' }))) },
+  { surface: 'HTTP API', input: 'leads in the bookkeeping collection "recovery_points"', field: 'steps.0.spec.collection', send: api('POST', '/v1/changes', validRequest(leadStep({ batch: 'b1' }, { collection: 'recovery_points' }))) },
+  { surface: 'HTTP API', input: 'a document in the collection "$cmd"', field: 'steps.0.spec.collection', send: api('POST', '/v1/changes', validRequest(documentStep({ collection: '$cmd' }))) },
+  { surface: 'HTTP API', input: 'a document field path "$rename"', field: 'steps.0.spec.fields', send: api('POST', '/v1/changes', validRequest(documentStep({ fields: { $rename: { a: 'b' } } }))) },
+  { surface: 'HTTP API', input: 'a replacement document hiding "$where"', field: 'steps.0.spec.document', send: api('POST', '/v1/changes', validRequest(documentStep({ op: 'replace', fields: undefined, document: { settings: { $where: 'x' } } }))) },
   // HTTP API: size and shape
   { surface: 'HTTP API', input: 'a patch value nested 5000 levels deep', field: 'steps.0.spec.patch.0.value.a.a', send: rawApi('/v1/changes', deepJson(5000), 'application/json') },
   { surface: 'HTTP API', input: 'a 600 KB patch value (under the body limit)', field: 'steps.0', send: api('POST', '/v1/changes', flow([{ op: 'add', path: '/notes', value: 'x'.repeat(600 * 1024) }])()) },
@@ -174,6 +187,7 @@ const cases: BadInput[] = [
     send: cli(() => ['start', '{dir}/deep.json'], { name: 'deep.json', content: () => deepJson(5000) }),
   },
   { surface: 'CLI', input: 'a webhook to a javascript: URL', field: 'steps.0.spec.forward.url', send: startFile('js.json', (c) => hook({ url: 'javascript:alert(1)' })(c)) },
+  { surface: 'CLI', input: 'a YAML lead batch filtering on "$where"', field: 'steps.0.spec.filter', send: cli(() => ['start', '{dir}/leads.yaml'], { name: 'leads.yaml', content: () => 'title: x\nrequestedBy: requester@example.com\nsteps:\n  - id: requalify\n    target: lead-data\n    spec:\n      filter: { $where: "sleep(5000)" }\n      set: { status: qualified }\n' }) },
   { surface: 'CLI', input: 'a --change-id with capitals and "$"', field: 'change id', send: cli(() => ['start', '{dir}/valid.json', '--change-id', 'Change$1'], { name: 'valid.json', content: () => JSON.stringify(validRequest(flowStep(FLOW))) }) },
   { surface: 'CLI', input: 'a --change-id of 70 characters', field: 'change id', send: cli(() => ['start', '{dir}/valid.json', '--change-id', 'c'.repeat(70)], { name: 'valid.json', content: () => JSON.stringify(validRequest(flowStep(FLOW))) }) },
   { surface: 'CLI', input: 'status of a change id climbing directories', field: 'change id', send: cli(() => ['status', '../../etc/passwd']) },
@@ -210,6 +224,8 @@ const cases: BadInput[] = [
   { surface: 'client', input: 'a change id "$gt"', field: 'change id', send: start(() => validRequest(flowStep(FLOW)), '$gt') },
   { surface: 'client', input: 'a change id climbing directories', field: 'change id', send: start(() => validRequest(flowStep(FLOW)), 'a/../../b') },
   { surface: 'client', input: 'an unknown target kind', field: 'steps.0.target', send: start(() => validRequest({ id: 'shell', target: 'mongo-shell', spec: { eval: 'db.dropDatabase()' } } as never)) },
+  { surface: 'client', input: 'a lead filter whose value is an operator object {"$gt": ""}', field: 'steps.0.spec.filter.score', send: start(() => validRequest(leadStep({ score: { $gt: '' } }))) },
+  { surface: 'client', input: 'an objectId that is not hexadecimal', field: 'steps.0.spec.id', send: start(() => validRequest(documentStep({ idType: 'objectId', id: 'zzzzzzzzzzzzzzzzzzzzzzzz' }))) },
   { surface: 'client', input: 'a 3 MB patch value', field: 'steps.0', send: start(flow([{ op: 'add', path: '/notes', value: 'x'.repeat(3 * 1024 * 1024) }])) },
   { surface: 'client', input: 'a patch value nested 100000 levels deep', field: 'steps.0.spec.patch.0.value.a.a', send: start(flow([{ op: 'add', path: '/x', value: nested(100_000) }])) },
   { surface: 'client', input: 'a request that contains itself', field: 'steps.0.spec.patch.0.value', send: start(() => cyclicRequest()) },

@@ -1,5 +1,5 @@
 import { FlowStore } from '../../src/activities/targets/flow-config/store';
-import { checkCampaign, type CheckResult, type LockSource } from '../../src/chaos/checker';
+import { checkCampaign, targetLocksCollection, type CheckResult, type LockSource } from '../../src/chaos/checker';
 import { seedAndBuild, WEBHOOK_SECRET_NAME } from '../../src/chaos/fixtures';
 import type { Manifest } from '../../src/chaos/manifest';
 import type { PlannedChange } from '../../src/chaos/plan';
@@ -31,6 +31,8 @@ describe('crash campaign checker: clean changes pass, each planted inconsistency
           { id: 's2-webhook', kind: 'webhook' },
           { id: 's3-crm-record', kind: 'crm-record' },
           { id: 's4-crm-property', kind: 'crm-property' },
+          { id: 's5-lead-data', kind: 'lead-data' },
+          { id: 's6-mongo-document', kind: 'mongo-document' },
         ],
       },
       {
@@ -40,7 +42,9 @@ describe('crash campaign checker: clean changes pass, each planted inconsistency
         steps: [
           { id: 's1-webhook', kind: 'webhook' },
           { id: 's2-crm-record', kind: 'crm-record' },
-          { id: 's3-fails', kind: 'flow', fails: 'flow-test-op' },
+          { id: 's3-lead-data', kind: 'lead-data' },
+          { id: 's4-mongo-document', kind: 'mongo-document' },
+          { id: 's5-fails', kind: 'flow', fails: 'flow-test-op' },
         ],
       },
     ];
@@ -55,14 +59,14 @@ describe('crash campaign checker: clean changes pass, each planted inconsistency
     await peers?.stop();
   });
 
-  const check = (overrides: Partial<Manifest> = {}, lockSources: LockSource[] = []): Promise<CheckResult> =>
+  const check = (overrides: Partial<Manifest> = {}, lockSources: LockSource[] = [targetLocksCollection]): Promise<CheckResult> =>
     checkCampaign({ manifest: { ...manifest, ...overrides }, client: env.client, db: env.db, lockSources });
 
   test('given one change completed and one rolled back, when checked, then there is no inconsistency and every target was judged', async () => {
     const result = await check();
     expect(result.inconsistencies).toEqual([]);
     expect(result.outcomes).toEqual({ [`${runId}-000`]: 'completed', [`${runId}-001`]: 'rolled-back' });
-    expect(result.notes).toMatchObject({ targetsChecked: 7, maxEffectsPerKey: 1, locksHeld: null });
+    expect(result.notes).toMatchObject({ targetsChecked: 11, maxEffectsPerKey: 1, locksHeld: 0 });
   });
 
   test('given a change the manifest says must roll back, when Temporal says it completed, then the outcome is reported', async () => {
@@ -113,10 +117,20 @@ describe('crash campaign checker: clean changes pass, each planted inconsistency
     expect(result.inconsistencies).toContainEqual(expect.objectContaining({ check: 'stray-workflow', detail: expect.stringContaining(stray.workflowId) }));
   });
 
-  test('given a lock source (the hook for target locks) that still lists a lock, when checked, then the lock is reported orphaned', async () => {
-    const locks: LockSource = { name: 'test locks', list: async () => [{ target: 'flow-config:some-flow', changeId: `${runId}-000` }] };
-    const result = await check({}, [locks]);
+  test('given a target lock left in target_locks by a finished change, when checked, then the lock is reported orphaned', async () => {
+    await env.db.collection<{ _id: string; holder: string; acquiredAt: Date }>('target_locks').insertOne({ _id: 'flow-config:some-flow', holder: `${runId}-000`, acquiredAt: new Date() });
+    const result = await check();
     expect(result.notes.locksHeld).toBe(1);
-    expect(result.inconsistencies).toContainEqual(expect.objectContaining({ check: 'lock', changeId: `${runId}-000`, detail: expect.stringMatching(/completed/) }));
+    expect(result.inconsistencies).toContainEqual(expect.objectContaining({ check: 'lock', changeId: `${runId}-000`, detail: expect.stringMatching(/target_locks: flow-config:some-flow .* completed/) }));
+  });
+
+  test('given a lead of a rolled-back batch and a document of a completed change edited behind their backs, when checked, then both targets are reported', async () => {
+    const leads = manifest.changes[1]!.targets.find((t) => t.kind === 'lead-data') as { collection: string; batch: string };
+    await env.db.collection<{ _id: string }>(leads.collection).updateOne({ _id: `${leads.batch}-2` }, { $set: { status: 'qualified' } });
+    const doc = manifest.changes[0]!.targets.find((t) => t.kind === 'mongo-document') as { collection: string; id: string };
+    await env.db.collection<{ _id: string }>(doc.collection).updateOne({ _id: doc.id }, { $set: { retries: 3 } });
+    const result = await check();
+    expect(result.inconsistencies).toContainEqual(expect.objectContaining({ check: 'target', changeId: `${runId}-001`, stepId: 's3-lead-data' }));
+    expect(result.inconsistencies).toContainEqual(expect.objectContaining({ check: 'target', changeId: `${runId}-000`, stepId: 's6-mongo-document' }));
   });
 });

@@ -7,7 +7,7 @@ import { checkTerminal } from './terminal';
 import type { CheckInput, CheckResult, Inconsistency } from './types';
 
 export type { CheckInput, CheckResult, Inconsistency, Outcome } from './types';
-export type { LockSource, HeldLock } from './locks';
+export { targetLocksCollection, type LockSource, type HeldLock } from './locks';
 
 /**
  * The independent checker. It knows the manifest (what each change asked for and each target's

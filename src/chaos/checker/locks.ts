@@ -10,12 +10,21 @@ export interface HeldLock {
 }
 
 /**
- * Where target locks can be read from (issue 7, item 5, is being built): a MongoDB collection, a
- * lock workflow's query, whatever the implementation chooses. Register one in the campaign and the
- * checker reports every lock still held at the end as orphaned — all changes are terminal then,
- * so a held lock is one a dead worker or a finished change left behind.
+ * Where target locks can be read from. The campaign registers `targetLocksCollection` (the
+ * product's locks); another implementation registers its own. The checker reports every lock still
+ * held at the end as orphaned — all changes are terminal then, so a held lock is one a dead worker
+ * or a finished change left behind.
  */
 export interface LockSource {
   name: string;
   list(context: { db: Db; client: Client; taskQueue: string }): Promise<HeldLock[]>;
 }
+
+/** The product's target locks: one document per locked target in `target_locks`, `holder` = change id. */
+export const targetLocksCollection: LockSource = {
+  name: 'target_locks',
+  async list({ db }) {
+    const locks = await db.collection<{ _id: string; holder: string }>('target_locks').find({}).toArray();
+    return locks.map((lock) => ({ target: lock._id, changeId: lock.holder }));
+  },
+};

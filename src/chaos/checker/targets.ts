@@ -45,6 +45,12 @@ export async function checkTargets(change: ChangeManifest, outcome: 'completed' 
       case 'crm-property':
         checkCrmProperty(target, step.spec as { property: Record<string, unknown> }, outcome, point, context.crm, fail);
         break;
+      case 'lead-data':
+        await checkLeads(target, step.spec as { set?: Record<string, unknown> }, outcome, context.db, fail);
+        break;
+      case 'mongo-document':
+        await checkDocument(target, step.spec as { fields: Record<string, unknown> }, outcome, point, context.db, fail);
+        break;
       case 'webhook': {
         const effects = (phase: string) => context.webhookStats.keys[`${change.changeId}/${target.stepId}/${phase}`]?.effects ?? 0;
         const forward = effects('forward');
@@ -127,4 +133,35 @@ function checkCrmProperty(
     if (!point) fail(`completed without a recovery point for CRM property ${target.name}`);
   }
   if (point && !deepEqual(point.state, { exists: false })) fail(`recovery point ${point._id} does not record the property as absent`);
+}
+
+/** Every lead the step's filter selects is its seed, with the step's fields set when the change completed. */
+async function checkLeads(
+  target: Extract<StepTarget, { kind: 'lead-data' }>,
+  spec: { set?: Record<string, unknown> },
+  outcome: 'completed' | 'rolled-back',
+  db: Db,
+  fail: (detail: string) => void,
+): Promise<void> {
+  const leads = await db.collection<{ _id: string }>(target.collection).find({ batch: target.batch }).sort({ _id: 1 }).toArray();
+  if (leads.length !== target.seed.length) return fail(`${target.collection}: ${leads.length} leads in batch ${target.batch}, ${target.seed.length} seeded`);
+  const expected = target.seed.map((lead) => (outcome === 'completed' ? { ...lead, ...spec.set } : lead));
+  const wrong = leads.filter((lead, index) => !deepEqual(lead, expected[index]));
+  if (wrong.length > 0) fail(`${wrong.length} of ${leads.length} leads of batch ${target.batch} are neither as ${outcome === 'completed' ? 'applied' : 'seeded'}, e.g. ${JSON.stringify(wrong[0])}`);
+}
+
+/** The document is its seed, with the step's fields set when the change completed; its recovery point holds the seed. */
+async function checkDocument(
+  target: Extract<StepTarget, { kind: 'mongo-document' }>,
+  spec: { fields: Record<string, unknown> },
+  outcome: 'completed' | 'rolled-back',
+  point: RecoveryPointView | null,
+  db: Db,
+  fail: (detail: string) => void,
+): Promise<void> {
+  const document = await db.collection<{ _id: string }>(target.collection).findOne({ _id: target.id });
+  const expected = outcome === 'completed' ? { ...target.seed, ...spec.fields } : target.seed;
+  if (!deepEqual(document, expected)) fail(`document ${target.collection}/${target.id} is ${JSON.stringify(document)}, expected ${JSON.stringify(expected)} (${outcome})`);
+  if (point && !deepEqual(point.state, { exists: true, document: target.seed })) fail(`recovery point ${point._id} does not hold the document as seeded`);
+  if (outcome === 'completed' && !point) fail(`completed without a recovery point for document ${target.id}`);
 }
