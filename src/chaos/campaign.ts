@@ -70,7 +70,7 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
   step(`chaos campaign ${runId}: ${options.changes} changes, ${options.kills} kills + ${options.compensationKills} during compensation, ${options.serverRestarts} server restart(s), seed ${options.seed}`);
   const env = await openEnvironment(options, runId, random.fork('environment'));
   try {
-    const plan = planChanges(options.changes, runId, random.fork('plan'));
+    const plan = planChanges(options.changes, runId, random.fork('plan'), { manualRollbacks: options.rollbackVia !== 'none' });
     const manifest: Manifest = {
       runId,
       taskQueue: env.taskQueue,
@@ -93,7 +93,7 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
     const drives: DriveRecord[] = [];
     await inParallel(manifest.changes, options.concurrency, async (change) => {
       try {
-        drives.push(await driveChange(change, { changes, client: env.client, rollbackVia: options.rollbackVia, progress, deadline, stallMs: options.stallMinutes * 60_000 }));
+        drives.push(await driveChange(change, { changes, client: env.client, rollbackVia: options.rollbackVia === 'signal' ? 'signal' : 'update', progress, deadline, stallMs: options.stallMinutes * 60_000 }));
       } catch (err) {
         step(`chaos: driving ${change.changeId} failed: ${(err as Error).message}`);
       }

@@ -25,7 +25,7 @@ async function main(): Promise<number> {
     .option('--seed <n>', 'seed for the plan, faults and kill moments (default: random, printed)', int)
     .option('--max-minutes <n>', 'stop waiting after this long (default 30)', Number)
     .option('--stall-minutes <n>', 'stop waiting when no change settled for this long (default 5)', Number)
-    .option('--rollback-via <how>', 'manual rollbacks by "update" (as the API, CLI and chat ops do; default) or "signal"')
+    .option('--rollback-via <how>', 'manual rollbacks by "update" (as the API, CLI and chat ops do; default), "signal", or "none" (no change is sent a message)')
     .option('--faults <json>', 'random faults, e.g. {"error":0.2,"rateLimit":0.1,"slow":0.05,"drop":0.02}')
     .option('--keep', 'keep .tmp/chaos-<run>/ (Temporal database file, logs, manifest, result.json)')
     .option('--json', 'print the result as JSON instead of the table')
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     seed: opts.seed as number | undefined,
     maxMinutes: opts.maxMinutes as number | undefined,
     stallMinutes: opts.stallMinutes as number | undefined,
-    rollbackVia: opts.rollbackVia as 'update' | 'signal' | undefined,
+    rollbackVia: opts.rollbackVia as 'update' | 'signal' | 'none' | undefined,
     faults: opts.faults === undefined ? undefined : (JSON.parse(opts.faults as string) as CampaignOptionsInput['faults']),
     keep: opts.keep === true,
   };

@@ -32,8 +32,11 @@ export const campaignOptionsSchema = z
     maxMinutes: z.number().positive().max(240).default(30),
     /** Stop waiting when no change has settled for this long (a change stuck for good would otherwise hold the run until maxMinutes). */
     stallMinutes: z.number().positive().max(240).default(5),
-    /** How manual rollbacks are asked for: the update the interfaces use, or the signal. */
-    rollbackVia: z.enum(['update', 'signal']).default('update'),
+    /**
+     * How manual rollbacks are asked for: the update the interfaces use, the signal, or `none`: no
+     * change is sent any message (those scenarios become a failing step and a metric trigger).
+     */
+    rollbackVia: z.enum(['update', 'signal', 'none']).default('update'),
     faults: campaignFaultsSchema.default(campaignFaultsSchema.parse({})),
     /** Use this database server instead of starting one (a fresh database name is used on it). */
     mongoUri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
