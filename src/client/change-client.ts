@@ -17,6 +17,7 @@ import { summaryFromExecution, type ChangeSummary } from './change-summary';
 import { judgeDecision } from './decision-check';
 import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllowedError, ReportNotAvailableError, RequestRefusedError } from './errors';
 import { refusal } from './refusals';
+import { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
 
 export interface StartedChange {
   changeId: string;
@@ -87,6 +88,17 @@ export class ChangeClient {
       if (typeof stored === 'string' && stored !== requestChecksum) throw new ChangeIdConflictError(changeId);
       return { changeId, workflowId, created: false };
     }
+  }
+
+  /**
+   * Starts a change that restores a flow's configuration to an earlier version, or to the one in
+   * force at a moment. It is a change like any other — policy, approval, recovery point, report —
+   * so it can be rolled back in turn; the version it writes records which version it restores and
+   * which changes it undoes.
+   */
+  async restoreFlow(flowId: string, restoreTo: RestoreTargetInput, options: RestoreFlowOptions & { changeId: string }): Promise<StartedChange> {
+    const { changeId, ...rest } = options;
+    return this.start(restoreFlowRequest(flowId, restoreTo, rest), { changeId });
   }
 
   async status(changeId: string): Promise<ChangeStatus> {
