@@ -2,11 +2,12 @@ import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 // The public list iterator hides page tokens; this SDK helper (pinned version) decodes raw pages the same way.
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { Db } from 'mongodb';
-import { reportsCollection } from '../activities/reports';
+import { addRootCauseNote, reportsCollection } from '../activities/reports';
 import { checksum } from '../domain/canonical';
 import { changeIdSchema, changeRequestSchema, type ChangeRequest } from '../domain/change-request';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
+import { rootCauseInputSchema, type ReportAnnotations, type RootCauseInput, type RootCauseNote } from '../domain/root-cause';
 import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
 import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
@@ -30,6 +31,16 @@ export interface ChangePage {
   changes: ChangeSummary[];
   /** Pass to the next `list` call; absent on the last page. */
   nextPageToken?: string;
+}
+
+/** A settled change's report with what people added to it afterwards (root-cause notes). */
+export type AnnotatedReport = ChangeReport & ReportAnnotations;
+
+/** The notes of a report after a root-cause note was attached: the latest, and every note so far. */
+export interface RootCauseResult {
+  changeId: string;
+  rootCause: RootCauseNote;
+  rootCauseHistory: RootCauseNote[];
 }
 
 export interface ChangeClientOptions {
@@ -143,7 +154,7 @@ export class ChangeClient {
    * The report of a settled change: the stored copy in MongoDB when this client has a database,
    * else the workflow's result. Throws ReportNotAvailableError while the change still runs.
    */
-  async report(changeId: string): Promise<ChangeReport> {
+  async report(changeId: string): Promise<AnnotatedReport> {
     parseOrThrow(changeIdSchema, changeId, 'change id');
     if (this.options.db) {
       const stored = await reportsCollection(this.options.db).findOne({ _id: changeId });
@@ -156,6 +167,22 @@ export class ChangeClient {
     if (summary.executionStatus === 'RUNNING') throw new ReportNotAvailableError(changeId, `the change is still ${summary.phase ?? 'running'}`);
     if (summary.executionStatus !== 'COMPLETED') throw new ReportNotAvailableError(changeId, `the workflow ended ${summary.executionStatus} without a stored report`);
     return this.result(changeId);
+  }
+
+  /**
+   * Attaches a root-cause note to a settled change's stored report (it needs the database). The
+   * latest note is the report's `rootCause`; earlier ones stay in `rootCauseHistory`. Throws
+   * ChangeNotFoundError for an unknown change and ReportNotAvailableError while it still runs.
+   */
+  async addRootCause(changeId: string, input: RootCauseInput): Promise<RootCauseResult> {
+    parseOrThrow(changeIdSchema, changeId, 'change id');
+    const valid = parseOrThrow(rootCauseInputSchema, input, 'root-cause note');
+    const db = this.database('root-cause notes');
+    const notes = await addRootCauseNote(db, changeId, { ...valid, at: new Date().toISOString() });
+    if (notes) return { changeId, ...notes };
+    const summary = await this.describe(changeId);
+    const reason = summary.executionStatus === 'RUNNING' ? `the change is still ${summary.phase ?? 'running'}; add the root cause once it has settled` : 'no stored report for this change';
+    throw new ReportNotAvailableError(changeId, reason);
   }
 
   /** Sends a decision and returns the workflow's verdict (accepted, or partial for a first of two approvals). */
@@ -200,6 +227,11 @@ export class ChangeClient {
    */
   withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
     return this.client.withAbortSignal(signal, fn);
+  }
+
+  private database(what: string): Db {
+    if (!this.options.db) throw new Error(`${what} need the database: create the ChangeClient with { db }`);
+    return this.options.db;
   }
 
   private handle(changeId: string) {
