@@ -1,4 +1,6 @@
+import type { MongoClient } from 'mongodb';
 import { z } from 'zod';
+import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
 import { notificationSettingsSchema } from './activities/notify/settings';
 import { parseOrThrow } from './domain/validation';
@@ -98,4 +100,17 @@ export function crmConnection(config: Pick<Config, 'CRM_BASE_URL' | 'CRM_TOKEN' 
 /** Link to a workflow in the Temporal Web UI. */
 export function workflowUiUrl(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string): string {
   return `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** The sandbox rehearsals run against: the rehearsal database, and sandbox CRM and webhooks when configured. */
+export function rehearsalDeps(config: Config, mongo: MongoClient): RehearsalDeps {
+  return {
+    db: mongo.db(config.REHEARSAL_MONGODB_DB ?? rehearsalDbName(config.MONGODB_DB)),
+    crm:
+      config.REHEARSAL_CRM_BASE_URL && config.REHEARSAL_CRM_TOKEN
+        ? { baseUrl: config.REHEARSAL_CRM_BASE_URL, token: config.REHEARSAL_CRM_TOKEN, timeoutMs: config.CRM_TIMEOUT_MS }
+        : undefined,
+    webhookBaseUrl: config.REHEARSAL_WEBHOOK_BASE_URL,
+    webhookSecrets: config.REHEARSAL_WEBHOOK_SECRETS,
+  };
 }

@@ -5,7 +5,8 @@ import { createActivities } from './activities';
 import type { CrmConnection } from './activities/targets/crm/api';
 import type { WebhookSecrets } from './activities/targets/webhook/adapter';
 import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
-import { crmConnection, loadConfig } from './config';
+import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
+import { crmConnection, loadConfig, rehearsalDeps } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
 import { loadEncryptionSettings } from './temporal/encryption-config';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   webhookSecrets?: WebhookSecrets;
   /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
   notifications?: NotificationDeps;
+  /** The sandbox rehearsals run against (REHEARSAL_* variables); without it rehearsals fail as misconfigured. */
+  rehearsal?: RehearsalDeps;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /**
@@ -38,7 +41,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications }),
+    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, rehearsal: deps.rehearsal }),
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
       webhookSecrets: config.WEBHOOK_SECRETS,
       dataConverter: createDataConverter(encryption),
       notifications: notificationDepsFromConfig(config),
+      rehearsal: rehearsalDeps(config, mongo),
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

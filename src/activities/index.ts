@@ -7,12 +7,17 @@ import { permanent } from './failures';
 import type { ChangeNotification } from '../domain/notifications';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
+import { createRehearsalActivities } from './rehearsal/activities';
+import type { RehearsalDeps } from './rehearsal/sandboxes';
 import { storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
 
-/** `notifications` is optional: without it notifications are only recorded in the outbox. */
-export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps };
+/**
+ * `notifications` is optional: without it notifications are only recorded in the outbox.
+ * `rehearsal` is the sandbox rehearsals run against; without it rehearsals fail as misconfigured.
+ */
+export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; rehearsal?: RehearsalDeps };
 
 /** Input of every step activity: the step and the change it belongs to (its idempotency key). */
 export interface StepInput {
@@ -32,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
 
   return {
+    ...createRehearsalActivities(deps),
     async snapshotStep(input: StepInput): Promise<RecoveryPointRef> {
       return adapterFor(registry, input.step).snapshot(keyOf(input), input.step.spec);
     },

@@ -4,7 +4,7 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { Db } from 'mongodb';
 import { addRootCauseNote, reportsCollection } from '../activities/reports';
 import { checksum } from '../domain/canonical';
-import { changeIdSchema, changeRequestSchema, type ChangeRequest } from '../domain/change-request';
+import { changeIdSchema, changeRequestSchema, type ChangeRequest, type ChangeRequestInput } from '../domain/change-request';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import { rootCauseInputSchema, type ReportAnnotations, type RootCauseInput, type RootCauseNote } from '../domain/root-cause';
@@ -18,6 +18,8 @@ import { summaryFromExecution, type ChangeSummary } from './change-summary';
 import { judgeDecision } from './decision-check';
 import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllowedError, ReportNotAvailableError, RequestRefusedError } from './errors';
 import { refusal } from './refusals';
+import type { RehearsalReport } from '../rehearsal/types';
+import { RehearsalClient, type RehearsalSubject, type StartedRehearsal } from './rehearsals';
 import { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
 
 export interface StartedChange {
@@ -55,11 +57,15 @@ export interface ChangeClientOptions {
  * about who asks), ChangeClosedError, ChangeIdConflictError, ReportNotAvailableError.
  */
 export class ChangeClient {
+  private readonly rehearsals: RehearsalClient;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly options: ChangeClientOptions = {},
-  ) {}
+  ) {
+    this.rehearsals = new RehearsalClient(client, taskQueue);
+  }
 
   /**
    * Starts a change. Starting again with the same change id returns the existing change — running
@@ -110,6 +116,32 @@ export class ChangeClient {
   async restoreFlow(flowId: string, restoreTo: RestoreTargetInput, options: RestoreFlowOptions & { changeId: string }): Promise<StartedChange> {
     const { changeId, ...rest } = options;
     return this.start(restoreFlowRequest(flowId, restoreTo, rest), { changeId });
+  }
+
+  /**
+   * Starts a rehearsal of a stored change (by id) or of a request that has not run: its steps are
+   * applied, rolled back and compared in the sandbox; production is only read. Starting again with
+   * the same rehearsal id returns the existing rehearsal.
+   */
+  async startRehearsal(subject: RehearsalSubject, options: { rehearsalId: string }): Promise<StartedRehearsal> {
+    if ('changeId' in subject) await this.describe(subject.changeId);
+    return this.rehearsals.start(subject, options);
+  }
+
+  /** Rehearses a change request, or a stored change when given its id, and waits for the report. */
+  async rehearse(subject: ChangeRequestInput | string, options: { rehearsalId: string }): Promise<RehearsalReport> {
+    const started = await this.startRehearsal(typeof subject === 'string' ? { changeId: subject } : { request: subject }, options);
+    return this.rehearsals.result(started.rehearsalId);
+  }
+
+  /** A finished rehearsal's report (RehearsalNotAvailableError while it runs or when it could not finish). */
+  async rehearsal(rehearsalId: string): Promise<RehearsalReport> {
+    return this.rehearsals.report(rehearsalId);
+  }
+
+  /** Waits for a rehearsal to finish and returns its report. */
+  async rehearsalResult(rehearsalId: string): Promise<RehearsalReport> {
+    return this.rehearsals.result(rehearsalId);
   }
 
   async status(changeId: string): Promise<ChangeStatus> {
