@@ -101,6 +101,7 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string; ext
     tags: [
       { name: 'changes', description: 'Changes and their decisions' },
       { name: 'flows', description: 'Restore a flow to a version or point in time' },
+      { name: 'rehearsals', description: 'Rehearse a change against sandbox targets before the real run' },
       { name: 'operations', description: 'Health and this document' },
       { name: 'chat ops', description: 'Slack slash command and interactive buttons (signed by Slack)' },
     ],

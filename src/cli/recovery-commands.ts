@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
 import { purgeRecoveryData, type PurgeResult } from '../activities/retention';
+import type { ChangeRequestInput } from '../domain/change-request';
+import { renderRehearsalText } from '../report/rehearsal-text';
 import { withContext, withDatabase } from './context';
+import { ExitCode, InputError } from './exit-codes';
 import { readChangeFile } from './input';
 import type { RestoreFlowOptions } from '../client/restore-flow';
 import type { CommandKit } from './program';
@@ -20,8 +23,8 @@ const days = (value: string) => {
 
 const newChangeId = () => `c-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
 
-/** Commands for what happens around a change: root-cause notes and restoring a flow to a version or time. */
-export function addRecoveryCommands(program: Command, { print }: CommandKit): void {
+/** Commands around a change: root-cause notes, restoring a flow to a version or time, retention, rehearsals. */
+export function addRecoveryCommands(program: Command, { print, setExitCode }: CommandKit): void {
   program
     .command('root-cause')
     .description('attach a root-cause note to a settled change (shown in its report; earlier notes are kept)')
@@ -81,6 +84,24 @@ export function addRecoveryCommands(program: Command, { print }: CommandKit): vo
         print(command, result, renderPurge(result));
       }),
     );
+
+  program
+    .command('rehearse')
+    .description('rehearse a change against the sandbox (apply, roll back, compare) and wait for the verdict; production is only read')
+    .argument('[file]', 'a change file (JSON or YAML, - for stdin)')
+    .option('--change <id>', 'rehearse a stored change instead of a file')
+    .option('--rehearsal-id <id>', 'the rehearsal id; running again with it returns the same rehearsal (default: a new id)')
+    .action((file: string | undefined, options: { change?: string; rehearsalId?: string }, command: Command) => {
+      if ((file === undefined) === (options.change === undefined)) throw new InputError('give a change file or --change <id>, not both');
+      const request = file !== undefined ? readChangeFile(file) : undefined;
+      return withContext(async ({ changes }) => {
+        const rehearsalId = options.rehearsalId ?? `r-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+        // The request is validated by the client, like a change file for `start`.
+        const report = await changes.rehearse(options.change ?? (request as ChangeRequestInput), { rehearsalId });
+        if (!report.exact || !report.productionUntouched) setExitCode(ExitCode.RehearsalDiffers);
+        print(command, report, renderRehearsalText(report));
+      });
+    });
 }
 
 function renderPurge(result: PurgeResult): string {
