@@ -73,6 +73,7 @@ export function problemFor(err: unknown): Problem | undefined {
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const problem = problemFor(err) ?? { status: 500, code: 'InternalError', detail: 'internal error; see the server log for this request id' };
+    if (problem.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem.detail = unsupportedMediaType(request.headers['content-type']);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ status: problem.status, code: problem.code }, 'request refused');
     return reply
@@ -84,4 +85,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).type('application/problem+json').send({ title: 'Not Found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'RouteNotFound', requestId: request.id }),
   );
+}
+
+/** Fastify's 415 says only "Unsupported Media Type": name the header and what was sent (trimmed, printable). */
+function unsupportedMediaType(contentType: string | undefined): string {
+  const sent = (contentType ?? '').replace(/[^\x20-\x7e]/g, '').slice(0, 100);
+  return `content-type "${sent}" is not accepted here: send application/json`;
 }

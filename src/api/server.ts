@@ -51,6 +51,9 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     // Hosting behind a proxy is common; the body limit keeps one request from holding the process.
     bodyLimit: 1024 * 1024,
   });
+  // Every body this API takes is JSON (chat ops add their own form parser): any other media type
+  // is a 415 naming it, instead of a string body failing validation as "expected object".
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
