@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { step } from '../src/devenv/log';
+import { projectRoot, scratchDir } from '../src/devenv/paths';
+import { benchTimeToRecover, type TtrResult } from './benches/ttr';
+import { openBenchContext, type WorkerTuning } from './context';
+import { describeMachine, machineInfo } from './machine';
+import { parseBenchOptions, type BenchName } from './options';
+import { ttrTables } from './report-ttr';
+import { startBenchServices } from './services';
+
+/**
+ * Worker tuning, identical for the product's worker and baseline (a)'s. The SDK defaults, with a
+ * short shutdown grace so stopping a worker between benches is quick.
+ */
+const workerTuning: WorkerTuning = { shutdownGraceTime: '2s' };
+
+async function main(): Promise<number> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  const outDir = path.resolve(projectRoot, options.outDir);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const logDir = path.join(outDir, 'logs', stamp);
+  fs.mkdirSync(logDir, { recursive: true });
+  const started = Date.now();
+  const services = await startBenchServices(scratchDir);
+  const mongo = await MongoClient.connect(services.database.uri);
+  const cleanup = async () => {
+    await mongo.close();
+    await services.stop();
+  };
+  process.once('SIGINT', () => {
+    step('interrupted: stopping the servers');
+    void cleanup().finally(() => process.exit(130));
+  });
+  const results: { ttr?: TtrResult; errors: Partial<Record<BenchName, string>> } = { errors: {} };
+  let ctx: Awaited<ReturnType<typeof openBenchContext>> | undefined;
+  try {
+    const build = (await mongo.db('admin').command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
+    const machine = machineInfo(services.database.kind, build.ferretdbVersion ?? build.version);
+    step(`machine: ${describeMachine(machine)}`);
+    step(`payload encryption: ${options.encryption ? 'ON (AES-256-GCM, production configuration)' : 'OFF (--no-encryption)'}`);
+    ctx = await openBenchContext(services, mongo, logDir, workerTuning);
+    const sections: string[] = [];
+    if (options.only.includes('ttr')) {
+      step('bench 1/3: time to recover');
+      results.ttr = await benchTimeToRecover(ctx, {
+        runs: options.ttrRuns,
+        warmup: options.ttrWarmup,
+        steps: options.ttrSteps,
+        withPlain: options.ttrPlain,
+        capMs: options.capMinutes.ttr * 60_000,
+      });
+      sections.push(ttrTables(results.ttr));
+    }
+    const output = [`Benchmarks on ${describeMachine(machine)}; payload encryption ${options.encryption ? 'on' : 'off'}; worker options ${JSON.stringify(workerTuning)}`, '', ...sections].join('\n');
+    console.log(`\n${output}\n`);
+    const file = path.join(outDir, `bench-${stamp}.json`);
+    const json = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, options, workerTuning, encryption: options.encryption, machine, results };
+    fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+    fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+    fs.writeFileSync(path.join(outDir, 'latest.txt'), `${output}\n`);
+    step(`results: ${path.relative(process.cwd(), file)} (raw samples, summaries, machine); took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+    return Object.keys(results.errors).length > 0 ? 1 : 0;
+  } finally {
+    await ctx?.close();
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
