@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
 import { policySchema } from './policy';
+import { isIrreversible } from './step-policy';
 import { targetSpecSchemas, type TargetKind } from './targets';
 
 export { actorSchema };
@@ -43,11 +44,11 @@ export const changeRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['policy', 'approval'], message: 'risk "high" requires approval' });
     }
     const approval = policy.approval ?? (request.risk === 'high' ? 'required' : 'none');
-    if (!policy.escalation && (approval === 'required' || policy.onStepFailure !== 'rollback')) {
+    if (!policy.escalation && (approval === 'required' || policy.onStepFailure !== 'rollback' || request.steps.some(isIrreversible))) {
       ctx.addIssue({
         code: 'custom',
         path: ['policy', 'escalation'],
-        message: 'required when approval is required or onStepFailure is "ask" or "hold": name who decides',
+        message: 'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
       });
     }
     const grouped = new Set<string>();

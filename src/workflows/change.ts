@@ -4,6 +4,7 @@ import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { decisionSignal, decisionUpdate, rollbackSignal, rollbackUpdate, statusQuery } from './definitions';
+import { isIrreversible } from '../domain/step-policy';
 import type { ChangeReport, ChangeWorkflowInput, FailureInfo, Step } from './types';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
@@ -104,6 +105,7 @@ async function approved(run: ChangeRun): Promise<boolean> {
 /** Applies a step; on failure follows the policy, asking people when it says so. */
 async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 'skipped' | 'rollback'> {
   const { policy } = run.input.request;
+  if (isIrreversible(step) && !(await irreversibleApproved(run, step))) return 'rollback';
   for (;;) {
     try {
       await run.applyStep(step);
@@ -124,6 +126,31 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
       }
       return decision === 'rollback' ? rollbackBecause(run, step, failure) : 'rollback';
     }
+  }
+}
+
+/** A step that cannot be undone needs its own approval, whatever the change's approval policy. */
+async function irreversibleApproved(run: ChangeRun, step: Step): Promise<boolean> {
+  let mode: 'escalate' | 'hold' = 'escalate';
+  for (;;) {
+    run.tracker.setPhase('awaiting-approval');
+    const answer = await run.desk.ask({
+      kind: 'approval',
+      stepId: step.id,
+      mode,
+      startLevel: mode === 'hold' ? run.levels.length - 1 : 0,
+      prompt: `Step ${step.id} (${step.target}) cannot be undone once applied. Apply it?`,
+    });
+    run.tracker.setPhase('applying');
+    if ('interrupted' in answer) return false;
+    if ('exhausted' in answer && run.input.request.policy.escalation?.whenExhausted === 'hold') {
+      mode = 'hold';
+      continue;
+    }
+    if (!('exhausted' in answer) && answer.decision.decision === 'approve') return true;
+    const by = 'exhausted' in answer ? 'no approval before the last deadline' : `rejected by ${answer.decision.actor}`;
+    run.cause ??= { stepId: step.id, type: 'IrreversibleStepNotApproved', message: `irreversible step ${step.id}: ${by}` };
+    return false;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { StepInput } from '../activities';
+import { isIrreversible } from '../domain/step-policy';
 import { failureInfo } from './change-tracker';
 import type { ChangeRun } from './change-run';
 import { stepActivities, stepOptions } from './step-activities';
@@ -30,6 +31,11 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
   const input: StepInput = { changeId: run.changeId, step };
   const activities = stepActivities(step);
   const before = run.tracker.step(step.id).state;
+  if (isIrreversible(step) && before === 'applied') {
+    // Approved knowing it cannot be undone: nothing to restore, and nobody to ask.
+    run.tracker.record('not compensated: irreversible step', { stepId: step.id, detail: 'approved as irreversible before it was applied' });
+    return;
+  }
   let mode: 'escalate' | 'hold' = 'escalate';
   for (;;) {
     run.tracker.updateStep(step.id, { state: 'compensating' }, 'step compensating');

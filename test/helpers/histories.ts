@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -8,12 +9,14 @@ export const historiesDir = path.resolve(__dirname, '..', 'histories');
 /** `npm run histories:record` sets this; a normal run only replays what is stored. */
 export const recording = process.env.LEAD_ROLLBACK_RECORD_HISTORIES === '1';
 
+/** A readable, unique file name: the test name shortened, plus a hash of the whole name. */
 function slug(text: string): string {
-  return text
+  const readable = text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
-    .slice(0, 120);
+    .slice(0, 90);
+  return `${readable}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
 }
 
 /**

@@ -50,12 +50,18 @@ export default async function globalSetup(): Promise<void> {
   process.env[ENV.mongoUri] = services.database.uri;
   process.env[ENV.databaseKind] = services.database.kind;
   process.env[ENV.workflowBundle] = services.bundle;
-  // Set after the servers started, so the key reaches the test processes only.
-  const keyId = `test-${randomUUID().slice(0, 8)}`;
-  process.env.LEAD_ROLLBACK_ENCRYPTION_KEYS = `${keyId}:${generateKey()}`;
-  process.env.LEAD_ROLLBACK_ENCRYPTION_KEY_ID = keyId;
-  process.env.LEAD_ROLLBACK_REQUIRE_ENCRYPTION = 'true';
-  step(`test services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${services.temporal.address}, database ${services.database.kind}, payloads encrypted with key ${keyId}`);
+  // Recorded histories are committed and replayed without keys, so recording runs unencrypted.
+  if (process.env.LEAD_ROLLBACK_RECORD_HISTORIES === '1') {
+    step('recording histories: payload encryption off for this run');
+  } else {
+    // Set after the servers started, so the key reaches the test processes only.
+    const keyId = `test-${randomUUID().slice(0, 8)}`;
+    process.env.LEAD_ROLLBACK_ENCRYPTION_KEYS = `${keyId}:${generateKey()}`;
+    process.env.LEAD_ROLLBACK_ENCRYPTION_KEY_ID = keyId;
+    process.env.LEAD_ROLLBACK_REQUIRE_ENCRYPTION = 'true';
+    step(`payloads encrypted with key ${keyId}`);
+  }
+  step(`test services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${services.temporal.address}, database ${services.database.kind}`);
 }
 
 export async function stopServices(services: SharedServices): Promise<void> {
