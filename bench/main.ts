@@ -3,11 +3,13 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { step } from '../src/devenv/log';
 import { projectRoot, scratchDir } from '../src/devenv/paths';
+import { benchThroughput, type ThroughputResult } from './benches/throughput';
 import { benchTimeToRecover, type TtrResult } from './benches/ttr';
 import { openBenchContext, type WorkerTuning } from './context';
 import { describeMachine, machineInfo } from './machine';
 import { parseBenchOptions, type BenchName } from './options';
-import { ttrTables } from './report-ttr';
+import { throughputTables } from './tables/throughput';
+import { ttrTables } from './tables/ttr';
 import { startBenchServices } from './services';
 
 /**
@@ -33,7 +35,7 @@ async function main(): Promise<number> {
     step('interrupted: stopping the servers');
     void cleanup().finally(() => process.exit(130));
   });
-  const results: { ttr?: TtrResult; errors: Partial<Record<BenchName, string>> } = { errors: {} };
+  const results: { ttr?: TtrResult; throughput?: ThroughputResult; errors: Partial<Record<BenchName, string>> } = { errors: {} };
   let ctx: Awaited<ReturnType<typeof openBenchContext>> | undefined;
   try {
     const build = (await mongo.db('admin').command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
@@ -42,17 +44,37 @@ async function main(): Promise<number> {
     step(`payload encryption: ${options.encryption ? 'ON (AES-256-GCM, production configuration)' : 'OFF (--no-encryption)'}`);
     ctx = await openBenchContext(services, mongo, logDir, workerTuning);
     const sections: string[] = [];
-    if (options.only.includes('ttr')) {
-      step('bench 1/3: time to recover');
-      results.ttr = await benchTimeToRecover(ctx, {
+    const attempt = async (name: BenchName, title: string, fn: () => Promise<string>) => {
+      if (!options.only.includes(name)) return;
+      step(`bench ${title}`);
+      try {
+        sections.push(await fn(), '');
+      } catch (err) {
+        results.errors[name] = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        sections.push(`${title}: FAILED — ${err instanceof Error ? err.message : String(err)}`, '');
+        step(`bench ${title} failed: ${String(err)}`);
+      }
+    };
+    await attempt('ttr', '1/3: time to recover', async () => {
+      results.ttr = await benchTimeToRecover(ctx!, {
         runs: options.ttrRuns,
         warmup: options.ttrWarmup,
         steps: options.ttrSteps,
         withPlain: options.ttrPlain,
         capMs: options.capMinutes.ttr * 60_000,
       });
-      sections.push(ttrTables(results.ttr));
-    }
+      return ttrTables(results.ttr);
+    });
+    await attempt('throughput', '2/3: throughput', async () => {
+      results.throughput = await benchThroughput(ctx!, {
+        changes: options.changes,
+        steps: options.tpSteps,
+        reps: options.tpReps,
+        warmup: Math.min(10, options.changes),
+        capMs: options.capMinutes.throughput * 60_000,
+      });
+      return throughputTables(results.throughput);
+    });
     const output = [`Benchmarks on ${describeMachine(machine)}; payload encryption ${options.encryption ? 'on' : 'off'}; worker options ${JSON.stringify(workerTuning)}`, '', ...sections].join('\n');
     console.log(`\n${output}\n`);
     const file = path.join(outDir, `bench-${stamp}.json`);

@@ -1,5 +1,5 @@
-import { ttrLabels, type TtrResult, type TtrVariant } from './benches/ttr';
-import { medianRange, num, renderTable, times } from './table';
+import { ttrLabels, type TtrResult, type TtrVariant } from '../benches/ttr';
+import { num, renderTable, times } from '../table';
 
 /** The time-to-recover tables: latency with ratios, then what each run cost (the profile). */
 export function ttrTables(r: TtrResult): string {
@@ -57,4 +57,3 @@ export function ttrTables(r: TtrResult): string {
   ].join('\n');
 }
 
-export { medianRange };
