@@ -54,6 +54,10 @@ export const configSchema = z.object({
   CRM_TOKEN: z.string().min(1).optional(),
   /** Per-request timeout for CRM calls, in milliseconds. */
   CRM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Prometheus HTTP API base URL for triggers with `source: prometheus`. */
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
+  /** Bearer token for the Prometheus API, when it needs one. */
+  PROMETHEUS_TOKEN: z.string().min(1).optional(),
   /** Named HMAC secrets for signed webhook steps. */
   WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
   /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */

@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
+import type { PrometheusConnection } from './activities/metrics/prometheus';
 import type { CrmConnection } from './activities/targets/crm/api';
 import type { WebhookSecrets } from './activities/targets/webhook/adapter';
 import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   webhookSecrets?: WebhookSecrets;
   /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
   notifications?: NotificationDeps;
+  /** Prometheus for metric triggers (PROMETHEUS_URL, PROMETHEUS_TOKEN). */
+  prometheus?: PrometheusConnection;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /**
@@ -38,7 +41,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications }),
+    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus }),
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
       webhookSecrets: config.WEBHOOK_SECRETS,
       dataConverter: createDataConverter(encryption),
       notifications: notificationDepsFromConfig(config),
+      prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

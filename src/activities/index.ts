@@ -1,15 +1,24 @@
 import { log } from '@temporalio/activity';
 import type { Step } from '../domain/change-request';
-import type { ChangeReport } from '../workflows/types';
+import { ErrorType } from '../domain/errors';
+import type { ChangeReport, ChangeWorkflowInput } from '../workflows/types';
+import { loadChangeRequest, storeChangeRequest } from './change-requests';
+import { permanent } from './failures';
+import { createMetricSampler } from './metrics';
+import type { PrometheusConnection } from './metrics/prometheus';
+import type { MetricQuery, MetricSample } from './metrics/types';
 import type { ChangeNotification } from '../domain/notifications';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
-import { storeReport } from './reports';
+import { reportsCollection, storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
 
-/** `notifications` is optional: without it notifications are only recorded in the outbox. */
-export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps };
+/**
+ * `notifications` is optional: without it notifications are only recorded in the outbox.
+ * `prometheus` is needed only by changes whose triggers query Prometheus.
+ */
+export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection };
 
 /** Input of every step activity: the step and the change it belongs to (its idempotency key). */
 export interface StepInput {
@@ -26,6 +35,7 @@ export type RestoreInput = StepInput & RestoreOptions;
  */
 export function createActivities(deps: ActivityDeps) {
   const registry = createAdapterRegistry(deps);
+  const sampleMetric = createMetricSampler({ db: deps.db, prometheus: deps.prometheus });
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
 
   return {
@@ -53,6 +63,24 @@ export function createActivities(deps: ActivityDeps) {
     },
     async saveReport(report: ChangeReport): Promise<void> {
       await storeReport(deps.db, report);
+    },
+    /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
+    async sampleMetric(query: MetricQuery): Promise<MetricSample> {
+      return sampleMetric(query);
+    },
+    /** The phase a finished change ended in (from its stored report), or null while it runs. */
+    async finishedPhase(changeId: string): Promise<string | null> {
+      const report = await reportsCollection(deps.db).findOne({ _id: changeId }, { projection: { phase: 1 } });
+      return report?.phase ?? null;
+    },
+    async saveChangeRequest(input: ChangeWorkflowInput): Promise<void> {
+      await storeChangeRequest(deps.db, input);
+    },
+    /** The stored request of a change; permanent failure when there is none (unknown change). */
+    async loadChangeRequest(changeId: string): Promise<ChangeWorkflowInput> {
+      const input = await loadChangeRequest(deps.db, changeId);
+      if (!input) throw permanent(ErrorType.TargetNotFound, `no stored request for change ${changeId}`);
+      return input;
     },
     /**
      * Records the notification in the outbox, then sends it to its channels (Slack, signed

@@ -68,6 +68,7 @@ const stepStatusSchema = z.object({
   restore: outcome.optional(),
   error: failure.optional(),
   resolvedManually: z.object({ actor: z.string(), comment: z.string().optional(), at: isoTime }).optional(),
+  timings: z.object({ applyStartedAt: isoTime.optional(), appliedAt: isoTime.optional(), compensationStartedAt: isoTime.optional(), compensatedAt: isoTime.optional() }).optional(),
 });
 
 const changeStatusShape = {
@@ -95,6 +96,15 @@ export const changeViewSchema = z
   })
   .meta({ id: 'ChangeView' });
 
+const metricSampleSchema = z.object({
+  at: isoTime,
+  trigger: z.string(),
+  value: z.number().nullable(),
+  samples: z.number().nullable(),
+  verdict: z.enum(['breach', 'healthy', 'inconclusive']),
+  reason: z.string(),
+});
+
 export const changeReportSchema = z
   .object({
     ...changeStatusShape,
@@ -103,7 +113,39 @@ export const changeReportSchema = z
     finishedAt: isoTime,
     cause: failure.extend({ stepId: z.string().optional() }).optional(),
     timeToRecoverMs: z.number().optional(),
+    recovery: z
+      .object({ detectedAt: isoTime, rollbackStartedAt: isoTime, restoredAt: isoTime, validatedAt: isoTime.optional(), timeToRecoverMs: z.number() })
+      .optional(),
     cancelled: z.boolean().optional(),
+    observation: z
+      .object({
+        startedAt: isoTime,
+        endedAt: isoTime.optional(),
+        outcome: z.enum(['healthy', 'fired', 'inconclusive', 'interrupted']),
+        baselines: z.array(z.object({ trigger: z.string(), value: z.number().nullable(), samples: z.number().nullable(), from: isoTime, to: isoTime })),
+        samples: z.array(metricSampleSchema),
+      })
+      .optional(),
+    trigger: z
+      .object({
+        name: z.string(),
+        metric: z.string(),
+        comparison: z.string(),
+        value: z.number().nullable(),
+        baseline: z.number().nullable().optional(),
+        samples: z.number().nullable(),
+        consecutive: z.number(),
+        firedAt: isoTime,
+      })
+      .optional(),
+    validation: z
+      .object({
+        ok: z.boolean(),
+        validatedAt: isoTime,
+        targets: z.array(z.object({ stepId: z.string(), target: z.string(), ok: z.boolean(), recoveryPointChecksum: z.string().optional(), detail: z.string() })),
+        metrics: z.array(metricSampleSchema).optional(),
+      })
+      .optional(),
   })
   .meta({ id: 'ChangeReport' });
 

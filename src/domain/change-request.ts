@@ -51,6 +51,21 @@ export const changeRequestSchema = z
         message: 'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
       });
     }
+    const observe = policy.observe;
+    if (observe) {
+      const needsBaseline = observe.triggers.some((t) => t.comparison.kind === 'increase' || t.comparison.kind === 'decrease');
+      if (needsBaseline && !observe.baselineWindow) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'baselineWindow'], message: 'required when a trigger compares with the baseline (increase/decrease)' });
+      }
+      if ((observe.onTrigger === 'ask' || observe.onInconclusive === 'ask') && !policy.escalation) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'escalation'], message: 'required when observe.onTrigger or observe.onInconclusive is "ask"' });
+      }
+      const names = new Set<string>();
+      observe.triggers.forEach((t, i) => {
+        if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'triggers', i, 'name'], message: `duplicate trigger name "${t.name}"` });
+        names.add(t.name);
+      });
+    }
     const grouped = new Set<string>();
     policy.compensation.independentGroups.forEach((group, g) =>
       group.forEach((stepId, s) => {

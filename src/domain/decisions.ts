@@ -9,6 +9,12 @@ export const questionOptions = {
   'step-failure': ['retry', 'skip', 'rollback', 'hold'],
   /** A restore failed after its retries, or found a conflict. */
   compensation: ['retry-compensation', 'resolved-manually'],
+  /** A metric trigger fired during observation and policy says a human decides. */
+  trigger: ['rollback', 'accept'],
+  /** The observation window ended without enough traffic to judge. */
+  inconclusive: ['complete', 'rollback'],
+  /** After a rollback, a target or a metric did not validate: someone must look. */
+  validation: ['acknowledge'],
 } as const;
 
 export type QuestionKind = keyof typeof questionOptions;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
+import { durationSchema } from './duration';
+import { observeSchema } from './observation';
 
-export const durationSchema = z
-  .string()
-  .regex(/^\d{1,6}(ms|s|m|h|d)$/, 'must be a duration such as 30s, 15m, 2h or 1d');
+export { durationSchema };
 
 const groupSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"');
 
@@ -33,6 +33,8 @@ export const policySchema = z.strictObject({
       whenExhausted: z.enum(['rollback', 'hold']).default('rollback'),
     })
     .optional(),
+  /** Watch metrics after the last step and roll back when a trigger fires. */
+  observe: observeSchema.optional(),
   compensation: z
     .strictObject({
       /** Groups of step ids whose compensations do not depend on each other and run in parallel. */

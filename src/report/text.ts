@@ -6,7 +6,12 @@ export function renderReportText(report: ChangeReport): string {
   const total = ((Date.parse(report.finishedAt) - start) / 1000).toFixed(2);
   const lines = [`Change ${report.changeId} "${report.title}" → ${report.phase} in ${total}s`];
   if (report.cause) lines.push(`  cause: step ${report.cause.stepId} failed: ${report.cause.type ?? 'Error'}: ${report.cause.message}`);
-  if (report.timeToRecoverMs !== undefined) lines.push(`  time to recover (rollback start → all restores verified): ${report.timeToRecoverMs} ms`);
+  if (report.recovery) {
+    const { detectedAt, rollbackStartedAt, restoredAt, validatedAt, timeToRecoverMs } = report.recovery;
+    const after = (t: string) => `+${Date.parse(t) - Date.parse(detectedAt)} ms`;
+    const validated = validatedAt ? `, validated ${after(validatedAt)}` : '';
+    lines.push(`  time to recover: ${timeToRecoverMs} ms (detected → rollback started ${after(rollbackStartedAt)}, all restored ${after(restoredAt)}${validated})`);
+  }
   lines.push('', 'Timeline');
   for (const event of report.timeline) {
     const offset = `+${((Date.parse(event.at) - start) / 1000).toFixed(3)}s`.padStart(9);

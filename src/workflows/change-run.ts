@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { StepInput } from '../activities';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';
@@ -7,7 +8,8 @@ import { compensateStep, compensationUnits } from './compensation';
 import { DecisionDesk } from './decision-desk';
 import { Notifier } from './notifier';
 import { stepActivities, stepOptions } from './step-activities';
-import { terminalPhases, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
+import { describeFailures, validateRollback } from './validation';
+import { terminalPhases, type ObservationReport, type TriggerReport, type ValidationReport, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
 
 /** When a policy names no escalation, the requester (and admins) decide, e.g. on a failed compensation. */
 function defaultLevels(requestedBy: string): EscalationLevel[] {
@@ -26,7 +28,12 @@ export class ChangeRun {
   rollbackRequest?: RollbackRequestRecord;
   cause?: FailureInfo & { stepId?: string };
   rollingBack = false;
-  timeToRecoverMs?: number;
+  /** When the problem that leads to the rollback was detected (failure, trigger, request). */
+  detectedAt?: string;
+  recovery?: RecoveryTimes;
+  observation?: ObservationReport;
+  trigger?: TriggerReport;
+  validation?: ValidationReport;
   cancelled = false;
 
   constructor(readonly input: ChangeWorkflowInput) {
@@ -81,31 +88,59 @@ export class ChangeRun {
     const input: StepInput = { changeId: this.changeId, step };
     const activities = stepActivities(step);
     this.tracker.updateStep(step.id, { state: 'applying', error: undefined }, 'step applying');
+    this.tracker.time(step.id, 'applyStartedAt', true);
     const recoveryPoint = await activities.snapshotStep.executeWithOptions(stepOptions(step, 'recovery point for'), [input]);
     this.tracker.updateStep(step.id, { recoveryPoint }, 'recovery point captured', recoveryPoint.summary);
     // Registered before apply: a step that half-applied is restored too.
     if (!this.registered.includes(step)) this.registered.push(step);
     const applied = await activities.applyStep.executeWithOptions(stepOptions(step, 'apply'), [input]);
     await activities.verifyStep.executeWithOptions(stepOptions(step, 'verify'), [input]);
+    this.tracker.time(step.id, 'appliedAt');
     this.tracker.updateStep(step.id, { state: 'applied', applied }, 'step applied and verified', applied.summary);
   }
 
   /** Compensates every registered step, in reverse, independent groups in parallel; each restore verified. */
   async rollback(): Promise<void> {
     this.rollingBack = true;
+    const rollbackStartedAt = new Date().toISOString();
+    const detectedAt = (this.detectedAt ??= rollbackStartedAt);
     this.tracker.setPhase('rolling-back', this.cause?.message);
     this.notify('rollback-started', `Rolling back ${this.registered.length} step(s): ${this.cause?.message ?? 'requested'}`);
-    const started = Date.now();
     for (const unit of compensationUnits(this.registered, this.input.request.policy.compensation.independentGroups)) {
       await Promise.all(unit.map((step) => compensateStep(this, step)));
     }
-    this.timeToRecoverMs = Date.now() - started;
+    const restoredAt = new Date().toISOString();
+    this.recovery = { detectedAt, rollbackStartedAt, restoredAt, timeToRecoverMs: Date.parse(restoredAt) - Date.parse(detectedAt) };
+    // Added after the first histories were recorded: older runs replay without the validation pass.
+    if (patched('post-rollback-validation')) {
+      this.validation = await validateRollback(this);
+      this.recovery.validatedAt = this.validation.validatedAt;
+      this.recovery.timeToRecoverMs = Date.parse(this.validation.validatedAt) - Date.parse(detectedAt);
+      if (!this.validation.ok) await this.escalateValidation(this.validation);
+    }
     this.tracker.setPhase('rolled-back');
-    this.notify('rollback-finished', `Rolled back in ${this.timeToRecoverMs} ms`);
+    this.notify('rollback-finished', `Rolled back: ${this.recovery.timeToRecoverMs} ms from detection to every target restored`);
+  }
+
+  /** A failed validation needs a person to acknowledge it; after the last level it waits without deadline. */
+  private async escalateValidation(validation: ValidationReport): Promise<void> {
+    this.notify('validation-failed', `Rollback validation failed: ${describeFailures(validation)}`);
+    let mode: 'escalate' | 'hold' = 'escalate';
+    for (;;) {
+      const answer = await this.desk.ask({
+        kind: 'validation',
+        mode,
+        startLevel: mode === 'hold' ? this.levels.length - 1 : 0,
+        prompt: `The rollback did not validate: ${describeFailures(validation)}. Look into it and acknowledge.`,
+      });
+      if ('decision' in answer) return;
+      mode = 'hold';
+    }
   }
 
   causeFromRollbackRequest(): void {
     const request = this.rollbackRequest!;
+    this.detectedAt ??= request.at;
     this.cause ??= { type: 'ManualRollback', message: `rollback requested by ${request.actor} (${request.category}): ${request.reason}` };
   }
 
@@ -116,7 +151,11 @@ export class ChangeRun {
       startedAt: this.tracker.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       cause: this.cause,
-      timeToRecoverMs: this.timeToRecoverMs,
+      timeToRecoverMs: this.recovery?.timeToRecoverMs,
+      recovery: this.recovery,
+      observation: this.observation,
+      trigger: this.trigger,
+      validation: this.validation,
       cancelled: this.cancelled || undefined,
     };
   }

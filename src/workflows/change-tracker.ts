@@ -48,6 +48,14 @@ export class ChangeTracker {
     if (event) this.record(event, { stepId: id, detail });
   }
 
+  /** Notes a workflow time in the step's timings (kept for the report's Gantt chart). */
+  time(id: string, key: keyof NonNullable<StepStatus['timings']>, onlyFirst = false): void {
+    const step = this.step(id);
+    step.timings ??= {};
+    if (onlyFirst && step.timings[key]) return;
+    step.timings[key] = new Date().toISOString();
+  }
+
   record(event: string, extra: Omit<TimelineEvent, 'at' | 'event'> = {}): void {
     this.timeline.push({ at: new Date().toISOString(), event, ...withoutUndefined(extra) });
     setCurrentDetails(this.details());

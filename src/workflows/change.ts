@@ -1,11 +1,13 @@
-import { CancellationScope, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
-import { decisionSignal, decisionUpdate, rollbackSignal, rollbackUpdate, statusQuery } from './definitions';
+import { registerHandlers } from './handlers';
+import type { ObservePolicy } from '../domain/observation';
 import { isIrreversible } from '../domain/step-policy';
-import type { ChangeReport, ChangeWorkflowInput, FailureInfo, Step } from './types';
+import { observe, takeBaselines } from './observation';
+import type { ChangeReport, ChangeWorkflowInput, FailureInfo, ObservationReport, Step } from './types';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 
@@ -17,22 +19,10 @@ const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
  */
 export async function changeWorkflow(input: ChangeWorkflowInput): Promise<ChangeReport> {
   const run = new ChangeRun(input);
-  setHandler(statusQuery, () => run.status());
-  setHandler(decisionSignal, (decision) => void run.desk.receive(decision, 'signal'));
-  setHandler(decisionUpdate, (decision) => run.desk.receive(decision, 'update'), {
-    validator: (decision) => {
-      const checked = run.desk.check(decision);
-      if (!checked.ok) throw new Error(checked.reason);
-    },
-  });
-  setHandler(rollbackSignal, (request) => void run.requestRollback(request));
-  setHandler(rollbackUpdate, (request) => run.requestRollback(request), {
-    validator: (request) => {
-      const checked = run.checkRollback(request);
-      if (checked.status === 'refused') throw new Error(checked.reason);
-    },
-  });
+  registerHandlers(run);
   run.tracker.record('change started', { actor: input.request.requestedBy, detail: input.request.title });
+  // Added after the first histories were recorded: older runs replay without this activity.
+  if (patched('store-change-request')) await bookkeeping.saveChangeRequest(input);
 
   let cancellation: unknown;
   try {
@@ -42,6 +32,7 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
     cancellation = err;
     run.cancelled = true;
     run.cause ??= { type: 'Cancelled', message: 'the change workflow was cancelled' };
+    run.detectedAt ??= new Date().toISOString();
     run.tracker.record('change cancelled');
   }
   // Compensation and the report survive cancellation of the workflow.
@@ -58,14 +49,49 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
 async function execute(run: ChangeRun): Promise<void> {
   const { request } = run.input;
   if (request.policy.approval === 'required' && !(await approved(run))) return;
+  const observePolicy = request.policy.observe;
+  // The baseline is taken before anything is applied: it describes the world without the change.
+  if (observePolicy) run.observation = { startedAt: '', outcome: 'healthy', baselines: await takeBaselines(run, observePolicy), samples: [] };
   run.tracker.setPhase('applying');
   for (const step of request.steps) {
     if (run.rollbackRequest) break;
     if ((await applyWithPolicy(run, step)) === 'rollback') break;
   }
+  if (observePolicy && run.observation && !run.cause && !run.rollbackRequest) await observeAndDecide(run, observePolicy, run.observation);
   if (run.rollbackRequest) run.causeFromRollbackRequest();
   if (run.cause) await run.rollback();
   else run.tracker.setPhase('completed');
+}
+
+/** The bake window: a fired trigger rolls back or asks; an inconclusive window completes or asks. */
+async function observeAndDecide(run: ChangeRun, policy: ObservePolicy, report: ObservationReport): Promise<void> {
+  report.startedAt = new Date().toISOString();
+  const fired = await observe(run, policy, report);
+  report.endedAt = new Date().toISOString();
+  if (fired) {
+    run.trigger = fired;
+    run.notify('trigger-fired', `Trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison}${fired.baseline != null ? `, baseline ${fired.baseline}` : ''})`);
+    const rollback = policy.onTrigger === 'rollback' || (await askAfterObservation(run, 'trigger', `Trigger ${fired.name} fired (${fired.metric} = ${fired.value}, ${fired.comparison}). Roll back or accept?`)) === 'rollback';
+    if (rollback) {
+      run.cause ??= { type: 'TriggerFired', message: `trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison})` };
+      run.detectedAt ??= fired.firedAt;
+    }
+  } else if (report.outcome === 'inconclusive' && policy.onInconclusive === 'ask') {
+    const decision = await askAfterObservation(run, 'inconclusive', 'The observation window ended without enough traffic to judge. Complete or roll back?');
+    if (decision === 'rollback') run.cause ??= { type: 'Inconclusive', message: 'rolled back after an inconclusive observation window' };
+  }
+}
+
+async function askAfterObservation(run: ChangeRun, kind: 'trigger' | 'inconclusive', prompt: string): Promise<string> {
+  let mode: 'escalate' | 'hold' = 'escalate';
+  for (;;) {
+    run.tracker.setPhase(mode === 'hold' ? 'held' : 'awaiting-decision');
+    const answer = await run.desk.ask({ kind, mode, prompt, startLevel: mode === 'hold' ? run.levels.length - 1 : 0 });
+    if ('interrupted' in answer) return 'rollback';
+    if ('decision' in answer) return answer.decision.decision;
+    if (run.input.request.policy.escalation?.whenExhausted !== 'hold') return kind === 'trigger' ? 'rollback' : 'complete';
+    mode = 'hold';
+  }
 }
 
 /** The approval gate: approve goes on; reject (or no decision in time) ends with nothing applied. */
@@ -113,10 +139,11 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
     } catch (err) {
       if (isCancellation(err)) throw err;
       const failure = failureInfo(err);
+      const failedAt = new Date().toISOString();
       run.tracker.updateStep(step.id, { state: 'failed', error: failure }, 'step failed', failure.message);
       run.notify('step-failed', `Step ${step.id} failed: ${failure.message}`);
       if (run.rollbackRequest) return 'rollback';
-      if (policy.onStepFailure === 'rollback') return rollbackBecause(run, step, failure);
+      if (policy.onStepFailure === 'rollback') return rollbackBecause(run, step, failure, failedAt);
       const decision = await decideOnFailure(run, step, failure.message, policy.onStepFailure === 'ask' ? 'escalate' : 'hold');
       if (decision === 'retry') continue;
       if (decision === 'skip') {
@@ -124,7 +151,7 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
         run.tracker.setPhase('applying');
         return 'skipped';
       }
-      return decision === 'rollback' ? rollbackBecause(run, step, failure) : 'rollback';
+      return decision === 'rollback' ? rollbackBecause(run, step, failure, failedAt) : 'rollback';
     }
   }
 }
@@ -150,13 +177,15 @@ async function irreversibleApproved(run: ChangeRun, step: Step): Promise<boolean
     if (!('exhausted' in answer) && answer.decision.decision === 'approve') return true;
     const by = 'exhausted' in answer ? 'no approval before the last deadline' : `rejected by ${answer.decision.actor}`;
     run.cause ??= { stepId: step.id, type: 'IrreversibleStepNotApproved', message: `irreversible step ${step.id}: ${by}` };
+    run.detectedAt ??= new Date().toISOString();
     return false;
   }
 }
 
 /** The failed step becomes the cause only when the change is rolled back for it. */
-function rollbackBecause(run: ChangeRun, step: Step, failure: FailureInfo): 'rollback' {
+function rollbackBecause(run: ChangeRun, step: Step, failure: FailureInfo, failedAt: string): 'rollback' {
   run.cause ??= { stepId: step.id, ...failure };
+  run.detectedAt ??= failedAt;
   return 'rollback';
 }
 

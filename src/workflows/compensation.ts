@@ -39,6 +39,7 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
   let mode: 'escalate' | 'hold' = 'escalate';
   for (;;) {
     run.tracker.updateStep(step.id, { state: 'compensating' }, 'step compensating');
+    run.tracker.time(step.id, 'compensationStartedAt', true);
     let problem: string;
     try {
       const restore = await activities.restoreStep.executeWithOptions(stepOptions(step, 'restore'), [input]);
@@ -48,6 +49,7 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
       } else {
         await activities.verifyRestoreStep.executeWithOptions(stepOptions(step, 'verify restore of'), [input]);
         const state = restore.status === 'not-applied' ? before : 'restored';
+        run.tracker.time(step.id, 'compensatedAt');
         run.tracker.updateStep(step.id, { state, restore }, `step ${restore.status}`, restore.summary);
         return;
       }
@@ -70,6 +72,7 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
     }
     if (answer.decision.decision === 'resolved-manually') {
       const { actor, comment, at } = answer.decision;
+      run.tracker.time(step.id, 'compensatedAt');
       run.tracker.updateStep(step.id, { resolvedManually: { actor, comment, at } }, 'compensation resolved manually', comment);
       return;
     }

@@ -23,3 +23,7 @@ export function changeWorkflowId(changeId: string): string {
 }
 
 export const CHANGE_WORKFLOW_TYPE = 'changeWorkflow';
+
+/** Workflow ids of the other workflow types, also derived from ids so they are idempotent. */
+export const previewWorkflowId = (changeId: string, nonce: string) => `preview-${changeId}-${nonce}`;
+export const rollbackLaterWorkflowId = (rollbackId: string) => `rollback-${rollbackId}`;

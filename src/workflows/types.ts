@@ -16,6 +16,7 @@ export const terminalPhases = ['completed', 'rolled-back', 'rejected'] as const;
 export type ChangePhase =
   | 'awaiting-approval'
   | 'applying'
+  | 'observing'
   | 'awaiting-decision'
   | 'held'
   | 'rolling-back'
@@ -42,6 +43,45 @@ export interface StepStatus {
   error?: FailureInfo;
   /** When a failed compensation was resolved by a person instead of a restore. */
   resolvedManually?: { actor: string; comment?: string; at: string };
+  /** Workflow times of the step's apply and compensation (for the report's Gantt chart). */
+  timings?: StepTimings;
+}
+
+export interface StepTimings {
+  applyStartedAt?: string;
+  appliedAt?: string;
+  compensationStartedAt?: string;
+  compensatedAt?: string;
+}
+
+/** The times that matter when a change is rolled back: detection → rollback start → restored → validated. */
+export interface RecoveryTimes {
+  /** The step failure, the trigger that fired, or the manual request. */
+  detectedAt: string;
+  rollbackStartedAt: string;
+  /** Every compensation restored and verified (or resolved by hand). */
+  restoredAt: string;
+  /** Targets re-read against their recovery points, and metrics re-observed when configured. */
+  validatedAt?: string;
+  /** detectedAt → validatedAt (or restoredAt without validation), in milliseconds. */
+  timeToRecoverMs: number;
+}
+
+/** What a rollback of a change would do, per step, without doing it. */
+export interface RollbackPreview {
+  changeId: string;
+  steps: { stepId: string; target: TargetKind; recoveryPointId?: string; operations: unknown[]; summary: string }[];
+}
+
+/** Roll back a finished change later, from its kept recovery points (conflicts reported, not overwritten). */
+export interface RollbackLaterInput {
+  /** The change to roll back. */
+  changeId: string;
+  /** Id of this rollback (its own workflow and report). */
+  rollbackId: string;
+  requestedBy: string;
+  reason: string;
+  category: RollbackCategory;
 }
 
 export interface FailureInfo {
@@ -110,7 +150,54 @@ export interface ChangeReport extends ChangeStatus {
   finishedAt: string;
   /** What started the rollback: a failed step, a decision, a manual request or a cancellation. */
   cause?: FailureInfo & { stepId?: string };
-  /** Rollback start → all restores verified (or resolved), in milliseconds. */
+  /** Detection → every target restored and verified (and validated, when configured), in milliseconds. */
   timeToRecoverMs?: number;
+  recovery?: RecoveryTimes;
   cancelled?: boolean;
+  /** The observation window after the last step, when the policy has one. */
+  observation?: ObservationReport;
+  /** The trigger that fired, with the values that made it fire. */
+  trigger?: TriggerReport;
+  /** Post-rollback validation: targets re-read against their recovery points, metrics re-observed. */
+  validation?: ValidationReport;
+  /** For a rollback run later: the change it rolls back. */
+  rollsBack?: string;
+}
+
+export interface MetricSampleRecord {
+  at: string;
+  trigger: string;
+  value: number | null;
+  samples: number | null;
+  verdict: 'breach' | 'healthy' | 'inconclusive';
+  reason: string;
+}
+
+export interface ObservationReport {
+  startedAt: string;
+  endedAt?: string;
+  outcome: 'healthy' | 'fired' | 'inconclusive' | 'interrupted';
+  /** Baseline per trigger, from the window before the change. */
+  baselines: { trigger: string; value: number | null; samples: number | null; from: string; to: string }[];
+  /** Every sample taken (capped at 500). */
+  samples: MetricSampleRecord[];
+}
+
+export interface TriggerReport {
+  name: string;
+  /** `lead-events: acceptance-rate` or the PromQL query. */
+  metric: string;
+  comparison: string;
+  value: number | null;
+  baseline?: number | null;
+  samples: number | null;
+  consecutive: number;
+  firedAt: string;
+}
+
+export interface ValidationReport {
+  ok: boolean;
+  validatedAt: string;
+  targets: { stepId: string; target: TargetKind; ok: boolean; recoveryPointChecksum?: string; detail: string }[];
+  metrics?: MetricSampleRecord[];
 }

@@ -28,6 +28,6 @@ export async function recordHistories(client: Client, taskQueue: string, testNam
   for await (const execution of client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
     const file = path.join(historiesDir, `${slug(testName)}${n++ > 0 ? `-${n}` : ''}.json`);
-    fs.writeFileSync(file, `${historyToJSON(history)}\n`);
+    fs.writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)))}\n`);
   }
 }

@@ -78,6 +78,12 @@ export const isEncryptedPayload = (payload: Payload) => encodingOf(payload) === 
 /** Search attributes are indexed by the server and never pass a codec; everything else must. */
 export const isSearchAttribute = (found: FoundPayload) => /(^|\.)searchAttributes\./.test(found.path);
 
+/** Plain by Temporal's design like search attributes: a patch marker holds only the patch id from our code. */
+export const isPatchMarker = (found: FoundPayload) => /markerRecordedEventAttributes\.details\.patch-data\./.test(found.path);
+
+/** Payloads that carry workflow data (and so must be encrypted). */
+export const carriesData = (found: FoundPayload) => !isSearchAttribute(found) && !isPatchMarker(found);
+
 /** The decoded text of every payload, for checking what the ciphertext really held. */
 export async function decodedText(payloads: FoundPayload[], codec: PayloadCodec): Promise<string> {
   const decoded = await codec.decode(payloads.map((p) => p.payload));

@@ -8,7 +8,7 @@ import { ensureTemporalCli } from '../../src/devenv/tools';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { encodingOf, isSearchAttribute, payloadsIn } from '../helpers/history-leaks';
+import { encodingOf, carriesData, payloadsIn } from '../helpers/history-leaks';
 import { ENV, requiredEnv } from '../setup/services';
 
 const run = promisify(execFile);
@@ -202,7 +202,7 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
     const withoutCodec = await run(cli, show);
 
     // proto3 JSON output: payload data stays base64, decoded or not.
-    const texts = (stdout: string) => payloadsIn(stdout).filter((p) => !isSearchAttribute(p)).map((p) => ({ encoding: encodingOf(p.payload), text: Buffer.from(p.payload.data ?? []).toString() }));
+    const texts = (stdout: string) => payloadsIn(stdout).filter(carriesData).map((p) => ({ encoding: encodingOf(p.payload), text: Buffer.from(p.payload.data ?? []).toString() }));
     const decoded = texts(withCodec.stdout);
     expect(decoded.length).toBeGreaterThan(5);
     expect(decoded.every((p) => p.encoding !== 'binary/encrypted')).toBe(true);

@@ -9,7 +9,7 @@ import { PayloadDecryptionError } from '../../src/temporal/encryption-codec';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { base64Forms, decodedText, findLeaks, isEncryptedPayload, isSearchAttribute, payloadsIn, serializeHistory, encodingOf } from '../helpers/history-leaks';
+import { base64Forms, decodedText, findLeaks, isEncryptedPayload, carriesData, payloadsIn, serializeHistory, encodingOf } from '../helpers/history-leaks';
 import { ENV, requiredEnv } from '../setup/services';
 
 /** A lead's personal data and a token, as they would reach a change request. */
@@ -83,7 +83,7 @@ describe('protected data: payloads in Temporal history are encrypted', () => {
     expect(findLeaks(history, secrets)).toEqual([]);
     expect(history.json).toContain(changeWorkflowId(changeId)); // the serialization is the real thing
     const payloads = payloadsIn(history.json);
-    const outsideSearchAttributes = payloads.filter((p) => !isSearchAttribute(p));
+    const outsideSearchAttributes = payloads.filter(carriesData);
     const plain = outsideSearchAttributes.filter((p) => !isEncryptedPayload(p.payload)).map((p) => `${p.path} (${encodingOf(p.payload)})`);
     expect(plain).toEqual([]);
     // Failure messages were moved into encrypted attributes: the server sees a placeholder.
@@ -136,7 +136,7 @@ describe('protected data: payloads in Temporal history are encrypted', () => {
 
     expect(report).toMatchObject({ phase: 'completed', title: `Rotate for ${lead.email}` });
     const raw = new Client({ connection: env.client.connection, namespace: 'default' });
-    const payloads = payloadsIn(serializeHistory(await raw.workflow.getHandle(changeWorkflowId(changeId)).fetchHistory()).json).filter((p) => !isSearchAttribute(p));
+    const payloads = payloadsIn(serializeHistory(await raw.workflow.getHandle(changeWorkflowId(changeId)).fetchHistory()).json).filter(carriesData);
     const keyIds = new Set(payloads.map((p) => Buffer.from(p.payload.metadata!['encryption-key-id']!).toString()));
     expect([...keyIds].sort()).toEqual(['k-new', 'k-old']);
     await expect(new ChangeClient(oldClient, env.taskQueue).result(changeId)).rejects.toThrow(PayloadDecryptionError);
