@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { step } from '../src/devenv/log';
@@ -35,7 +36,13 @@ async function main(): Promise<number> {
     step('interrupted: stopping the servers');
     void cleanup().finally(() => process.exit(130));
   });
-  const results: { ttr?: TtrResult; throughput?: ThroughputResult; errors: Partial<Record<BenchName, string>> } = { errors: {} };
+  const results: {
+    ttr?: TtrResult;
+    throughput?: ThroughputResult;
+    /** 1-minute load average before and after each bench: the machine is shared, so say how busy it was. */
+    load: Partial<Record<BenchName, { before: number; after: number; durationMs: number }>>;
+    errors: Partial<Record<BenchName, string>>;
+  } = { load: {}, errors: {} };
   let ctx: Awaited<ReturnType<typeof openBenchContext>> | undefined;
   try {
     const build = (await mongo.db('admin').command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
@@ -47,8 +54,12 @@ async function main(): Promise<number> {
     const attempt = async (name: BenchName, title: string, fn: () => Promise<string>) => {
       if (!options.only.includes(name)) return;
       step(`bench ${title}`);
+      const before = os.loadavg()[0]!;
+      const t0 = Date.now();
       try {
-        sections.push(await fn(), '');
+        const text = await fn();
+        results.load[name] = { before, after: os.loadavg()[0]!, durationMs: Date.now() - t0 };
+        sections.push(text, `  (took ${((Date.now() - t0) / 60_000).toFixed(1)} min; 1-min load average ${before.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after, on ${os.cpus().length} cores)`, '');
       } catch (err) {
         results.errors[name] = err instanceof Error ? (err.stack ?? err.message) : String(err);
         sections.push(`${title}: FAILED — ${err instanceof Error ? err.message : String(err)}`, '');

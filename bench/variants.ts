@@ -9,16 +9,19 @@ import type { SagaResult, sagaWorkflow } from './saga/workflow';
 /**
  * One run of one variant.
  * - `wallMs`: client side, from the start call to the result (direct: first write to last undo).
- * - `recoverMs`: failure observed → everything restored. For the two Temporal variants this is
- *   workflow time (the timestamp of the workflow task that saw the failure, and of the one that
- *   saw the last restore finish); for direct calls, performance.now() around the same span.
+ * - `recoverMs`: failure observed → every undo done (and, for ours, verified). For the two
+ *   Temporal variants this is workflow time: the timestamp of the workflow task that saw the
+ *   step fail, and of the one that saw the last restore finish (ours: the report's
+ *   `recovery.detectedAt` → `recovery.restoredAt`); for direct calls, performance.now() around
+ *   the same span.
+ * - `validatedMs` (ours only): failure → the post-rollback validation pass done, the report's
+ *   own `recovery.timeToRecoverMs`.
  */
 export interface RunSample {
   wallMs: number;
   recoverMs?: number;
+  validatedMs?: number;
   outcome: 'completed' | 'rolled-back';
-  /** Ours only: the report's own timeToRecoverMs (from the rollback's start). */
-  timeToRecoverMs?: number;
   workflowId?: string;
 }
 
@@ -28,15 +31,14 @@ export async function runChange(changes: ChangeClient, changeId: string, steps: 
   const { workflowId } = await changes.start(changeRequest(`bench ${changeId}`, steps), { changeId });
   const report = await withTimeout(changes.result(changeId), timeoutMs, workflowId);
   const wallMs = performance.now() - started;
-  return { wallMs, outcome: outcomeOf(report), recoverMs: recoveryFromTimeline(report), timeToRecoverMs: report.timeToRecoverMs, workflowId };
-}
-
-/** Failure → restored from the report's timeline: `step failed` to `phase: rolled-back`. */
-export function recoveryFromTimeline(report: ChangeReport): number | undefined {
-  const failed = report.timeline.find((e) => e.event === 'step failed');
-  const restored = report.timeline.find((e) => e.event === 'phase: rolled-back');
-  if (!failed || !restored) return undefined;
-  return Date.parse(restored.at) - Date.parse(failed.at);
+  const recovery = report.recovery;
+  return {
+    wallMs,
+    outcome: outcomeOf(report),
+    recoverMs: recovery ? Date.parse(recovery.restoredAt) - Date.parse(recovery.detectedAt) : undefined,
+    validatedMs: recovery?.validatedAt ? recovery.timeToRecoverMs : undefined,
+    workflowId,
+  };
 }
 
 function outcomeOf(report: ChangeReport): RunSample['outcome'] {

@@ -28,7 +28,9 @@ const childEntry = path.join(__dirname, 'child.ts');
 export async function startWorkerProcess(label: string, config: WorkerChildConfig, env: NodeJS.ProcessEnv, logDir: string): Promise<WorkerProcess> {
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.openSync(path.join(logDir, `worker-${label}.log`), 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', childEntry], {
+  // BENCH_CPU_PROF=<dir>: the child writes a V8 CPU profile there when it exits (for profiling runs).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `worker-${label}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', childEntry], {
     env: { ...env, [CONFIG_ENV]: JSON.stringify(config) },
     stdio: ['ignore', log, log, 'ipc'],
   });
