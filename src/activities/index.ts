@@ -4,6 +4,7 @@ import { ErrorType } from '../domain/errors';
 import type { ChangeReport, ChangeWorkflowInput } from '../workflows/types';
 import { loadChangeRequest, storeChangeRequest } from './change-requests';
 import { permanent } from './failures';
+import { acquireLocks, releaseLocks, type LockAttempt } from './locks';
 import { createMetricSampler } from './metrics';
 import type { PrometheusConnection } from './metrics/prometheus';
 import type { MetricQuery, MetricSample } from './metrics/types';
@@ -67,6 +68,13 @@ export function createActivities(deps: ActivityDeps) {
     /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
     async sampleMetric(query: MetricQuery): Promise<MetricSample> {
       return sampleMetric(query);
+    },
+    /** Takes all of a change's target locks or none; reports who holds a busy one. */
+    async acquireTargetLocks(input: { changeId: string; keys: string[] }): Promise<LockAttempt> {
+      return acquireLocks(deps.db, input.changeId, input.keys);
+    },
+    async releaseTargetLocks(input: { changeId: string; keys: string[] }): Promise<void> {
+      await releaseLocks(deps.db, input.changeId, input.keys);
     },
     /** The phase a finished change ended in (from its stored report), or null while it runs. */
     async finishedPhase(changeId: string): Promise<string | null> {

@@ -6,7 +6,7 @@ import { CHANGE_WORKFLOW_TYPE } from '../workflows/definitions';
 import { ChangeStatusKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
 
 /** Every phase at run time (the workflow types only declare the union); the check below keeps them equal. */
-export const changePhases = ['awaiting-approval', 'applying', 'observing', 'awaiting-decision', 'held', 'rolling-back', 'completed', 'rolled-back', 'rejected'] as const;
+export const changePhases = ['awaiting-approval', 'waiting-for-lock', 'applying', 'observing', 'awaiting-decision', 'held', 'rolling-back', 'completed', 'rolled-back', 'rejected'] as const;
 type Missing = Exclude<ChangePhase, (typeof changePhases)[number]>;
 const _everyPhaseListed: [Missing] extends [never] ? true : Missing = true;
 

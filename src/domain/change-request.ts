@@ -31,7 +31,7 @@ export const changeRequestSchema = z
     requestedBy: actorSchema,
     risk: z.enum(['low', 'medium', 'high']).default('low'),
     steps: z.array(stepSchema).min(1).max(100),
-    policy: policySchema.default({ onStepFailure: 'rollback', compensation: { independentGroups: [] } }),
+    policy: policySchema.default({ onStepFailure: 'rollback', locks: { onBusy: 'wait', maxWait: '1h' }, compensation: { independentGroups: [] } }),
   })
   .superRefine((request, ctx) => {
     const ids = new Set<string>();

@@ -35,6 +35,10 @@ export const policySchema = z.strictObject({
     .optional(),
   /** Watch metrics after the last step and roll back when a trigger fires. */
   observe: observeSchema.optional(),
+  /** Another change holding one of this change's targets: wait for it (bounded), or refuse at once. */
+  locks: z
+    .strictObject({ onBusy: z.enum(['wait', 'refuse']).default('wait'), maxWait: durationSchema.default('1h') })
+    .default({ onBusy: 'wait', maxWait: '1h' }),
   compensation: z
     .strictObject({
       /** Groups of step ids whose compensations do not depend on each other and run in parallel. */

@@ -32,6 +32,8 @@ export class ChangeRun {
   detectedAt?: string;
   recovery?: RecoveryTimes;
   observation?: ObservationReport;
+  /** Target locks this change holds; released when it ends, whatever happens. */
+  heldLocks: string[] = [];
   trigger?: TriggerReport;
   validation?: ValidationReport;
   cancelled = false;

@@ -6,6 +6,8 @@ import { failureInfo } from './change-tracker';
 import { registerHandlers } from './handlers';
 import type { ObservePolicy } from '../domain/observation';
 import { isIrreversible } from '../domain/step-policy';
+import { changeLockKeys } from '../domain/locks';
+import { lockTargets, releaseTargetLocks } from './locks';
 import { observe, takeBaselines } from './observation';
 import type { ChangeReport, ChangeWorkflowInput, FailureInfo, ObservationReport, Step } from './types';
 
@@ -38,6 +40,7 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
   // Compensation and the report survive cancellation of the workflow.
   return CancellationScope.nonCancellable(async () => {
     if (run.cancelled) await run.rollback();
+    await releaseTargetLocks(run);
     const report = run.report();
     await bookkeeping.saveReport(report);
     await run.drainNotifications();
@@ -49,6 +52,9 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
 async function execute(run: ChangeRun): Promise<void> {
   const { request } = run.input;
   if (request.policy.approval === 'required' && !(await approved(run))) return;
+  const keys = changeLockKeys(request.steps);
+  // Added after earlier histories were recorded: they replay without taking locks.
+  if (keys.length > 0 && patched('target-locks') && !(await lockTargets(run, keys))) return;
   const observePolicy = request.policy.observe;
   // The baseline is taken before anything is applied: it describes the world without the change.
   if (observePolicy) run.observation = { startedAt: '', outcome: 'healthy', baselines: await takeBaselines(run, observePolicy), samples: [] };

@@ -15,6 +15,7 @@ export const terminalPhases = ['completed', 'rolled-back', 'rejected'] as const;
 
 export type ChangePhase =
   | 'awaiting-approval'
+  | 'waiting-for-lock'
   | 'applying'
   | 'observing'
   | 'awaiting-decision'
