@@ -4,11 +4,13 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { step } from '../src/devenv/log';
 import { projectRoot, scratchDir } from '../src/devenv/paths';
+import { benchDataScale, type DataResult } from './benches/data';
 import { benchThroughput, type ThroughputResult } from './benches/throughput';
 import { benchTimeToRecover, type TtrResult } from './benches/ttr';
 import { openBenchContext, type WorkerTuning } from './context';
 import { describeMachine, machineInfo } from './machine';
 import { parseBenchOptions, type BenchName } from './options';
+import { dataTables } from './tables/data';
 import { throughputTables } from './tables/throughput';
 import { ttrTables } from './tables/ttr';
 import { startBenchServices } from './services';
@@ -39,6 +41,7 @@ async function main(): Promise<number> {
   const results: {
     ttr?: TtrResult;
     throughput?: ThroughputResult;
+    data?: DataResult;
     /** 1-minute load average before and after each bench: the machine is shared, so say how busy it was. */
     load: Partial<Record<BenchName, { before: number; after: number; durationMs: number }>>;
     errors: Partial<Record<BenchName, string>>;
@@ -85,6 +88,10 @@ async function main(): Promise<number> {
         capMs: options.capMinutes.throughput * 60_000,
       });
       return throughputTables(results.throughput);
+    });
+    await attempt('data', '3/3: data rollback scale', async () => {
+      results.data = await benchDataScale(ctx!, { sizes: options.sizes, reps: options.dataReps, capMs: options.capMinutes.data * 60_000 });
+      return dataTables(results.data);
     });
     const output = [`Benchmarks on ${describeMachine(machine)}; payload encryption ${options.encryption ? 'on' : 'off'}; worker options ${JSON.stringify(workerTuning)}`, '', ...sections].join('\n');
     console.log(`\n${output}\n`);
