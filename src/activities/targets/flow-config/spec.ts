@@ -15,28 +15,28 @@ const expectedVersionSchema = z.int().min(1).optional();
  * A change to one lead flow's configuration: JSON-Patch operations on the flow's `config`
  * document, optionally only if the flow is still at `expectedVersion` (optimistic concurrency).
  */
-export const flowPatchSpecSchema = z
-  .strictObject({
-    flowId: flowIdSchema,
-    patch: jsonPatchSchema,
-    expectedVersion: expectedVersionSchema,
-  })
-  .superRefine((spec, ctx) => {
-    // What the patch writes must be a flow configuration MongoDB can store, never something else.
-    spec.patch.forEach((operation, index) => {
-      if (operation.op === 'test') return;
-      if (operation.path === '') {
-        ctx.addIssue({ code: 'custom', path: ['patch', index, 'path'], message: 'must point inside the flow configuration: a patch cannot replace or remove the whole document' });
-        return;
-      }
-      const badToken = pointerTokens(operation.path).map(mongoKeyProblem).find(Boolean);
-      if (badToken) ctx.addIssue({ code: 'custom', path: ['patch', index, 'path'], message: badToken });
-      if (operation.op === 'add' || operation.op === 'replace') {
-        const badKey = findUnstorableKey(operation.value);
-        if (badKey) ctx.addIssue({ code: 'custom', path: ['patch', index, 'value', ...badKey.path], message: badKey.problem });
-      }
-    });
+export const flowPatchSpecSchema = z.strictObject({
+  flowId: flowIdSchema,
+  patch: jsonPatchSchema,
+  expectedVersion: expectedVersionSchema,
+});
+
+/** What a patch writes must be a flow configuration MongoDB can store, never something else. */
+function checkStorablePatch(patch: z.infer<typeof jsonPatchSchema>, ctx: z.core.$RefinementCtx): void {
+  patch.forEach((operation, index) => {
+    if (operation.op === 'test') return;
+    if (operation.path === '') {
+      ctx.addIssue({ code: 'custom', path: ['patch', index, 'path'], message: 'must point inside the flow configuration: a patch cannot replace or remove the whole document' });
+      return;
+    }
+    const badToken = pointerTokens(operation.path).map(mongoKeyProblem).find(Boolean);
+    if (badToken) ctx.addIssue({ code: 'custom', path: ['patch', index, 'path'], message: badToken });
+    if (operation.op === 'add' || operation.op === 'replace') {
+      const badKey = findUnstorableKey(operation.value);
+      if (badKey) ctx.addIssue({ code: 'custom', path: ['patch', index, 'value', ...badKey.path], message: badKey.problem });
+    }
   });
+}
 
 /**
  * Which earlier configuration to restore: an exact version, or the one in force at a moment.
@@ -69,15 +69,29 @@ export const flowRestoreSpecSchema = z.strictObject({
   expectedVersion: expectedVersionSchema,
 });
 
-export const flowConfigSpecSchema = z.union([flowPatchSpecSchema, flowRestoreSpecSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'give either patch (JSON-Patch operations) or restoreTo ({ "version": n } or { "at": timestamp }), not both and not neither' : undefined,
-});
-
-export type FlowConfigSpec = z.infer<typeof flowConfigSpecSchema>;
 export type FlowPatchSpec = z.infer<typeof flowPatchSpecSchema>;
 export type FlowRestoreSpec = z.infer<typeof flowRestoreSpecSchema>;
 export type FlowRestoreTarget = z.infer<typeof flowRestoreTargetSchema>;
+export type FlowConfigSpec = FlowPatchSpec | FlowRestoreSpec;
+
+/**
+ * A flow-config step: a patch or a restore-to. One object with a refinement rather than a zod union,
+ * so a bad field inside either form is reported at its own path (a union reports only the spec).
+ */
+export const flowConfigSpecSchema = z
+  .strictObject({
+    flowId: flowIdSchema,
+    patch: jsonPatchSchema.optional(),
+    restoreTo: flowRestoreTargetSchema.optional(),
+    expectedVersion: expectedVersionSchema,
+  })
+  .superRefine((spec, ctx) => {
+    if ((spec.patch === undefined) === (spec.restoreTo === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either patch (JSON-Patch operations) or restoreTo ({ "version": n } or { "at": timestamp }), not both and not neither' });
+    }
+    if (spec.patch) checkStorablePatch(spec.patch, ctx);
+  })
+  .transform((spec) => spec as FlowConfigSpec);
 
 export function isRestoreSpec(spec: FlowConfigSpec): spec is FlowRestoreSpec {
   return 'restoreTo' in spec;
