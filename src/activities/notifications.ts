@@ -27,8 +27,15 @@ export function notificationsCollection(db: Db) {
  */
 export async function recordNotification(db: Db, notification: ChangeNotification): Promise<void> {
   const { id, ...rest } = notification;
-  await notificationsCollection(db).updateOne({ _id: id }, { $setOnInsert: { ...rest, id, storedAt: new Date() } }, { upsert: true });
+  try {
+    // An insert, not an upsert: a duplicate key means an earlier attempt recorded it (kept as is).
+    await notificationsCollection(db).insertOne({ ...rest, _id: id, id, storedAt: new Date() });
+  } catch (err) {
+    if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
+  }
 }
+
+const DUPLICATE_KEY = 11000;
 
 /**
  * Sends a recorded notification to each of its channels not yet marked sent. Each success is
@@ -37,6 +44,8 @@ export async function recordNotification(db: Db, notification: ChangeNotificatio
  * record, and receivers can deduplicate on the notification id.
  */
 export async function deliverNotification(db: Db, deps: NotificationDeps | undefined, notification: ChangeNotification, log: { warn(message: string, meta?: Record<string, unknown>): void }): Promise<void> {
+  // Most changes notify no channel (no escalation policy): nothing to send, so nothing to read.
+  if (notification.channels.length === 0) return;
   const outbox = notificationsCollection(db);
   const stored = await outbox.findOne({ _id: notification.id });
   const done = new Set([...(stored?.sent ?? []), ...(stored?.undeliverable ?? []).map((u) => u.channel)]);

@@ -10,6 +10,8 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
+  /** Other media types the same status can answer with (e.g. text/markdown), each a string. */
+  alsoAs?: string[];
 }
 
 type ZodObjectLike = z.ZodType<Record<string, unknown>>;

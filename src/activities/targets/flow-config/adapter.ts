@@ -5,10 +5,11 @@ import { ErrorType } from '../../../domain/errors';
 import { permanent, transient } from '../../failures';
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../recovery-points';
 import type { StepKey, TargetAdapter } from '../types';
-import type { FlowConfigSpec } from './spec';
-import { FlowStore, FlowVersionConflict, type FlowConfig, type FlowDoc } from './store';
+import { describeRestoreTo, planRestoreTo } from './restore-to';
+import { isRestoreSpec, type FlowConfigSpec, type FlowPatchSpec } from './spec';
+import { FlowStore, FlowVersionConflict, type FlowConfig, type FlowDoc, type FlowWriter } from './store';
 
-/** Flow configuration documents: JSON-Patch applies, restores written as new versions. */
+/** Flow configuration documents: JSON-Patch and restore-to applies, restores written as new versions. */
 export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
   const flows = new FlowStore(db);
   const recoveryPoints = new RecoveryPointStore(db);
@@ -23,40 +24,58 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
     return recoveryPoints.get(key, 'before-apply');
   }
 
+  /** A patch step patches the current configuration; a restore-to step writes an earlier one, with its lineage. */
+  async function nextConfig(flow: FlowDoc, spec: FlowConfigSpec): Promise<{ config: FlowConfig; lineage?: Partial<FlowWriter>; note: string }> {
+    if (!isRestoreSpec(spec)) return { config: patched(flow.config, spec), note: '' };
+    const plan = await planRestoreTo(flows, spec, flow);
+    return { config: plan.source.config, lineage: plan.lineage, note: ` ${describeRestoreTo(plan)}` };
+  }
+
+  /** The recovery point and the live flow, read together (one round trip of latency). */
+  async function pointAndFlow(key: StepKey, flowId: string): Promise<[RecoveryPointDoc | null, FlowDoc | null]> {
+    return Promise.all([beforeImage(key), flows.get(flowId)]);
+  }
+
+  // Which versions a step writes follows from its recovery point: apply compare-and-sets on the
+  // recovery point's version and writes the next one; restore compare-and-sets on the applied
+  // version and writes the one after. So "did this step apply / restore?" is a read by version id.
+  const appliedVersion = (point: RecoveryPointDoc) => point.version! + 1;
+  const restoredVersion = (point: RecoveryPointDoc) => point.version! + 2;
+
   return {
     kind: 'flow-config',
 
     async snapshot(key, spec) {
-      const existing = await beforeImage(key);
+      const [existing, current] = await pointAndFlow(key, spec.flowId);
       if (existing) return toRef(existing);
-      const flow = await load(spec.flowId);
-      if (spec.expectedVersion !== undefined && flow.version !== spec.expectedVersion) {
-        throw permanent(ErrorType.Conflict, `flow ${spec.flowId} is at version ${flow.version}, the change expects ${spec.expectedVersion}`);
+      if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
+      if (spec.expectedVersion !== undefined && current.version !== spec.expectedVersion) {
+        throw permanent(ErrorType.Conflict, `flow ${spec.flowId} is at version ${current.version}, the change expects ${spec.expectedVersion}`);
       }
       const point = await recoveryPoints.capture(key, 'before-apply', {
         target: 'flow-config',
         locator: { flowId: spec.flowId },
-        version: flow.version,
-        state: flow.config,
-        summary: `flow ${spec.flowId} at version ${flow.version}`,
+        version: current.version,
+        state: current.config,
+        summary: `flow ${spec.flowId} at version ${current.version}`,
       });
       return toRef(point);
     },
 
     async apply(key, spec) {
-      if (await flows.findWrite(spec.flowId, key.changeId, key.stepId, 'apply')) {
+      const [point, current] = await pointAndFlow(key, spec.flowId);
+      if (!point) throw permanent(ErrorType.RecoveryPointMissing, `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`);
+      if (await flows.writtenAt(spec.flowId, current, appliedVersion(point), key.changeId, key.stepId, 'apply')) {
         return { status: 'already-applied', summary: `flow ${spec.flowId} already carries this step` };
       }
-      const point = await beforeImage(key);
-      if (!point) throw permanent(ErrorType.RecoveryPointMissing, `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`);
-      const flow = await load(spec.flowId);
-      if (flow.version !== point.version) {
-        throw permanent(ErrorType.Conflict, `flow ${spec.flowId} moved from version ${point.version} to ${flow.version} after its recovery point was taken`);
+      if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
+      if (current.version !== point.version) {
+        throw permanent(ErrorType.Conflict, `flow ${spec.flowId} moved from version ${point.version} to ${current.version} after its recovery point was taken`);
       }
-      const config = patched(flow.config, spec);
+      const next = await nextConfig(current, spec);
       try {
-        const written = await flows.write(spec.flowId, flow.version, config, { action: 'apply', ...key });
-        return { status: 'applied', summary: `flow ${spec.flowId} version ${flow.version} → ${written.version}` };
+        const written = await flows.write(spec.flowId, current.version, next.config, { action: 'apply', ...key, ...next.lineage }, current);
+        return { status: 'applied', summary: `flow ${spec.flowId} version ${current.version} → ${written.version}${next.note}` };
       } catch (err) {
         if (err instanceof FlowVersionConflict) throw transient(ErrorType.Conflict, err.message);
         throw err;
@@ -64,45 +83,47 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
     },
 
     async verify(key, spec) {
-      const written = await flows.findWrite(spec.flowId, key.changeId, key.stepId, 'apply');
       const flow = await load(spec.flowId);
-      if (!written || flow.version !== written.version || checksum(flow.config) !== checksum(written.config)) {
+      // The live flow carries the step exactly when the step's write is the live version.
+      if (flow.writtenBy.action !== 'apply' || flow.writtenBy.changeId !== key.changeId || flow.writtenBy.stepId !== key.stepId) {
         throw permanent(ErrorType.VerificationFailed, `flow ${spec.flowId} does not carry step ${key.stepId} (now at version ${flow.version})`);
       }
     },
 
     async restore(key, spec) {
-      const point = await beforeImage(key);
-      const applied = await flows.findWrite(spec.flowId, key.changeId, key.stepId, 'apply');
+      const [point, current] = await pointAndFlow(key, spec.flowId);
+      const applied = point ? await flows.writtenAt(spec.flowId, current, appliedVersion(point), key.changeId, key.stepId, 'apply') : null;
       if (!point || !applied) return { status: 'not-applied', summary: `step never changed flow ${spec.flowId}`, recoveryPointId: point?._id };
-      if (await flows.findWrite(spec.flowId, key.changeId, key.stepId, 'restore')) {
+      if (await flows.writtenAt(spec.flowId, current, restoredVersion(point), key.changeId, key.stepId, 'restore')) {
         return { status: 'already-restored', summary: `flow ${spec.flowId} already restored`, recoveryPointId: point._id };
       }
-      const flow = await load(spec.flowId);
-      if (flow.version !== applied.version) {
+      if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
+      if (current.version !== applied.version) {
         return {
           status: 'conflict',
-          summary: `flow ${spec.flowId} was changed after this step (now version ${flow.version}, step wrote ${applied.version}); left as is`,
+          summary: `flow ${spec.flowId} was changed after this step (now version ${current.version}, step wrote ${applied.version}); left as is`,
           recoveryPointId: point._id,
           conflicts: {
             count: 1,
-            sample: [{ item: `flow ${spec.flowId}`, before: { version: point.version }, written: { version: applied.version }, now: { version: flow.version, writtenBy: flow.writtenBy } }],
+            sample: [{ item: `flow ${spec.flowId}`, before: { version: point.version }, written: { version: applied.version }, now: { version: current.version, writtenBy: current.writtenBy } }],
           },
         };
       }
       const preRestore = await recoveryPoints.capture(key, 'before-restore', {
         target: 'flow-config',
         locator: { flowId: spec.flowId },
-        version: flow.version,
-        state: flow.config,
-        summary: `flow ${spec.flowId} at version ${flow.version}, before restore`,
+        version: current.version,
+        state: current.config,
+        summary: `flow ${spec.flowId} at version ${current.version}, before restore`,
       });
       try {
-        const written = await flows.write(spec.flowId, flow.version, point.state as FlowConfig, {
-          action: 'restore',
-          ...key,
-          restoresVersion: point.version,
-        });
+        const written = await flows.write(
+          spec.flowId,
+          current.version,
+          point.state as FlowConfig,
+          { action: 'restore', ...key, restoresVersion: point.version },
+          current,
+        );
         return {
           status: 'restored',
           summary: `flow ${spec.flowId} version ${written.version} restores version ${point.version}, undoing change ${key.changeId}`,
@@ -116,11 +137,11 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
     },
 
     async verifyRestore(key, spec) {
-      const point = await beforeImage(key);
+      const [point, current] = await pointAndFlow(key, spec.flowId);
       if (!point) return;
-      const flow = await load(spec.flowId);
-      const restored = await flows.findWrite(spec.flowId, key.changeId, key.stepId, 'restore');
-      if (restored && (flow.version !== restored.version || checksum(flow.config) !== point.checksum)) {
+      if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
+      const restored = await flows.writtenAt(spec.flowId, current, restoredVersion(point), key.changeId, key.stepId, 'restore');
+      if (restored && (current.version !== restored.version || checksum(current.config) !== point.checksum)) {
         throw permanent(ErrorType.VerificationFailed, `flow ${spec.flowId} does not match recovery point ${point._id}`);
       }
     },
@@ -135,7 +156,7 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
   };
 }
 
-function patched(config: FlowConfig, spec: FlowConfigSpec): FlowConfig {
+function patched(config: FlowConfig, spec: FlowPatchSpec): FlowConfig {
   try {
     return jsonPatch.applyPatch(structuredClone(config), spec.patch, true, false).newDocument;
   } catch (err) {

@@ -8,8 +8,10 @@ export interface FlowWriter {
   changeId?: string;
   stepId?: string;
   actor?: string;
-  /** For restores: the version whose content this write puts back. */
+  /** For restores (and restore-to steps): the version whose content this write puts back. */
   restoresVersion?: number;
+  /** For restore-to steps: the changes that wrote the versions after `restoresVersion`, oldest first. */
+  undoesChanges?: string[];
 }
 
 export interface FlowDoc {
@@ -62,11 +64,12 @@ export class FlowStore {
   }
 
   /**
-   * Writes `config` as the next version if the flow is still at `expectedVersion`.
+   * Writes `config` as the next version if the flow is still at `expectedVersion`. `current` is
+   * the flow as the caller just read it, to save a read; the compare-and-set still decides.
    * @throws FlowVersionConflict when it is not.
    */
-  async write(flowId: string, expectedVersion: number, config: FlowConfig, writtenBy: FlowWriter): Promise<FlowDoc> {
-    const current = await this.get(flowId);
+  async write(flowId: string, expectedVersion: number, config: FlowConfig, writtenBy: FlowWriter, current?: FlowDoc): Promise<FlowDoc> {
+    current ??= (await this.get(flowId)) ?? undefined;
     if (!current || current.version !== expectedVersion) {
       throw new FlowVersionConflict(`flow ${flowId} is at version ${current?.version ?? 'none'}, expected ${expectedVersion}`);
     }
@@ -79,29 +82,52 @@ export class FlowStore {
     return next;
   }
 
-  /** The version a given change step wrote with a given action, from the live flow or history. */
-  async findWrite(flowId: string, changeId: string, stepId: string, action: FlowWriter['action']): Promise<FlowVersionDoc | null> {
-    const current = await this.get(flowId);
-    if (current && matches(current.writtenBy, changeId, stepId, action)) return toVersion(current);
-    return this.versions.findOne(
-      { flowId, 'writtenBy.changeId': changeId, 'writtenBy.stepId': stepId, 'writtenBy.action': action },
-      { sort: { version: -1 } },
-    );
+  /**
+   * Version `version` of the flow if that change step wrote it with that action, else null.
+   * `current` is the flow as just read (null when absent): when it is that version, or older, no
+   * further read is needed; otherwise the version is read by id. Callers know which version a
+   * step writes (see the flow-config adapter), so nothing scans `flow_versions`, whose size grows
+   * with every write ever made (a scan on FerretDB's SQLite backend costs ~80 µs per stored version).
+   */
+  async writtenAt(flowId: string, current: FlowDoc | null, version: number, changeId: string, stepId: string, action: FlowWriter['action']): Promise<FlowVersionDoc | null> {
+    if (current && current.version === version) return matches(current.writtenBy, changeId, stepId, action) ? toVersion(current) : null;
+    if (current && current.version < version) return null;
+    const stored = await this.getVersion(flowId, version);
+    return stored && matches(stored.writtenBy, changeId, stepId, action) ? stored : null;
   }
 
   getVersion(flowId: string, version: number): Promise<FlowVersionDoc | null> {
     return this.versions.findOne({ _id: versionId(flowId, version) });
   }
 
+  /** The latest version written at or before `at`: the configuration in force at that moment. */
+  versionAt(flowId: string, at: Date): Promise<FlowVersionDoc | null> {
+    return this.versions.findOne({ flowId, writtenAt: { $lte: at } }, { sort: { version: -1 } });
+  }
+
+  /** Versions after `version` up to and including `upTo`, oldest first. */
+  versionsBetween(flowId: string, version: number, upTo: number): Promise<FlowVersionDoc[]> {
+    return this.versions.find({ flowId, version: { $gt: version, $lte: upTo } }).sort({ version: 1 }).toArray();
+  }
+
   history(flowId: string): Promise<FlowVersionDoc[]> {
     return this.versions.find({ flowId }).sort({ version: 1 }).toArray();
   }
 
+  /**
+   * Keeps a version in `flow_versions` once. An insert whose duplicate-key error means "already
+   * kept" (a version's content never changes): on FerretDB an upsert reads before it writes.
+   */
   private async keepVersion(doc: FlowDoc): Promise<void> {
-    const { _id, ...version } = toVersion(doc);
-    await this.versions.updateOne({ _id }, { $setOnInsert: version }, { upsert: true });
+    try {
+      await this.versions.insertOne(toVersion(doc));
+    } catch (err) {
+      if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
+    }
   }
 }
+
+const DUPLICATE_KEY = 11000;
 
 function versionId(flowId: string, version: number): string {
   return `${flowId}@${version}`;
