@@ -38,7 +38,7 @@ export function dataTables(r: DataResult): string {
     first && last && first !== last
       ? `  ${last.size} vs ${first.size} leads: worker peak RSS ${times(r.ratios.peakRss)} (goal ≤ 1.20×); history size ${times(r.ratios.historySize)} (goal: independent of the batch)`
       : '',
-    '  apply / restore: the applyStep / restoreStep activity (scheduled → completed, server time); raw: bulkWrite of the same updateOne-by-_id, unordered, 1000 per call, ids and old values known.',
+    '  apply / restore: the applyStep / restoreStep activity (scheduled → completed, server time); raw: bulkWrite of the same updateOne-by-_id, unordered (99 per call on FerretDB, which deadlocks at 100; 1000 on MongoDB), ids and old values known.',
     '  * step apply = snapshot + apply + verify, step compensate = restore + verify restore (the report\'s step timings), leads/s.',
     r.truncated ? '  NOTE: the hard cap was reached; fewer runs than asked were measured.' : '',
   ]
