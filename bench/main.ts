@@ -90,7 +90,13 @@ async function main(): Promise<number> {
       return throughputTables(results.throughput);
     });
     await attempt('data', '3/3: data rollback scale', async () => {
-      results.data = await benchDataScale(ctx!, { sizes: options.sizes, reps: options.dataReps, capMs: options.capMinutes.data * 60_000 });
+      results.data = await benchDataScale(ctx!, {
+        sizes: options.sizes,
+        reps: options.dataReps,
+        repsLarge: options.dataRepsLarge,
+        largeFrom: 50_000,
+        capMs: options.capMinutes.data * 60_000,
+      });
       return dataTables(results.data);
     });
     const output = [`Benchmarks on ${describeMachine(machine)}; payload encryption ${options.encryption ? 'on' : 'off'}; worker options ${JSON.stringify(workerTuning)}`, '', ...sections].join('\n');

@@ -17,12 +17,13 @@ export interface BenchOptions {
   tpReps: number;
   sizes: number[];
   dataReps: number;
+  dataRepsLarge: number;
   /** Hard caps per bench, in minutes. */
   capMinutes: Record<BenchName, number>;
   outDir: string;
 }
 
-const full = { ttrRuns: 30, ttrWarmup: 3, changes: 200, tpReps: 3, sizes: [10_000, 100_000], dataReps: 3 };
+const full = { ttrRuns: 30, ttrWarmup: 3, changes: 200, tpReps: 2, sizes: [10_000, 100_000], dataReps: 2 };
 const quick = { ttrRuns: 10, ttrWarmup: 2, changes: 50, tpReps: 1, sizes: [2_000, 10_000], dataReps: 1 };
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -37,9 +38,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--no-plain', 'time to recover: skip the encryption-off variant of the product')
     .option('--changes <n>', 'throughput: concurrent changes per repetition', positiveInt)
     .option('--tp-steps <n>', 'throughput: steps per change', positiveInt, 5)
-    .option('--reps <n>', 'throughput and data: repetitions per variant', positiveInt)
+    .option('--reps <n>', 'throughput: repetitions per variant; data: runs per size below 50 000 leads', positiveInt)
+    .option('--reps-large <n>', 'data: runs per size of 50 000 leads or more', positiveInt, 1)
     .option('--sizes <list>', 'data: lead counts, comma-separated (e.g. 10000,100000)', parseSizes)
-    .option('--cap <minutes>', 'hard cap per bench in minutes (default: ttr 6, throughput 8, data 10)', positiveInt)
+    .option('--cap <minutes>', 'hard cap per bench in minutes (default: ttr 6, throughput 12, data 30)', positiveInt)
     .option('--out <dir>', 'where JSON results go', 'bench-results')
     .parse(argv, { from: 'user' });
   const o = program.opts<{
@@ -53,6 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     changes?: number;
     tpSteps: number;
     reps?: number;
+    repsLarge: number;
     sizes?: number[];
     cap?: number;
     out: string;
@@ -71,7 +74,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     tpReps: o.reps ?? preset.tpReps,
     sizes: o.sizes ?? preset.sizes,
     dataReps: o.reps ?? preset.dataReps,
-    capMinutes: o.cap ? { ttr: o.cap, throughput: o.cap, data: o.cap } : { ttr: 6, throughput: 8, data: 10 },
+    dataRepsLarge: o.repsLarge,
+    capMinutes: o.cap ? { ttr: o.cap, throughput: o.cap, data: o.cap } : { ttr: 6, throughput: 12, data: 30 },
     outDir: o.out,
   };
 }

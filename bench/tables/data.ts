@@ -18,11 +18,12 @@ export function dataTables(r: DataResult): string {
     ]),
   );
   const scale = renderTable(
-    ['leads', 'worker peak RSS MiB', 'RSS at start MiB', 'history events', 'history bytes', 'all restored'],
+    ['leads', 'worker peak RSS MiB', 'RSS at start MiB', 'heap after GC MiB', 'history events', 'history bytes', 'all restored'],
     r.sizes.map((s) => [
       String(s.size),
       `${mib(s.peakRssBytes.median)} (${mib(s.peakRssBytes.min)}–${mib(s.peakRssBytes.max)})`,
       mib(s.reps[0]?.rssAtStartBytes),
+      mib(s.reps[s.reps.length - 1]?.heapAfterGcBytes),
       num(s.historyLength.median, 0),
       num(s.historySizeBytes.median, 0),
       s.reps.every((x) => x.restoredAll) ? 'yes' : 'NO',
