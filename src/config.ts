@@ -1,4 +1,6 @@
+import type { MongoClient } from 'mongodb';
 import { z } from 'zod';
+import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
 import { notificationSettingsSchema } from './activities/notify/settings';
 import { parseOrThrow } from './domain/validation';
@@ -62,10 +64,30 @@ export const configSchema = z.object({
   WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
   /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
   ...notificationSettingsSchema,
+  /** Days a finished change's recovery points are kept (for rolling it back later); `purge-recovery-points` deletes older ones. */
+  RECOVERY_POINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  /** The sandbox database rehearsals copy documents into; default `<MONGODB_DB>_rehearsal`. */
+  REHEARSAL_MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, "_" or "-"').optional(),
+  /** A sandbox CRM for rehearsing `crm` steps; without it they are reported "not rehearsed". */
+  REHEARSAL_CRM_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
+  REHEARSAL_CRM_TOKEN: z.string().min(1).optional(),
+  /** A sandbox origin for `webhook` steps: their URLs keep path and query and go to this origin instead. */
+  REHEARSAL_WEBHOOK_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
+  /** Named HMAC secrets for the sandbox webhooks (signed steps need their secret here to be rehearsed). */
+  REHEARSAL_WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
 }).superRefine((config, ctx) => {
   if (config.CRM_BASE_URL && !config.CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['CRM_TOKEN'], message: 'is required when CRM_BASE_URL is set' });
   if (config.CRM_TOKEN && !config.CRM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['CRM_BASE_URL'], message: 'is required when CRM_TOKEN is set' });
+  if (config.REHEARSAL_CRM_BASE_URL && !config.REHEARSAL_CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['REHEARSAL_CRM_TOKEN'], message: 'is required when REHEARSAL_CRM_BASE_URL is set' });
+  if (config.REHEARSAL_CRM_TOKEN && !config.REHEARSAL_CRM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['REHEARSAL_CRM_BASE_URL'], message: 'is required when REHEARSAL_CRM_TOKEN is set' });
+  const rehearsalDb = config.REHEARSAL_MONGODB_DB ?? rehearsalDbName(config.MONGODB_DB);
+  if (rehearsalDb === config.MONGODB_DB) ctx.addIssue({ code: 'custom', path: ['REHEARSAL_MONGODB_DB'], message: 'must differ from MONGODB_DB: rehearsals never run in the production database' });
 });
+
+/** `<db>_rehearsal`, shortened to stay a valid database name. */
+export function rehearsalDbName(db: string): string {
+  return `${db.slice(0, 63 - '_rehearsal'.length)}_rehearsal`;
+}
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -82,4 +104,17 @@ export function crmConnection(config: Pick<Config, 'CRM_BASE_URL' | 'CRM_TOKEN' 
 /** Link to a workflow in the Temporal Web UI. */
 export function workflowUiUrl(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string): string {
   return `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** The sandbox rehearsals run against: the rehearsal database, and sandbox CRM and webhooks when configured. */
+export function rehearsalDeps(config: Config, mongo: MongoClient): RehearsalDeps {
+  return {
+    db: mongo.db(config.REHEARSAL_MONGODB_DB ?? rehearsalDbName(config.MONGODB_DB)),
+    crm:
+      config.REHEARSAL_CRM_BASE_URL && config.REHEARSAL_CRM_TOKEN
+        ? { baseUrl: config.REHEARSAL_CRM_BASE_URL, token: config.REHEARSAL_CRM_TOKEN, timeoutMs: config.CRM_TIMEOUT_MS }
+        : undefined,
+    webhookBaseUrl: config.REHEARSAL_WEBHOOK_BASE_URL,
+    webhookSecrets: config.REHEARSAL_WEBHOOK_SECRETS,
+  };
 }

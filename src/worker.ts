@@ -6,7 +6,8 @@ import type { PrometheusConnection } from './activities/metrics/prometheus';
 import type { CrmConnection } from './activities/targets/crm/api';
 import type { WebhookSecrets } from './activities/targets/webhook/adapter';
 import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
-import { crmConnection, loadConfig } from './config';
+import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
+import { crmConnection, loadConfig, rehearsalDeps } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
 import { loadEncryptionSettings } from './temporal/encryption-config';
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   notifications?: NotificationDeps;
   /** Prometheus for metric triggers (PROMETHEUS_URL, PROMETHEUS_TOKEN). */
   prometheus?: PrometheusConnection;
+  /** The sandbox rehearsals run against (REHEARSAL_* variables); without it rehearsals fail as misconfigured. */
+  rehearsal?: RehearsalDeps;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /**
@@ -41,7 +44,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus }),
+    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal }),
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
       dataConverter: createDataConverter(encryption),
       notifications: notificationDepsFromConfig(config),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
+      rehearsal: rehearsalDeps(config, mongo),
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

@@ -11,6 +11,8 @@ import type { MetricQuery, MetricSample } from './metrics/types';
 import type { ChangeNotification } from '../domain/notifications';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
+import { createRehearsalActivities } from './rehearsal/activities';
+import type { RehearsalDeps } from './rehearsal/sandboxes';
 import { reportsCollection, storeReport } from './reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
@@ -18,8 +20,9 @@ import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, Re
 /**
  * `notifications` is optional: without it notifications are only recorded in the outbox.
  * `prometheus` is needed only by changes whose triggers query Prometheus.
+ * `rehearsal` is the sandbox rehearsals run against; without it rehearsals fail as misconfigured.
  */
-export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection };
+export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection; rehearsal?: RehearsalDeps };
 
 /** Input of every step activity: the step and the change it belongs to (its idempotency key). */
 export interface StepInput {
@@ -40,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
 
   return {
+    ...createRehearsalActivities(deps),
     async snapshotStep(input: StepInput): Promise<RecoveryPointRef> {
       return adapterFor(registry, input.step).snapshot(keyOf(input), input.step.spec);
     },

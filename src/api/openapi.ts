@@ -67,8 +67,9 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string; ext
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
+      const alternatives = Object.fromEntries((response.alsoAs ?? []).map((type) => [type, { schema: { type: 'string' } }]));
       responses[status] = response.schema
-        ? { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: book.ref(response.schema) } } }
+        ? { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: book.ref(response.schema) }, ...alternatives } }
         : { description: response.description };
     }
     if (route.params || route.query || route.headers || route.body) responses['400'] ??= problem(book, 'Bad input: every bad field with its location and path');
@@ -99,6 +100,8 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string; ext
     },
     tags: [
       { name: 'changes', description: 'Changes and their decisions' },
+      { name: 'flows', description: 'Restore a flow to a version or point in time' },
+      { name: 'rehearsals', description: 'Rehearse a change against sandbox targets before the real run' },
       { name: 'operations', description: 'Health and this document' },
       { name: 'chat ops', description: 'Slack slash command and interactive buttons (signed by Slack)' },
     ],

@@ -1,6 +1,15 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllowedError, ReportNotAvailableError, RequestRefusedError } from '../client/errors';
+import {
+  ChangeClosedError,
+  ChangeIdConflictError,
+  ChangeNotFoundError,
+  NotAllowedError,
+  RehearsalNotAvailableError,
+  RehearsalNotFoundError,
+  ReportNotAvailableError,
+  RequestRefusedError,
+} from '../client/errors';
 import { ValidationError } from '../domain/validation';
 
 export interface RequestIssue {
@@ -43,7 +52,7 @@ export function problemFor(err: unknown): Problem | undefined {
   if (err instanceof RequestValidationError) return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues };
   // Client-level validation (the change request's cross-field rules, an expired page token).
   if (err instanceof ValidationError) {
-    const where: RequestIssue['in'] = err.subject === 'list filter' ? 'query' : err.subject === 'change id' ? 'path' : 'body';
+    const where: RequestIssue['in'] = err.subject === 'list filter' ? 'query' : err.subject === 'change id' || err.subject === 'rehearsal id' ? 'path' : 'body';
     return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues.map((i) => ({ in: where, ...i })) };
   }
   if (err instanceof ChangeNotFoundError) return { status: 404, code: 'ChangeNotFound', detail: err.message };
@@ -52,6 +61,8 @@ export function problemFor(err: unknown): Problem | undefined {
   if (err instanceof ChangeClosedError) return { status: 409, code: 'ChangeClosed', detail: err.message };
   if (err instanceof ChangeIdConflictError) return { status: 409, code: 'IdempotencyKeyReused', detail: err.message };
   if (err instanceof ReportNotAvailableError) return { status: 409, code: 'ReportNotAvailable', detail: err.message };
+  if (err instanceof RehearsalNotFoundError) return { status: 404, code: 'RehearsalNotFound', detail: err.message };
+  if (err instanceof RehearsalNotAvailableError) return { status: 409, code: 'RehearsalNotAvailable', detail: err.message };
   const status = (err as FastifyError).statusCode;
   // Fastify's own 4xx (malformed JSON, unsupported media type, body too large).
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: (err as FastifyError).code ?? 'BadRequest', detail: (err as Error).message };
@@ -62,6 +73,7 @@ export function problemFor(err: unknown): Problem | undefined {
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const problem = problemFor(err) ?? { status: 500, code: 'InternalError', detail: 'internal error; see the server log for this request id' };
+    if (problem.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem.detail = unsupportedMediaType(request.headers['content-type']);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ status: problem.status, code: problem.code }, 'request refused');
     return reply
@@ -73,4 +85,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).type('application/problem+json').send({ title: 'Not Found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'RouteNotFound', requestId: request.id }),
   );
+}
+
+/** Fastify's 415 says only "Unsupported Media Type": name the header and what was sent (trimmed, printable). */
+function unsupportedMediaType(contentType: string | undefined): string {
+  const sent = (contentType ?? '').replace(/[^\x20-\x7e]/g, '').slice(0, 100);
+  return `content-type "${sent}" is not accepted here: send application/json`;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Identity, Permission } from '../auth/identity';
+import { pathTooDeep, tooDeepMessage } from '../domain/nesting';
 import { authenticate } from './auth';
 import { RequestValidationError, type RequestIssue } from './problem';
 
@@ -9,6 +10,8 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
+  /** Other media types the same status can answer with (e.g. text/markdown), each a string. */
+  alsoAs?: string[];
 }
 
 type ZodObjectLike = z.ZodType<Record<string, unknown>>;
@@ -74,6 +77,12 @@ export function registerRoutes(app: FastifyInstance, routes: AnyRoute[], tokens:
         const issues: RequestIssue[] = [];
         const parse = (schema: z.ZodType | undefined, value: unknown, where: RequestIssue['in']) => {
           if (!schema) return undefined;
+          // Schemas recurse: refuse what would overflow the stack (a 500) before they see it.
+          const deep = pathTooDeep(value);
+          if (deep) {
+            issues.push({ in: where, path: deep.map(String).join('.'), message: tooDeepMessage() });
+            return undefined;
+          }
           const result = schema.safeParse(value);
           if (result.success) return result.data;
           issues.push(...result.error.issues.map((i) => ({ in: where, path: i.path.map(String).join('.'), message: i.message })));

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { changePhases } from '../client/change-query';
-import type { ChangePage, StartedChange } from '../client/change-client';
+import type { AnnotatedReport, ChangePage, RootCauseResult, StartedChange } from '../client/change-client';
 import type { ChangeSummary } from '../client/change-summary';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import { decisionNames, questionOptions, rollbackCategories, type DecisionName, type DecisionOutcome, type QuestionKind, type RollbackRequestOutcome } from '../domain/decisions';
+import { rootCauseInputSchema } from '../domain/root-cause';
 import type { ChangeReport, ChangeStatus } from '../workflows/types';
 
 /**
@@ -104,6 +105,7 @@ const metricSampleSchema = z.object({
   verdict: z.enum(['breach', 'healthy', 'inconclusive']),
   reason: z.string(),
 });
+const rootCauseNoteSchema = z.object({ note: z.string(), author: z.string(), at: isoTime });
 
 export const changeReportSchema = z
   .object({
@@ -146,8 +148,17 @@ export const changeReportSchema = z
         metrics: z.array(metricSampleSchema).optional(),
       })
       .optional(),
+    rootCause: rootCauseNoteSchema.optional().describe('The latest root-cause note, attached after the change settled'),
+    rootCauseHistory: z.array(rootCauseNoteSchema).optional().describe('Every root-cause note, oldest first'),
   })
   .meta({ id: 'ChangeReport' });
+
+export const rootCauseResultSchema = z
+  .object({ changeId: z.string(), rootCause: rootCauseNoteSchema, rootCauseHistory: z.array(rootCauseNoteSchema) })
+  .meta({ id: 'RootCauseResult' });
+
+/** POST /v1/changes/:id/root-cause — the author is the caller. */
+export const rootCauseBodySchema = rootCauseInputSchema.pick({ note: true }).meta({ id: 'RootCauseBody' });
 
 export const startedChangeSchema = z
   .object({ changeId: z.string(), workflowId: z.string(), created: z.boolean(), links: z.object({ self: z.string(), temporalUi: z.string() }) })
@@ -180,9 +191,11 @@ type Fits<Actual, Schema extends z.ZodType> = Actual extends z.output<Schema> ? 
 const _fits: [
   Fits<ChangeStatus, typeof changeStatusSchema>,
   Fits<ChangeReport, typeof changeReportSchema>,
+  Fits<AnnotatedReport, typeof changeReportSchema>,
+  Fits<RootCauseResult, typeof rootCauseResultSchema>,
   Fits<ChangeSummary, typeof changeSummarySchema>,
   Fits<ChangePage, typeof changePageSchema>,
   Fits<StartedChange & { links: { self: string; temporalUi: string } }, typeof startedChangeSchema>,
   Fits<DecisionOutcome, typeof decisionOutcomeSchema>,
   Fits<RollbackRequestOutcome, typeof rollbackOutcomeSchema>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];

@@ -10,7 +10,10 @@ import { slackPaths } from './openapi-slack';
 import { installProblemHandlers } from './problem';
 import { registerRoutes } from './route';
 import { changeRoutes } from './routes/changes';
+import { flowRoutes } from './routes/flows';
 import { operationRoutes } from './routes/operations';
+import { rehearsalRoutes } from './routes/rehearsals';
+import { rootCauseRoutes } from './routes/root-cause';
 
 export interface ApiServerOptions {
   /** Token hash → identity (see API_TOKENS). */
@@ -48,6 +51,9 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     // Hosting behind a proxy is common; the body limit keeps one request from holding the process.
     bodyLimit: 1024 * 1024,
   });
+  // Every body this API takes is JSON (chat ops add their own form parser): any other media type
+  // is a 415 naming it, instead of a string body failing validation as "expected object".
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -55,7 +61,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
 
   // The document describes every route, including the one that serves it.
   const holder: { document?: Record<string, unknown> } = {};
-  const routes = [...changeRoutes(deps), ...operationRoutes(deps.readiness, () => holder.document!)];
+  const routes = [...changeRoutes(deps), ...rootCauseRoutes(deps), ...flowRoutes(deps), ...rehearsalRoutes(deps), ...operationRoutes(deps.readiness, () => holder.document!)];
   holder.document = openApiDocument(routes, { version: options.version ?? '0.1.0', extraPaths: options.slack ? slackPaths : {} });
   registerRoutes(app, routes, options.tokens);
 

@@ -30,6 +30,8 @@ export const permissions = {
   rollback: ['requester', 'approver', 'admin'],
   /** Start a change on behalf of someone else (requestedBy ≠ the caller's actor). */
   startOnBehalf: ['admin'],
+  /** Attach a root-cause note to a settled change's report. */
+  annotate: ['approver', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

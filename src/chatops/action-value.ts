@@ -21,13 +21,22 @@ export function encodeDecisionAction(action: DecisionAction): string {
   return JSON.stringify(action);
 }
 
+/** The decision a button stands for, or why the value is not one (naming the bad field). */
+export function readDecisionAction(value: string | undefined): { action: DecisionAction } | { problem: string } {
+  if (!value) return { problem: 'value: missing' };
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return { problem: 'value: not JSON' };
+  }
+  const parsed = decisionActionSchema.safeParse(json);
+  if (parsed.success) return { action: parsed.data };
+  return { problem: parsed.error.issues.map((i) => `value.${i.path.join('.')}: ${i.message}`).join('; ') };
+}
+
 /** The decision a button stands for, or undefined when the value is not one of ours. */
 export function decodeDecisionAction(value: string | undefined): DecisionAction | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = decisionActionSchema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  const read = readDecisionAction(value);
+  return 'action' in read ? read.action : undefined;
 }

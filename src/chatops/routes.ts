@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../api/problem';
-import { DECIDE_ACTION_PREFIX, decodeDecisionAction } from './action-value';
+import { DECIDE_ACTION_PREFIX, readDecisionAction } from './action-value';
 import type { ChatOps, SlackReply } from './chat-ops';
 import type { ReplayGuard } from './replay-guard';
 import { verifySlackRequest } from './signature';
@@ -58,29 +58,38 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
   app.post('/slack/commands', async (request, reply) => {
     const form = await verified(request);
     const command = commandSchema.safeParse(Object.fromEntries(form));
-    if (!command.success) throw new ApiError(400, 'ValidationError', 'not a Slack slash command payload');
+    if (!command.success) throw new ApiError(400, 'ValidationError', `not a Slack slash command payload: ${fieldProblems(command.error)}`);
     request.log.info({ slackUser: command.data.user_id }, 'slash command');
     return (await answer(request, reply, () => deps.chatOps.command(command.data.user_id, command.data.text))).sent;
   });
 
   app.post('/slack/interactions', async (request, reply) => {
     const form = await verified(request);
-    let payload: z.infer<typeof interactionSchema>;
+    let json: unknown;
     try {
-      payload = interactionSchema.parse(JSON.parse(form.get('payload') ?? ''));
+      json = JSON.parse(form.get('payload') ?? '');
     } catch {
-      throw new ApiError(400, 'ValidationError', 'not a Slack interaction payload');
+      throw new ApiError(400, 'ValidationError', 'not a Slack interaction payload: payload is not JSON');
     }
+    const parsed = interactionSchema.safeParse(json);
+    if (!parsed.success) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: ${fieldProblems(parsed.error, 'payload')}`);
+    const payload = parsed.data;
     const action = payload.type === 'block_actions' ? payload.actions.find((a) => a.action_id.startsWith(DECIDE_ACTION_PREFIX)) : undefined;
     // Other interactions (link buttons, shortcuts) are acknowledged and left alone.
     if (!action) return reply.code(200).send();
-    const decision = decodeDecisionAction(action.value);
-    if (!decision) throw new ApiError(400, 'ValidationError', 'the button does not carry a decision');
+    const read = readDecisionAction(action.value);
+    if ('problem' in read) throw new ApiError(400, 'ValidationError', `the button does not carry a decision: actions.${payload.actions.indexOf(action)}.${read.problem}`);
+    const decision = read.action;
     request.log.info({ slackUser: payload.user.id, changeId: decision.changeId, decision: decision.decision }, 'decision button');
     const { slackReply, sent } = await answer(request, reply, () => deps.chatOps.button(payload.user.id, decision));
     postToResponseUrl(request, payload.response_url, slackReply, deps.responseUrlOrigins);
     return sent;
   });
+}
+
+/** Every bad field of a Slack payload, by path: `user_id: Invalid input…; text: …`. */
+function fieldProblems(error: z.ZodError, prefix?: string): string {
+  return error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

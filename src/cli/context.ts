@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../client/change-client';
 import { loadConfig, workflowUiUrl, type Config } from '../config';
+import { InputError } from './exit-codes';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { dataConverterFromEnv } from '../temporal/data-converter';
 
@@ -26,5 +27,17 @@ export async function withContext<T>(run: (context: CliContext) => Promise<T>): 
   } finally {
     await connection.close();
     await mongo?.close();
+  }
+}
+
+/** For commands that only need the database (MONGODB_URI, MONGODB_DB); closes it whatever happens. */
+export async function withDatabase<T>(run: (context: { config: Config; db: Db; mongo: MongoClient }) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  if (!config.MONGODB_URI) throw new InputError('MONGODB_URI is required for this command');
+  const mongo = await MongoClient.connect(config.MONGODB_URI);
+  try {
+    return await run({ config, db: mongo.db(config.MONGODB_DB), mongo });
+  } finally {
+    await mongo.close();
   }
 }

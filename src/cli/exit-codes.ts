@@ -1,4 +1,4 @@
-import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, ReportNotAvailableError, RequestRefusedError } from '../client/errors';
+import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, RehearsalNotAvailableError, RehearsalNotFoundError, ReportNotAvailableError, RequestRefusedError } from '../client/errors';
 import { ValidationError } from '../domain/validation';
 
 /** Exit codes scripts can rely on (documented in the README and in `--help`). */
@@ -12,11 +12,14 @@ export const ExitCode = {
   NotFound: 3,
   /** The change refused: not allowed, wrong state, finished, report not ready, change id taken. */
   Refused: 4,
+  /** A rehearsal ran and found a rollback that does not restore exactly, or production changed meanwhile. */
+  RehearsalDiffers: 5,
 } as const;
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof ValidationError || err instanceof InputError) return ExitCode.InvalidInput;
-  if (err instanceof ChangeNotFoundError) return ExitCode.NotFound;
+  if (err instanceof ChangeNotFoundError || err instanceof RehearsalNotFoundError) return ExitCode.NotFound;
+  if (err instanceof RehearsalNotAvailableError) return ExitCode.Refused;
   if (err instanceof RequestRefusedError || err instanceof ChangeClosedError || err instanceof ReportNotAvailableError || err instanceof ChangeIdConflictError) return ExitCode.Refused;
   return ExitCode.Error;
 }
@@ -32,4 +35,5 @@ Exit codes:
   1  unexpected error (Temporal or MongoDB unreachable, …)
   2  invalid input (arguments, change file): nothing was sent
   3  no such change
-  4  refused: not allowed, wrong state, change finished, report not ready, change id taken`;
+  4  refused: not allowed, wrong state, change finished, report not ready, change id taken
+  5  rehearse: the rollback does not restore exactly, or production changed meanwhile`;

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { listFilterSchema } from '../client/change-query';
 import { decisionNames, rollbackCategories, type DecisionName, type RollbackCategory } from '../domain/decisions';
+import { renderReportMarkdown } from '../report/markdown';
 import { renderReportText } from '../report/text';
 import { changeWorkflowId } from '../workflows/definitions';
 import { withContext } from './context';
 import { exitCodeFor, ExitCode, exitCodeHelp } from './exit-codes';
 import { readChangeFile } from './input';
+import { addRecoveryCommands } from './recovery-commands';
 import { renderList, renderStatus } from './render';
 import { watchChange } from './watch';
 
@@ -18,6 +20,16 @@ export interface CliIo {
 
 interface Globals {
   json?: boolean;
+}
+
+/** Stands for "print as JSON" where a command's own option asks for it (`report --format json`). */
+export const jsonCommand = Symbol('json');
+
+/** What command modules get from the program: output, the JSON-or-text printer, and the exit code. */
+export interface CommandKit {
+  io: CliIo;
+  print(command: Command | typeof jsonCommand, value: unknown, text: string): void;
+  setExitCode(code: number): void;
 }
 
 const positiveInt = (value: string) => {
@@ -42,7 +54,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .showHelpAfterError();
 
   const json = (command: Command) => (command.optsWithGlobals() as Globals).json === true;
-  const print = (command: Command, value: unknown, text: string) => io.out(json(command) ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  const print = (command: Command | typeof jsonCommand, value: unknown, text: string) =>
+    io.out(command === jsonCommand || json(command) ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 
   program
     .command('start')
@@ -129,14 +142,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command('report')
-    .description('the report of a settled change')
+    .description('the report of a settled change: text, Markdown (with a Mermaid Gantt chart) or JSON')
     .argument('<change>')
-    .action((changeId: string, _options: unknown, command: Command) =>
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .action((changeId: string, options: { format: 'text' | 'markdown' | 'json' }, command: Command) =>
       withContext(async ({ changes }) => {
         const report = await changes.report(changeId);
-        print(command, report, renderReportText(report));
+        if (options.format === 'markdown' && !json(command)) io.out(renderReportMarkdown(report));
+        else print(options.format === 'json' ? jsonCommand : command, report, renderReportText(report));
       }),
     );
+
+  addRecoveryCommands(program, { io, print, setExitCode: (code) => (exitCode = code) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -2,11 +2,12 @@ import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 // The public list iterator hides page tokens; this SDK helper (pinned version) decodes raw pages the same way.
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { Db } from 'mongodb';
-import { reportsCollection } from '../activities/reports';
+import { addRootCauseNote, reportsCollection } from '../activities/reports';
 import { checksum } from '../domain/canonical';
-import { changeIdSchema, changeRequestSchema, type ChangeRequest } from '../domain/change-request';
+import { changeIdSchema, changeRequestSchema, type ChangeRequest, type ChangeRequestInput } from '../domain/change-request';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
+import { rootCauseInputSchema, type ReportAnnotations, type RootCauseInput, type RootCauseNote } from '../domain/root-cause';
 import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
 import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
@@ -17,6 +18,9 @@ import { summaryFromExecution, type ChangeSummary } from './change-summary';
 import { judgeDecision } from './decision-check';
 import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllowedError, ReportNotAvailableError, RequestRefusedError } from './errors';
 import { refusal } from './refusals';
+import type { RehearsalReport } from '../rehearsal/types';
+import { RehearsalClient, type RehearsalSubject, type StartedRehearsal } from './rehearsals';
+import { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
 
 export interface StartedChange {
   changeId: string;
@@ -31,6 +35,16 @@ export interface ChangePage {
   nextPageToken?: string;
 }
 
+/** A settled change's report with what people added to it afterwards (root-cause notes). */
+export type AnnotatedReport = ChangeReport & ReportAnnotations;
+
+/** The notes of a report after a root-cause note was attached: the latest, and every note so far. */
+export interface RootCauseResult {
+  changeId: string;
+  rootCause: RootCauseNote;
+  rootCauseHistory: RootCauseNote[];
+}
+
 export interface ChangeClientOptions {
   /** Where stored reports are read from (`change_reports`); without it reports come from workflow results. */
   db?: Db;
@@ -43,11 +57,15 @@ export interface ChangeClientOptions {
  * about who asks), ChangeClosedError, ChangeIdConflictError, ReportNotAvailableError.
  */
 export class ChangeClient {
+  private readonly rehearsals: RehearsalClient;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly options: ChangeClientOptions = {},
-  ) {}
+  ) {
+    this.rehearsals = new RehearsalClient(client, taskQueue);
+  }
 
   /**
    * Starts a change. Starting again with the same change id returns the existing change — running
@@ -87,6 +105,43 @@ export class ChangeClient {
       if (typeof stored === 'string' && stored !== requestChecksum) throw new ChangeIdConflictError(changeId);
       return { changeId, workflowId, created: false };
     }
+  }
+
+  /**
+   * Starts a change that restores a flow's configuration to an earlier version, or to the one in
+   * force at a moment. It is a change like any other — policy, approval, recovery point, report —
+   * so it can be rolled back in turn; the version it writes records which version it restores and
+   * which changes it undoes.
+   */
+  async restoreFlow(flowId: string, restoreTo: RestoreTargetInput, options: RestoreFlowOptions & { changeId: string }): Promise<StartedChange> {
+    const { changeId, ...rest } = options;
+    return this.start(restoreFlowRequest(flowId, restoreTo, rest), { changeId });
+  }
+
+  /**
+   * Starts a rehearsal of a stored change (by id) or of a request that has not run: its steps are
+   * applied, rolled back and compared in the sandbox; production is only read. Starting again with
+   * the same rehearsal id returns the existing rehearsal.
+   */
+  async startRehearsal(subject: RehearsalSubject, options: { rehearsalId: string }): Promise<StartedRehearsal> {
+    if ('changeId' in subject) await this.describe(subject.changeId);
+    return this.rehearsals.start(subject, options);
+  }
+
+  /** Rehearses a change request, or a stored change when given its id, and waits for the report. */
+  async rehearse(subject: ChangeRequestInput | string, options: { rehearsalId: string }): Promise<RehearsalReport> {
+    const started = await this.startRehearsal(typeof subject === 'string' ? { changeId: subject } : { request: subject }, options);
+    return this.rehearsals.result(started.rehearsalId);
+  }
+
+  /** A finished rehearsal's report (RehearsalNotAvailableError while it runs or when it could not finish). */
+  async rehearsal(rehearsalId: string): Promise<RehearsalReport> {
+    return this.rehearsals.report(rehearsalId);
+  }
+
+  /** Waits for a rehearsal to finish and returns its report. */
+  async rehearsalResult(rehearsalId: string): Promise<RehearsalReport> {
+    return this.rehearsals.result(rehearsalId);
   }
 
   async status(changeId: string): Promise<ChangeStatus> {
@@ -131,7 +186,7 @@ export class ChangeClient {
    * The report of a settled change: the stored copy in MongoDB when this client has a database,
    * else the workflow's result. Throws ReportNotAvailableError while the change still runs.
    */
-  async report(changeId: string): Promise<ChangeReport> {
+  async report(changeId: string): Promise<AnnotatedReport> {
     parseOrThrow(changeIdSchema, changeId, 'change id');
     if (this.options.db) {
       const stored = await reportsCollection(this.options.db).findOne({ _id: changeId });
@@ -144,6 +199,22 @@ export class ChangeClient {
     if (summary.executionStatus === 'RUNNING') throw new ReportNotAvailableError(changeId, `the change is still ${summary.phase ?? 'running'}`);
     if (summary.executionStatus !== 'COMPLETED') throw new ReportNotAvailableError(changeId, `the workflow ended ${summary.executionStatus} without a stored report`);
     return this.result(changeId);
+  }
+
+  /**
+   * Attaches a root-cause note to a settled change's stored report (it needs the database). The
+   * latest note is the report's `rootCause`; earlier ones stay in `rootCauseHistory`. Throws
+   * ChangeNotFoundError for an unknown change and ReportNotAvailableError while it still runs.
+   */
+  async addRootCause(changeId: string, input: RootCauseInput): Promise<RootCauseResult> {
+    parseOrThrow(changeIdSchema, changeId, 'change id');
+    const valid = parseOrThrow(rootCauseInputSchema, input, 'root-cause note');
+    const db = this.database('root-cause notes');
+    const notes = await addRootCauseNote(db, changeId, { ...valid, at: new Date().toISOString() });
+    if (notes) return { changeId, ...notes };
+    const summary = await this.describe(changeId);
+    const reason = summary.executionStatus === 'RUNNING' ? `the change is still ${summary.phase ?? 'running'}; add the root cause once it has settled` : 'no stored report for this change';
+    throw new ReportNotAvailableError(changeId, reason);
   }
 
   /** Sends a decision and returns the workflow's verdict (accepted, or partial for a first of two approvals). */
@@ -188,6 +259,11 @@ export class ChangeClient {
    */
   withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
     return this.client.withAbortSignal(signal, fn);
+  }
+
+  private database(what: string): Db {
+    if (!this.options.db) throw new Error(`${what} need the database: create the ChangeClient with { db }`);
+    return this.options.db;
   }
 
   private handle(changeId: string) {

@@ -51,3 +51,22 @@ export class ReportNotAvailableError extends Error {
     super(`no report for change ${changeId} yet: ${reason}`);
   }
 }
+
+/** No rehearsal with this id. */
+export class RehearsalNotFoundError extends Error {
+  override readonly name = 'RehearsalNotFoundError';
+  constructor(readonly rehearsalId: string) {
+    super(`no rehearsal ${rehearsalId}`);
+  }
+}
+
+/** The rehearsal is still running, or it could not run to the end (e.g. its sandbox documents were held by another rehearsal). */
+export class RehearsalNotAvailableError extends Error {
+  override readonly name = 'RehearsalNotAvailableError';
+  constructor(
+    readonly rehearsalId: string,
+    readonly reason: string,
+  ) {
+    super(`no report for rehearsal ${rehearsalId}: ${reason}`);
+  }
+}

@@ -1,9 +1,22 @@
 // The typed client as a library: what other services import.
-export { ChangeClient, type ChangeClientOptions, type ChangePage, type StartedChange } from './change-client';
+export { ChangeClient, type AnnotatedReport, type ChangeClientOptions, type ChangePage, type RootCauseResult, type StartedChange } from './change-client';
+export { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
+export type { RehearsalSubject, StartedRehearsal } from './rehearsals';
+export type { RehearsalReport, StepRehearsal } from '../rehearsal/types';
+export type { RootCauseInput, RootCauseNote } from '../domain/root-cause';
 export { changePhases, listFilterSchema, type ListFilter } from './change-query';
 export type { ChangeSummary } from './change-summary';
 export { judgeDecision, type DecisionVerdict } from './decision-check';
-export { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllowedError, ReportNotAvailableError, RequestRefusedError } from './errors';
+export {
+  ChangeClosedError,
+  ChangeIdConflictError,
+  ChangeNotFoundError,
+  NotAllowedError,
+  RehearsalNotAvailableError,
+  RehearsalNotFoundError,
+  ReportNotAvailableError,
+  RequestRefusedError,
+} from './errors';
 export { ValidationError, type FieldIssue } from '../domain/validation';
 export type { ChangeRequestInput } from '../domain/change-request';
 export type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';

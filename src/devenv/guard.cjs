@@ -28,6 +28,11 @@ const watch = setInterval(() => {
 }, 500);
 
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => stop('SIGTERM'));
+// SIGUSR2 asks for a crash, not a shutdown: the service is killed without a chance to clean up
+// (the crash campaign uses it to kill the Temporal dev server mid-run).
+process.on('SIGUSR2', () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 child.on('exit', (code, signal) => {
   clearInterval(watch);
   process.exit(code ?? (signal ? 1 : 0));

@@ -8,6 +8,8 @@ export interface ServiceHandle {
   readonly logFile: string;
   /** Stops the service and waits until its process has exited. Safe to call twice. */
   stop(): Promise<void>;
+  /** Kills the service with SIGKILL (no clean shutdown, as in a crash) and waits until it has exited. */
+  crash(): Promise<void>;
 }
 
 export interface ServiceSpec {
@@ -32,7 +34,12 @@ export async function startService(spec: ServiceSpec): Promise<ServiceHandle> {
   });
   fs.closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const handle: ServiceHandle = { name: spec.name, logFile: spec.logFile, stop: () => stopChild(child, exited) };
+  const handle: ServiceHandle = {
+    name: spec.name,
+    logFile: spec.logFile,
+    stop: () => stopChild(child, exited),
+    crash: () => crashChild(child, exited),
+  };
   try {
     await waitUntilReady(spec, child);
   } catch (err) {
@@ -58,6 +65,12 @@ async function waitUntilReady(spec: ServiceSpec, child: ChildProcess): Promise<v
     }
   }
   throw new Error(`timed out; last check said: ${(lastError as Error | undefined)?.message ?? 'nothing'}`);
+}
+
+async function crashChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  // The guard turns SIGUSR2 into a SIGKILL of the service (a SIGKILL of the guard would orphan it).
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGUSR2');
+  await exited;
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {

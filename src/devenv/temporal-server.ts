@@ -23,7 +23,10 @@ export interface TemporalDevServerOptions {
   uiCodecEndpoint?: string;
   /** Keep server state in this SQLite file so a restart resumes every workflow. */
   dbFilename?: string;
+  /** Frontend port; default a free one. A restart on a `dbFilename` passes the same port so clients and workers reconnect. */
   port?: number;
+  /** Where the server's output goes; default `.tmp/logs/temporal-<port>.log` (overwritten by a restart on the same port). */
+  logFile?: string;
 }
 
 const cliType: Record<SearchAttributeType, string> = {
@@ -60,7 +63,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     name: `Temporal dev server on ${address}`,
     command: cli,
     args,
-    logFile: path.join(scratchDir, 'logs', `temporal-${port}.log`),
+    logFile: options.logFile ?? path.join(scratchDir, 'logs', `temporal-${port}.log`),
     ready: () => searchAttributesRegistered(address, namespace),
   });
   return { ...handle, address, namespace, uiUrl };

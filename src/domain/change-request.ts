@@ -6,6 +6,12 @@ import { targetSpecSchemas, type TargetKind } from './targets';
 
 export { actorSchema };
 
+/**
+ * A change request travels whole into workflow history (and parts of it into every step's
+ * activity inputs), so it stays small: large data belongs in MongoDB, referenced by id.
+ */
+export const MAX_REQUEST_BYTES = 256 * 1024;
+
 const idSchema = z
   .string()
   .min(1)
@@ -22,7 +28,13 @@ function stepVariant<K extends TargetKind>(kind: K) {
 }
 
 /** One step of a change: which target kind, and what to do to it. */
-export const stepSchema = z.discriminatedUnion('target', [stepVariant('flow-config'), stepVariant('crm'), stepVariant('webhook')]);
+export const stepSchema = z.discriminatedUnion('target', [
+  stepVariant('flow-config'),
+  stepVariant('crm'),
+  stepVariant('webhook'),
+  stepVariant('lead-data'),
+  stepVariant('mongo-document'),
+]);
 
 /** A change request, validated before any workflow starts; the workflow trusts it. */
 export const changeRequestSchema = z
@@ -34,6 +46,16 @@ export const changeRequestSchema = z
     policy: policySchema.default({ onStepFailure: 'rollback', locks: { onBusy: 'wait', maxWait: '1h' }, compensation: { independentGroups: [] } }),
   })
   .superRefine((request, ctx) => {
+    const bytes = utf8Bytes(request);
+    if (bytes > MAX_REQUEST_BYTES) {
+      const sizes = request.steps.map((step) => utf8Bytes(step));
+      const largest = sizes.indexOf(Math.max(...sizes));
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', largest],
+        message: `the request is ${Math.ceil(bytes / 1024)} KiB as JSON, at most ${MAX_REQUEST_BYTES / 1024} KiB; this step alone is ${Math.ceil(sizes[largest]! / 1024)} KiB (keep large data in MongoDB and reference it)`,
+      });
+    }
     const ids = new Set<string>();
     request.steps.forEach((step, index) => {
       if (ids.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
@@ -86,3 +108,7 @@ export const changeIdSchema = idSchema;
 export type Step = z.infer<typeof stepSchema>;
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
+
+function utf8Bytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}

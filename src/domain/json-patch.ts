@@ -16,6 +16,30 @@ export const jsonPatchOperationSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('test'), path: jsonPointerSchema, value: z.json() }),
 ]);
 
-export const jsonPatchSchema = z.array(jsonPatchOperationSchema).min(1).max(500);
+/** RFC 6901 reference tokens of a pointer, unescaped. */
+export function pointerTokens(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The pointer would reach an object's prototype (fast-json-patch refuses it at apply time; refuse it up front). */
+function reachesPrototype(pointer: string): boolean {
+  const tokens = pointerTokens(pointer);
+  return tokens.some((token, index) => token === '__proto__' || (token === 'prototype' && tokens[index - 1] === 'constructor'));
+}
+
+export const jsonPatchSchema = z
+  .array(jsonPatchOperationSchema)
+  .min(1)
+  .max(500)
+  .superRefine((operations, ctx) => {
+    operations.forEach((operation, index) => {
+      for (const field of ['path', 'from'] as const) {
+        const pointer = (operation as { path: string; from?: string })[field];
+        if (pointer !== undefined && reachesPrototype(pointer)) {
+          ctx.addIssue({ code: 'custom', path: [index, field], message: 'must not reach an object prototype (__proto__, constructor/prototype)' });
+        }
+      }
+    });
+  });
 
 export type JsonPatchOperation = z.infer<typeof jsonPatchOperationSchema>;

@@ -1,5 +1,7 @@
 import { crmSpecSchema } from '../activities/targets/crm/spec';
 import { flowConfigSpecSchema } from '../activities/targets/flow-config/spec';
+import { leadDataSpecSchema } from '../activities/targets/lead-data/spec';
+import { mongoDocumentSpecSchema } from '../activities/targets/mongo-document/spec';
 import { webhookSpecSchema } from '../activities/targets/webhook/spec';
 
 /**
@@ -8,6 +10,8 @@ import { webhookSpecSchema } from '../activities/targets/webhook/spec';
  */
 export const targetSpecSchemas = {
   'flow-config': flowConfigSpecSchema,
+  'lead-data': leadDataSpecSchema,
+  'mongo-document': mongoDocumentSpecSchema,
   crm: crmSpecSchema,
   webhook: webhookSpecSchema,
 } as const;

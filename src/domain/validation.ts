@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { pathTooDeep, tooDeepMessage } from './nesting';
 
 export interface FieldIssue {
   /** Dotted path of the bad field, e.g. `steps.2.spec.flowId`; empty for the whole input. */
@@ -17,8 +18,13 @@ export class ValidationError extends Error {
   }
 }
 
-/** Parses with a zod schema, or throws a ValidationError listing every issue. */
+/**
+ * Parses with a zod schema, or throws a ValidationError listing every issue. Input nested too
+ * deeply for the schema to walk is refused first, naming where (see MAX_INPUT_DEPTH).
+ */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, subject: string): z.output<S> {
+  const deep = pathTooDeep(input);
+  if (deep) throw new ValidationError(subject, [{ path: deep.map(String).join('.'), message: tooDeepMessage() }]);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(

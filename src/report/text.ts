@@ -1,16 +1,45 @@
+import type { ReportAnnotations } from '../domain/root-cause';
 import type { ChangeReport } from '../workflows/types';
+import { showValue, triggerOf, validationOf } from './extras';
 
-/** The report as terminal text: outcome line, timeline with offsets, and each step's end state. */
-export function renderReportText(report: ChangeReport): string {
+/**
+ * The report as terminal text: outcome line, cause, recovery times, the trigger and validation
+ * when present, the rollback request, the root-cause note, the timeline with offsets, and each
+ * step's end state.
+ */
+export function renderReportText(report: ChangeReport & ReportAnnotations): string {
   const start = Date.parse(report.startedAt);
   const total = ((Date.parse(report.finishedAt) - start) / 1000).toFixed(2);
   const lines = [`Change ${report.changeId} "${report.title}" → ${report.phase} in ${total}s`];
-  if (report.cause) lines.push(`  cause: step ${report.cause.stepId} failed: ${report.cause.type ?? 'Error'}: ${report.cause.message}`);
+  if (report.cause) {
+    const where = report.cause.stepId ? `step ${report.cause.stepId} failed: ` : '';
+    lines.push(`  cause: ${where}${report.cause.type ?? 'Error'}: ${report.cause.message}`);
+  }
   if (report.recovery) {
     const { detectedAt, rollbackStartedAt, restoredAt, validatedAt, timeToRecoverMs } = report.recovery;
     const after = (t: string) => `+${Date.parse(t) - Date.parse(detectedAt)} ms`;
     const validated = validatedAt ? `, validated ${after(validatedAt)}` : '';
     lines.push(`  time to recover: ${timeToRecoverMs} ms (detected → rollback started ${after(rollbackStartedAt)}, all restored ${after(restoredAt)}${validated})`);
+  }
+  const trigger = triggerOf(report);
+  if (trigger) {
+    const baseline = trigger.baseline !== undefined ? ` against baseline ${showValue(trigger.baseline)}` : '';
+    const samples = trigger.samples !== undefined ? ` over ${trigger.samples} samples` : '';
+    lines.push(`  trigger: ${trigger.name ?? '?'} fired at ${trigger.firedAt ?? '?'}: ${trigger.metric ?? 'metric'} = ${showValue(trigger.value)}${baseline}${samples}`);
+  }
+  const validation = validationOf(report);
+  if (validation) {
+    const failed = validation.targets.filter((t) => !t.ok);
+    lines.push(`  validation: ${validation.targets.length - failed.length}/${validation.targets.length} target(s) match their recovery points${failed.length ? `; mismatch: ${failed.map((t) => t.stepId).join(', ')}` : ''}`);
+  }
+  if (report.rollbackRequest) {
+    const { actor, category, reason, at } = report.rollbackRequest;
+    lines.push(`  rollback requested by ${actor} at ${at} (${category}): ${reason}`);
+  }
+  if (report.rootCause) {
+    const { note, author, at } = report.rootCause;
+    const earlier = (report.rootCauseHistory?.length ?? 1) - 1;
+    lines.push(`  root cause (${author}, ${at}${earlier > 0 ? `; ${earlier} earlier note(s)` : ''}): ${note.replace(/\s*\n\s*/g, ' / ')}`);
   }
   lines.push('', 'Timeline');
   for (const event of report.timeline) {
@@ -23,7 +52,8 @@ export function renderReportText(report: ChangeReport): string {
   lines.push('', 'Steps');
   for (const step of report.steps) {
     const point = step.recoveryPoint ? ` recovery point ${step.recoveryPoint.id}` : '';
-    lines.push(`  ${step.id.padEnd(16)} ${step.target.padEnd(12)} ${step.state.padEnd(20)}${point}`);
+    const restore = step.restore ? ` — ${step.restore.status}: ${step.restore.summary}` : '';
+    lines.push(`  ${step.id.padEnd(16)} ${step.target.padEnd(12)} ${step.state.padEnd(20)}${point}${restore}`);
   }
   return lines.join('\n');
 }

@@ -32,6 +32,17 @@ export const targetActivityOptions: Record<TargetKind, ActivityOptions> = {
     startToCloseTimeout: '30s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8, nonRetryableErrorTypes: permanentTypes },
   },
+  // Batches of up to ~100 000 leads: long attempts that heartbeat after every chunk, so a dead
+  // worker is noticed within the heartbeat timeout and the retry resumes from the last chunk.
+  'lead-data': {
+    startToCloseTimeout: '2h',
+    heartbeatTimeout: '60s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: permanentTypes },
+  },
+  'mongo-document': {
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8, nonRetryableErrorTypes: permanentTypes },
+  },
   crm: httpPartnerOptions,
   webhook: httpPartnerOptions,
 };

@@ -2,3 +2,4 @@
 export { changeWorkflow } from './change';
 export { previewRollbackWorkflow } from './preview';
 export { rollbackLaterWorkflow } from './rollback-later';
+export { rehearsalWorkflow } from './rehearsal';

@@ -42,7 +42,7 @@ describe('API routing and the generated OpenAPI document (no Temporal or databas
 
   test('given every operation in the document, then the server has that route, and operation ids are unique', () => {
     const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
-    expect(operations.length).toBe(11);
+    expect(operations.length).toBe(15);
     for (const { path, method } of operations) expect(app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') })).toBe(true);
     expect(new Set(operations.map((o) => o.op.operationId)).size).toBe(operations.length);
   });
@@ -53,7 +53,7 @@ describe('API routing and the generated OpenAPI document (no Temporal or databas
         .filter(([, op]) => (op.security ?? []).length > 0)
         .map(([method]) => ({ method, url: path.replace('{changeId}', 'c-1') })),
     );
-    expect(protectedOps.length).toBe(6);
+    expect(protectedOps.length).toBe(10);
     for (const { method, url } of protectedOps) {
       const response = await request(method.toUpperCase(), url, { payload: method === 'post' ? { nonsense: true } : undefined });
       expect({ url, status: response.statusCode, type: response.headers['content-type'] }).toEqual({ url, status: 401, type: 'application/problem+json; charset=utf-8' });

@@ -4,6 +4,8 @@ import type { TargetKind } from '../../domain/targets';
 import type { CrmConnection } from './crm/api';
 import { createCrmAdapter } from './crm/adapter';
 import { createFlowConfigAdapter } from './flow-config/adapter';
+import { createLeadDataAdapter } from './lead-data/adapter';
+import { createMongoDocumentAdapter } from './mongo-document/adapter';
 import { createWebhookAdapter, type WebhookSecrets } from './webhook/adapter';
 import type { TargetAdapter } from './types';
 
@@ -21,6 +23,8 @@ export interface TargetDeps {
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
   return {
     'flow-config': createFlowConfigAdapter(deps.db),
+    'lead-data': createLeadDataAdapter(deps.db),
+    'mongo-document': createMongoDocumentAdapter(deps.db),
     crm: createCrmAdapter(deps.db, deps.crm),
     webhook: createWebhookAdapter(deps.db, deps.webhookSecrets),
   };

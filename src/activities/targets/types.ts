@@ -55,6 +55,10 @@ export interface RestorePreview {
   /** What a restore would do: RFC 6902 operations from the current state to the recovery point. */
   operations: unknown[];
   summary: string;
+  /** For targets with many items (leads): how many a restore would restore, leave as conflicts, find unchanged. */
+  counts?: Record<string, number>;
+  /** Up to 20 items a restore would leave alone because they changed since the apply (three-way). */
+  conflicts?: ConflictReport['sample'];
 }
 
 /**

@@ -5,6 +5,7 @@ import { ChangeClosedError } from '../../client/errors';
 import { refusal } from '../../client/refusals';
 import { changeIdSchema, changeRequestSchema } from '../../domain/change-request';
 import type { DecisionName } from '../../domain/decisions';
+import { renderReportMarkdown } from '../../report/markdown';
 import { renderReportText } from '../../report/text';
 import type { ApiDeps } from '../deps';
 import { changeIdFor, idempotencyKeySchema } from '../idempotency';
@@ -85,13 +86,13 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'GET',
       url: '/v1/changes/:changeId/report',
       operationId: 'getChangeReport',
-      summary: 'Report of a settled change (JSON, or text with format=text)',
+      summary: 'Report of a settled change (JSON; Markdown with a Mermaid Gantt chart with format=markdown; text with format=text)',
       tag: 'changes',
       permission: 'read',
       params: changeParams,
-      query: z.strictObject({ format: z.enum(['json', 'text']).default('json') }),
+      query: z.strictObject({ format: z.enum(['json', 'markdown', 'text']).default('json') }),
       responses: {
-        200: { description: 'The report', schema: changeReportSchema },
+        200: { description: 'The report', schema: changeReportSchema, alsoAs: ['text/markdown', 'text/plain'] },
         404: notFound,
         409: { description: 'The change has not settled yet' },
       },
@@ -100,6 +101,10 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
         if (query.format === 'text') {
           reply.type('text/plain; charset=utf-8');
           return `${renderReportText(report)}\n`;
+        }
+        if (query.format === 'markdown') {
+          reply.type('text/markdown; charset=utf-8');
+          return renderReportMarkdown(report);
         }
         return report;
       },

@@ -5,10 +5,11 @@ import { ErrorType } from '../../../domain/errors';
 import { permanent, transient } from '../../failures';
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../recovery-points';
 import type { StepKey, TargetAdapter } from '../types';
-import type { FlowConfigSpec } from './spec';
-import { FlowStore, FlowVersionConflict, type FlowConfig, type FlowDoc } from './store';
+import { describeRestoreTo, planRestoreTo } from './restore-to';
+import { isRestoreSpec, type FlowConfigSpec, type FlowPatchSpec } from './spec';
+import { FlowStore, FlowVersionConflict, type FlowConfig, type FlowDoc, type FlowWriter } from './store';
 
-/** Flow configuration documents: JSON-Patch applies, restores written as new versions. */
+/** Flow configuration documents: JSON-Patch and restore-to applies, restores written as new versions. */
 export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
   const flows = new FlowStore(db);
   const recoveryPoints = new RecoveryPointStore(db);
@@ -21,6 +22,13 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
 
   async function beforeImage(key: StepKey): Promise<RecoveryPointDoc | null> {
     return recoveryPoints.get(key, 'before-apply');
+  }
+
+  /** A patch step patches the current configuration; a restore-to step writes an earlier one, with its lineage. */
+  async function nextConfig(flow: FlowDoc, spec: FlowConfigSpec): Promise<{ config: FlowConfig; lineage?: Partial<FlowWriter>; note: string }> {
+    if (!isRestoreSpec(spec)) return { config: patched(flow.config, spec), note: '' };
+    const plan = await planRestoreTo(flows, spec, flow);
+    return { config: plan.source.config, lineage: plan.lineage, note: ` ${describeRestoreTo(plan)}` };
   }
 
   /** The recovery point and the live flow, read together (one round trip of latency). */
@@ -64,10 +72,10 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
       if (current.version !== point.version) {
         throw permanent(ErrorType.Conflict, `flow ${spec.flowId} moved from version ${point.version} to ${current.version} after its recovery point was taken`);
       }
-      const config = patched(current.config, spec);
+      const next = await nextConfig(current, spec);
       try {
-        const written = await flows.write(spec.flowId, current.version, config, { action: 'apply', ...key }, current);
-        return { status: 'applied', summary: `flow ${spec.flowId} version ${current.version} → ${written.version}` };
+        const written = await flows.write(spec.flowId, current.version, next.config, { action: 'apply', ...key, ...next.lineage }, current);
+        return { status: 'applied', summary: `flow ${spec.flowId} version ${current.version} → ${written.version}${next.note}` };
       } catch (err) {
         if (err instanceof FlowVersionConflict) throw transient(ErrorType.Conflict, err.message);
         throw err;
@@ -148,7 +156,7 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
   };
 }
 
-function patched(config: FlowConfig, spec: FlowConfigSpec): FlowConfig {
+function patched(config: FlowConfig, spec: FlowPatchSpec): FlowConfig {
   try {
     return jsonPatch.applyPatch(structuredClone(config), spec.patch, true, false).newDocument;
   } catch (err) {

@@ -8,8 +8,10 @@ export interface FlowWriter {
   changeId?: string;
   stepId?: string;
   actor?: string;
-  /** For restores: the version whose content this write puts back. */
+  /** For restores (and restore-to steps): the version whose content this write puts back. */
   restoresVersion?: number;
+  /** For restore-to steps: the changes that wrote the versions after `restoresVersion`, oldest first. */
+  undoesChanges?: string[];
 }
 
 export interface FlowDoc {
@@ -96,6 +98,16 @@ export class FlowStore {
 
   getVersion(flowId: string, version: number): Promise<FlowVersionDoc | null> {
     return this.versions.findOne({ _id: versionId(flowId, version) });
+  }
+
+  /** The latest version written at or before `at`: the configuration in force at that moment. */
+  versionAt(flowId: string, at: Date): Promise<FlowVersionDoc | null> {
+    return this.versions.findOne({ flowId, writtenAt: { $lte: at } }, { sort: { version: -1 } });
+  }
+
+  /** Versions after `version` up to and including `upTo`, oldest first. */
+  versionsBetween(flowId: string, version: number, upTo: number): Promise<FlowVersionDoc[]> {
+    return this.versions.find({ flowId, version: { $gt: version, $lte: upTo } }).sort({ version: 1 }).toArray();
   }
 
   history(flowId: string): Promise<FlowVersionDoc[]> {

@@ -1,0 +1,152 @@
+import { log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db, Document } from 'mongodb';
+import { canonicalJson, checksum } from '../../domain/canonical';
+import type { Step } from '../../domain/change-request';
+import { ErrorType } from '../../domain/errors';
+import type { PreparedStep, RehearsalReport, RehearsalStepInput, SandboxRun, StepComparison } from '../../rehearsal/types';
+import { permanent } from '../failures';
+import { adapterFor, createAdapterRegistry, type AdapterRegistry } from '../targets/registry';
+import type { ApplyOutcome, StepKey } from '../targets/types';
+import { SandboxLeases } from './leases';
+import { planFor, type DocumentSelection, type RehearsalDeps } from './sandboxes';
+
+const DEFAULT_LEASE_MS = 60 * 60 * 1000;
+
+interface Selected {
+  selection: DocumentSelection;
+  docs: Document[];
+}
+
+async function read(db: Db, selection: DocumentSelection): Promise<Document[]> {
+  return db.collection(selection.collection).find(selection.filter).sort({ _id: 1 }).toArray();
+}
+
+/** Checksum of the parts that must come back exactly (selections without `exact` are left out). */
+function exactChecksum(selected: Selected[]): string {
+  return checksum(selected.filter((s) => s.selection.exact).map((s) => s.docs.map((doc) => s.selection.exact!(doc))));
+}
+
+const leaseKey = (selection: DocumentSelection) => `${selection.collection} ${canonicalJson(selection.filter)}`;
+
+/**
+ * Rehearsal activities: the same adapters as a real change, built over the sandbox (rehearsal
+ * database, sandbox CRM, webhook origin) and keyed by the rehearsal id, so nothing they write can
+ * reach production. Production documents are only ever read (`find`), to copy and to checksum them.
+ */
+export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalDeps }) {
+  let registry: AdapterRegistry | undefined;
+
+  function sandbox(): RehearsalDeps {
+    if (!deps.rehearsal) throw permanent(ErrorType.WorkerMisconfigured, 'this worker has no rehearsal database: start it with one (REHEARSAL_MONGODB_DB, default <MONGODB_DB>_rehearsal)');
+    if (deps.rehearsal.db.databaseName === deps.db.databaseName) throw permanent(ErrorType.WorkerMisconfigured, 'the rehearsal database must not be the production database');
+    return deps.rehearsal;
+  }
+
+  function sandboxRegistry(): AdapterRegistry {
+    const { db, crm, webhookSecrets } = sandbox();
+    return (registry ??= createAdapterRegistry({ db, crm, webhookSecrets }));
+  }
+
+  /** The step as the sandbox runs it, and its key (the rehearsal id stands for the change id). */
+  function inSandbox(input: RehearsalStepInput): { step: Step; key: StepKey } {
+    const plan = planFor(input.step);
+    if (!plan || plan.unavailable(input.step.spec, sandbox())) {
+      throw permanent(ErrorType.WorkerMisconfigured, `step ${input.step.id} (${input.step.target}) has no sandbox here; it must not run`);
+    }
+    const spec = plan.sandboxSpec ? plan.sandboxSpec(input.step.spec, sandbox()) : input.step.spec;
+    return { step: { ...input.step, spec } as Step, key: { changeId: input.rehearsalId, stepId: input.step.id } };
+  }
+
+  return {
+    /**
+     * Decides per step whether it can be rehearsed, takes the sandbox documents for this rehearsal,
+     * copies the production documents into them and checksums both sides.
+     */
+    async prepareRehearsal(input: { rehearsalId: string; steps: Step[] }): Promise<PreparedStep[]> {
+      const { db: sandboxDb, leaseMs } = sandbox();
+      const leases = new SandboxLeases(sandboxDb);
+      const prepared: PreparedStep[] = [];
+      for (const step of input.steps) {
+        const plan = planFor(step);
+        const notRehearsed = plan ? plan.unavailable(step.spec, sandbox()) : `no sandbox for ${step.target} steps`;
+        if (notRehearsed) {
+          prepared.push({ stepId: step.id, target: step.target, notRehearsed });
+          continue;
+        }
+        const selections = plan!.documents?.(step.spec) ?? [];
+        if (selections.length === 0) {
+          prepared.push({ stepId: step.id, target: step.target });
+          continue;
+        }
+        const selected: Selected[] = [];
+        for (const selection of selections) {
+          await leases.acquire(leaseKey(selection), input.rehearsalId, leaseMs ?? DEFAULT_LEASE_MS);
+          const docs = await read(deps.db, selection);
+          const copy = sandboxDb.collection(selection.collection);
+          await copy.deleteMany(selection.filter);
+          if (docs.length > 0) await copy.insertMany(docs);
+          selected.push({ selection, docs });
+        }
+        const documents = selected.reduce((n, s) => n + s.docs.length, 0);
+        prepared.push({ stepId: step.id, target: step.target, sandbox: { documents, exactChecksum: exactChecksum(selected) }, productionChecksum: checksum(selected.map((s) => s.docs)) });
+      }
+      log.info('rehearsal prepared', { rehearsalId: input.rehearsalId, sandbox: sandboxDb.databaseName, copied: prepared.filter((p) => p.sandbox).length });
+      return prepared;
+    },
+
+    /** Recovery point → apply → verify, in the sandbox. */
+    async rehearseApply(input: RehearsalStepInput): Promise<ApplyOutcome> {
+      const { step, key } = inSandbox(input);
+      const adapter = adapterFor(sandboxRegistry(), step);
+      await adapter.snapshot(key, step.spec);
+      const applied = await adapter.apply(key, step.spec);
+      await adapter.verify(key, step.spec);
+      return applied;
+    },
+
+    /** Restore → verify the restore → preview what is left, in the sandbox. A failed verification is reported, not thrown. */
+    async rehearseRollback(input: RehearsalStepInput): Promise<Pick<SandboxRun, 'restore' | 'verifyProblem' | 'remainingOperations'>> {
+      const { step, key } = inSandbox(input);
+      const adapter = adapterFor(sandboxRegistry(), step);
+      const restore = await adapter.restore(key, step.spec);
+      let verifyProblem: string | undefined;
+      try {
+        await adapter.verifyRestore(key, step.spec);
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure) || err.type !== ErrorType.VerificationFailed) throw err;
+        verifyProblem = err.message;
+      }
+      const preview = await adapter.preview(key, step.spec);
+      return { restore, ...(verifyProblem ? { verifyProblem } : {}), remainingOperations: preview.operations.length };
+    },
+
+    /** Reads the sandbox copies and the production documents again (production read-only). */
+    async compareRehearsal(input: { rehearsalId: string; steps: Step[] }): Promise<StepComparison[]> {
+      const { db: sandboxDb } = sandbox();
+      const comparisons: StepComparison[] = [];
+      for (const step of input.steps) {
+        const plan = planFor(step);
+        if (!plan || plan.unavailable(step.spec, sandbox()) || !plan.documents) continue;
+        const selections = plan.documents(step.spec);
+        const sandboxNow = await Promise.all(selections.map(async (selection) => ({ selection, docs: await read(sandboxDb, selection) })));
+        const productionNow = await Promise.all(selections.map((selection) => read(deps.db, selection)));
+        comparisons.push({ stepId: step.id, sandboxExactChecksum: exactChecksum(sandboxNow), productionChecksum: checksum(productionNow) });
+      }
+      return comparisons;
+    },
+
+    /** Keeps the report in the rehearsal database, beside the sandbox run it describes. */
+    async saveRehearsalReport(report: RehearsalReport): Promise<void> {
+      await sandbox()
+        .db.collection<RehearsalReport & { _id: string }>('rehearsal_reports')
+        .updateOne({ _id: report.rehearsalId }, { $set: report }, { upsert: true });
+    },
+
+    /** Gives the sandbox documents back to other rehearsals. */
+    async releaseRehearsal(input: { rehearsalId: string }): Promise<void> {
+      if (!deps.rehearsal) return;
+      await new SandboxLeases(deps.rehearsal.db).releaseAll(input.rehearsalId);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { readSlots, slotsEqual, slotsObject } from '../common/fields';
+import type { LeadConflictDoc, LeadJournalDoc } from './journal';
+
+/** Where one journaled lead stands relative to its before-image and what the step wrote. */
+export type LeadState = 'carries-written' | 'at-before' | 'changed-since' | 'deleted';
+
+export function classify(entry: LeadJournalDoc, current: Record<string, unknown> | null | undefined): LeadState {
+  if (!current) return 'deleted';
+  const now = readSlots(current, entry.paths);
+  if (slotsEqual(now, entry.written)) return 'carries-written';
+  if (slotsEqual(now, entry.before)) return 'at-before';
+  return 'changed-since';
+}
+
+/** The three-way record of a lead someone else changed after the step wrote it. */
+export function conflictOf(entry: LeadJournalDoc, current: Record<string, unknown> | null | undefined): LeadConflictDoc {
+  return {
+    _id: `${entry.changeId}/${entry.stepId}/${entry.leadKey}`,
+    changeId: entry.changeId,
+    stepId: entry.stepId,
+    collection: entry.collection,
+    leadId: entry.leadId,
+    leadKey: entry.leadKey,
+    before: slotsObject(entry.paths, entry.before),
+    written: slotsObject(entry.paths, entry.written),
+    now: current ? slotsObject(entry.paths, readSlots(current, entry.paths)) : null,
+    detectedAt: new Date(),
+  };
+}
+
+export const SAMPLE_SIZE = 20;
+
+export function sampleOf(conflict: LeadConflictDoc) {
+  return { item: `${conflict.collection}/${conflict.leadKey}`, before: conflict.before, written: conflict.written, now: conflict.now };
+}

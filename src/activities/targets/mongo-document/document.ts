@@ -1,0 +1,72 @@
+import { BSON, type Document } from 'mongodb';
+import { checksum } from '../../../domain/canonical';
+import { ErrorType } from '../../../domain/errors';
+import { permanent } from '../../failures';
+import type { MongoDocumentSpec } from './spec';
+
+/** A document, or its absence: restoring an absence deletes the document the step created. */
+export type DocState = { exists: false } | { exists: true; document: Document };
+
+export function docId(spec: MongoDocumentSpec): string | BSON.ObjectId {
+  return spec.idType === 'objectId' ? new BSON.ObjectId(spec.id) : spec.id;
+}
+
+export function stateOf(doc: Document | null): DocState {
+  return doc ? { exists: true, document: doc } : { exists: false };
+}
+
+/** Relaxed Extended JSON: how documents are compared and diffed (key order and BSON wrappers aside). */
+export function asJson(state: DocState): unknown {
+  return state.exists ? BSON.EJSON.serialize(state.document, { relaxed: true }) : null;
+}
+
+export function sameState(a: DocState, b: DocState): boolean {
+  return checksum(asJson(a)) === checksum(asJson(b));
+}
+
+/** What the step's op makes of the before-image: the state apply writes and restore compares against. */
+export function targetState(before: DocState, spec: MongoDocumentSpec): DocState {
+  const _id = docId(spec);
+  if (spec.op === 'replace') return { exists: true, document: { _id, ...spec.document } };
+  if (!before.exists) throw permanent(ErrorType.TargetNotFound, `document ${spec.collection}/${spec.id} does not exist`);
+  const document = BSON.deserialize(BSON.serialize(before.document));
+  if (spec.op === 'set') for (const [path, value] of Object.entries(spec.fields)) setPath(document, path, value, spec);
+  else for (const path of spec.fields) unsetPath(document, path);
+  return { exists: true, document };
+}
+
+function setPath(doc: Document, path: string, value: unknown, spec: MongoDocumentSpec): void {
+  const segments = path.split('.');
+  let node: Document = doc;
+  for (const segment of segments.slice(0, -1)) {
+    const next: unknown = node[segment];
+    if (next === undefined) node[segment] = {};
+    else if (next === null || typeof next !== 'object' || Array.isArray(next) || next instanceof Date || (next as { _bsontype?: string })._bsontype) {
+      throw permanent(ErrorType.InvalidStep, `cannot set "${path}" in ${spec.collection}/${spec.id}: "${segment}" is not an embedded document`);
+    }
+    node = node[segment] as Document;
+  }
+  node[segments[segments.length - 1]!] = value;
+}
+
+function unsetPath(doc: Document, path: string): void {
+  const segments = path.split('.');
+  let node: unknown = doc;
+  for (const segment of segments.slice(0, -1)) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+    node = (node as Document)[segment];
+  }
+  if (node !== null && typeof node === 'object' && !Array.isArray(node)) delete (node as Document)[segments[segments.length - 1]!];
+}
+
+/**
+ * Field-level three-way view of a conflict: each top-level field where the document now differs
+ * from what the step wrote, with its value before the step, as written, and now.
+ */
+export function conflictSample(spec: MongoDocumentSpec, before: DocState, written: DocState, now: DocState) {
+  const item = `${spec.collection}/${spec.id}`;
+  if (!now.exists || !written.exists) return [{ item, before: asJson(before), written: asJson(written), now: asJson(now) }];
+  const [b, w, n] = [before, written, now].map((s) => (asJson(s) ?? {}) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+  const fields = [...new Set([...Object.keys(w), ...Object.keys(n)])].filter((k) => checksum(w[k]) !== checksum(n[k])).sort();
+  return fields.map((field) => ({ item: `${item}.${field}`, before: b[field], written: w[field], now: n[field] }));
+}

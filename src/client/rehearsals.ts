@@ -1,0 +1,85 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { changeIdSchema, changeRequestSchema, type ChangeRequestInput } from '../domain/change-request';
+import { parseOrThrow } from '../domain/validation';
+import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId, type RehearsalInput, type RehearsalReport } from '../rehearsal/types';
+import type { rehearsalWorkflow } from '../workflows/rehearsal';
+import { RehearsalNotAvailableError, RehearsalNotFoundError } from './errors';
+
+export interface StartedRehearsal {
+  rehearsalId: string;
+  workflowId: string;
+  /** False when a rehearsal with this id already existed and was returned instead. */
+  created: boolean;
+}
+
+/** What to rehearse: a stored change (by id) or a change request that has not run. */
+export type RehearsalSubject = { changeId: string } | { request: ChangeRequestInput };
+
+/**
+ * Rehearsals on the client's task queue. Input is validated like a change; the workflow runs the
+ * steps against the sandbox only. `ChangeClient` exposes these as `startRehearsal`, `rehearsal`
+ * and `rehearse`.
+ */
+export class RehearsalClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async start(subject: RehearsalSubject, options: { rehearsalId: string }): Promise<StartedRehearsal> {
+    const rehearsalId = parseOrThrow(changeIdSchema, options.rehearsalId, 'rehearsal id');
+    const input: RehearsalInput =
+      'changeId' in subject
+        ? { rehearsalId, changeId: parseOrThrow(changeIdSchema, subject.changeId, 'change id') }
+        : { rehearsalId, request: parseOrThrow(changeRequestSchema, subject.request, 'change request') };
+    const workflowId = rehearsalWorkflowId(rehearsalId);
+    const what = input.request ? `"${input.request.title}"` : `change ${input.changeId}`;
+    try {
+      await this.client.workflow.start<typeof rehearsalWorkflow>(REHEARSAL_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Rehearsal of ${what}: apply, roll back and compare in the sandbox`,
+      });
+      return { rehearsalId, workflowId, created: true };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { rehearsalId, workflowId, created: false };
+      throw err;
+    }
+  }
+
+  /** Waits for the rehearsal and returns its report. */
+  async result(rehearsalId: string): Promise<RehearsalReport> {
+    const handle = this.client.workflow.getHandle<typeof rehearsalWorkflow>(rehearsalWorkflowId(parseOrThrow(changeIdSchema, rehearsalId, 'rehearsal id')));
+    try {
+      return await handle.result();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RehearsalNotFoundError(rehearsalId);
+      if (err instanceof WorkflowFailedError) throw new RehearsalNotAvailableError(rehearsalId, `it could not run to the end: ${innermostMessage(err)}`);
+      throw err;
+    }
+  }
+
+  /** The report when the rehearsal has finished; RehearsalNotAvailableError while it runs. */
+  async report(rehearsalId: string): Promise<RehearsalReport> {
+    const handle = this.client.workflow.getHandle(rehearsalWorkflowId(parseOrThrow(changeIdSchema, rehearsalId, 'rehearsal id')));
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RehearsalNotFoundError(rehearsalId);
+      throw err;
+    }
+    if (status === 'RUNNING') throw new RehearsalNotAvailableError(rehearsalId, 'it is still running');
+    return this.result(rehearsalId);
+  }
+}
+
+/** The message of the deepest cause (an activity's ApplicationFailure under the ActivityFailure). */
+function innermostMessage(err: Error): string {
+  let current: Error = err;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}
