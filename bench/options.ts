@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** Hard caps per bench, in minutes. */
   capMinutes: Record<BenchName, number>;
   outDir: string;
+  /** Extra worker options for every worker under test (ours and baseline (a) alike), JSON. */
+  workerOptions: Record<string, unknown>;
 }
 
 const full = { ttrRuns: 30, ttrWarmup: 3, changes: 200, tpReps: 2, sizes: [10_000, 100_000], dataReps: 2 };
@@ -41,8 +43,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--reps <n>', 'throughput: repetitions per variant; data: runs per size below 50 000 leads', positiveInt)
     .option('--reps-large <n>', 'data: runs per size of 50 000 leads or more', positiveInt, 1)
     .option('--sizes <list>', 'data: lead counts, comma-separated (e.g. 10000,100000)', parseSizes)
-    .option('--cap <minutes>', 'hard cap per bench in minutes (default: ttr 6, throughput 12, data 30)', positiveInt)
+    .option('--cap <minutes>', 'hard cap per bench in minutes (default: ttr 6, throughput 16, data 30)', positiveInt)
     .option('--out <dir>', 'where JSON results go', 'bench-results')
+    .option('--worker-options <json>', 'extra Temporal worker options for every worker under test, e.g. \'{"maxConcurrentActivityTaskExecutions":16}\'', parseJsonObject)
     .parse(argv, { from: 'user' });
   const o = program.opts<{
     only?: BenchName[];
@@ -59,6 +62,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     sizes?: number[];
     cap?: number;
     out: string;
+    workerOptions?: Record<string, unknown>;
   }>();
   const preset = o.quick ? quick : full;
   return {
@@ -75,8 +79,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     sizes: o.sizes ?? preset.sizes,
     dataReps: o.reps ?? preset.dataReps,
     dataRepsLarge: o.repsLarge,
-    capMinutes: o.cap ? { ttr: o.cap, throughput: o.cap, data: o.cap } : { ttr: 6, throughput: 12, data: 30 },
+    capMinutes: o.cap ? { ttr: o.cap, throughput: o.cap, data: o.cap } : { ttr: 6, throughput: 16, data: 30 },
     outDir: o.out,
+    workerOptions: o.workerOptions ?? {},
   };
 }
 
@@ -86,6 +91,17 @@ function parseOnly(value: string): BenchName[] {
     if (!(benchNames as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown bench "${name}"; expected ${benchNames.join(', ')}`);
   }
   return names as BenchName[];
+}
+
+function parseJsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('must be a JSON object');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 function positiveInt(value: string): number {
