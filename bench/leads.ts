@@ -42,10 +42,20 @@ export const batchSpec = (collection: string) => ({
 });
 
 /**
- * The floor: the same updates as plain `bulkWrite`s of `updateOne` by `_id` (unordered, in chunks
- * of `chunk`), with the ids and old values already known — no reads, no journal, no checks.
+ * Updates per `bulkWrite` call for the floor. FerretDB 1.24 (SQLite backend) keeps each update
+ * statement's query open until the whole command returns, from a pool of 100 connections per
+ * database: a command of 100 or more updates waits forever for a 101st connection (measured: 99
+ * updates take ~60 ms, 100 never return). So on FerretDB the floor sends 99 per call; on MongoDB 1000.
  */
-export async function rawBulkWrite(db: Db, name: string, count: number, direction: 'apply' | 'restore', chunk = 1000): Promise<number> {
+export function bulkChunk(databaseKind: string): number {
+  return databaseKind === 'ferretdb' ? 99 : 1000;
+}
+
+/**
+ * The floor: the same updates as plain `bulkWrite`s of `updateOne` by `_id` (unordered, `chunk`
+ * per call), with the ids and old values already known — no reads, no journal, no checks.
+ */
+export async function rawBulkWrite(db: Db, name: string, count: number, direction: 'apply' | 'restore', chunk: number): Promise<number> {
   const collection = db.collection<BenchLead>(name);
   const started = performance.now();
   for (let start = 0; start < count; start += chunk) {

@@ -19,10 +19,11 @@ import { startBenchServices } from './services';
  * Worker tuning, identical for the product's worker and baseline (a)'s. The SDK defaults, with a
  * short shutdown grace so stopping a worker between benches is quick.
  */
-const workerTuning: WorkerTuning = { shutdownGraceTime: '2s' };
+const defaultTuning: WorkerTuning = { shutdownGraceTime: '2s' };
 
 async function main(): Promise<number> {
   const options = parseBenchOptions(process.argv.slice(2));
+  const workerTuning: WorkerTuning = { ...defaultTuning, ...(options.workerOptions as WorkerTuning) };
   const outDir = path.resolve(projectRoot, options.outDir);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logDir = path.join(outDir, 'logs', stamp);
@@ -90,7 +91,13 @@ async function main(): Promise<number> {
       return throughputTables(results.throughput);
     });
     await attempt('data', '3/3: data rollback scale', async () => {
-      results.data = await benchDataScale(ctx!, { sizes: options.sizes, reps: options.dataReps, capMs: options.capMinutes.data * 60_000 });
+      results.data = await benchDataScale(ctx!, {
+        sizes: options.sizes,
+        reps: options.dataReps,
+        repsLarge: options.dataRepsLarge,
+        largeFrom: 50_000,
+        capMs: options.capMinutes.data * 60_000,
+      });
       return dataTables(results.data);
     });
     const output = [`Benchmarks on ${describeMachine(machine)}; payload encryption ${options.encryption ? 'on' : 'off'}; worker options ${JSON.stringify(workerTuning)}`, '', ...sections].join('\n');

@@ -17,12 +17,15 @@ export interface BenchOptions {
   tpReps: number;
   sizes: number[];
   dataReps: number;
+  dataRepsLarge: number;
   /** Hard caps per bench, in minutes. */
   capMinutes: Record<BenchName, number>;
   outDir: string;
+  /** Extra worker options for every worker under test (ours and baseline (a) alike), JSON. */
+  workerOptions: Record<string, unknown>;
 }
 
-const full = { ttrRuns: 30, ttrWarmup: 3, changes: 200, tpReps: 3, sizes: [10_000, 100_000], dataReps: 3 };
+const full = { ttrRuns: 30, ttrWarmup: 3, changes: 200, tpReps: 2, sizes: [10_000, 100_000], dataReps: 2 };
 const quick = { ttrRuns: 10, ttrWarmup: 2, changes: 50, tpReps: 1, sizes: [2_000, 10_000], dataReps: 1 };
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -37,10 +40,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--no-plain', 'time to recover: skip the encryption-off variant of the product')
     .option('--changes <n>', 'throughput: concurrent changes per repetition', positiveInt)
     .option('--tp-steps <n>', 'throughput: steps per change', positiveInt, 5)
-    .option('--reps <n>', 'throughput and data: repetitions per variant', positiveInt)
+    .option('--reps <n>', 'throughput: repetitions per variant; data: runs per size below 50 000 leads', positiveInt)
+    .option('--reps-large <n>', 'data: runs per size of 50 000 leads or more', positiveInt, 1)
     .option('--sizes <list>', 'data: lead counts, comma-separated (e.g. 10000,100000)', parseSizes)
-    .option('--cap <minutes>', 'hard cap per bench in minutes (default: ttr 6, throughput 8, data 10)', positiveInt)
+    .option('--cap <minutes>', 'hard cap per bench in minutes (default: ttr 6, throughput 16, data 30)', positiveInt)
     .option('--out <dir>', 'where JSON results go', 'bench-results')
+    .option('--worker-options <json>', 'extra Temporal worker options for every worker under test, e.g. \'{"maxConcurrentActivityTaskExecutions":16}\'', parseJsonObject)
     .parse(argv, { from: 'user' });
   const o = program.opts<{
     only?: BenchName[];
@@ -53,9 +58,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     changes?: number;
     tpSteps: number;
     reps?: number;
+    repsLarge: number;
     sizes?: number[];
     cap?: number;
     out: string;
+    workerOptions?: Record<string, unknown>;
   }>();
   const preset = o.quick ? quick : full;
   return {
@@ -71,8 +78,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     tpReps: o.reps ?? preset.tpReps,
     sizes: o.sizes ?? preset.sizes,
     dataReps: o.reps ?? preset.dataReps,
-    capMinutes: o.cap ? { ttr: o.cap, throughput: o.cap, data: o.cap } : { ttr: 6, throughput: 8, data: 10 },
+    dataRepsLarge: o.repsLarge,
+    capMinutes: o.cap ? { ttr: o.cap, throughput: o.cap, data: o.cap } : { ttr: 6, throughput: 16, data: 30 },
     outDir: o.out,
+    workerOptions: o.workerOptions ?? {},
   };
 }
 
@@ -82,6 +91,17 @@ function parseOnly(value: string): BenchName[] {
     if (!(benchNames as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown bench "${name}"; expected ${benchNames.join(', ')}`);
   }
   return names as BenchName[];
+}
+
+function parseJsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('must be a JSON object');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 function positiveInt(value: string): number {

@@ -7,13 +7,17 @@ import { activitySpans, type ActivitySpan } from '../activity-spans';
 import type { BenchContext } from '../context';
 import { patchSteps, seedFlows } from '../fixtures';
 import { profileHistory } from '../history';
-import { batchSpec, rawBulkWrite, seedLeads, type BenchLead } from '../leads';
+import { batchSpec, bulkChunk, rawBulkWrite, seedLeads, type BenchLead } from '../leads';
 import { cpuDelta } from '../proc';
 import { ratio, summarize, type Summary } from '../stats';
 
 export interface DataOptions {
   sizes: number[];
+  /** Runs per size below `largeFrom` leads. */
   reps: number;
+  /** Runs per size of `largeFrom` leads or more (a 100 000-lead change takes ~15 minutes on FerretDB). */
+  repsLarge: number;
+  largeFrom: number;
   capMs: number;
 }
 
@@ -32,6 +36,8 @@ export interface DataRep {
   historySizeBytes: number;
   peakRssBytes?: number;
   rssAtStartBytes: number;
+  /** The worker's heap right after a full GC at the end: memory it retained, not garbage. */
+  heapAfterGcBytes?: number;
   cpuMs: Record<string, number>;
 }
 
@@ -77,7 +83,8 @@ export async function benchDataScale(ctx: BenchContext, options: DataOptions): P
   const reps: DataRep[] = [];
   let truncated = false;
   outer: for (const size of options.sizes) {
-    for (let rep = 0; rep < options.reps; rep++) {
+    const runs = size >= options.largeFrom ? options.repsLarge : options.reps;
+    for (let rep = 0; rep < runs; rep++) {
       if (Date.now() > deadline) {
         truncated = true;
         step(`data: hard cap reached after ${reps.length} run(s)`);
@@ -85,7 +92,7 @@ export async function benchDataScale(ctx: BenchContext, options: DataOptions): P
       }
       reps.push(await oneRun(ctx, size, rep, run, deadline));
       const last = reps[reps.length - 1]!;
-      step(`data: ${size} leads rep ${rep + 1}/${options.reps}: apply ${Math.round(size / (last.verbs.apply / 1000))} leads/s, restore ${Math.round(size / (last.verbs.restore / 1000))} leads/s (raw bulkWrite ${Math.round(size / (last.raw.restoreMs / 1000))})`);
+      step(`data: ${size} leads rep ${rep + 1}/${runs}: apply ${Math.round(size / (last.verbs.apply / 1000))} leads/s, restore ${Math.round(size / (last.verbs.restore / 1000))} leads/s (raw bulkWrite ${Math.round(size / (last.raw.restoreMs / 1000))})`);
     }
   }
   const perSecond = (ms: number, size: number) => size / (ms / 1000);
@@ -124,9 +131,15 @@ async function oneRun(ctx: BenchContext, size: number, rep: number, run: string,
   const dbName = `bench_data_${run}_${size}_${rep}`;
   const db = ctx.db(dbName);
   await db.dropDatabase();
+  const phase = (what: string) => step(`data: ${size} leads, run ${rep + 1}: ${what}`);
   try {
+    phase('seeding the leads');
     await seedLeads(db.collection<BenchLead>('leads'), size);
-    await seedLeads(db.collection<BenchLead>('raw_leads'), size);
+    // The floor first, on the same leads: the same updates as raw bulkWrites, then their undo,
+    // which leaves every lead exactly as seeded for the change.
+    phase('raw bulkWrite floor');
+    const chunk = bulkChunk(ctx.services.database.kind);
+    const raw = { applyMs: await rawBulkWrite(db, 'leads', size, 'apply', chunk), restoreMs: await rawBulkWrite(db, 'leads', size, 'restore', chunk) };
     const changeId = `data-${run}-${size}-${rep}`;
     const flowId = `${changeId}-flow`;
     await seedFlows(db, [flowId]);
@@ -150,6 +163,7 @@ async function oneRun(ctx: BenchContext, size: number, rep: number, run: string,
       const changes = new ChangeClient(ctx.client(true), taskQueue);
       const before = ctx.cpu(worker);
       const started = performance.now();
+      phase('the change (apply, then roll back)');
       await changes.start(request, { changeId });
       report = await withDeadline(changes.result(changeId), deadline + 60_000, changeId);
       wallMs = performance.now() - started;
@@ -157,10 +171,10 @@ async function oneRun(ctx: BenchContext, size: number, rep: number, run: string,
     } finally {
       atEnd = await worker.stop();
     }
+    phase('reading the history');
     const workflowId = `change-${changeId}`;
     const spans = await activitySpans(ctx.client(true), workflowId);
     const history = await profileHistory(ctx.client(true), workflowId);
-    const raw = { applyMs: await rawBulkWrite(db, 'raw_leads', size, 'apply'), restoreMs: await rawBulkWrite(db, 'raw_leads', size, 'restore') };
     const restoredCount = await db.collection<BenchLead>('leads').countDocuments({ status: 'new', owner: 'pool' });
     const stepStatus = report.steps.find((s) => s.id === 'reassign');
     const timings = stepStatus?.timings;
@@ -185,9 +199,11 @@ async function oneRun(ctx: BenchContext, size: number, rep: number, run: string,
       historySizeBytes: history.historySizeBytes,
       peakRssBytes: atEnd.vmHwmBytes ?? atEnd.maxRssBytes,
       rssAtStartBytes: worker.atReady.rssBytes,
+      heapAfterGcBytes: atEnd.heapUsedAfterGcBytes,
       cpuMs,
     };
   } finally {
+    phase('dropping the database');
     await db.dropDatabase();
   }
 }

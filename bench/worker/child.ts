@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const send = (message: ChildMessage) => process.send?.(message);
   process.on('message', (message: ParentMessage) => {
-    if (message.type === 'stats') send({ type: 'stats', stats: stats() });
+    if (message.type === 'stats') send({ type: 'stats', stats: stats(message.gc) });
     if (message.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
   });
   // The bench died or closed the channel: stop rather than linger.
@@ -44,10 +44,17 @@ async function main(): Promise<void> {
   }
 }
 
-function stats(): ChildStats {
+function stats(collect = false): ChildStats {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let heapUsedAfterGcBytes: number | undefined;
+  if (collect && gc) {
+    gc();
+    heapUsedAfterGcBytes = process.memoryUsage().heapUsed;
+  }
   return {
+    heapUsedAfterGcBytes,
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -18,7 +18,7 @@ export interface WorkerProcess {
   /** Resources at the moment the worker was ready to poll (start-up cost). */
   readonly atReady: WorkerSample;
   sample(): Promise<WorkerSample>;
-  /** Takes a last sample, stops the worker (it drains) and waits for the process to exit. */
+  /** Takes a last sample (with the heap after a full GC), stops the worker (it drains) and waits for the process to exit. */
   stop(): Promise<WorkerSample>;
 }
 
@@ -30,7 +30,7 @@ export async function startWorkerProcess(label: string, config: WorkerChildConfi
   const log = fs.openSync(path.join(logDir, `worker-${label}.log`), 'w');
   // BENCH_CPU_PROF=<dir>: the child writes a V8 CPU profile there when it exits (for profiling runs).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `worker-${label}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', childEntry], {
+  const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', childEntry], {
     env: { ...env, [CONFIG_ENV]: JSON.stringify(config) },
     stdio: ['ignore', log, log, 'ipc'],
   });
@@ -44,8 +44,8 @@ export async function startWorkerProcess(label: string, config: WorkerChildConfi
   const pid = child.pid!;
   const withProc = (stats: ChildStats): WorkerSample => ({ ...stats, vmHwmBytes: statusBytes(pid, 'VmHWM'), procCpuMs: cpuMs(pid) });
 
-  const sample = async () => {
-    child.send({ type: 'stats' });
+  const sample = async (gc = false) => {
+    child.send({ type: 'stats', gc });
     return withProc((await nextMessage(child, 'stats', 10_000)).stats);
   };
   return {
@@ -54,7 +54,9 @@ export async function startWorkerProcess(label: string, config: WorkerChildConfi
     atReady: withProc(ready.stats),
     sample,
     async stop() {
-      const last = child.exitCode === null ? await sample() : undefined;
+      // The peak is read before the collection, so the GC cannot touch what is reported.
+      const peak = statusBytes(pid, 'VmHWM');
+      const last = child.exitCode === null ? { ...(await sample(true)), vmHwmBytes: peak } : undefined;
       if (child.exitCode === null) child.send({ type: 'stop' });
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;

@@ -27,9 +27,12 @@ export interface ChildStats {
   maxRssBytes: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** Heap in use right after a full GC (only in the last sample): what the worker really retains. */
+  heapUsedAfterGcBytes?: number;
 }
 
-export type ParentMessage = { type: 'stats' } | { type: 'stop' };
+/** `gc`: collect garbage first (the child runs with --expose-gc), to tell retained memory from garbage. */
+export type ParentMessage = { type: 'stats'; gc?: boolean } | { type: 'stop' };
 export type ChildMessage = { type: 'ready'; stats: ChildStats } | { type: 'stats'; stats: ChildStats } | { type: 'error'; message: string };
 
 export const CONFIG_ENV = 'BENCH_WORKER_CONFIG';
