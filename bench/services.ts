@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../src/temporal/workflow-interceptors';
 import { startDatabase, type DevDatabase } from '../src/devenv/database';
 import { step } from '../src/devenv/log';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/devenv/temporal-server';
@@ -69,6 +70,7 @@ async function writeBundle(variant: WorkerVariant, encrypted: boolean, file: str
   const { code } = await bundleWorkflowCode({
     workflowsPath: workflowEntries[variant],
     ...(encrypted ? { failureConverterPath: encryptingFailureConverterPath } : {}),
+    workflowInterceptorModules,
     logger: quietLogger,
   });
   fs.writeFileSync(file, code);

@@ -40,6 +40,8 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('lead-rollback'),
+  /** What this worker process runs: both (default), only workflow tasks, or only activities (scaled apart). */
+  WORKER_ROLE: z.enum(['all', 'workflows', 'activities']).default('all'),
   /** Temporal Cloud API key; implies TLS. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: flag.optional(),

@@ -11,6 +11,7 @@ import { crmConnection, loadConfig, rehearsalDeps } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
 import { loadEncryptionSettings } from './temporal/encryption-config';
+import { workflowInterceptorModules } from './temporal/workflow-interceptors';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -34,19 +35,29 @@ export interface WorkerDeps {
    * prebuilt `workflowBundle`, bundle it with the same `failureConverterPath`.
    */
   dataConverter?: DataConverter;
+  /** `workflows` or `activities` runs only that half, so each can be scaled (and restarted) apart. */
+  role?: WorkerRole;
   /** Extra worker options, e.g. shutdown grace time in tests. */
   options?: Partial<WorkerOptions>;
 }
 
+export type WorkerRole = 'all' | 'workflows' | 'activities';
+
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const role = deps.role ?? 'all';
+  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal });
+  // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
+  const workflows = deps.workflowBundle
+    ? { workflowBundle: deps.workflowBundle }
+    : { workflowsPath: require.resolve('./workflows'), interceptors: { workflowModules: workflowInterceptorModules } };
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal }),
+    ...(role !== 'workflows' ? { activities } : {}),
+    ...(role !== 'activities' ? workflows : {}),
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...deps.options,
   });
 }
@@ -71,6 +82,7 @@ async function main(): Promise<void> {
       notifications: notificationDepsFromConfig(config),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
       rehearsal: rehearsalDeps(config, mongo),
+      role: config.WORKER_ROLE,
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

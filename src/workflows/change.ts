@@ -4,6 +4,7 @@ import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { registerHandlers } from './handlers';
+import { deliverMessagesAfterResolutions } from './message-order';
 import type { ObservePolicy } from '../domain/observation';
 import { isIrreversible } from '../domain/step-policy';
 import { changeLockKeys } from '../domain/locks';
@@ -20,6 +21,7 @@ const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
  * before the change finishes; cancelling the workflow still restores what was applied.
  */
 export async function changeWorkflow(input: ChangeWorkflowInput): Promise<ChangeReport> {
+  deliverMessagesAfterResolutions();
   const run = new ChangeRun(input);
   registerHandlers(run);
   run.tracker.record('change started', { actor: input.request.requestedBy, detail: input.request.title });

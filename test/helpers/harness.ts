@@ -30,7 +30,7 @@ export interface TestEnv {
    * Starts a worker on the test's task queue. `deps` adds target dependencies, e.g. a peer's URL
    * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `webhookSecrets`.
    */
-  startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal'>): Promise<RunningWorker>;
+  startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role'>): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../../src/temporal/workflow-interceptors';
 import { startDatabase, type DevDatabase } from '../../src/devenv/database';
 import { step } from '../../src/devenv/log';
 import { scratchDir } from '../../src/devenv/paths';
@@ -38,6 +39,7 @@ export default async function globalSetup(): Promise<void> {
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
       failureConverterPath: encryptingFailureConverterPath,
+      workflowInterceptorModules,
       logger: quietLogger,
     });
     services.bundle = bundlePath(scratchDir);
