@@ -5,6 +5,7 @@ import type { ChangeReport, ChangeWorkflowInput } from '../workflows/types';
 import { loadChangeRequest, storeChangeRequest } from './change-requests';
 import { permanent } from './failures';
 import { acquireLocks, releaseLocks, type LockAttempt } from './locks';
+import { keepAlive } from './keep-alive';
 import { createMetricSampler } from './metrics';
 import type { PrometheusConnection } from './metrics/prometheus';
 import type { MetricQuery, MetricSample } from './metrics/types';
@@ -35,36 +36,64 @@ export type RestoreInput = StepInput & RestoreOptions;
 
 /**
  * The activities, as closures over injected dependencies. Step activities dispatch to the target
- * kind's adapter, so the workflow calls the same six verbs whatever the target is.
+ * kind's adapter, so the workflow calls the same verbs whatever the target is.
  */
 export function createActivities(deps: ActivityDeps) {
   const registry = createAdapterRegistry(deps);
   const sampleMetric = createMetricSampler({ db: deps.db, prometheus: deps.prometheus });
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
+  const apply = async (input: StepInput) => {
+    const outcome = await adapterFor(registry, input.step).apply(keyOf(input), input.step.spec);
+    log.info('step applied', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
+    return outcome;
+  };
+  const restore = async (input: RestoreInput) => {
+    const outcome = await adapterFor(registry, input.step).restore(keyOf(input), input.step.spec, { itemIds: input.itemIds });
+    log.info('step restored', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
+    return outcome;
+  };
 
   return {
     ...createRehearsalActivities(deps),
     async snapshotStep(input: StepInput): Promise<RecoveryPointRef> {
-      return adapterFor(registry, input.step).snapshot(keyOf(input), input.step.spec);
+      return keepAlive(input.step, () => adapterFor(registry, input.step).snapshot(keyOf(input), input.step.spec));
     },
     async applyStep(input: StepInput): Promise<ApplyOutcome> {
-      const outcome = await adapterFor(registry, input.step).apply(keyOf(input), input.step.spec);
-      log.info('step applied', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
-      return outcome;
+      return keepAlive(input.step, () => apply(input));
     },
     async verifyStep(input: StepInput): Promise<void> {
-      await adapterFor(registry, input.step).verify(keyOf(input), input.step.spec);
+      await keepAlive(input.step, () => adapterFor(registry, input.step).verify(keyOf(input), input.step.spec));
+    },
+    /**
+     * Apply, then verify in the same attempt: one round trip through Temporal instead of two. A
+     * failed verification is permanent (VerificationFailed); a retry re-applies, which is a no-op.
+     */
+    async applyAndVerifyStep(input: StepInput): Promise<ApplyOutcome> {
+      return keepAlive(input.step, async () => {
+        const outcome = await apply(input);
+        await adapterFor(registry, input.step).verify(keyOf(input), input.step.spec);
+        return outcome;
+      });
     },
     async restoreStep(input: RestoreInput): Promise<RestoreOutcome> {
-      const outcome = await adapterFor(registry, input.step).restore(keyOf(input), input.step.spec, { itemIds: input.itemIds });
-      log.info('step restored', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
-      return outcome;
+      return keepAlive(input.step, () => restore(input));
     },
     async verifyRestoreStep(input: StepInput): Promise<void> {
-      await adapterFor(registry, input.step).verifyRestore(keyOf(input), input.step.spec);
+      await keepAlive(input.step, () => adapterFor(registry, input.step).verifyRestore(keyOf(input), input.step.spec));
+    },
+    /**
+     * Restore, then verify in the same attempt, unless the restore stopped on a conflict (nothing
+     * to verify: the target was left as someone else made it, and a person decides).
+     */
+    async restoreAndVerifyStep(input: RestoreInput): Promise<RestoreOutcome> {
+      return keepAlive(input.step, async () => {
+        const outcome = await restore(input);
+        if (outcome.status !== 'conflict' && outcome.status !== 'partial') await adapterFor(registry, input.step).verifyRestore(keyOf(input), input.step.spec);
+        return outcome;
+      });
     },
     async previewRestoreStep(input: StepInput): Promise<RestorePreview> {
-      return adapterFor(registry, input.step).preview(keyOf(input), input.step.spec);
+      return keepAlive(input.step, () => adapterFor(registry, input.step).preview(keyOf(input), input.step.spec));
     },
     async saveReport(report: ChangeReport): Promise<void> {
       await storeReport(deps.db, report);

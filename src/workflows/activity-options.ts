@@ -16,12 +16,19 @@ const httpPermanentTypes = [
 ];
 
 /**
+ * Step activities heartbeat every 2 s while they run (src/activities/keep-alive.ts): when a worker
+ * dies, its attempt is retried after this long instead of after the whole start-to-close timeout.
+ */
+const STEP_HEARTBEAT_TIMEOUT = '10s';
+
+/**
  * A partner API: each attempt may make a few requests of at most ~10 s each; retries back off to
  * 30 s between attempts (a 429's Retry-After overrides the backoff for that attempt) and go on for
  * up to 15 minutes, so a partner failing 30 % of its requests, or down for minutes, is outlasted.
  */
 const httpPartnerOptions: ActivityOptions = {
   startToCloseTimeout: '1m',
+  heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '15m',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: httpPermanentTypes },
 };
@@ -30,6 +37,7 @@ const httpPartnerOptions: ActivityOptions = {
 export const targetActivityOptions: Record<TargetKind, ActivityOptions> = {
   'flow-config': {
     startToCloseTimeout: '30s',
+    heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8, nonRetryableErrorTypes: permanentTypes },
   },
   // Batches of up to ~100 000 leads: long attempts that heartbeat after every chunk, so a dead
@@ -41,6 +49,7 @@ export const targetActivityOptions: Record<TargetKind, ActivityOptions> = {
   },
   'mongo-document': {
     startToCloseTimeout: '30s',
+    heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8, nonRetryableErrorTypes: permanentTypes },
   },
   crm: httpPartnerOptions,

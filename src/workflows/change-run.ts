@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { StepInput } from '../activities';
+import type { ApplyOutcome } from '../activities/targets/types';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';
 import type { EscalationLevel } from '../domain/policy';
@@ -7,7 +8,7 @@ import { ChangeTracker } from './change-tracker';
 import { compensateStep, compensationUnits } from './compensation';
 import { DecisionDesk } from './decision-desk';
 import { Notifier } from './notifier';
-import { stepActivities, stepOptions } from './step-activities';
+import { stepActivities, stepOptions, verifiesInTheSameActivity } from './step-activities';
 import { describeFailures, validateRollback } from './validation';
 import { terminalPhases, type ObservationReport, type TriggerReport, type ValidationReport, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
 
@@ -95,8 +96,14 @@ export class ChangeRun {
     this.tracker.updateStep(step.id, { recoveryPoint }, 'recovery point captured', recoveryPoint.summary);
     // Registered before apply: a step that half-applied is restored too.
     if (!this.registered.includes(step)) this.registered.push(step);
-    const applied = await activities.applyStep.executeWithOptions(stepOptions(step, 'apply'), [input]);
-    await activities.verifyStep.executeWithOptions(stepOptions(step, 'verify'), [input]);
+    // Added after earlier histories were recorded: they replay with apply and verify as two activities.
+    let applied: ApplyOutcome;
+    if (verifiesInTheSameActivity(step)) {
+      applied = await activities.applyAndVerifyStep.executeWithOptions(stepOptions(step, 'apply and verify'), [input]);
+    } else {
+      applied = await activities.applyStep.executeWithOptions(stepOptions(step, 'apply'), [input]);
+      await activities.verifyStep.executeWithOptions(stepOptions(step, 'verify'), [input]);
+    }
     this.tracker.time(step.id, 'appliedAt');
     this.tracker.updateStep(step.id, { state: 'applied', applied }, 'step applied and verified', applied.summary);
   }

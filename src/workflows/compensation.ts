@@ -2,7 +2,7 @@ import type { StepInput } from '../activities';
 import { isIrreversible } from '../domain/step-policy';
 import { failureInfo } from './change-tracker';
 import type { ChangeRun } from './change-run';
-import { stepActivities, stepOptions } from './step-activities';
+import { stepActivities, stepOptions, verifiesInTheSameActivity } from './step-activities';
 import type { Step } from './types';
 
 /**
@@ -42,12 +42,16 @@ export async function compensateStep(run: ChangeRun, step: Step): Promise<void> 
     run.tracker.time(step.id, 'compensationStartedAt', true);
     let problem: string;
     try {
-      const restore = await activities.restoreStep.executeWithOptions(stepOptions(step, 'restore'), [input]);
+      // One activity restores and verifies; runs recorded before that replay with two.
+      const together = verifiesInTheSameActivity(step);
+      const restore = together
+        ? await activities.restoreAndVerifyStep.executeWithOptions(stepOptions(step, 'restore and verify'), [input])
+        : await activities.restoreStep.executeWithOptions(stepOptions(step, 'restore'), [input]);
       if (restore.status === 'conflict' || restore.status === 'partial') {
         run.tracker.updateStep(step.id, { state: 'conflict', restore }, 'restore conflict', restore.summary);
         problem = restore.summary;
       } else {
-        await activities.verifyRestoreStep.executeWithOptions(stepOptions(step, 'verify restore of'), [input]);
+        if (!together) await activities.verifyRestoreStep.executeWithOptions(stepOptions(step, 'verify restore of'), [input]);
         const state = restore.status === 'not-applied' ? before : 'restored';
         run.tracker.time(step.id, 'compensatedAt');
         run.tracker.updateStep(step.id, { state, restore }, `step ${restore.status}`, restore.summary);

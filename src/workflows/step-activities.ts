@@ -1,4 +1,4 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { targetActivityOptions } from './activity-options';
 import type { Step, TargetKind } from './types';
@@ -17,4 +17,14 @@ export function stepActivities(step: Step): ActivityProxy {
 /** The preset plus a summary naming the step, so the Temporal UI reads without code. */
 export function stepOptions(step: Step, verb: string): ActivityOptions {
   return { ...targetActivityOptions[step.target], summary: `${verb} ${step.id} (${step.target})` };
+}
+
+/**
+ * Whether apply + verify and restore + verify run as one activity each: one round trip through
+ * Temporal instead of two per step. Not for `lead-data`: its verbs are long, chunked and resume
+ * from heartbeat details, which two verbs in one attempt would mix up. Behind a patch: runs
+ * recorded before it replay with two activities.
+ */
+export function verifiesInTheSameActivity(step: Step): boolean {
+  return step.target !== 'lead-data' && patched('verify-in-the-same-activity');
 }
