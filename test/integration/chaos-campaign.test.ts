@@ -7,14 +7,12 @@ import { ENV, requiredEnv } from '../setup/services';
  * database file), the worker as a child process SIGKILLed at random and while compensating, both
  * partners failing a third of their requests — and the independent checker at the end.
  *
- * No change is sent a message here (no manual rollbacks): a signal or update that reaches a change
- * right after its worker was killed can hit a replay nondeterminism in the SDK (see README,
- * "Proving it survives"; histories in test/histories-pending), which would fail this test by chance
- * rather than by a change in this code. `npm run chaos` keeps them, so that bug stays visible.
- * Rollbacks here come from failing steps and from a metric trigger after apply.
+ * Manual rollbacks are requested by update, as the API, CLI and chat ops do, while workers die: a
+ * request reaching a change right after its worker was killed used to leave the change stuck on a
+ * replay nondeterminism (README, "What the campaigns found"); it must not any more.
  */
 describe('crash campaign (short): worker SIGKILLs, a Temporal restart and faulty partners, then an independent check', () => {
-  test('given 20 changes under 3 random worker kills, a kill during compensation and a server restart, when the campaign ends, then every change is terminal and every target, effect and recovery point checks out', async () => {
+  test('given 20 changes under 3 random worker kills, a kill during compensation and a server restart, when the campaign ends, then every change is terminal, manual rollbacks included, and every target, effect and recovery point checks out', async () => {
     const result = await runCampaign({
       changes: 20,
       kills: 3,
@@ -24,7 +22,7 @@ describe('crash campaign (short): worker SIGKILLs, a Temporal restart and faulty
       concurrency: 10,
       maxMinutes: 8,
       stallMinutes: 4,
-      rollbackVia: 'none',
+      rollbackVia: 'update',
       mongoUri: requiredEnv(ENV.mongoUri),
     });
     console.log(renderCampaign(result));
@@ -35,7 +33,7 @@ describe('crash campaign (short): worker SIGKILLs, a Temporal restart and faulty
     expect(figures.completed + figures.rolledBack).toBe(20);
     expect(figures.completed).toBeGreaterThan(0);
     expect(figures.rolledBack).toBeGreaterThan(0);
-    expect(figures.manualRollbacks).toEqual({ accepted: 0, refused: 0 });
+    expect(figures.manualRollbacks.accepted).toBeGreaterThan(0);
     expect(figures.workerKills).toBeGreaterThanOrEqual(3);
     expect(figures.killsDuringCompensation).toBeGreaterThanOrEqual(1);
     expect(figures.faults.total).toBeGreaterThan(0);

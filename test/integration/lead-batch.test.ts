@@ -1,8 +1,8 @@
 import { openTestEnv, type TestEnv } from '../helpers/harness';
 import { runLeadBatch } from '../helpers/leads';
 
-// 20 000 leads keeps the run short on FerretDB; `npm run bench:leads` runs 100 000 (LEADS=…).
-const LEADS = Number(process.env.LEAD_BATCH_TEST_SIZE ?? 20_000);
+// 100 000 leads, as the targets issue asks; LEAD_BATCH_TEST_SIZE=20000 for a shorter local run.
+const LEADS = Number(process.env.LEAD_BATCH_TEST_SIZE ?? 100_000);
 
 describe('a large lead batch through the real activities and a real database', () => {
   let env: TestEnv;
