@@ -21,15 +21,23 @@ import { startBenchServices } from './services';
  */
 const defaultTuning: WorkerTuning = { shutdownGraceTime: '2s' };
 
+/**
+ * FerretDB on SQLite deadlocks when about 100 update statements are in flight at once (its pool
+ * of SQLite connections), and SQLITE_BUSY grows with concurrency: with the SDK's default of 100
+ * concurrent activities, 200 changes at once stalled baseline (a) completely. Every worker under
+ * test (ours and the baselines alike) is capped below that on FerretDB unless told otherwise.
+ */
+const ferretDbTuning: WorkerTuning = { maxConcurrentActivityTaskExecutions: 32 };
+
 async function main(): Promise<number> {
   const options = parseBenchOptions(process.argv.slice(2));
-  const workerTuning: WorkerTuning = { ...defaultTuning, ...(options.workerOptions as WorkerTuning) };
   const outDir = path.resolve(projectRoot, options.outDir);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logDir = path.join(outDir, 'logs', stamp);
   fs.mkdirSync(logDir, { recursive: true });
   const started = Date.now();
   const services = await startBenchServices(scratchDir);
+  const workerTuning: WorkerTuning = { ...defaultTuning, ...(services.database.kind === 'ferretdb' ? ferretDbTuning : {}), ...(options.workerOptions as WorkerTuning) };
   const mongo = await MongoClient.connect(services.database.uri);
   const cleanup = async () => {
     await mongo.close();
@@ -53,6 +61,7 @@ async function main(): Promise<number> {
     const machine = machineInfo(services.database.kind, build.ferretdbVersion ?? build.version);
     step(`machine: ${describeMachine(machine)}`);
     step(`payload encryption: ${options.encryption ? 'ON (AES-256-GCM, production configuration)' : 'OFF (--no-encryption)'}`);
+    step(`worker options for every worker under test: ${JSON.stringify(workerTuning)}`);
     ctx = await openBenchContext(services, mongo, logDir, workerTuning);
     const sections: string[] = [];
     const attempt = async (name: BenchName, title: string, fn: () => Promise<string>) => {

@@ -103,7 +103,12 @@ export async function benchThroughput(ctx: BenchContext, options: ThroughputOpti
         const cpuMs = cpuDelta(before, ctx.cpu(worker));
         const samples = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
         const failures = settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
-        if (failures.length > 0) step(`throughput: ${failures.length} ${variant} change(s) did not finish: ${failures[0]}`);
+        if (failures.length > 0) {
+          step(`throughput: ${failures.length} ${variant} change(s) did not finish: ${failures[0]}`);
+          // End them, so no wait for their result outlives the bench (and its connection).
+          const unfinished = measured.filter((_, i) => settled[i]!.status === 'rejected');
+          await Promise.all(unfinished.map((id) => ctx.client(true).workflow.getHandle(variant === 'ours' ? `change-${id}` : id).terminate('bench: did not finish in time').catch(() => undefined)));
+        }
         lastIds[variant] = { completed: measured[0], rolledBack: measured[1] };
         const atEnd = await worker.stop();
         reps.push({

@@ -115,6 +115,35 @@ describe('rehearsal: apply, roll back and compare in the sandbox, production onl
     console.log(`rehearsal of 4 steps (2 flows copied, sandbox CRM and webhook) took ${ms.toFixed(0)} ms end to end`);
   });
 
+  test('given lead-data and mongo-document steps, when rehearsed, then the selected leads and the document are copied, restored exactly in the sandbox, and production is untouched', async () => {
+    const tag = uniqueId('batch');
+    await env.db.collection('leads').insertMany(Array.from({ length: 40 }, (_, i) => ({ _id: `${tag}-${i}`, batch: tag, status: i % 2 ? 'new' : 'sold', owner: 'pool' })) as never);
+    await env.db.collection('partners').insertOne({ _id: tag, name: 'Acme Solar', limits: { daily: 200 } } as never);
+    const leadsBefore = await env.db.collection('leads').find({ batch: tag }).sort({ _id: 1 }).toArray();
+    const partnerBefore = await env.db.collection('partners').findOne({ _id: tag } as never);
+
+    const report = await env.changes.rehearse(
+      request({
+        steps: [
+          { id: 'reassign', target: 'lead-data', spec: { filter: { batch: tag, status: 'new' }, set: { owner: 'acme' } } },
+          { id: 'limit', target: 'mongo-document', spec: { collection: 'partners', id: tag, op: 'set', fields: { 'limits.daily': 500 } } },
+        ],
+      }),
+      { rehearsalId: uniqueId('data') },
+    );
+
+    expect(outcomes(report)).toEqual({ reassign: 'exact', limit: 'exact' });
+    expect(report).toMatchObject({ exact: true, productionUntouched: true });
+    expect(report.steps[0]).toMatchObject({ production: 'untouched', sandbox: { documents: 20 }, restore: { status: 'restored', restoredCount: 20 } });
+    expect(report.steps[1]).toMatchObject({ production: 'untouched', sandbox: { documents: 1 }, restore: { status: 'restored' } });
+    expect(await env.db.collection('leads').find({ batch: tag }).sort({ _id: 1 }).toArray()).toEqual(leadsBefore);
+    expect(await env.db.collection('partners').findOne({ _id: tag } as never)).toEqual(partnerBefore);
+    expect(await env.db.collection('lead_journal').countDocuments({})).toBe(0);
+    // The sandbox ran it: its copies carry the restored values, its journal the change's entries.
+    expect(await sandboxDb.collection('leads').countDocuments({ batch: tag, owner: 'pool' })).toBe(20);
+    expect(await sandboxDb.collection('lead_journal').countDocuments({})).toBeGreaterThanOrEqual(20);
+  });
+
   test('given a stored change, when rehearsed by its id, then its request is loaded and rehearsed, and the real flow stays as the change left it', async () => {
     const changeId = uniqueId('stored');
     await env.changes.start(request({ steps: [capStep('raise-cap', flowIds[0]!, 40)] }), { changeId });

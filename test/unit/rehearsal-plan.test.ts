@@ -32,6 +32,16 @@ describe('sandbox plans: what can be rehearsed, and where it runs', () => {
     expect(sandboxPlans.webhook!.unavailable(webhook, deps({ webhookBaseUrl: 'http://sandbox', webhookSecrets: { 'partner-a': 'x'.repeat(16) } }))).toBeUndefined();
   });
 
+  test('given lead-data and mongo-document steps, when their documents are listed, then the selected leads and the one document are copied and compared whole', () => {
+    const [leads] = sandboxPlans['lead-data']!.documents!({ collection: 'leads', filter: { state: 'TX', status: { in: ['new', 'queued'] } }, set: { owner: 'acme' } } as never);
+    expect(leads).toMatchObject({ collection: 'leads', filter: { $and: [{ state: { $eq: 'TX' } }, { status: { $in: ['new', 'queued'] } }] } });
+    expect(leads!.exact!({ _id: 1, state: 'TX' })).toEqual({ _id: 1, state: 'TX' });
+    const [doc] = sandboxPlans['mongo-document']!.documents!({ collection: 'partners', id: '65a1b2c3d4e5f60718293a4b', idType: 'objectId', op: 'unset', fields: ['limits'] } as never);
+    expect(doc!.collection).toBe('partners');
+    expect(String((doc!.filter as { _id: unknown })._id)).toBe('65a1b2c3d4e5f60718293a4b');
+    expect(sandboxPlans['lead-data']!.unavailable({} as never, deps())).toBeUndefined();
+  });
+
   test('given a flow-config step, when its documents are listed, then the flow is compared by its configuration and its history is copied but not compared', () => {
     const [flow, history] = sandboxPlans['flow-config']!.documents!({ flowId: 'solar', patch: [{ op: 'remove', path: '/a' }] });
     expect(flow).toMatchObject({ collection: 'flows', filter: { _id: 'solar' } });

@@ -3,6 +3,8 @@ import type { Step } from '../../domain/change-request';
 import type { TargetKind } from '../../domain/targets';
 import type { CrmConnection } from '../targets/crm/api';
 import type { FlowDoc } from '../targets/flow-config/store';
+import { toMongoFilter } from '../targets/lead-data/spec';
+import { docId } from '../targets/mongo-document/document';
 import type { WebhookSecrets } from '../targets/webhook/adapter';
 import type { WebhookSpec } from '../targets/webhook/spec';
 
@@ -26,7 +28,7 @@ export interface RehearsalDeps {
  */
 export interface DocumentSelection {
   collection: string;
-  /** A plain equality filter built by the plan from a validated spec, never from raw input. */
+  /** A filter built by the plan from a validated spec (an `_id`, a lead filter), never from raw input. */
   filter: Record<string, unknown>;
   /**
    * The part of each document that must come back exactly after the rollback. Absent: the
@@ -50,7 +52,7 @@ export interface SandboxPlan<Spec> {
 /**
  * Every target kind that can be rehearsed, and how. A kind missing here is reported "not
  * rehearsed" and never runs anywhere. Adding a MongoDB kind is usually one entry naming its
- * documents, e.g. `'mongo-document': { unavailable: () => undefined, documents: (s) => [{ collection: s.collection, filter: { _id: … }, exact: (d) => d }] }`.
+ * documents, as `mongo-document` does.
  */
 export const sandboxPlans: { [K in TargetKind]?: SandboxPlan<SpecOf<K>> } = {
   'flow-config': {
@@ -62,6 +64,15 @@ export const sandboxPlans: { [K in TargetKind]?: SandboxPlan<SpecOf<K>> } = {
       // rehearsal left. It grows by design, so it is copied, not compared.
       { collection: 'flow_versions', filter: { flowId: spec.flowId } },
     ],
+  },
+  // The selected leads are copied and must come back exactly; the journal the sandbox run keeps is its own.
+  'lead-data': {
+    unavailable: () => undefined,
+    documents: (spec) => [{ collection: spec.collection, filter: toMongoFilter(spec.filter), exact: (doc) => doc }],
+  },
+  'mongo-document': {
+    unavailable: () => undefined,
+    documents: (spec) => [{ collection: spec.collection, filter: { _id: docId(spec) }, exact: (doc) => doc }],
   },
   crm: {
     unavailable: (_spec, deps) => (deps.crm ? undefined : 'no sandbox CRM: set REHEARSAL_CRM_BASE_URL and REHEARSAL_CRM_TOKEN'),
