@@ -113,8 +113,9 @@ async function main(): Promise<number> {
     console.log(`\n${output}\n`);
     const file = path.join(outDir, `bench-${stamp}.json`);
     const json = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, options, workerTuning, encryption: options.encryption, machine, results };
-    fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
-    fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+    const text = `${JSON.stringify(json, null, 2)}\n`;
+    fs.writeFileSync(file, text);
+    fs.writeFileSync(path.join(outDir, 'latest.json'), text);
     fs.writeFileSync(path.join(outDir, 'latest.txt'), `${output}\n`);
     step(`results: ${path.relative(process.cwd(), file)} (raw samples, summaries, machine); took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
     return Object.keys(results.errors).length > 0 ? 1 : 0;

@@ -12,18 +12,21 @@ const BEAT_EVERY_MS = 2_000;
  * unit tests) it just runs the work.
  */
 export async function keepAlive<T>(step: Step, work: () => Promise<T>): Promise<T> {
-  let context: Context | undefined;
-  try {
-    context = Context.current();
-  } catch {
-    context = undefined;
-  }
+  const context = currentActivityContext();
   if (!context || step.target === 'lead-data') return work();
-  const beating = context;
-  const timer = setInterval(() => beating.heartbeat(), BEAT_EVERY_MS);
+  const timer = setInterval(() => context.heartbeat(), BEAT_EVERY_MS);
   try {
     return await work();
   } finally {
     clearInterval(timer);
+  }
+}
+
+/** The running activity's context, or undefined outside an activity (a script, a unit test). */
+export function currentActivityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
   }
 }

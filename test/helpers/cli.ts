@@ -13,7 +13,7 @@ export interface CliRun {
   ms: number;
 }
 
-/** Environment that points the CLI at the test's Temporal server, task queue and database. */
+/** Environment that points a child process (the CLI, a worker) at the test's Temporal server, task queue and database. */
 export function cliEnv(env: TestEnv): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,

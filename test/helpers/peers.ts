@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { startCrmPeer, type CrmPeer, type CrmPeerOptions } from '../../src/peers/crm-peer';
 import { startWebhookPeer, type WebhookPeer, type WebhookPeerOptions } from '../../src/peers/webhook-peer';
+import type { ChangeRequestInput } from '../../src/domain/change-request';
 import type { TargetWorkerDeps } from './harness';
 
 /** The secret name steps use in tests, and the HMAC secret the receiver checks. */
@@ -41,4 +42,32 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
     throw err;
   }
   throw new Error('expected an ApplicationFailure, but it resolved');
+}
+
+/**
+ * Two signed partner webhook steps: `announce-route` (POST /hooks/routes, undone by a DELETE) and
+ * `activate` (POST /hooks/activate, undone by /hooks/deactivate), which tests make the partner refuse.
+ */
+export function partnerRouteSteps(hooksUrl: string, route: string): ChangeRequestInput['steps'] {
+  return [
+    {
+      id: 'announce-route',
+      target: 'webhook',
+      spec: {
+        secret: PEER_SECRET_NAME,
+        forward: { method: 'POST', url: `${hooksUrl}/hooks/routes`, body: { change: '{{changeId}}', route } },
+        compensate: { method: 'DELETE', url: `${hooksUrl}/hooks/routes/{{changeId}}` },
+      },
+    },
+    {
+      id: 'activate',
+      target: 'webhook',
+      description: 'the partner refuses this one',
+      spec: {
+        secret: PEER_SECRET_NAME,
+        forward: { method: 'POST', url: `${hooksUrl}/hooks/activate`, body: { change: '{{changeId}}' } },
+        compensate: { method: 'POST', url: `${hooksUrl}/hooks/deactivate`, body: { change: '{{changeId}}' } },
+      },
+    },
+  ];
 }

@@ -5,7 +5,7 @@ import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { seedLeads } from '../helpers/leads';
-import { PEER_SECRET_NAME, startPeers, type Peers } from '../helpers/peers';
+import { partnerRouteSteps, startPeers, type Peers } from '../helpers/peers';
 
 /** One change over every target kind, in the order a platform would roll out a new lead route. */
 function change(peers: Peers, flowId: string, recordId: string): ChangeRequestInput {
@@ -18,25 +18,7 @@ function change(peers: Peers, flowId: string, recordId: string): ChangeRequestIn
       { id: 'partner-limit', target: 'mongo-document', spec: { collection: 'partners', id: 'acme', op: 'set', fields: { 'limits.daily': 500 } } },
       { id: 'reassign-leads', target: 'lead-data', spec: { filter: { status: 'new', state: 'TX' }, set: { owner: 'acme' } } },
       { id: 'tag-contact', target: 'crm', spec: { action: 'update-record', objectType: 'contacts', recordId, properties: { lifecyclestage: 'lead' } } },
-      {
-        id: 'announce-route',
-        target: 'webhook',
-        spec: {
-          secret: PEER_SECRET_NAME,
-          forward: { method: 'POST', url: `${hooks}/hooks/routes`, body: { change: '{{changeId}}', route: 'acme-solar' } },
-          compensate: { method: 'DELETE', url: `${hooks}/hooks/routes/{{changeId}}` },
-        },
-      },
-      {
-        id: 'activate',
-        target: 'webhook',
-        description: 'the partner refuses this one',
-        spec: {
-          secret: PEER_SECRET_NAME,
-          forward: { method: 'POST', url: `${hooks}/hooks/activate`, body: { change: '{{changeId}}' } },
-          compensate: { method: 'POST', url: `${hooks}/hooks/deactivate`, body: { change: '{{changeId}}' } },
-        },
-      },
+      ...partnerRouteSteps(hooks, 'acme-solar'),
     ],
   };
 }

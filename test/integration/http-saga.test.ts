@@ -2,7 +2,7 @@ import { idempotencyKey } from '../../src/activities/http/send-journal';
 import { RecoveryPointStore } from '../../src/activities/recovery-points';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { PEER_SECRET_NAME, startPeers, type Peers } from '../helpers/peers';
+import { partnerRouteSteps, startPeers, type Peers } from '../helpers/peers';
 
 function change(peers: Peers, recordId: string): ChangeRequestInput {
   const hooks = peers.webhook.url;
@@ -24,25 +24,7 @@ function change(peers: Peers, recordId: string): ChangeRequestInput {
           property: { name: 'lead_tier', label: 'Lead tier', type: 'enumeration', fieldType: 'select', groupName: 'contactinformation', options: [{ label: 'Gold', value: 'gold' }] },
         },
       },
-      {
-        id: 'announce-route',
-        target: 'webhook',
-        spec: {
-          secret: PEER_SECRET_NAME,
-          forward: { method: 'POST', url: `${hooks}/hooks/routes`, body: { change: '{{changeId}}', route: 'solar-gold' } },
-          compensate: { method: 'DELETE', url: `${hooks}/hooks/routes/{{changeId}}` },
-        },
-      },
-      {
-        id: 'activate',
-        target: 'webhook',
-        description: 'the partner refuses this one',
-        spec: {
-          secret: PEER_SECRET_NAME,
-          forward: { method: 'POST', url: `${hooks}/hooks/activate`, body: { change: '{{changeId}}' } },
-          compensate: { method: 'POST', url: `${hooks}/hooks/deactivate`, body: { change: '{{changeId}}' } },
-        },
-      },
+      ...partnerRouteSteps(hooks, 'solar-gold'),
     ],
   };
 }

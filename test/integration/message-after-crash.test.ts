@@ -9,10 +9,8 @@ import { capStep, request } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { eventually, openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { scratchDir } from '../../src/devenv/paths';
+import { cliEnv } from '../helpers/cli';
 import { ENV, requiredEnv } from '../setup/services';
-
-/** The run's encryption keys, so the child worker reads and writes the same payloads. */
-const encryptionEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('LEAD_ROLLBACK_ENCRYPTION_') || name === 'LEAD_ROLLBACK_REQUIRE_ENCRYPTION'));
 
 /** A partner endpoint that holds the forward request until the test answers it. */
 interface HeldEndpoint {
@@ -68,20 +66,7 @@ describe('a rollback request that arrives while the workflow worker is dead and 
   async function workflowWorker(name: string): Promise<WorkerSupervisor> {
     const dir = path.join(logDir, name);
     fs.mkdirSync(dir);
-    const supervisor = new WorkerSupervisor(
-      {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: requiredEnv(ENV.temporalAddress),
-        TEMPORAL_NAMESPACE: 'default',
-        TEMPORAL_TASK_QUEUE: env.taskQueue,
-        MONGODB_URI: requiredEnv(ENV.mongoUri),
-        MONGODB_DB: env.db.databaseName,
-        WORKER_ROLE: 'workflows',
-        ...encryptionEnv(),
-      },
-      dir,
-    );
+    const supervisor = new WorkerSupervisor({ ...cliEnv(env), WORKER_ROLE: 'workflows' }, dir);
     supervisors.push(supervisor);
     await supervisor.startUntilReady();
     return supervisor;

@@ -1,5 +1,5 @@
-import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
+import { currentActivityContext } from '../../keep-alive';
 
 /**
  * Heartbeats for long activities. Outside an activity (a script, a unit test) it does nothing, so
@@ -12,12 +12,7 @@ export interface Progress<D> {
 }
 
 export function activityProgress<D>(): Progress<D> {
-  let context: Context | undefined;
-  try {
-    context = Context.current();
-  } catch {
-    context = undefined;
-  }
+  const context = currentActivityContext();
   return {
     resumeFrom: context?.info.heartbeatDetails as D | undefined,
     beat: (details) => {
