@@ -7,7 +7,8 @@ const guard = path.join(projectRoot, 'src/devenv/guard.cjs');
 const workerEntry = path.join(projectRoot, 'src/worker.ts');
 /** The SDK's log line (single- or multi-line, depending on how the output is formatted). */
 const READY = /Worker state changed[\s\S]{0,200}?RUNNING/;
-const READY_TIMEOUT_MS = 90_000;
+/** A start that is not polling after this long is stuck (a start takes seconds, a minute on a loaded machine). */
+const READY_TIMEOUT_MS = 5 * 60_000;
 const START_ATTEMPTS = 5;
 
 /**

@@ -52,7 +52,8 @@ export async function startService(spec: ServiceSpec): Promise<ServiceHandle> {
 }
 
 async function waitUntilReady(spec: ServiceSpec, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000);
+  // Seconds on a quiet machine; the default bound is for a service that will never answer.
+  const deadline = Date.now() + (spec.readyTimeoutMs ?? 5 * 60_000);
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode}`);

@@ -10,6 +10,7 @@ import { ChangeClient } from '../../src/client/change-client';
 import { workflowUiUrl } from '../../src/config';
 import type { Connection } from '@temporalio/client';
 import type { TestEnv } from './harness';
+import { EVENT_BOUND_MS } from './bounds';
 
 export const UI = { TEMPORAL_UI_URL: 'http://127.0.0.1:8233', TEMPORAL_NAMESPACE: 'default' };
 
@@ -49,7 +50,9 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
         users: new Map(Object.entries(options.slack.users)),
         replayGuard: new MongoReplayGuard(env.db),
         responseUrlOrigins: options.slack.responseUrlOrigins,
-        responseTimeoutMs: options.slack.responseTimeoutMs ?? 2500,
+        // Generous, so a busy machine never turns a confirmed decision into "not confirmed"; the
+        // deadline itself is tested with a short one of its own.
+        responseTimeoutMs: options.slack.responseTimeoutMs ?? EVENT_BOUND_MS,
       },
     },
   );

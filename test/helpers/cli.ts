@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ENV, requiredEnv } from '../setup/services';
 import type { TestEnv } from './harness';
+import { EVENT_BOUND_MS } from './bounds';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -38,7 +39,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { stdin?
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    // A hang bound, not a speed assertion: a CLI run that takes longer is stuck.
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? EVENT_BOUND_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

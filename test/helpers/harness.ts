@@ -7,6 +7,7 @@ import { ChangeClient } from '../../src/client/change-client';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter';
 import { createWorker, type WorkerDeps } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
+import { EVENT_BOUND_MS } from './bounds';
 import { recordHistories, recording } from './histories';
 
 export interface RunningWorker {
@@ -87,8 +88,11 @@ export async function openTestEnv(): Promise<TestEnv> {
   };
 }
 
-/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 20): Promise<T> {
+/**
+ * Polls until `check` returns a value other than undefined. `timeoutMs` is a bound for hangs, not
+ * a speed assertion: the default waits as long as a busy machine could need (see bounds.ts).
+ */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = EVENT_BOUND_MS, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -27,7 +27,7 @@ export async function startReceiver(): Promise<HttpReceiver> {
     url: '',
     received: [],
     respond: () => ({ status: 200, body: 'ok' }),
-    waitFor: (predicate, timeoutMs = 30_000) => eventually(async () => receiver.received.find(predicate), timeoutMs),
+    waitFor: (predicate, timeoutMs) => eventually(async () => receiver.received.find(predicate), timeoutMs),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const server = http.createServer((req, res) => {
