@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { ChangeClient } from '../client/change-client';
+import { operatorGuards } from '../client/operator-guards';
 import { MongoReplayGuard } from '../chatops/replay-guard';
 import { workflowUiUrl } from '../config';
 import { temporalConnectionOptions } from '../temporal/connection';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFromEnv() });
   const app = await buildApiServer(
     {
-      changes: new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db }),
+      changes: new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db, guard: operatorGuards(config, { db }) }),
       readiness: readinessChecks(connection, db),
       workflowUrl: (workflowId) => workflowUiUrl(config, workflowId),
     },

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../client/change-client';
+import { operatorGuards } from '../client/operator-guards';
 import { loadConfig, workflowUiUrl, type Config } from '../config';
 import { InputError } from './exit-codes';
 import { temporalConnectionOptions } from '../temporal/connection';
@@ -22,7 +23,8 @@ export async function withContext<T>(run: (context: CliContext) => Promise<T>): 
   const mongo = config.MONGODB_URI ? new MongoClient(config.MONGODB_URI) : undefined;
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFromEnv() });
-    const changes = new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db: mongo?.db(config.MONGODB_DB) });
+    const db = mongo?.db(config.MONGODB_DB);
+    const changes = new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db, guard: operatorGuards(config, { db }) });
     return await run({ config, changes, uiUrl: (workflowId) => workflowUiUrl(config, workflowId) });
   } finally {
     await connection.close();

@@ -20,6 +20,7 @@ import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllow
 import { refusal } from './refusals';
 import type { RehearsalReport } from '../rehearsal/types';
 import { RehearsalClient, type RehearsalSubject, type StartedRehearsal } from './rehearsals';
+import { noGuard, type RequestGuard } from './request-guard';
 import { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
 
 export interface StartedChange {
@@ -48,6 +49,8 @@ export interface RootCauseResult {
 export interface ChangeClientOptions {
   /** Where stored reports are read from (`change_reports`); without it reports come from workflow results. */
   db?: Db;
+  /** The operator's checks on top of the schemas (partners, allow-lists, policy floor); default none. */
+  guard?: RequestGuard;
 }
 
 /**
@@ -74,7 +77,11 @@ export class ChangeClient {
    */
   async start(request: unknown, options: { changeId: string }): Promise<StartedChange> {
     const changeId = parseOrThrow(changeIdSchema, options.changeId, 'change id');
-    const valid: ChangeRequest = parseOrThrow(changeRequestSchema, request, 'change request');
+    const parsed: ChangeRequest = parseOrThrow(changeRequestSchema, request, 'change request');
+    const guard = this.options.guard ?? noGuard;
+    const issues = await guard.check(parsed);
+    if (issues.length > 0) throw new ValidationError('change request', issues);
+    const valid = guard.tighten?.(parsed) ?? parsed;
     const workflowId = changeWorkflowId(changeId);
     const requestChecksum = checksum(valid);
     try {

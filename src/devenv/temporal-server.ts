@@ -39,8 +39,21 @@ const cliType: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
+/** Another process may take a port between its choice and the server's bind: then a start is tried again on fresh ports. */
+const START_ATTEMPTS = 3;
+
 /** Runs `temporal server start-dev` on loopback with the project's search attributes registered. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !/address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const cli = ensureTemporalCli();
   const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;

@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
+import type { RequestGuard } from '../../src/client/request-guard';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter';
 import { createWorker, type WorkerDeps } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
@@ -38,7 +39,12 @@ export interface TestEnv {
 /** Target dependencies a test may give the worker on top of the database. */
 export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'webhookSecrets'>;
 
-export async function openTestEnv(): Promise<TestEnv> {
+export interface TestEnvOptions {
+  /** The operator's request checks the env's client applies (partners, allow-lists, floor). */
+  guard?: RequestGuard;
+}
+
+export async function openTestEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
   const address = requiredEnv(ENV.temporalAddress);
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
@@ -51,7 +57,7 @@ export async function openTestEnv(): Promise<TestEnv> {
 
   return {
     client,
-    changes: new ChangeClient(client, taskQueue),
+    changes: new ChangeClient(client, taskQueue, { guard: options.guard }),
     db,
     taskQueue,
     dataConverter,

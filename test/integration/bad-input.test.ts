@@ -1,116 +1,26 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Identity } from '../../src/auth/identity';
-import { ValidationError } from '../../src/domain/validation';
-import { call, startApi, type RunningApi } from '../helpers/api-server';
-import { databaseFingerprint, flowStep, nested, validRequest, webhookStep, type Refusal } from '../helpers/bad-input';
-import { cliEnv, runCli } from '../helpers/cli';
-import { seedFlows } from '../helpers/flows';
-import { openTestEnv, type TestEnv } from '../helpers/harness';
-import { startPeers, type Peers } from '../helpers/peers';
-import { blockActionsPayload, slackPost } from '../helpers/slack';
+import { flowStep, nested, validRequest, webhookStep } from '../helpers/bad-input';
+import { api, button, cli, client, describeDoorCases, FLOW, rawApi, slackForm, slash, start, startFile, SLACK_USER, type DoorCase, type Doors } from '../helpers/doors';
 
 /**
  * Malformed and hostile input at every door — the HTTP API, the CLI, chat ops and the typed
  * client that starts workflows — each refused with an error naming the field, and afterwards
- * nothing started (no workflow on the test's task queue) and nothing written (every database
- * collection unchanged, the CRM and the webhook receiver never called). A worker runs with real
- * peers the whole time, so anything that did start would show as a write or a request.
+ * nothing started, nothing written and nothing sent (test/helpers/doors.ts).
  */
 
-const SIGNING_SECRET = 'slack-signing-secret-bad-input';
-const TOKEN = 'requester-token-bad-input-01';
-const REQUESTER: Identity = { actor: 'requester@example.com', roles: ['requester', 'approver'], groups: ['approvers'] };
-const FLOW = 'bad-input-flow';
-/** Chat ops remember each verified Slack signature (replay protection): bookkeeping of the request, not a change. */
-const BOOKKEEPING = ['chatops_seen_requests'];
+/** Requester and approver at once: decisions reach their validation instead of stopping at the role check. */
+const CALLER: Identity = { actor: 'requester@example.com', roles: ['requester', 'approver'], groups: ['approvers'] };
 
-interface Context {
-  env: TestEnv;
-  api: RunningApi;
-  peers: Peers;
-  dir: string;
-}
-
-interface BadInput {
-  surface: 'HTTP API' | 'CLI' | 'chat ops' | 'client';
-  input: string;
-  /** What the error must name. */
-  field: string;
-  send(context: Context): Promise<Refusal>;
-}
-
-// --- how each surface is called and what counts as "refused as bad input" -------------------------
-
-function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  return async ({ api }: Context): Promise<Refusal> => {
-    const answer = await call(api, method, url, { token: TOKEN, body, headers });
-    return { refused: answer.status >= 400 && answer.status < 500, text: JSON.stringify(answer.body) };
-  };
-}
-
-/** A raw request: the body exactly as given, with the content type given. */
-function rawApi(url: string, body: string, contentType: string) {
-  return async ({ api }: Context): Promise<Refusal> => {
-    const response = await fetch(`${api.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': contentType }, body });
-    return { refused: response.status >= 400 && response.status < 500, text: await response.text() };
-  };
-}
-
-function cli(args: (context: Context) => string[], file?: { name: string; content: (context: Context) => string }) {
-  return async (context: Context): Promise<Refusal> => {
-    if (file) fs.writeFileSync(path.join(context.dir, file.name), file.content(context));
-    const run = await runCli(['--json', ...args(context).map((a) => a.replace('{dir}', context.dir))], cliEnv(context.env));
-    return { refused: run.code === 2, text: `${run.stdout}\n${run.stderr}` };
-  };
-}
-
-function startFile(name: string, request: (context: Context) => unknown) {
-  return cli(() => ['start', `{dir}/${name}`, '--change-id', 'bad-input-cli'], { name, content: (c) => JSON.stringify(request(c)) });
-}
-
-function slash(text: string) {
-  return async ({ api }: Context): Promise<Refusal> => {
-    const answer = await slackPost(`${api.url}/slack/commands`, { user_id: 'U0REQ', text }, { secret: SIGNING_SECRET });
-    return { refused: answer.status === 200 && answer.body?.outcome === 'invalid', text: JSON.stringify(answer.body) };
-  };
-}
-
-function slackForm(endpoint: 'commands' | 'interactions', form: Record<string, string>) {
-  return async ({ api }: Context): Promise<Refusal> => {
-    const answer = await slackPost(`${api.url}/slack/${endpoint}`, form, { secret: SIGNING_SECRET });
-    return { refused: answer.status >= 400 && answer.status < 500, text: JSON.stringify(answer.body) };
-  };
-}
-
-function button(value: string) {
-  return slackForm('interactions', blockActionsPayload('U0REQ', { action_id: 'decide:rollback', value }, 'https://hooks.slack.com/actions/T0/1/x'));
-}
-
-function client(action: (context: Context) => Promise<unknown>) {
-  return async (context: Context): Promise<Refusal> => {
-    try {
-      await action(context);
-      return { refused: false, text: 'accepted' };
-    } catch (err) {
-      if (!(err instanceof ValidationError)) return { refused: false, text: `${(err as Error).name}: ${(err as Error).message}` };
-      return { refused: true, text: `${err.message} ${JSON.stringify(err.issues)}` };
-    }
-  };
-}
-
-const start = (request: (context: Context) => unknown, changeId = 'bad-input-client') => client((c) => c.env.changes.start(request(c), { changeId }));
 const leadStep = (filter: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   ({ id: 'requalify', target: 'lead-data', spec: { collection: 'leads', filter, set: { status: 'qualified' }, ...extra } }) as never;
 const documentStep = (extra: Record<string, unknown>) =>
   ({ id: 'partner-settings', target: 'mongo-document', spec: { collection: 'partner_settings', id: 'partner-a', op: 'set', fields: { retries: 5 }, ...extra } }) as never;
-const hook = (forward: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => (c: Context) => validRequest(webhookStep(c.peers.webhook.url, forward, spec));
+const hook = (forward: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => (d: Doors) => validRequest(webhookStep(d.peers.webhook.url, forward, spec));
 const flow = (patch: unknown[], extra: Record<string, unknown> = {}) => () => validRequest(flowStep(FLOW, patch, extra));
 
 // --- the table ---------------------------------------------------------------------------------------
 
-const cases: BadInput[] = [
+const cases: DoorCase[] = [
   // HTTP API: the change request
   { surface: 'HTTP API', input: 'a change without a title', field: 'title', send: api('POST', '/v1/changes', { requestedBy: 'requester@example.com', steps: [flowStep(FLOW)] }) },
   { surface: 'HTTP API', input: 'a title that is a number', field: 'title', send: api('POST', '/v1/changes', validRequest(flowStep(FLOW), { title: 42 })) },
@@ -152,15 +62,15 @@ const cases: BadInput[] = [
   { surface: 'HTTP API', input: 'a body smuggling __proto__', field: 'Body is not valid JSON', send: rawApi('/v1/changes', '{"title":"x","__proto__":{"admin":true}}', 'application/json') },
   { surface: 'HTTP API', input: 'an Idempotency-Key of 300 characters', field: 'idempotency-key', send: api('POST', '/v1/changes', validRequest(flowStep(FLOW)), { 'idempotency-key': 'k'.repeat(300) }) },
   // HTTP API: webhook templates
-  { surface: 'HTTP API', input: 'a webhook URL with the file: scheme', field: 'steps.0.spec.forward.url', send: async (c) => api('POST', '/v1/changes', hook({ url: 'file:///etc/passwd' })(c))(c) },
-  { surface: 'HTTP API', input: 'a webhook URL with the gopher: scheme', field: 'steps.0.spec.forward.url', send: async (c) => api('POST', '/v1/changes', hook({ url: 'gopher://127.0.0.1:6379/_FLUSHALL' })(c))(c) },
-  { surface: 'HTTP API', input: 'a webhook URL carrying credentials', field: 'steps.0.spec.forward.url', send: async (c) => api('POST', '/v1/changes', hook({ url: 'https://admin:hunter2@partner.example.com/hooks' })(c))(c) },
-  { surface: 'HTTP API', input: 'a template variable in the webhook host', field: 'steps.0.spec.forward.url', send: async (c) => api('POST', '/v1/changes', hook({ url: 'https://{{changeId}}.evil.example.com/x' })(c))(c) },
-  { surface: 'HTTP API', input: 'CR/LF header injection in a webhook header', field: 'steps.0.spec.forward.headers.X-Route', send: async (c) => api('POST', '/v1/changes', hook({ headers: { 'X-Route': 'solar\r\nX-Injected: yes' } })(c))(c) },
-  { surface: 'HTTP API', input: 'an Authorization header in a webhook template', field: 'steps.0.spec.forward.headers.Authorization', send: async (c) => api('POST', '/v1/changes', hook({ headers: { Authorization: 'Bearer stolen' } })(c))(c) },
-  { surface: 'HTTP API', input: 'an unknown template variable in a webhook body', field: 'steps.0.spec.forward.body.note', send: async (c) => api('POST', '/v1/changes', hook({ body: { note: '{{process.env.CRM_TOKEN}}' } })(c))(c) },
-  { surface: 'HTTP API', input: 'a webhook body nested 40 levels', field: 'steps.0.spec.forward.body', send: async (c) => api('POST', '/v1/changes', hook({ body: nested(40) })(c))(c) },
-  { surface: 'HTTP API', input: 'a webhook without compensation not declared irreversible', field: 'steps.0.spec.irreversible', send: async (c) => api('POST', '/v1/changes', hook({}, { compensate: undefined })(c))(c) },
+  { surface: 'HTTP API', input: 'a webhook URL with the file: scheme', field: 'steps.0.spec.forward.url', send: async (d) => api('POST', '/v1/changes', hook({ url: 'file:///etc/passwd' })(d))(d) },
+  { surface: 'HTTP API', input: 'a webhook URL with the gopher: scheme', field: 'steps.0.spec.forward.url', send: async (d) => api('POST', '/v1/changes', hook({ url: 'gopher://127.0.0.1:6379/_FLUSHALL' })(d))(d) },
+  { surface: 'HTTP API', input: 'a webhook URL carrying credentials', field: 'steps.0.spec.forward.url', send: async (d) => api('POST', '/v1/changes', hook({ url: 'https://admin:hunter2@partner.example.com/hooks' })(d))(d) },
+  { surface: 'HTTP API', input: 'a template variable in the webhook host', field: 'steps.0.spec.forward.url', send: async (d) => api('POST', '/v1/changes', hook({ url: 'https://{{changeId}}.evil.example.com/x' })(d))(d) },
+  { surface: 'HTTP API', input: 'CR/LF header injection in a webhook header', field: 'steps.0.spec.forward.headers.X-Route', send: async (d) => api('POST', '/v1/changes', hook({ headers: { 'X-Route': 'solar\r\nX-Injected: yes' } })(d))(d) },
+  { surface: 'HTTP API', input: 'an Authorization header in a webhook template', field: 'steps.0.spec.forward.headers.Authorization', send: async (d) => api('POST', '/v1/changes', hook({ headers: { Authorization: 'Bearer stolen' } })(d))(d) },
+  { surface: 'HTTP API', input: 'an unknown template variable in a webhook body', field: 'steps.0.spec.forward.body.note', send: async (d) => api('POST', '/v1/changes', hook({ body: { note: '{{process.env.CRM_TOKEN}}' } })(d))(d) },
+  { surface: 'HTTP API', input: 'a webhook body nested 40 levels', field: 'steps.0.spec.forward.body', send: async (d) => api('POST', '/v1/changes', hook({ body: nested(40) })(d))(d) },
+  { surface: 'HTTP API', input: 'a webhook without compensation not declared irreversible', field: 'steps.0.spec.irreversible', send: async (d) => api('POST', '/v1/changes', hook({}, { compensate: undefined })(d))(d) },
   // HTTP API: CRM specs
   { surface: 'HTTP API', input: 'a CRM object type with a path in it', field: 'steps.0.spec.objectType', send: api('POST', '/v1/changes', validRequest({ id: 'tier', target: 'crm', spec: { action: 'update-record', objectType: 'contacts/../properties', recordId: '1', properties: { tier: 'gold' } } } as never)) },
   { surface: 'HTTP API', input: 'a CRM record id "1 OR 1=1"', field: 'steps.0.spec.recordId', send: api('POST', '/v1/changes', validRequest({ id: 'tier', target: 'crm', spec: { action: 'update-record', objectType: 'contacts', recordId: '1 OR 1=1', properties: { tier: 'gold' } } } as never)) },
@@ -170,10 +80,10 @@ const cases: BadInput[] = [
   { surface: 'HTTP API', input: 'a list page size of 100000', field: 'pageSize', send: api('GET', '/v1/changes?pageSize=100000') },
   { surface: 'HTTP API', input: 'a list status "$ne"', field: 'status', send: api('GET', '/v1/changes?status=%24ne') },
   { surface: 'HTTP API', input: 'a change id "$where" in the path', field: 'changeId', send: api('GET', '/v1/changes/%24where') },
-  { surface: 'HTTP API', input: 'a decision "drop-everything"', field: 'decision', send: api('POST', '/v1/changes/c-bad-input/decisions', { decision: 'drop-everything' }) },
-  { surface: 'HTTP API', input: 'a decision naming its own actor (impersonation)', field: 'actor', send: api('POST', '/v1/changes/c-bad-input/decisions', { decision: 'approve', actor: 'ceo@example.com' }) },
-  { surface: 'HTTP API', input: 'a rollback with an unknown category', field: 'category', send: api('POST', '/v1/changes/c-bad-input/rollback', { reason: 'x', category: 'vibes' }) },
-  { surface: 'HTTP API', input: 'a rollback reason of 3000 characters', field: 'reason', send: api('POST', '/v1/changes/c-bad-input/rollback', { reason: 'r'.repeat(3000), category: 'errors' }) },
+  { surface: 'HTTP API', input: 'a decision "drop-everything"', field: 'decision', send: api('POST', '/v1/changes/c-doors/decisions', { decision: 'drop-everything' }) },
+  { surface: 'HTTP API', input: 'a decision naming its own actor (impersonation)', field: 'actor', send: api('POST', '/v1/changes/c-doors/decisions', { decision: 'approve', actor: 'ceo@example.com' }) },
+  { surface: 'HTTP API', input: 'a rollback with an unknown category', field: 'category', send: api('POST', '/v1/changes/c-doors/rollback', { reason: 'x', category: 'vibes' }) },
+  { surface: 'HTTP API', input: 'a rollback reason of 3000 characters', field: 'reason', send: api('POST', '/v1/changes/c-doors/rollback', { reason: 'r'.repeat(3000), category: 'errors' }) },
 
   // CLI (spawned, --json)
   { surface: 'CLI', input: 'a change file that is not JSON', field: 'broken.json', send: cli(() => ['start', '{dir}/broken.json'], { name: 'broken.json', content: () => '{"title": ' }) },
@@ -186,13 +96,13 @@ const cases: BadInput[] = [
     field: 'steps.0.spec.patch.0.value.a.a',
     send: cli(() => ['start', '{dir}/deep.json'], { name: 'deep.json', content: () => deepJson(5000) }),
   },
-  { surface: 'CLI', input: 'a webhook to a javascript: URL', field: 'steps.0.spec.forward.url', send: startFile('js.json', (c) => hook({ url: 'javascript:alert(1)' })(c)) },
+  { surface: 'CLI', input: 'a webhook to a javascript: URL', field: 'steps.0.spec.forward.url', send: startFile('js.json', (d) => hook({ url: 'javascript:alert(1)' })(d)) },
   { surface: 'CLI', input: 'a YAML lead batch filtering on "$where"', field: 'steps.0.spec.filter', send: cli(() => ['start', '{dir}/leads.yaml'], { name: 'leads.yaml', content: () => 'title: x\nrequestedBy: requester@example.com\nsteps:\n  - id: requalify\n    target: lead-data\n    spec:\n      filter: { $where: "sleep(5000)" }\n      set: { status: qualified }\n' }) },
   { surface: 'CLI', input: 'a --change-id with capitals and "$"', field: 'change id', send: cli(() => ['start', '{dir}/valid.json', '--change-id', 'Change$1'], { name: 'valid.json', content: () => JSON.stringify(validRequest(flowStep(FLOW))) }) },
   { surface: 'CLI', input: 'a --change-id of 70 characters', field: 'change id', send: cli(() => ['start', '{dir}/valid.json', '--change-id', 'c'.repeat(70)], { name: 'valid.json', content: () => JSON.stringify(validRequest(flowStep(FLOW))) }) },
   { surface: 'CLI', input: 'status of a change id climbing directories', field: 'change id', send: cli(() => ['status', '../../etc/passwd']) },
-  { surface: 'CLI', input: 'an unknown decision', field: 'decision', send: cli(() => ['decide', 'c-bad-input', 'nuke', '--actor', 'ana@example.com']) },
-  { surface: 'CLI', input: 'a rollback with an unknown --category', field: '--category', send: cli(() => ['rollback', 'c-bad-input', '--actor', 'ana@example.com', '--reason', 'x', '--category', 'vibes']) },
+  { surface: 'CLI', input: 'an unknown decision', field: 'decision', send: cli(() => ['decide', 'c-doors', 'nuke', '--actor', 'ana@example.com']) },
+  { surface: 'CLI', input: 'a rollback with an unknown --category', field: '--category', send: cli(() => ['rollback', 'c-doors', '--actor', 'ana@example.com', '--reason', 'x', '--category', 'vibes']) },
   { surface: 'CLI', input: 'a list filter breaking out of its quotes', field: 'requestedBy', send: cli(() => ['list', '--requested-by', "x' OR 'a'='a"]) },
 
   // Chat ops (signed Slack requests)
@@ -200,23 +110,23 @@ const cases: BadInput[] = [
   { surface: 'chat ops', input: 'approve a change id climbing directories', field: 'change id', send: slash('approve ../../etc/passwd') },
   { surface: 'chat ops', input: 'a change id of 70 characters', field: 'change id', send: slash(`status ${'c'.repeat(70)}`) },
   { surface: 'chat ops', input: 'rollback of change "{$ne:1}"', field: 'change id', send: slash('rollback {$ne:1} errors oops') },
-  { surface: 'chat ops', input: 'an unknown decision', field: 'decide', send: slash('decide c-bad-input nuke') },
-  { surface: 'chat ops', input: 'an unknown command', field: 'frobnicate', send: slash('frobnicate c-bad-input') },
+  { surface: 'chat ops', input: 'an unknown decision', field: 'decide', send: slash('decide c-doors nuke') },
+  { surface: 'chat ops', input: 'an unknown command', field: 'frobnicate', send: slash('frobnicate c-doors') },
   { surface: 'chat ops', input: 'a slash command without user_id', field: 'user_id', send: slackForm('commands', { text: 'status c-1' }) },
   { surface: 'chat ops', input: 'an interaction payload that is not JSON', field: 'payload', send: slackForm('interactions', { payload: '{not json' }) },
   { surface: 'chat ops', input: 'an interaction without a user', field: 'payload.user', send: slackForm('interactions', { payload: JSON.stringify({ type: 'block_actions', actions: [] }) }) },
   { surface: 'chat ops', input: 'a button whose change id is a MongoDB operator', field: 'actions.0.value.changeId', send: button(JSON.stringify({ changeId: { $gt: '' }, questionId: 'q-1', decision: 'rollback' })) },
-  { surface: 'chat ops', input: 'a button carrying an unknown decision', field: 'actions.0.value.decision', send: button(JSON.stringify({ changeId: 'c-bad-input', questionId: 'q-1', decision: 'nuke' })) },
+  { surface: 'chat ops', input: 'a button carrying an unknown decision', field: 'actions.0.value.decision', send: button(JSON.stringify({ changeId: 'c-doors', questionId: 'q-1', decision: 'nuke' })) },
   {
     surface: 'chat ops',
     input: 'a command sent as JSON instead of a signed form',
     field: 'X-Slack-Signature',
     send: async ({ api }) => {
-      const response = await fetch(`${api.url}/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 'U0REQ', text: 'status c-1' }) });
+      const response = await fetch(`${api.url}/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: SLACK_USER, text: 'status c-1' }) });
       return { refused: response.status === 401, text: await response.text() };
     },
   },
-  { surface: 'chat ops', input: 'a 100 KB slash command', field: 'body', send: slackForm('commands', { user_id: 'U0REQ', text: `status ${'x'.repeat(100 * 1024)}` }) },
+  { surface: 'chat ops', input: 'a 100 KB slash command', field: 'body', send: slackForm('commands', { user_id: SLACK_USER, text: `status ${'x'.repeat(100 * 1024)}` }) },
 
   // The typed client (what every interface uses to start workflows)
   { surface: 'client', input: 'a request that is null', field: '(root)', send: start(() => null) },
@@ -229,10 +139,10 @@ const cases: BadInput[] = [
   { surface: 'client', input: 'a 3 MB patch value', field: 'steps.0', send: start(flow([{ op: 'add', path: '/notes', value: 'x'.repeat(3 * 1024 * 1024) }])) },
   { surface: 'client', input: 'a patch value nested 100000 levels deep', field: 'steps.0.spec.patch.0.value.a.a', send: start(flow([{ op: 'add', path: '/x', value: nested(100_000) }])) },
   { surface: 'client', input: 'a request that contains itself', field: 'steps.0.spec.patch.0.value', send: start(() => cyclicRequest()) },
-  { surface: 'client', input: 'a decision by actor "$where"', field: 'actor', send: client((c) => c.env.changes.decide('c-bad-input', { decision: 'approve', actor: '$where' })) },
-  { surface: 'client', input: 'a rollback with an unknown category', field: 'category', send: client((c) => c.env.changes.requestRollback('c-bad-input', { actor: 'ana@example.com', reason: 'x', category: 'vibes' as never })) },
-  { surface: 'client', input: 'a list filter breaking out of its quotes', field: 'requestedBy', send: client((c) => c.env.changes.list({ requestedBy: "x' OR 'a'='a" })) },
-  { surface: 'client', input: 'a forged page token', field: 'nextPageToken', send: client((c) => c.env.changes.list({ nextPageToken: '!!not-a-token!!' })) },
+  { surface: 'client', input: 'a decision by actor "$where"', field: 'actor', send: client((d) => d.env.changes.decide('c-doors', { decision: 'approve', actor: '$where' })) },
+  { surface: 'client', input: 'a rollback with an unknown category', field: 'category', send: client((d) => d.env.changes.requestRollback('c-doors', { actor: 'ana@example.com', reason: 'x', category: 'vibes' as never })) },
+  { surface: 'client', input: 'a list filter breaking out of its quotes', field: 'requestedBy', send: client((d) => d.env.changes.list({ requestedBy: "x' OR 'a'='a" })) },
+  { surface: 'client', input: 'a forged page token', field: 'nextPageToken', send: client((d) => d.env.changes.list({ nextPageToken: '!!not-a-token!!' })) },
 ];
 
 /** A change request whose patch value is nested `depth` levels, as JSON text (JSON.stringify itself would overflow). */
@@ -256,52 +166,4 @@ function cyclicRequest(): unknown {
   return validRequest(flowStep(FLOW, [{ op: 'add', path: '/x', value }]));
 }
 
-describe('bad input at every door: refused naming the field; nothing started, nothing written', () => {
-  const context = {} as Context;
-  let before: Record<string, string>;
-
-  beforeAll(async () => {
-    context.env = await openTestEnv();
-    context.peers = await startPeers();
-    await seedFlows(context.env.db, [FLOW]);
-    context.peers.crm.state.createRecord('contacts', {});
-    await context.env.startWorker(undefined, context.peers.deps);
-    context.api = await startApi(context.env, {
-      tokens: { [TOKEN]: REQUESTER },
-      slack: { signingSecret: SIGNING_SECRET, users: { U0REQ: REQUESTER }, responseUrlOrigins: ['https://hooks.slack.com'] },
-    });
-    context.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-rollback-bad-input-'));
-    before = await databaseFingerprint(context.env.db, BOOKKEEPING);
-  });
-
-  afterAll(async () => {
-    fs.rmSync(context.dir, { recursive: true, force: true });
-    await context.api?.close();
-    await context.env?.close();
-    await context.peers?.stop();
-  });
-
-  const workflowsOnQueue = async () => (await context.env.client.workflow.count(`TaskQueue = '${context.env.taskQueue}'`)).count;
-  const peerRequests = () => context.peers.crm.requests().length + context.peers.webhook.requests().length;
-
-  test('given the table, then it holds at least 50 inputs over all four doors', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(50);
-    expect(new Set(cases.map((c) => c.surface))).toEqual(new Set(['HTTP API', 'CLI', 'chat ops', 'client']));
-  });
-
-  test.each(cases)('given $input, when it comes through the $surface, then it is refused naming "$field" and nothing is started or written', async (badInput) => {
-    const answer = await badInput.send(context);
-    expect(answer).toMatchObject({ refused: true });
-    expect(answer.text).toContain(badInput.field);
-    expect(await workflowsOnQueue()).toBe(0);
-    expect(await databaseFingerprint(context.env.db, BOOKKEEPING)).toEqual(before);
-    expect(peerRequests()).toBe(0);
-  });
-
-  test('given every bad input above, when the worker has had time to act on anything that slipped through, then still no workflow, no write and no partner call', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect(await workflowsOnQueue()).toBe(0);
-    expect(await databaseFingerprint(context.env.db, BOOKKEEPING)).toEqual(before);
-    expect(peerRequests()).toBe(0);
-  });
-});
+describeDoorCases('bad input at every door: refused naming the field; nothing started, written or sent', cases, { identity: CALLER, minCases: 50 });
