@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
 import { notificationSettingsSchema } from './activities/notify/settings';
+import { checkFloorSettings, policyFloorSettingsSchema } from './activities/policy-floor/settings';
 import { parseOrThrow } from './domain/validation';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -66,6 +67,8 @@ export const configSchema = z.object({
   WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
   /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
   ...notificationSettingsSchema,
+  /** The operator's policy floor: POLICY_FLOOR (JSON) or POLICY_FLOOR_FILE (JSON or YAML). */
+  ...policyFloorSettingsSchema,
   /** Days a finished change's recovery points are kept (for rolling it back later); `purge-recovery-points` deletes older ones. */
   RECOVERY_POINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   /** The sandbox database rehearsals copy documents into; default `<MONGODB_DB>_rehearsal`. */
@@ -78,6 +81,7 @@ export const configSchema = z.object({
   /** Named HMAC secrets for the sandbox webhooks (signed steps need their secret here to be rehearsed). */
   REHEARSAL_WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
 }).superRefine((config, ctx) => {
+  checkFloorSettings(config, ctx);
   if (config.CRM_BASE_URL && !config.CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['CRM_TOKEN'], message: 'is required when CRM_BASE_URL is set' });
   if (config.CRM_TOKEN && !config.CRM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['CRM_BASE_URL'], message: 'is required when CRM_TOKEN is set' });
   if (config.REHEARSAL_CRM_BASE_URL && !config.REHEARSAL_CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['REHEARSAL_CRM_TOKEN'], message: 'is required when REHEARSAL_CRM_BASE_URL is set' });

@@ -7,6 +7,8 @@ import type { CrmConnection } from './activities/targets/crm/api';
 import type { WebhookSecrets } from './activities/targets/webhook/adapter';
 import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
+import { policyFloorOf } from './activities/policy-floor/settings';
+import type { LoadedFloor } from './domain/policy-floor';
 import { crmConnection, loadConfig, rehearsalDeps } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
@@ -28,6 +30,8 @@ export interface WorkerDeps {
   prometheus?: PrometheusConnection;
   /** The sandbox rehearsals run against (REHEARSAL_* variables); without it rehearsals fail as misconfigured. */
   rehearsal?: RehearsalDeps;
+  /** The operator's policy floor (POLICY_FLOOR, POLICY_FLOOR_FILE); without it, the built-in one. */
+  policyFloor?: LoadedFloor;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /**
@@ -46,7 +50,7 @@ export type WorkerRole = 'all' | 'workflows' | 'activities';
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const role = deps.role ?? 'all';
-  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal });
+  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal, policyFloor: deps.policyFloor });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
@@ -67,6 +71,8 @@ async function main(): Promise<void> {
   // Refuses to start on a bad key, or without keys when encryption is required (NODE_ENV=production).
   const encryption = loadEncryptionSettings();
   console.error(describeEncryption(encryption));
+  const policyFloor = policyFloorOf(config);
+  console.error(`policy floor: ${policyFloor.floor.name} (${policyFloor.source})`);
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');
   const mongo = await MongoClient.connect(config.MONGODB_URI);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
       notifications: notificationDepsFromConfig(config),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
       rehearsal: rehearsalDeps(config, mongo),
+      policyFloor,
       role: config.WORKER_ROLE,
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.

@@ -81,7 +81,7 @@ export class ChangeClient {
     const guard = this.options.guard ?? noGuard;
     const issues = await guard.check(parsed);
     if (issues.length > 0) throw new ValidationError('change request', issues);
-    const valid = guard.tighten?.(parsed) ?? parsed;
+    const valid = (await guard.tighten?.(parsed)) ?? parsed;
     const workflowId = changeWorkflowId(changeId);
     const requestChecksum = checksum(valid);
     try {
