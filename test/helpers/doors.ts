@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Db } from 'mongodb';
 import type { Identity } from '../../src/auth/identity';
+import { operatorGuards } from '../../src/client/operator-guards';
+import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/domain/validation';
 import { call, startApi, type RunningApi } from './api-server';
 import { databaseFingerprint, type Refusal } from './bad-input';
@@ -30,6 +33,8 @@ const BOOKKEEPING = ['chatops_seen_requests'];
 
 export interface Doors {
   env: TestEnv;
+  /** The operator's environment variables the CLI runs with (the API and client get the guards they configure). */
+  config: Record<string, string>;
   api: RunningApi;
   peers: Peers;
   /** A scratch folder for CLI input files. */
@@ -65,7 +70,7 @@ export function rawApi(url: string, body: string, contentType: string) {
 export function cli(args: (doors: Doors) => string[], file?: { name: string; content: (doors: Doors) => string }) {
   return async (doors: Doors): Promise<Refusal> => {
     if (file) fs.writeFileSync(path.join(doors.dir, file.name), file.content(doors));
-    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], cliEnv(doors.env));
+    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], { ...cliEnv(doors.env), ...doors.config });
     return { refused: run.code === 2, text: `${run.stdout}\n${run.stderr}` };
   };
 }
@@ -138,12 +143,19 @@ export interface DoorSuiteOptions {
   identity: Identity;
   /** At least this many cases, over all four doors. */
   minCases: number;
+  /**
+   * The operator's configuration as environment variables (e.g. POLICY_FLOOR): the CLI runs with
+   * them, and the API and the client apply the request guards they configure (src/client/operator-guards.ts).
+   */
+  config?: Record<string, string>;
   /** More worker dependencies (on top of the peers'). */
   worker?: (peers: Peers) => Partial<TargetWorkerDeps>;
   /** Runs once the doors are open, before the database fingerprint is taken (seed data here). */
   seed?: (doors: Doors) => Promise<void>;
   /** Runs after every case, for checks of the suite's own (e.g. the worker's process state). */
   afterEachCase?: (doors: Doors) => Promise<void>;
+  /** Runs first when the suite ends, while the doors are still open (stop what `seed` started). */
+  teardown?: (doors: Doors) => Promise<void>;
 }
 
 /**
@@ -164,7 +176,9 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
     beforeAll(async () => {
       prototypes = prototypeKeys();
       rss = rssSampler();
-      doors.env = await openTestEnv();
+      doors.config = options.config ?? {};
+      const guard = (db: Db) => operatorGuards(loadConfig(doors.config), { db });
+      doors.env = await openTestEnv({ guard });
       doors.peers = await startPeers();
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
@@ -172,6 +186,7 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
       doors.api = await startApi(doors.env, {
         tokens: { [TOKEN]: options.identity },
         slack: { signingSecret: SIGNING_SECRET, users: { [SLACK_USER]: options.identity }, responseUrlOrigins: ['https://hooks.slack.com'] },
+        guard: guard(doors.env.db),
       });
       doors.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-rollback-doors-'));
       await options.seed?.(doors);
@@ -179,6 +194,7 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
     });
 
     afterAll(async () => {
+      if (doors.env) await options.teardown?.(doors);
       rss?.stop();
       if (doors.dir) fs.rmSync(doors.dir, { recursive: true, force: true });
       await doors.api?.close();
