@@ -10,6 +10,7 @@ import { call, startApi, type RunningApi } from './api-server';
 import { databaseFingerprint, type Refusal } from './bad-input';
 import { cliEnv, runCli } from './cli';
 import { seedFlows } from './flows';
+import type { WorkerDeps } from '../../src/worker';
 import { openTestEnv, type TargetWorkerDeps, type TestEnv } from './harness';
 import { startPeers, type Peers } from './peers';
 import { blockActionsPayload, slackPost } from './slack';
@@ -149,7 +150,7 @@ export interface DoorSuiteOptions {
    */
   config?: Record<string, string>;
   /** More worker dependencies (on top of the peers'). */
-  worker?: (peers: Peers) => Partial<TargetWorkerDeps>;
+  worker?: (peers: Peers) => Partial<TargetWorkerDeps & Pick<WorkerDeps, 'policyFloor'>>;
   /** Runs once the doors are open, before the database fingerprint is taken (seed data here). */
   seed?: (doors: Doors) => Promise<void>;
   /** Runs after every case, for checks of the suite's own (e.g. the worker's process state). */
