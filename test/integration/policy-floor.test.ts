@@ -47,16 +47,15 @@ describe('policy floor: requests only tighten it, the requester never accepts th
   let flows: FlowStore;
   let ids: string[];
 
-  beforeAll(async () => {
+  // One env per test, so `npm run histories:record` names each stored history after its test.
+  beforeEach(async () => {
     env = await openTestEnv({ guard: (db) => policyFloorGuard(FLOOR, { db }) });
     await env.startWorker(undefined, { policyFloor: FLOOR });
     api = await startApi(env, { tokens: identities, guard: policyFloorGuard(FLOOR, { db: env.db }) });
-  });
-  beforeEach(async () => {
     ids = [uniqueId('floor-a'), uniqueId('floor-b')];
     flows = await seedFlows(env.db, ids);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await api?.close();
     await env?.close();
   });
