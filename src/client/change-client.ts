@@ -83,7 +83,9 @@ export class ChangeClient {
     if (issues.length > 0) throw new ValidationError('change request', issues);
     const valid = (await guard.tighten?.(parsed)) ?? parsed;
     const workflowId = changeWorkflowId(changeId);
-    const requestChecksum = checksum(valid);
+    // Of the request as sent: a retry is the same request even if tightening it now comes out
+    // differently (a lead selection that grew past the floor's size since the first try).
+    const requestChecksum = checksum(parsed);
     try {
       await this.client.workflow.start<typeof changeWorkflow>('changeWorkflow', {
         workflowId,
