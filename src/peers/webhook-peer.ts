@@ -16,6 +16,11 @@ export interface WebhookPeerOptions {
   faults?: FaultConfigInput;
   /** HMAC secret; when set, unsigned or badly signed requests are refused with 401. */
   secret?: string;
+  /**
+   * The `host[:port]` its partner entry names (the signature binds it), e.g. a name that resolves
+   * to this loopback server; default the address it listens on.
+   */
+  knownHost?: string;
   /** `dedupe` (default): answer repeats of a key from the first delivery; `none`: process every request. */
   idempotency?: 'dedupe' | 'none';
 }
@@ -51,6 +56,8 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
   const deliveries: WebhookDelivery[] = [];
   const answered = new Map<string, { fingerprint: string; reply: Reply }>();
   const dedupe = (options.idempotency ?? 'dedupe') === 'dedupe';
+  // Set once listening: the host a careful receiver checks signatures against is its own, never the request's Host header.
+  let knownHost = options.knownHost ?? '';
 
   const server = await startPeerServer({
     name: 'webhook',
@@ -66,6 +73,7 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
       }
       const check = verifySignature(options.secret, headerValue(call.headers, SIGNATURE_HEADER.toLowerCase()), {
         method: call.method,
+        host: knownHost,
         // The raw query as received (re-serialising URLSearchParams could change its encoding).
         path: `${call.path}${call.entry.query}`,
         idempotencyKey: call.idempotencyKey ?? '',
@@ -94,6 +102,8 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
       return reply;
     },
   });
+
+  knownHost ||= new URL(server.url).host;
 
   return {
     ...server,
