@@ -11,12 +11,18 @@ import type { TargetWorkerDeps } from './harness';
 
 /** The partner webhook steps name in tests: the webhook peer, on loopback (so `allowPrivateNetwork`). */
 export const PEER_PARTNER = 'partner-a';
+/**
+ * A second configured partner whose origin is the CRM peer's: requests of partner-a's steps
+ * aimed at it must be refused (a secret never signs for another partner), and the CRM peer's
+ * request log shows whether anything got there.
+ */
+export const OTHER_PARTNER = 'partner-b';
 
 export interface Peers {
   crm: CrmPeer;
   webhook: WebhookPeer;
   secret: string;
-  /** The webhook peer as the configured partner `partner-a`. */
+  /** The webhook peer as the configured partner `partner-a`, the CRM peer's origin as `partner-b`. */
   partners: Partners;
   /** What a worker needs to reach them: CRM URL and token, the partners with their secrets. */
   deps: Required<TargetWorkerDeps>;
@@ -32,7 +38,7 @@ export async function startPeers(options: { crm?: CrmPeerOptions; webhook?: Webh
   const secret = randomBytes(24).toString('hex');
   const crm = await startCrmPeer(options.crm);
   const webhook = await startWebhookPeer({ secret, ...options.webhook });
-  const partners = partnerMap(peerPartner(PEER_PARTNER, webhook.url, secret));
+  const partners = partnerMap(peerPartner(PEER_PARTNER, webhook.url, secret), peerPartner(OTHER_PARTNER, crm.url, randomBytes(24).toString('hex')));
   return {
     crm,
     webhook,
