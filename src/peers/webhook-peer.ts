@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { SIGNATURE_HEADER, verifySignature } from '../activities/http/signature';
+import { SIGNATURE_HEADER, verifyPartnerRequest } from '../activities/http/signature';
 import type { FaultConfigInput, FaultInjector } from './faults';
 import { headerValue, startPeerServer, type PeerRequest, type PeerStats, type Reply } from './server';
 
 /**
  * A partner's webhook receiver, as a careful partner builds one: it accepts any method and path
- * (outside `/__peer/`), checks the HMAC-SHA256 signature when it has a secret (401 otherwise),
+ * (outside `/__peer/`), checks the v2 signature when it has a secret (401 otherwise),
  * and honours `Idempotency-Key`: a repeated key with the same request gets the first answer again
  * without a second effect; a reused key with a different request is refused (422). Every request
  * lands in the log, so tests and the crash campaign can count deliveries and effects per key.
@@ -71,13 +71,14 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
         call.entry.signature = 'unchecked';
         return undefined;
       }
-      const check = verifySignature(options.secret, headerValue(call.headers, SIGNATURE_HEADER.toLowerCase()), {
+      // What a partner runs: the URL it is known by (its host, never the request's Host header) with the
+      // path and the raw query as received (re-serialising URLSearchParams could change its encoding).
+      const check = verifyPartnerRequest(options.secret, {
         method: call.method,
-        host: knownHost,
-        // The raw query as received (re-serialising URLSearchParams could change its encoding).
-        path: `${call.path}${call.entry.query}`,
-        idempotencyKey: call.idempotencyKey ?? '',
+        url: `http://${knownHost}${call.path}${call.entry.query}`,
+        idempotencyKey: call.idempotencyKey,
         body: call.rawBody,
+        signature: headerValue(call.headers, SIGNATURE_HEADER.toLowerCase()),
       });
       call.entry.signature = check;
       return check === 'valid' ? undefined : { status: 401, body: { error: `signature ${check}` } };

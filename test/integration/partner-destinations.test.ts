@@ -18,6 +18,7 @@ import { startWebhookPeer, type WebhookPeer } from '../../src/peers/webhook-peer
 import { request } from '../helpers/changes';
 import { rssSampler } from '../helpers/doors';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
+import { startReceiver } from '../helpers/http-receiver';
 import { failureOf } from '../helpers/peers';
 
 /**
@@ -210,6 +211,31 @@ describe('partners answering far more than anyone reads', () => {
       expect((failure.details?.[0] as { body: string }).body).toHaveLength(200);
     } finally {
       await big.close();
+    }
+  });
+
+  test('given a partner redirecting to another host, when the change runs, then the redirect is not followed: the step fails as refused and the other host gets nothing', async () => {
+    const elsewhere = await startReceiver();
+    const redirecting = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(307, { location: `${elsewhere.url}/stolen` }).end());
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+    const worker = await env.startWorker(undefined, { partners: partnerMap({ name: 'mover', origins: [url], secret: SECRET, allowPrivateNetwork: true }) });
+    try {
+      const changeId = uniqueId('redirect');
+      await env.changes.start(request({ steps: [hookStep('mover', url)] }), { changeId });
+      const report = await env.changes.result(changeId);
+
+      expect(report.cause).toMatchObject({ stepId: 'announce', type: ErrorType.PartnerRejected, message: expect.stringContaining('HTTP 307') });
+      expect(report.steps.map((s) => [s.state, s.restore?.status])).toEqual([['failed', 'not-applied']]);
+      expect(elsewhere.received).toEqual([]);
+    } finally {
+      await worker.stop();
+      redirecting.closeAllConnections();
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+      await elsewhere.close();
     }
   });
 
