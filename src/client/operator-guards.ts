@@ -1,11 +1,13 @@
 import type { Db } from 'mongodb';
+import { configuredPartners } from '../activities/http/partner-settings';
 import type { Config } from '../config';
+import { partnerGuard } from './partner-guard';
 import { composeGuards, type RequestGuard } from './request-guard';
 
 /**
  * The request guards the operator's configuration asks for, as the API and the CLI apply them
  * (the worker applies the same configuration again before anything is applied).
  */
-export function operatorGuards(_config: Config, _deps: { db?: Db } = {}): RequestGuard {
-  return composeGuards([]);
+export function operatorGuards(config: Config, _deps: { db?: Db } = {}, env: NodeJS.ProcessEnv = process.env): RequestGuard {
+  return composeGuards([partnerGuard(configuredPartners(config, env))]);
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Identity } from '../../src/auth/identity';
+import { composeGuards, type RequestGuard } from '../../src/client/request-guard';
 import { ValidationError } from '../../src/domain/validation';
 import { call, startApi, type RunningApi } from './api-server';
 import { databaseFingerprint, type Refusal } from './bad-input';
@@ -61,11 +62,14 @@ export function rawApi(url: string, body: string, contentType: string) {
   };
 }
 
-/** The CLI as a user runs it (`--json`); `{dir}` in an argument is the scratch folder. Bad input exits 2. */
+/**
+ * The CLI as a user runs it (`--json`); `{dir}` in an argument is the scratch folder. Bad input
+ * exits 2. It reads the partners from its environment, as a deployment's CLI does.
+ */
 export function cli(args: (doors: Doors) => string[], file?: { name: string; content: (doors: Doors) => string }) {
   return async (doors: Doors): Promise<Refusal> => {
     if (file) fs.writeFileSync(path.join(doors.dir, file.name), file.content(doors));
-    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], cliEnv(doors.env));
+    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], { ...cliEnv(doors.env), ...doors.peers.env });
     return { refused: run.code === 2, text: `${run.stdout}\n${run.stderr}` };
   };
 }
@@ -140,6 +144,8 @@ export interface DoorSuiteOptions {
   minCases: number;
   /** More worker dependencies (on top of the peers'). */
   worker?: (peers: Peers) => Partial<TargetWorkerDeps>;
+  /** More operator checks for the client and the API, on top of the peers' partner guard (the configured partners). */
+  guard?: (peers: Peers) => RequestGuard;
   /** Runs once the doors are open, before the database fingerprint is taken (seed data here). */
   seed?: (doors: Doors) => Promise<void>;
   /** Runs after every case, for checks of the suite's own (e.g. the worker's process state). */
@@ -164,8 +170,8 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
     beforeAll(async () => {
       prototypes = prototypeKeys();
       rss = rssSampler();
-      doors.env = await openTestEnv();
       doors.peers = await startPeers();
+      doors.env = await openTestEnv({ guard: composeGuards([doors.peers.guard, ...(options.guard ? [options.guard(doors.peers)] : [])]) });
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
       await doors.env.startWorker(undefined, { ...doors.peers.deps, ...options.worker?.(doors.peers) });
