@@ -1,40 +1,12 @@
 import type { MongoClient } from 'mongodb';
 import { z } from 'zod';
+import { partnerSettingsSchema, sandboxPartners } from './activities/http/partner-settings';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
-import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
 import { notificationSettingsSchema } from './activities/notify/settings';
 import { checkFloorSettings, policyFloorSettingsSchema } from './activities/policy-floor/settings';
 import { parseOrThrow } from './domain/validation';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-
-/**
- * `WEBHOOK_SECRETS='partner-a=s3cret…,partner-b=…'`: named HMAC secrets for webhook steps, which
- * name a secret and never contain one. A secret may contain "=" but not ","; at least 16
- * characters. Messages name the entry, never print a secret.
- */
-export const webhookSecretsSchema = z.string().transform((value, ctx) => {
-  const secrets: Record<string, string> = {};
-  value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-    .forEach((entry, index) => {
-      const at = entry.indexOf('=');
-      const name = at < 0 ? entry : entry.slice(0, at).trim();
-      const secret = at < 0 ? '' : entry.slice(at + 1).trim();
-      if (!webhookSecretNameSchema.safeParse(name).success) {
-        ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: the name must be lowercase letters, digits, "_" or "-", followed by "=secret"` });
-      } else if (secret.length < 16) {
-        ctx.addIssue({ code: 'custom', message: `secret "${name}" must be at least 16 characters` });
-      } else if (name in secrets) {
-        ctx.addIssue({ code: 'custom', message: `secret "${name}" is given twice` });
-      } else {
-        secrets[name] = secret;
-      }
-    });
-  return secrets;
-});
 
 /** Environment variables the worker, client and demo read; parsed, never trusted raw. */
 export const configSchema = z.object({
@@ -63,8 +35,8 @@ export const configSchema = z.object({
   PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
   /** Bearer token for the Prometheus API, when it needs one. */
   PROMETHEUS_TOKEN: z.string().min(1).optional(),
-  /** Named HMAC secrets for signed webhook steps. */
-  WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
+  /** The partners webhook steps and notification webhooks may call: WEBHOOK_PARTNERS, WEBHOOK_PARTNERS_FILE, REHEARSAL_WEBHOOK_PARTNERS. */
+  ...partnerSettingsSchema,
   /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
   ...notificationSettingsSchema,
   /** The operator's policy floor: POLICY_FLOOR (JSON) or POLICY_FLOOR_FILE (JSON or YAML). */
@@ -76,10 +48,8 @@ export const configSchema = z.object({
   /** A sandbox CRM for rehearsing `crm` steps; without it they are reported "not rehearsed". */
   REHEARSAL_CRM_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
   REHEARSAL_CRM_TOKEN: z.string().min(1).optional(),
-  /** A sandbox origin for `webhook` steps: their URLs keep path and query and go to this origin instead. */
-  REHEARSAL_WEBHOOK_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
-  /** Named HMAC secrets for the sandbox webhooks (signed steps need their secret here to be rehearsed). */
-  REHEARSAL_WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
+  /** Most documents a rehearsal copies for one lead selection; a larger selection refuses the rehearsal before anything is copied. */
+  REHEARSAL_MAX_LEADS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 }).superRefine((config, ctx) => {
   checkFloorSettings(config, ctx);
   if (config.CRM_BASE_URL && !config.CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['CRM_TOKEN'], message: 'is required when CRM_BASE_URL is set' });
@@ -112,15 +82,15 @@ export function workflowUiUrl(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL
   return `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-/** The sandbox rehearsals run against: the rehearsal database, and sandbox CRM and webhooks when configured. */
-export function rehearsalDeps(config: Config, mongo: MongoClient): RehearsalDeps {
+/** The sandbox rehearsals run against: the rehearsal database, and sandbox CRM and partner sandboxes when configured. */
+export function rehearsalDeps(config: Config, mongo: MongoClient, env: NodeJS.ProcessEnv = process.env): RehearsalDeps {
   return {
     db: mongo.db(config.REHEARSAL_MONGODB_DB ?? rehearsalDbName(config.MONGODB_DB)),
     crm:
       config.REHEARSAL_CRM_BASE_URL && config.REHEARSAL_CRM_TOKEN
         ? { baseUrl: config.REHEARSAL_CRM_BASE_URL, token: config.REHEARSAL_CRM_TOKEN, timeoutMs: config.CRM_TIMEOUT_MS }
         : undefined,
-    webhookBaseUrl: config.REHEARSAL_WEBHOOK_BASE_URL,
-    webhookSecrets: config.REHEARSAL_WEBHOOK_SECRETS,
+    webhookPartners: sandboxPartners(config, env, { requireSecrets: true }),
+    maxLeads: config.REHEARSAL_MAX_LEADS,
   };
 }

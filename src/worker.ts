@@ -4,7 +4,8 @@ import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
 import type { PrometheusConnection } from './activities/metrics/prometheus';
 import type { CrmConnection } from './activities/targets/crm/api';
-import type { WebhookSecrets } from './activities/targets/webhook/adapter';
+import { configuredPartners } from './activities/http/partner-settings';
+import type { Partners } from './domain/partners';
 import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { policyFloorOf } from './activities/policy-floor/settings';
@@ -22,8 +23,8 @@ export interface WorkerDeps {
   db: Db;
   /** The CRM for `crm` steps (CRM_BASE_URL, CRM_TOKEN). */
   crm?: CrmConnection;
-  /** Named HMAC secrets for `webhook` steps (WEBHOOK_SECRETS). */
-  webhookSecrets?: WebhookSecrets;
+  /** The partners `webhook` steps may call, with their secrets (WEBHOOK_PARTNERS, WEBHOOK_PARTNERS_FILE). */
+  partners?: Partners;
   /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
   notifications?: NotificationDeps;
   /** Prometheus for metric triggers (PROMETHEUS_URL, PROMETHEUS_TOKEN). */
@@ -50,7 +51,7 @@ export type WorkerRole = 'all' | 'workflows' | 'activities';
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const role = deps.role ?? 'all';
-  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal, policyFloor: deps.policyFloor });
+  const activities = createActivities({ db: deps.db, crm: deps.crm, partners: deps.partners, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal, policyFloor: deps.policyFloor });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
@@ -68,6 +69,8 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // The worker signs: a partner whose secret is missing stops it here, not at its first step.
+  const partners = configuredPartners(config, process.env, { requireSecrets: true });
   // Refuses to start on a bad key, or without keys when encryption is required (NODE_ENV=production).
   const encryption = loadEncryptionSettings();
   console.error(describeEncryption(encryption));
@@ -83,9 +86,9 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db: mongo.db(config.MONGODB_DB),
       crm: crmConnection(config),
-      webhookSecrets: config.WEBHOOK_SECRETS,
+      partners,
       dataConverter: createDataConverter(encryption),
-      notifications: notificationDepsFromConfig(config),
+      notifications: notificationDepsFromConfig(config, partners),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
       rehearsal: rehearsalDeps(config, mongo),
       policyFloor,

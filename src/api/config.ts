@@ -15,6 +15,8 @@ export const apiConfigSchema = configSchema.extend({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** JSON array of `{ "token" | "tokenSha256", "actor", "roles": [...], "groups": [...] }`. */
   API_TOKENS: unsetIfEmpty(apiTokensSchema.default(new Map())),
+  /** Requests per caller (a known token, else an address) per minute on /v1 and /slack. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Slack app's signing secret; without it the /slack routes are not mounted. */
   SLACK_SIGNING_SECRET: unsetIfEmpty(z.string().min(16).optional()),

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     },
     {
       tokens: config.API_TOKENS,
+      rateLimit: { max: config.API_RATE_LIMIT_PER_MINUTE, timeWindowMs: 60_000 },
       logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] },
       slack: config.SLACK_SIGNING_SECRET
         ? {

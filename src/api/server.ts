@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps';
 import { openApiDocument } from './openapi';
 import { slackPaths } from './openapi-slack';
 import { installProblemHandlers } from './problem';
+import { installRateLimit, type RateLimitOptions } from './rate-limit';
 import { registerRoutes } from './route';
 import { changeRoutes } from './routes/changes';
 import { flowRoutes } from './routes/flows';
@@ -26,10 +27,14 @@ export interface ApiServerOptions {
     responseUrlOrigins: string[];
     responseTimeoutMs: number;
   };
+  /** Per caller on `/v1` and `/slack`; default 600 requests a minute. */
+  rateLimit?: RateLimitOptions;
   /** pino options (level, destination stream in tests). */
   logger?: FastifyServerOptions['logger'];
   version?: string;
 }
+
+const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -58,6 +63,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     reply.header('x-request-id', request.id);
   });
   installProblemHandlers(app);
+  await installRateLimit(app, options.tokens, options.rateLimit ?? DEFAULT_RATE_LIMIT);
 
   // The document describes every route, including the one that serves it.
   const holder: { document?: Record<string, unknown> } = {};

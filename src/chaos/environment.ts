@@ -7,11 +7,12 @@ import { startDatabase, type DevDatabase } from '../devenv/database';
 import { scratchDir } from '../devenv/paths';
 import { startCrmPeer, type CrmPeer } from '../peers/crm-peer';
 import { startPrometheusPeer, type PrometheusPeer } from '../peers/prometheus-peer';
+import { partnerMap, partnersEnvValue, peerPartner } from '../peers/partner';
 import { startWebhookPeer, type WebhookPeer } from '../peers/webhook-peer';
 import { createDataConverter } from '../temporal/data-converter';
 import { loadEncryptionSettings } from '../temporal/encryption-config';
 import { generateKey } from '../temporal/encryption-codec';
-import { REFUSED_WEBHOOK_PATH, WEBHOOK_ROUTES_PATH, WEBHOOK_SECRET_NAME } from './fixtures';
+import { REFUSED_WEBHOOK_PATH, WEBHOOK_PARTNER, WEBHOOK_ROUTES_PATH } from './fixtures';
 import type { CampaignOptions } from './options';
 import type { Random } from './random';
 import { RestartableTemporal } from './temporal-service';
@@ -97,7 +98,7 @@ export async function openEnvironment(options: CampaignOptions, runId: string, r
       CRM_BASE_URL: crm.url,
       CRM_TOKEN: crm.token,
       CRM_TIMEOUT_MS: '5000',
-      WEBHOOK_SECRETS: `${WEBHOOK_SECRET_NAME}=${secret}`,
+      WEBHOOK_PARTNERS: partnersEnvValue(partnerMap(peerPartner(WEBHOOK_PARTNER, webhook.url, secret))),
       PROMETHEUS_URL: prometheus.url,
       ...encryption,
     };

@@ -8,8 +8,8 @@ import { plannedOutcome, type PlannedChange, type PlannedStep } from './plan';
 
 type StepInput = ChangeRequestInput['steps'][number];
 
-/** The webhook secret's name in the worker's WEBHOOK_SECRETS. */
-export const WEBHOOK_SECRET_NAME = 'peer';
+/** The webhook receiver's name in the worker's WEBHOOK_PARTNERS. */
+export const WEBHOOK_PARTNER = 'peer';
 /** Requests under this path are refused by the partner with 400 (a scripted fault): a deterministic failure. */
 export const REFUSED_WEBHOOK_PATH = '/partner/refuse/';
 /** Compensating webhook requests go under this path. */
@@ -126,7 +126,7 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
           ...base,
           target: 'webhook',
           spec: {
-            secret: WEBHOOK_SECRET_NAME,
+            partner: WEBHOOK_PARTNER,
             timeoutMs: 5000,
             forward: { method: 'POST', url: `${root}?change={{changeId}}`, body: { change: '{{changeId}}', step: '{{stepId}}', route: `route-${change.index}` } },
             compensate: { method: 'DELETE', url: `${root}{{changeId}}-{{stepId}}` },

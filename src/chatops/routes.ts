@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { trySend } from '../activities/http/client';
+import { OPERATOR_CONFIGURED } from '../activities/http/destinations';
 import { ApiError } from '../api/problem';
+import { destinationProblem } from '../domain/partners';
 import { DECIDE_ACTION_PREFIX, readDecisionAction } from './action-value';
 import type { ChatOps, SlackReply } from './chat-ops';
 import type { ReplayGuard } from './replay-guard';
@@ -28,6 +31,8 @@ const interactionSchema = z.looseObject({
  * remembered for the window (a replay is 401), and only then is anything parsed or done.
  */
 export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): Promise<void> {
+  // Outcomes go only to these origins, judged as written (the rules partner URLs follow); the operator chose them.
+  const responseUrls = { origins: deps.responseUrlOrigins.map((o) => new URL(o).origin), ...OPERATOR_CONFIGURED };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
 
   const verified = async (request: FastifyRequest): Promise<URLSearchParams> => {
@@ -74,6 +79,9 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
     const parsed = interactionSchema.safeParse(json);
     if (!parsed.success) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: ${fieldProblems(parsed.error, 'payload')}`);
     const payload = parsed.data;
+    // Checked before anything is decided: an outcome that could only be posted elsewhere is a payload Slack did not send.
+    const responseUrlProblem = payload.response_url === undefined ? undefined : destinationProblem(payload.response_url, responseUrls, 'SLACK_RESPONSE_URL_ORIGINS');
+    if (responseUrlProblem) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: payload.response_url ${responseUrlProblem}`);
     const action = payload.type === 'block_actions' ? payload.actions.find((a) => a.action_id.startsWith(DECIDE_ACTION_PREFIX)) : undefined;
     // Other interactions (link buttons, shortcuts) are acknowledged and left alone.
     if (!action) return reply.code(200).send();
@@ -82,7 +90,7 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
     const decision = read.action;
     request.log.info({ slackUser: payload.user.id, changeId: decision.changeId, decision: decision.decision }, 'decision button');
     const { slackReply, sent } = await answer(request, reply, () => deps.chatOps.button(payload.user.id, decision));
-    postToResponseUrl(request, payload.response_url, slackReply, deps.responseUrlOrigins);
+    postToResponseUrl(request, payload.response_url, slackReply);
     return sent;
   });
 }
@@ -97,21 +105,21 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Slack shows a button's outcome through `response_url`; sent after the ack, never delaying it. */
-function postToResponseUrl(request: FastifyRequest, url: string | undefined, slackReply: SlackReply, origins: string[]): void {
+/** Slack shows a button's outcome through `response_url` (checked on arrival); sent after the ack, never delaying it. */
+function postToResponseUrl(request: FastifyRequest, url: string | undefined, slackReply: SlackReply): void {
   if (!url) return;
-  let origin: string;
-  try {
-    origin = new URL(url).origin;
-  } catch {
-    return;
-  }
-  if (!origins.some((allowed) => new URL(allowed).origin === origin)) {
-    request.log.warn({ origin }, 'response_url origin not allowed; outcome not posted');
-    return;
-  }
   const { outcome: _outcome, ...message } = slackReply;
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(5000) })
-    .then((response) => request.log.info({ status: response.status }, 'outcome posted to response_url'))
-    .catch((err: unknown) => request.log.warn({ err }, 'posting to response_url failed'));
+  void trySend({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(message),
+    timeoutMs: 5000,
+    what: 'outcome to response_url',
+    network: OPERATOR_CONFIGURED,
+    maxResponseBytes: 4096,
+  }).then((result) => {
+    if ('failure' in result) request.log.warn({ err: result.failure.message }, 'posting to response_url failed');
+    else request.log.info({ status: result.response.status }, 'outcome posted to response_url');
+  });
 }

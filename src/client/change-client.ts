@@ -67,7 +67,7 @@ export class ChangeClient {
     private readonly taskQueue: string,
     private readonly options: ChangeClientOptions = {},
   ) {
-    this.rehearsals = new RehearsalClient(client, taskQueue);
+    this.rehearsals = new RehearsalClient(client, taskQueue, options.guard);
   }
 
   /**

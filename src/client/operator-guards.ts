@@ -1,13 +1,15 @@
 import type { Db } from 'mongodb';
+import { configuredPartners } from '../activities/http/partner-settings';
 import { policyFloorOf } from '../activities/policy-floor/settings';
 import type { Config } from '../config';
 import { policyFloorGuard } from './floor-guard';
+import { partnerGuard } from './partner-guard';
 import { composeGuards, type RequestGuard } from './request-guard';
 
 /**
  * The request guards the operator's configuration asks for, as the API and the CLI apply them
  * (the worker applies the same configuration again before anything is applied).
  */
-export function operatorGuards(config: Config, deps: { db?: Db } = {}): RequestGuard {
-  return composeGuards([policyFloorGuard(policyFloorOf(config), deps)]);
+export function operatorGuards(config: Config, deps: { db?: Db } = {}, env: NodeJS.ProcessEnv = process.env): RequestGuard {
+  return composeGuards([partnerGuard(configuredPartners(config, env)), policyFloorGuard(policyFloorOf(config), deps)]);
 }

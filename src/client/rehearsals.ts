@@ -1,9 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { changeIdSchema, changeRequestSchema, type ChangeRequestInput } from '../domain/change-request';
-import { parseOrThrow } from '../domain/validation';
+import { parseOrThrow, ValidationError } from '../domain/validation';
 import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId, type RehearsalInput, type RehearsalReport } from '../rehearsal/types';
 import type { rehearsalWorkflow } from '../workflows/rehearsal';
 import { RehearsalNotAvailableError, RehearsalNotFoundError } from './errors';
+import { noGuard, type RequestGuard } from './request-guard';
 
 export interface StartedRehearsal {
   rehearsalId: string;
@@ -24,6 +25,8 @@ export class RehearsalClient {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** The operator's checks, as for changes: a request a change could not run is not rehearsed either. */
+    private readonly guard: RequestGuard = noGuard,
   ) {}
 
   async start(subject: RehearsalSubject, options: { rehearsalId: string }): Promise<StartedRehearsal> {
@@ -32,6 +35,10 @@ export class RehearsalClient {
       'changeId' in subject
         ? { rehearsalId, changeId: parseOrThrow(changeIdSchema, subject.changeId, 'change id') }
         : { rehearsalId, request: parseOrThrow(changeRequestSchema, subject.request, 'change request') };
+    if (input.request) {
+      const issues = await this.guard.check(input.request);
+      if (issues.length > 0) throw new ValidationError('change request', issues);
+    }
     const workflowId = rehearsalWorkflowId(rehearsalId);
     const what = input.request ? `"${input.request.title}"` : `change ${input.changeId}`;
     try {

@@ -4,6 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { MongoClient } from 'mongodb';
 import { ChangeClient } from '../client/change-client';
+import { partnerGuard } from '../client/partner-guard';
 import { startCodecServer } from '../codec-server/server';
 import { loadConfig, workflowUiUrl, type Config } from '../config';
 import { startDatabase } from '../devenv/database';
@@ -11,6 +12,7 @@ import { step } from '../devenv/log';
 import { freePort } from '../devenv/ports';
 import { startTemporalDevServer, type TemporalDevServer } from '../devenv/temporal-server';
 import { startCrmPeer } from '../peers/crm-peer';
+import { partnerMap, peerPartner } from '../peers/partner';
 import { startWebhookPeer } from '../peers/webhook-peer';
 import { renderReportText } from '../report/text';
 import { temporalConnectionOptions } from '../temporal/connection';
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
     cleanup.unshift(() => partner.stop());
     const contact = crm.state.createRecord('contacts', { firstname: 'Grace', lifecyclestage: 'subscriber' });
     step(`CRM peer on ${crm.url}, partner webhook receiver on ${partner.url}`);
+    const partners = partnerMap(peerPartner('demo-partner', partner.url, secret));
 
     const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config));
     cleanup.unshift(() => nativeConnection.close());
@@ -82,7 +85,7 @@ async function main(): Promise<number> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db,
       crm: { baseUrl: crm.url, token: crm.token },
-      webhookSecrets: { 'demo-partner': secret },
+      partners,
       dataConverter,
     });
     const running = worker.run();
@@ -93,13 +96,13 @@ async function main(): Promise<number> {
 
     const connection = await Connection.connect(temporalConnectionOptions(config));
     cleanup.unshift(() => connection.close());
-    const changes = new ChangeClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TEMPORAL_TASK_QUEUE);
+    const changes = new ChangeClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TEMPORAL_TASK_QUEUE, { guard: partnerGuard(partners) });
 
     const suffix = randomUUID().slice(0, 6);
     const flows = await seedDemoFlows(db, suffix);
     const changeId = `demo-${suffix}`;
     step(`starting change ${changeId} over flows ${flows.join(', ')}`);
-    await changes.start(demoChange(flows, { crmRecordId: contact.id, webhookUrl: partner.url, secretName: 'demo-partner' }), { changeId });
+    await changes.start(demoChange(flows, { crmRecordId: contact.id, webhookUrl: partner.url, partnerName: 'demo-partner' }), { changeId });
     const report = await changes.result(changeId);
 
     console.log(`\n${renderReportText(report)}\n`);

@@ -36,8 +36,8 @@ export async function seedDemoFlows(db: Db, suffix: string): Promise<string[]> {
 export interface DemoPartners {
   crmRecordId: string;
   webhookUrl: string;
-  /** Name of the worker's webhook secret the partner checks signatures with. */
-  secretName: string;
+  /** The partner (of the worker's WEBHOOK_PARTNERS) the webhook step calls; its secret signs. */
+  partnerName: string;
 }
 
 export function demoChange([solar, auto, home]: string[], partners?: DemoPartners): ChangeRequestInput {
@@ -54,7 +54,7 @@ export function demoChange([solar, auto, home]: string[], partners?: DemoPartner
           target: 'webhook',
           description: 'tell the partner about the new solar cap (undone by a compensating call)',
           spec: {
-            secret: partners.secretName,
+            partner: partners.partnerName,
             forward: { method: 'POST', url: `${partners.webhookUrl}/hooks/caps`, body: { change: '{{changeId}}', flow: solar!, cap: 35 } },
             compensate: { method: 'POST', url: `${partners.webhookUrl}/hooks/caps/revert`, body: { change: '{{changeId}}', flow: solar!, cap: 20 } },
           },

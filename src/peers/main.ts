@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { parseOrThrow } from '../domain/validation';
 import { startCrmPeer } from './crm-peer';
 import { faultConfigSchema } from './faults';
+import { partnerMap, partnersEnvValue, peerPartner } from './partner';
 import { startWebhookPeer } from './webhook-peer';
 
 /**
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   console.log('\nFor a worker (npm run worker) in another shell:\n');
   console.log(`export CRM_BASE_URL=${crm.url}`);
   console.log(`export CRM_TOKEN=${crm.token}`);
-  console.log(`export WEBHOOK_SECRETS=peer=${secret}`);
+  // Single quotes: the JSON has none, and the shell must not touch its double quotes.
+  console.log(`export WEBHOOK_PARTNERS='${partnersEnvValue(partnerMap(peerPartner('peer', webhook.url, secret)))}'`);
   console.log('\nPress Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { SIGNATURE_HEADER, verifySignature } from '../activities/http/signature';
+import { SIGNATURE_HEADER, verifyPartnerRequest } from '../activities/http/signature';
 import type { FaultConfigInput, FaultInjector } from './faults';
 import { headerValue, startPeerServer, type PeerRequest, type PeerStats, type Reply } from './server';
 
 /**
  * A partner's webhook receiver, as a careful partner builds one: it accepts any method and path
- * (outside `/__peer/`), checks the HMAC-SHA256 signature when it has a secret (401 otherwise),
+ * (outside `/__peer/`), checks the v2 signature when it has a secret (401 otherwise),
  * and honours `Idempotency-Key`: a repeated key with the same request gets the first answer again
  * without a second effect; a reused key with a different request is refused (422). Every request
  * lands in the log, so tests and the crash campaign can count deliveries and effects per key.
@@ -16,6 +16,11 @@ export interface WebhookPeerOptions {
   faults?: FaultConfigInput;
   /** HMAC secret; when set, unsigned or badly signed requests are refused with 401. */
   secret?: string;
+  /**
+   * The `host[:port]` its partner entry names (the signature binds it), e.g. a name that resolves
+   * to this loopback server; default the address it listens on.
+   */
+  knownHost?: string;
   /** `dedupe` (default): answer repeats of a key from the first delivery; `none`: process every request. */
   idempotency?: 'dedupe' | 'none';
 }
@@ -51,6 +56,8 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
   const deliveries: WebhookDelivery[] = [];
   const answered = new Map<string, { fingerprint: string; reply: Reply }>();
   const dedupe = (options.idempotency ?? 'dedupe') === 'dedupe';
+  // Set once listening: the host a careful receiver checks signatures against is its own, never the request's Host header.
+  let knownHost = options.knownHost ?? '';
 
   const server = await startPeerServer({
     name: 'webhook',
@@ -64,12 +71,14 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
         call.entry.signature = 'unchecked';
         return undefined;
       }
-      const check = verifySignature(options.secret, headerValue(call.headers, SIGNATURE_HEADER.toLowerCase()), {
+      // What a partner runs: the URL it is known by (its host, never the request's Host header) with the
+      // path and the raw query as received (re-serialising URLSearchParams could change its encoding).
+      const check = verifyPartnerRequest(options.secret, {
         method: call.method,
-        // The raw query as received (re-serialising URLSearchParams could change its encoding).
-        path: `${call.path}${call.entry.query}`,
-        idempotencyKey: call.idempotencyKey ?? '',
+        url: `http://${knownHost}${call.path}${call.entry.query}`,
+        idempotencyKey: call.idempotencyKey,
         body: call.rawBody,
+        signature: headerValue(call.headers, SIGNATURE_HEADER.toLowerCase()),
       });
       call.entry.signature = check;
       return check === 'valid' ? undefined : { status: 401, body: { error: `signature ${check}` } };
@@ -94,6 +103,8 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
       return reply;
     },
   });
+
+  knownHost ||= new URL(server.url).host;
 
   return {
     ...server,

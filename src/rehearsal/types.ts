@@ -4,7 +4,7 @@ import type { ApplyOutcome, RestoreOutcome } from '../activities/targets/types';
 
 /**
  * A rehearsal runs a change's apply → rollback → verify against sandbox targets (copies of the
- * affected MongoDB documents in a rehearsal database, sandbox CRM and webhook URLs when
+ * affected MongoDB documents in a rehearsal database, a sandbox CRM and the partners' sandboxes when
  * configured) and reports whether the rollback restores exactly, while production is only read.
  */
 export interface RehearsalInput {

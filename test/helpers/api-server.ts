@@ -29,7 +29,7 @@ export interface ApiTestOptions {
   /** token → identity */
   tokens: Record<string, Identity>;
   slack?: { signingSecret: string; users: Record<string, Identity>; responseUrlOrigins: string[]; responseTimeoutMs?: number };
-  /** The operator's request checks, as src/api/main.ts builds them from the configuration (default none). */
+  /** The operator checks the API's client applies; default the env's (as src/api/main.ts builds them from the configuration). */
   guard?: RequestGuard;
 }
 
@@ -42,7 +42,7 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
       done();
     },
   });
-  const changes = new ChangeClient(env.client, env.taskQueue, { db: env.db, guard: options.guard });
+  const changes = new ChangeClient(env.client, env.taskQueue, { db: env.db, guard: options.guard ?? env.guard });
   const app = await buildApiServer(
     { changes, readiness: readinessChecks(env.client.connection as Connection, env.db), workflowUrl: (id) => workflowUiUrl(UI, id) },
     {

@@ -21,13 +21,13 @@ export function flowStep(flowId: string, patch: unknown[] = [{ op: 'replace', pa
   return { id: 'raise-cap', target: 'flow-config', spec: { flowId, patch, ...extra } } as StepInput;
 }
 
-/** A valid, reversible, signed webhook step to `base`; `forward` and `spec` override parts of it. */
+/** A valid, reversible webhook step of the peers' partner to `base`; `forward` and `spec` override parts of it. */
 export function webhookStep(base: string, forward: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): StepInput {
   return {
     id: 'announce',
     target: 'webhook',
     spec: {
-      secret: 'partner-a',
+      partner: 'partner-a',
       forward: { method: 'POST', url: `${base}/hooks/routes`, body: { change: '{{changeId}}' }, ...forward },
       compensate: { method: 'DELETE', url: `${base}/hooks/routes/{{changeId}}` },
       ...spec,

@@ -1,16 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Db } from 'mongodb';
 import type { Identity } from '../../src/auth/identity';
-import { operatorGuards } from '../../src/client/operator-guards';
-import { loadConfig } from '../../src/config';
+import type { Db } from 'mongodb';
+import { composeGuards, type RequestGuard } from '../../src/client/request-guard';
+import type { WorkerDeps } from '../../src/worker';
 import { ValidationError } from '../../src/domain/validation';
 import { call, startApi, type RunningApi } from './api-server';
 import { databaseFingerprint, type Refusal } from './bad-input';
 import { cliEnv, runCli } from './cli';
 import { seedFlows } from './flows';
-import type { WorkerDeps } from '../../src/worker';
 import { openTestEnv, type TargetWorkerDeps, type TestEnv } from './harness';
 import { startPeers, type Peers } from './peers';
 import { blockActionsPayload, slackPost } from './slack';
@@ -34,7 +33,7 @@ const BOOKKEEPING = ['chatops_seen_requests'];
 
 export interface Doors {
   env: TestEnv;
-  /** The operator's environment variables the CLI runs with (the API and client get the guards they configure). */
+  /** More of the operator's environment the CLI runs with (it builds its guards from it, as src/cli/context.ts does). */
   config: Record<string, string>;
   api: RunningApi;
   peers: Peers;
@@ -67,11 +66,14 @@ export function rawApi(url: string, body: string, contentType: string) {
   };
 }
 
-/** The CLI as a user runs it (`--json`); `{dir}` in an argument is the scratch folder. Bad input exits 2. */
+/**
+ * The CLI as a user runs it (`--json`); `{dir}` in an argument is the scratch folder. Bad input
+ * exits 2. It reads the partners from its environment, as a deployment's CLI does.
+ */
 export function cli(args: (doors: Doors) => string[], file?: { name: string; content: (doors: Doors) => string }) {
   return async (doors: Doors): Promise<Refusal> => {
     if (file) fs.writeFileSync(path.join(doors.dir, file.name), file.content(doors));
-    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], { ...cliEnv(doors.env), ...doors.config });
+    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], { ...cliEnv(doors.env), ...doors.peers.env, ...doors.config });
     return { refused: run.code === 2, text: `${run.stdout}\n${run.stderr}` };
   };
 }
@@ -144,13 +146,15 @@ export interface DoorSuiteOptions {
   identity: Identity;
   /** At least this many cases, over all four doors. */
   minCases: number;
-  /**
-   * The operator's configuration as environment variables (e.g. POLICY_FLOOR): the CLI runs with
-   * them, and the API and the client apply the request guards they configure (src/client/operator-guards.ts).
-   */
-  config?: Record<string, string>;
   /** More worker dependencies (on top of the peers'). */
   worker?: (peers: Peers) => Partial<TargetWorkerDeps & Pick<WorkerDeps, 'policyFloor'>>;
+  /**
+   * More operator checks for the client and the API, on top of the peers' partner guard (the
+   * configured partners); given the suite's database (the policy floor counts lead selections there).
+   */
+  guard?: (peers: Peers, db: Db) => RequestGuard;
+  /** More of the operator's environment for the CLI (e.g. POLICY_FLOOR), matching what `guard` and `worker` configure. */
+  config?: Record<string, string>;
   /** Runs once the doors are open, before the database fingerprint is taken (seed data here). */
   seed?: (doors: Doors) => Promise<void>;
   /** Runs after every case, for checks of the suite's own (e.g. the worker's process state). */
@@ -177,17 +181,15 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
     beforeAll(async () => {
       prototypes = prototypeKeys();
       rss = rssSampler();
-      doors.config = options.config ?? {};
-      const guard = (db: Db) => operatorGuards(loadConfig(doors.config), { db });
-      doors.env = await openTestEnv({ guard });
       doors.peers = await startPeers();
+      doors.config = options.config ?? {};
+      doors.env = await openTestEnv({ guard: (db) => composeGuards([doors.peers.guard, ...(options.guard ? [options.guard(doors.peers, db)] : [])]) });
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
       await doors.env.startWorker(undefined, { ...doors.peers.deps, ...options.worker?.(doors.peers) });
       doors.api = await startApi(doors.env, {
         tokens: { [TOKEN]: options.identity },
         slack: { signingSecret: SIGNING_SECRET, users: { [SLACK_USER]: options.identity }, responseUrlOrigins: ['https://hooks.slack.com'] },
-        guard: guard(doors.env.db),
       });
       doors.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-rollback-doors-'));
       await options.seed?.(doors);

@@ -4,7 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../../src/client/change-client';
-import type { RequestGuard } from '../../src/client/request-guard';
+import { noGuard, type RequestGuard } from '../../src/client/request-guard';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter';
 import { createWorker, type WorkerDeps } from '../../src/worker';
 import { ENV, requiredEnv } from '../setup/services';
@@ -24,20 +24,22 @@ export interface RunningWorker {
 export interface TestEnv {
   client: Client;
   changes: ChangeClient;
+  /** The operator checks `changes` applies (and a test API over this env, by default). */
+  guard: RequestGuard;
   db: Db;
   taskQueue: string;
   /** The run's data converter (payload encryption on, key from the global setup). */
   dataConverter: DataConverter;
   /**
    * Starts a worker on the test's task queue. `deps` adds target dependencies, e.g. a peer's URL
-   * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `webhookSecrets`.
+   * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `partners`.
    */
   startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role' | 'policyFloor'>): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
 /** Target dependencies a test may give the worker on top of the database. */
-export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'webhookSecrets'>;
+export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'partners'>;
 
 export interface TestEnvOptions {
   /**
@@ -58,9 +60,11 @@ export async function openTestEnv(options: TestEnvOptions = {}): Promise<TestEnv
   const taskQueue = `test-${randomUUID()}`;
   const workers: RunningWorker[] = [];
 
+  const guard = (typeof options.guard === 'function' ? options.guard(db) : options.guard) ?? noGuard;
   return {
     client,
-    changes: new ChangeClient(client, taskQueue, { guard: typeof options.guard === 'function' ? options.guard(db) : options.guard }),
+    changes: new ChangeClient(client, taskQueue, { guard }),
+    guard,
     db,
     taskQueue,
     dataConverter,

@@ -1,6 +1,7 @@
 import { FlowStore } from '../../src/activities/targets/flow-config/store';
 import { checkCampaign, targetLocksCollection, type CheckResult, type LockSource } from '../../src/chaos/checker';
-import { seedAndBuild, WEBHOOK_SECRET_NAME } from '../../src/chaos/fixtures';
+import { seedAndBuild, WEBHOOK_PARTNER } from '../../src/chaos/fixtures';
+import { partnerMap, peerPartner } from '../../src/peers/partner';
 import type { Manifest } from '../../src/chaos/manifest';
 import type { PlannedChange } from '../../src/chaos/plan';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
@@ -20,7 +21,7 @@ describe('crash campaign checker: clean changes pass, each planted inconsistency
   beforeAll(async () => {
     env = await openTestEnv();
     peers = await startPeers();
-    await env.startWorker(undefined, { crm: peers.deps.crm, webhookSecrets: { [WEBHOOK_SECRET_NAME]: peers.secret } });
+    await env.startWorker(undefined, { crm: peers.deps.crm, partners: partnerMap(peerPartner(WEBHOOK_PARTNER, peers.webhook.url, peers.secret)) });
     const plan: PlannedChange[] = [
       {
         index: 0,

@@ -1,6 +1,7 @@
 import { decodeDecisionAction } from '../../src/chatops/action-value';
 import type { Identity } from '../../src/auth/identity';
-import { verifyWebhookSignature } from '../../src/activities/notify/signature';
+import { verifyPartnerRequest } from '../../src/activities/http/signature';
+import { peerPartner } from '../../src/peers/partner';
 import { notificationsCollection } from '../../src/activities/notifications';
 import { workflowUiUrl } from '../../src/config';
 import type { ChangeStatus } from '../../src/workflows/types';
@@ -46,7 +47,7 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     await env.startWorker(undefined, {
       notifications: {
         slackWebhooks: new Map([['#ops', `${slack.url}/services/T000/B000/ops`]]),
-        webhooks: new Map([['audit', { url: `${slack.url}/audit`, secret: WEBHOOK_SECRET }]]),
+        webhooks: new Map([['audit', { url: `${slack.url}/audit`, partner: peerPartner('audit', slack.url, WEBHOOK_SECRET) }]]),
         workflowUrl: (id) => workflowUiUrl(UI, id),
       },
     });
@@ -88,8 +89,9 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     expect(action).toMatchObject({ changeId, decision: 'rollback' });
     // The same notification also went to the signed generic webhook.
     const audit = await slack.waitFor((r) => r.path === '/audit' && r.body.includes('"decision-needed"') && r.body.includes(changeId));
-    expect(verifyWebhookSignature(WEBHOOK_SECRET, audit.headers['x-lead-rollback-signature'] as string, audit.body)).toBe(true);
-    expect(verifyWebhookSignature('some-other-secret-000000', audit.headers['x-lead-rollback-signature'] as string, audit.body)).toBe(false);
+    const signed = { method: 'POST', url: `${slack.url}${audit.path}`, idempotencyKey: audit.headers['idempotency-key'] as string, body: audit.body, signature: audit.headers['x-lead-rollback-signature'] as string };
+    expect(verifyPartnerRequest(WEBHOOK_SECRET, signed)).toBe('valid');
+    expect(verifyPartnerRequest('some-other-secret-000000', signed)).toBe('mismatch');
 
     const before = await snapshot(changeId);
     expect(before).toMatchObject({ phase: 'awaiting-decision', decisions: [], pending: [action.questionId] });

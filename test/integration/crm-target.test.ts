@@ -77,6 +77,17 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       expect((await points.get(key, 'before-restore'))!.state).toEqual({ values: { lifecyclestage: 'lead', hs_lead_status: 'NEW' } });
     });
 
+    test('given a write whose every attempt failed before anything left the worker (journaled not-sent), when restored, then it is not-applied and nothing is sent', async () => {
+      await crm.snapshot(key, spec);
+      const journal = new SendJournal(env.db);
+      await journal.intent(key, 'forward', { target: 'crm', fingerprint: 'x', request: { method: 'PATCH', url: `${peers.crm.url}/crm/v3/objects/contacts/${recordId}` } });
+      await journal.failed(key, 'forward', 'not-sent', { error: 'connection failed (ECONNREFUSED)' });
+
+      expect(await crm.restore(key, spec)).toMatchObject({ status: 'not-applied' });
+      expect(requestsFor('compensate')).toHaveLength(0);
+      expect(await journal.get(key, 'compensate')).toBeNull();
+    });
+
     test('given a restored record, when restore runs again, then it is a no-op and the CRM saw the compensating write once', async () => {
       await crm.snapshot(key, spec);
       await crm.apply(key, spec);

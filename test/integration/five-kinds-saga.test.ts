@@ -28,8 +28,8 @@ describe('one change over all five target kinds, on real Temporal, a real databa
   let peers: Peers;
 
   beforeEach(async () => {
-    env = await openTestEnv();
     peers = await startPeers();
+    env = await openTestEnv({ guard: peers.guard });
   });
 
   afterEach(async () => {

@@ -69,8 +69,11 @@ const slashNotAllowed = (text: string) => async ({ api: running }: Doors): Promi
 const buttonNotAllowed = (changeId: string, decision: string) => async (d: Doors): Promise<Refusal> => {
   const status = await d.env.changes.status(changeId);
   const value = JSON.stringify({ changeId, questionId: status.pendingDecisions[0]!.id, decision });
-  // A response_url outside the allowed origins: the outcome is not posted anywhere.
-  const form = blockActionsPayload(SLACK_USER, { action_id: `decide:${decision}`, value }, 'https://responses.example.invalid/x');
+  // Without a response_url: the outcome is only the answer, posted nowhere.
+  const form = blockActionsPayload(SLACK_USER, { action_id: `decide:${decision}`, value }, 'https://hooks.slack.com/unused');
+  const payload = JSON.parse(form.payload!) as Record<string, unknown>;
+  delete payload.response_url;
+  form.payload = JSON.stringify(payload);
   const answer = await slackPost(`${d.api.url}/slack/interactions`, form, { secret: SIGNING_SECRET });
   return { refused: answer.status === 200 && answer.body?.outcome === 'not-allowed', text: JSON.stringify(answer.body) };
 };
@@ -200,6 +203,7 @@ async function teardown(doors: Doors): Promise<void> {
 describeDoorCases('a requester-only token against the policy floor: refused at every door; nothing started, written, sent or decided', cases, {
   identity: REQUESTER,
   minCases: 25,
+  guard: (_peers, db) => policyFloorGuard(FLOOR, { db }),
   config: { POLICY_FLOOR: JSON.stringify(FLOOR_JSON) },
   worker: () => ({ policyFloor: FLOOR }),
   seed,

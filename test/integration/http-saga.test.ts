@@ -34,8 +34,8 @@ describe('a change saga over the CRM and a partner webhook, on real Temporal, a 
   let peers: Peers;
 
   beforeEach(async () => {
-    env = await openTestEnv();
     peers = await startPeers();
+    env = await openTestEnv({ guard: peers.guard });
   });
 
   afterEach(async () => {

@@ -3,7 +3,7 @@ import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { capStep, failingStep, levels, request, waitForQuestion } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { PEER_SECRET_NAME, startPeers, type Peers } from '../helpers/peers';
+import { PEER_PARTNER, startPeers, type Peers } from '../helpers/peers';
 
 describe('irreversible steps: approved on their own before they apply, never "compensated"', () => {
   let env: TestEnv;
@@ -12,8 +12,8 @@ describe('irreversible steps: approved on their own before they apply, never "co
   let ids: string[];
 
   beforeEach(async () => {
-    env = await openTestEnv();
     peers = await startPeers();
+    env = await openTestEnv({ guard: peers.guard });
     ids = [uniqueId('a'), uniqueId('b')];
     flows = await seedFlows(env.db, ids);
     await env.startWorker(undefined, peers.deps);
@@ -30,7 +30,7 @@ describe('irreversible steps: approved on their own before they apply, never "co
         {
           id: 'announce',
           target: 'webhook',
-          spec: { secret: PEER_SECRET_NAME, irreversible: true, forward: { method: 'POST', url: `${peers.webhook.url}/hooks/announce`, body: { change: '{{changeId}}' } } },
+          spec: { partner: PEER_PARTNER, irreversible: true, forward: { method: 'POST', url: `${peers.webhook.url}/hooks/announce`, body: { change: '{{changeId}}' } } },
         },
         failingStep('last', ids[1]!),
       ],

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { WorkerSupervisor } from '../../src/chaos/worker-process';
+import { partnerMap, peerPartner } from '../../src/peers/partner';
 import { changeWorkflowId, rollbackSignal, rollbackUpdate } from '../../src/workflows/definitions';
 import { capStep, request } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
@@ -90,7 +91,8 @@ describe('a rollback request that arrives while the workflow worker is dead and 
     async (via) => {
       const flowId = uniqueId('flow');
       const flows = await seedFlows(env.db, [flowId]);
-      await env.startWorker({}, { role: 'activities' });
+      // The endpoint is a partner on loopback; it does not check signatures, but every partner has a secret.
+      await env.startWorker({}, { role: 'activities', partners: partnerMap(peerPartner('holding', endpoint.url, 'holding-endpoint-secret-01')) });
       const first = await workflowWorker('first');
 
       const changeId = uniqueId(`crash-${via}`);
@@ -101,7 +103,7 @@ describe('a rollback request that arrives while the workflow worker is dead and 
             {
               id: 'announce',
               target: 'webhook',
-              spec: { forward: { method: 'POST', url: `${endpoint.url}/forward` }, compensate: { method: 'POST', url: `${endpoint.url}/undo` } },
+              spec: { partner: 'holding', forward: { method: 'POST', url: `${endpoint.url}/forward` }, compensate: { method: 'POST', url: `${endpoint.url}/undo` } },
             },
           ],
           policy: { onStepFailure: 'ask', escalation: { levels: [{ name: 'on-call', deciders: { actors: ['oncall@example.com'], groups: [] }, deadline: '1h', notify: [] }] } },

@@ -3,7 +3,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { notificationsCollection } from '../../src/activities/notifications';
-import { verifyWebhookSignature } from '../../src/activities/notify/signature';
+import { verifyPartnerRequest } from '../../src/activities/http/signature';
+import { peerPartner } from '../../src/peers/partner';
 import type { ChangeNotification } from '../../src/domain/notifications';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { startReceiver, type HttpReceiver } from '../helpers/http-receiver';
@@ -52,8 +53,9 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
       notifications: {
         slackWebhooks: new Map([['#ops', `${receiver.url}/slack`]]),
         webhooks: new Map([
-          ['audit', { url: `${receiver.url}/audit`, secret: SECRET }],
-          ['unsigned', { url: `${receiver.url}/unsigned` }],
+          ['audit', { url: `${receiver.url}/audit`, partner: peerPartner('audit', receiver.url, SECRET) }],
+          // A partner known without its secret (as the API knows partners): never sent unsigned.
+          ['unsigned', { url: `${receiver.url}/unsigned`, partner: { ...peerPartner('unsigned', receiver.url, SECRET), secret: undefined } }],
         ]),
         workflowUrl: (id) => `http://ui.example/namespaces/default/workflows/${id}`,
         timeoutMs: 2000,
@@ -90,7 +92,9 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
     expect(slack!.body).toContain(`/rollback decide ${notification.changeId} resolved-manually`);
     expect(slack!.body).toContain(`http://ui.example/namespaces/default/workflows/change-${notification.changeId}|Open in the Temporal UI`);
     const audit = sentTo(notification, '/audit')[0]!;
-    expect(verifyWebhookSignature(SECRET, audit.headers['x-lead-rollback-signature'] as string, audit.body)).toBe(true);
+    const signed = { method: 'POST', url: `${receiver.url}${audit.path}`, idempotencyKey: notification.id, body: audit.body, signature: audit.headers['x-lead-rollback-signature'] as string };
+    expect(verifyPartnerRequest(SECRET, signed)).toBe('valid');
+    expect(verifyPartnerRequest(SECRET, { ...signed, url: `http://another-host.example${audit.path}` })).toBe('mismatch');
     expect(audit.headers['idempotency-key']).toBe(notification.id);
     expect(JSON.parse(audit.body)).toMatchObject({ id: notification.id, event: 'decision-needed', links: { temporalUi: expect.stringContaining(notification.workflowId) } });
     const stored = await notificationsCollection(env.db).findOne({ _id: notification.id });

@@ -1,4 +1,4 @@
-import { signRequest } from '../../src/activities/http/signature';
+import { signedPartsOf, signRequest } from '../../src/activities/http/signature';
 import { startCrmPeer, type CrmPeer } from '../../src/peers/crm-peer';
 import { startWebhookPeer, type WebhookPeer } from '../../src/peers/webhook-peer';
 
@@ -99,7 +99,7 @@ describe('webhook receiver', () => {
       headers: {
         'content-type': 'application/json',
         'idempotency-key': key,
-        ...(signed ? { 'x-lead-rollback-signature': signRequest(secret, { method: 'POST', path, idempotencyKey: key, body }) } : {}),
+        ...(signed ? { 'x-lead-rollback-signature': signRequest(secret, signedPartsOf({ method: 'POST', url: `${receiver.url}${path}`, idempotencyKey: key, body })) } : {}),
       },
       body,
     });
@@ -129,15 +129,22 @@ describe('webhook receiver', () => {
     expect(receiver.state.deliveries()).toHaveLength(1);
   });
 
-  test('given an unsigned or tampered request, when received, then 401 and no effect', async () => {
+  test('given an unsigned, tampered or elsewhere-signed request, when received, then 401 and no effect', async () => {
     expect((await post('/hooks/a', '{"n":1}', 'key-3', false)).status).toBe(401);
     const tampered = await fetch(`${receiver.url}/hooks/a`, {
       method: 'POST',
-      headers: { 'idempotency-key': 'key-4', 'x-lead-rollback-signature': signRequest(secret, { method: 'POST', path: '/hooks/a', idempotencyKey: 'key-4', body: '{"n":1}' }) },
+      headers: { 'idempotency-key': 'key-4', 'x-lead-rollback-signature': signRequest(secret, signedPartsOf({ method: 'POST', url: `${receiver.url}/hooks/a`, idempotencyKey: 'key-4', body: '{"n":1}' })) },
       body: '{"n":999}',
     });
     expect(tampered.status).toBe(401);
-    expect(receiver.requests().map((r) => r.signature)).toEqual(['missing', 'mismatch']);
+    // Signed for another host (a signature obtained elsewhere, replayed here).
+    const elsewhere = await fetch(`${receiver.url}/hooks/a`, {
+      method: 'POST',
+      headers: { 'idempotency-key': 'key-6', 'x-lead-rollback-signature': signRequest(secret, signedPartsOf({ method: 'POST', url: 'https://attacker.example/hooks/a', idempotencyKey: 'key-6', body: '{"n":1}' })) },
+      body: '{"n":1}',
+    });
+    expect(elsewhere.status).toBe(401);
+    expect(receiver.requests().map((r) => r.signature)).toEqual(['missing', 'mismatch', 'mismatch']);
     expect(receiver.state.deliveries()).toEqual([]);
   });
 

@@ -10,7 +10,9 @@ import type { RehearsalReport } from '../../src/rehearsal/types';
 import { capStep, failingStep, request } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { failureOf, PEER_SECRET_NAME } from '../helpers/peers';
+import { partnerMap, peerPartner } from '../../src/peers/partner';
+import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId } from '../../src/rehearsal/types';
+import { failureOf, PEER_PARTNER } from '../helpers/peers';
 
 type StepInput = ChangeRequestInput['steps'][number];
 
@@ -22,17 +24,20 @@ async function production(db: Db, flowIds: string[]) {
   };
 }
 
-function webhookStep(id: string, partnerUrl: string): StepInput {
+function webhookStep(id: string, partnerUrl: string, forwardUrl = `${partnerUrl}/hooks/routes?flow=solar`): StepInput {
   return {
     id,
     target: 'webhook',
     spec: {
-      secret: PEER_SECRET_NAME,
-      forward: { method: 'POST', url: `${partnerUrl}/hooks/routes?flow=solar`, body: { change: '{{changeId}}' } },
+      partner: PEER_PARTNER,
+      forward: { method: 'POST', url: forwardUrl, body: { change: '{{changeId}}' } },
       compensate: { method: 'DELETE', url: `${partnerUrl}/hooks/routes/{{changeId}}` },
     },
   };
 }
+
+/** Most leads the first suite's worker copies for one selection. */
+const MAX_LEADS = 30;
 
 function crmStep(id: string): StepInput {
   return {
@@ -58,12 +63,13 @@ describe('rehearsal: apply, roll back and compare in the sandbox, production onl
     [peers.prodCrm, peers.sandboxCrm, peers.prodHooks, peers.sandboxHooks] = await Promise.all([startCrmPeer(), startCrmPeer(), startWebhookPeer({ secret }), startWebhookPeer({ secret })]);
     await env.startWorker(undefined, {
       crm: { baseUrl: peers.prodCrm.url, token: peers.prodCrm.token, timeoutMs: 2_000 },
-      webhookSecrets: { [PEER_SECRET_NAME]: secret },
+      partners: partnerMap(peerPartner(PEER_PARTNER, peers.prodHooks.url, secret)),
       rehearsal: {
         db: sandboxDb,
         crm: { baseUrl: peers.sandboxCrm.url, token: peers.sandboxCrm.token, timeoutMs: 2_000 },
-        webhookBaseUrl: peers.sandboxHooks.url,
-        webhookSecrets: { [PEER_SECRET_NAME]: secret },
+        // The partner's sandbox: the only destination its rehearsed requests may have.
+        webhookPartners: partnerMap(peerPartner(PEER_PARTNER, peers.sandboxHooks.url, secret)),
+        maxLeads: MAX_LEADS,
       },
     });
   });
@@ -180,6 +186,41 @@ describe('rehearsal: apply, roll back and compare in the sandbox, production onl
     expect(peers.prodHooks!.requests()).toHaveLength(0);
   });
 
+  test.each([
+    ['the scheme without slashes', (prod: string) => `${prod.replace('http://', 'http:')}/hooks/routes`],
+    ['one slash after the scheme', (prod: string) => `${prod.replace('http://', 'http:/')}/hooks/routes`],
+    ['a leading space', (prod: string) => ` ${prod}/hooks/routes`],
+    ['a backslash after the host', (prod: string) => `${prod}\\hooks\\routes`],
+    ['a tab inside the scheme', (prod: string) => `ht\ttp://${prod.slice('http://'.length)}/hooks/routes`],
+  ])('given a webhook URL with %s, started past the client (straight on Temporal), when rehearsed, then the rehearsal is refused before anything is copied or sent, and neither partner sees a request', async (_, form) => {
+    const rehearsalId = uniqueId('form');
+    const step = webhookStep('notify', peers.prodHooks!.url, form(peers.prodHooks!.url));
+    const before = { prod: peers.prodHooks!.requests().length, sandbox: peers.sandboxHooks!.requests().length };
+
+    await env.client.workflow.start(REHEARSAL_WORKFLOW_TYPE, {
+      workflowId: rehearsalWorkflowId(rehearsalId),
+      taskQueue: env.taskQueue,
+      args: [{ rehearsalId, request: request({ steps: [capStep('raise-cap', flowIds[0]!, 35), step] }) }],
+    });
+
+    await expect(env.changes.rehearsalResult(rehearsalId)).rejects.toThrow(/rehearsal refused: step notify its forward URL .* (must start with an origin|must not contain whitespace)/);
+    expect({ prod: peers.prodHooks!.requests().length, sandbox: peers.sandboxHooks!.requests().length }).toEqual(before);
+    expect(await sandboxDb.collection('recovery_points').countDocuments({ changeId: rehearsalId })).toBe(0);
+    expect(await sandboxDb.collection('flows').countDocuments({ _id: flowIds[0] } as never)).toBe(0);
+  });
+
+  test('given a lead selection larger than the cap, when rehearsed, then the rehearsal is refused naming the step and the count, before anything is copied', async () => {
+    const tag = uniqueId('many');
+    await env.db.collection('leads').insertMany(Array.from({ length: MAX_LEADS + 5 }, (_, i) => ({ _id: `${tag}-${i}`, batch: tag, owner: 'pool' })) as never);
+    const rehearsalId = uniqueId('capped');
+
+    const refused = env.changes.rehearse(request({ steps: [capStep('raise-cap', flowIds[0]!, 35), { id: 'reassign', target: 'lead-data', spec: { filter: { batch: tag }, set: { owner: 'acme' } } }] }), { rehearsalId });
+
+    await expect(refused).rejects.toThrow(`rehearsal refused: step reassign selects ${MAX_LEADS + 5} documents in leads, more than a rehearsal copies (${MAX_LEADS}, REHEARSAL_MAX_LEADS)`);
+    expect(await sandboxDb.collection('leads').countDocuments({ batch: tag })).toBe(0);
+    expect(await sandboxDb.collection('flows').countDocuments({ _id: flowIds[0] } as never)).toBe(0);
+  });
+
   test('given one rehearsal holding a flow, when another takes the same flow, then it is refused naming the holder until the lease is released or expired', async () => {
     const leases = new SandboxLeases(sandboxDb);
     const key = `flows {"_id":"${flowIds[0]}"}`;
@@ -208,7 +249,7 @@ describe('rehearsal without sandbox CRM or webhook origin', () => {
     env = await openTestEnv();
     sandboxDb = env.db.client.db(`${env.db.databaseName}_rehearsal`);
     [prodCrm, prodHooks] = await Promise.all([startCrmPeer(), startWebhookPeer({ secret })]);
-    await env.startWorker(undefined, { crm: { baseUrl: prodCrm.url, token: prodCrm.token, timeoutMs: 2_000 }, webhookSecrets: { [PEER_SECRET_NAME]: secret }, rehearsal: { db: sandboxDb } });
+    await env.startWorker(undefined, { crm: { baseUrl: prodCrm.url, token: prodCrm.token, timeoutMs: 2_000 }, partners: partnerMap(peerPartner(PEER_PARTNER, prodHooks.url, secret)), rehearsal: { db: sandboxDb } });
   });
 
   afterAll(async () => {
@@ -228,7 +269,7 @@ describe('rehearsal without sandbox CRM or webhook origin', () => {
 
     expect(outcomes(report)).toEqual({ 'add-tier': 'not-rehearsed', 'raise-cap': 'exact', notify: 'not-rehearsed' });
     expect(report.steps[0]!.detail).toContain('REHEARSAL_CRM_BASE_URL');
-    expect(report.steps[2]!.detail).toContain('REHEARSAL_WEBHOOK_BASE_URL');
+    expect(report.steps[2]!.detail).toContain('REHEARSAL_WEBHOOK_PARTNERS');
     expect(report).toMatchObject({ exact: true, productionUntouched: true });
     expect(prodCrm.requests()).toHaveLength(0);
     expect(prodHooks.requests()).toHaveLength(0);

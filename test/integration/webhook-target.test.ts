@@ -5,7 +5,8 @@ import type { StepKey, TargetAdapter } from '../../src/activities/targets/types'
 import { webhookSpecSchema, type WebhookSpec } from '../../src/activities/targets/webhook/spec';
 import { ErrorType } from '../../src/domain/errors';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { failureOf, PEER_SECRET_NAME, startPeers, type Peers } from '../helpers/peers';
+import { partnerMap, peerPartner } from '../../src/peers/partner';
+import { failureOf, PEER_PARTNER, startPeers, type Peers } from '../helpers/peers';
 
 function routeSpec(url: string, extra: Partial<WebhookSpec> = {}): WebhookSpec {
   return webhookSpecSchema.parse({
@@ -16,7 +17,7 @@ function routeSpec(url: string, extra: Partial<WebhookSpec> = {}): WebhookSpec {
       body: { change: '{{changeId}}', step: '{{stepId}}', route: 'solar', cap: 35 },
     },
     compensate: { method: 'DELETE', url: `${url}/hooks/routes/{{changeId}}-{{stepId}}`, body: { undo: '{{idempotencyKey}}' } },
-    secret: PEER_SECRET_NAME,
+    partner: PEER_PARTNER,
     ...extra,
   });
 }
@@ -51,7 +52,7 @@ describe('webhook target against a real webhook receiver', () => {
       forward: { method: 'POST', url: `${peers.webhook.url}/hooks/routes?change=${key.changeId}&note=a%20b`, idempotencyKey: forwardKey() },
       compensate: { method: 'DELETE', url: `${peers.webhook.url}/hooks/routes/${key.changeId}-notify-partner`, idempotencyKey: compensateKey() },
       irreversible: false,
-      secret: PEER_SECRET_NAME,
+      partner: PEER_PARTNER,
     });
     expect(JSON.stringify(point)).not.toContain(peers.secret);
 
@@ -155,8 +156,8 @@ describe('webhook target against a real webhook receiver', () => {
     expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(0);
   });
 
-  test('given a worker holding another secret under the same name, when applied, then the receiver refuses the signature and the step fails as PartnerUnauthorizedError', async () => {
-    const wrong = createAdapterRegistry({ db: env.db, webhookSecrets: { [PEER_SECRET_NAME]: 'not-the-partner-secret-123' } }).webhook;
+  test('given a worker holding another secret for the partner, when applied, then the receiver refuses the signature and the step fails as PartnerUnauthorizedError', async () => {
+    const wrong = createAdapterRegistry({ db: env.db, partners: partnerMap(peerPartner(PEER_PARTNER, peers.webhook.url, 'not-the-partner-secret-123')) }).webhook;
     await wrong.snapshot(key, spec);
 
     expect(await failureOf(wrong.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnauthorized, nonRetryable: true });
@@ -164,19 +165,75 @@ describe('webhook target against a real webhook receiver', () => {
     expect(peers.webhook.state.deliveries()).toEqual([]);
   });
 
-  test('given a step without a secret, when sent to a receiver that requires signatures, then it is refused as unsigned', async () => {
-    const unsigned = routeSpec(peers.webhook.url, { secret: undefined });
-    await webhook.snapshot(key, unsigned);
+  test('given a worker that knows the partner without its secret, when the recovery point is taken, then it fails before anything is sent: nothing goes out unsigned', async () => {
+    const unsigned = createAdapterRegistry({ db: env.db, partners: partnerMap({ ...peerPartner(PEER_PARTNER, peers.webhook.url, 'x'.repeat(16)), secret: undefined }) }).webhook;
 
-    expect(await failureOf(webhook.apply(key, unsigned))).toMatchObject({ type: ErrorType.PartnerUnauthorized });
-    expect(peers.webhook.requests()[0]!.signature).toBe('missing');
+    expect(await failureOf(unsigned.snapshot(key, spec))).toMatchObject({ type: ErrorType.WorkerMisconfigured, nonRetryable: true, message: expect.stringContaining('no signing secret') });
+    expect(peers.webhook.requests()).toEqual([]);
   });
 
-  test('given a secret name the worker does not have, when the recovery point is taken, then it fails before anything is sent', async () => {
-    const failure = await failureOf(webhook.snapshot(key, routeSpec(peers.webhook.url, { secret: 'partner-z' })));
+  test('given a partner the worker does not have, when the recovery point is taken, then it fails before anything is sent', async () => {
+    const failure = await failureOf(webhook.snapshot(key, routeSpec(peers.webhook.url, { partner: 'partner-z' })));
     expect(failure).toMatchObject({ type: ErrorType.WorkerMisconfigured, nonRetryable: true });
-    expect(failure.message).toMatch(/"partner-z" is not in the worker's WEBHOOK_SECRETS/);
+    expect(failure.message).toMatch(/names partner "partner-z", which is not in this worker's WEBHOOK_PARTNERS/);
     expect(peers.webhook.requests()).toEqual([]);
+  });
+
+  test.each([
+    ['another origin', (url: string) => `${url.replace('127.0.0.1', 'localhost')}/hooks/routes`],
+    ['the scheme without slashes', (url: string) => `${url.replace('http://', 'http:')}/hooks/routes`],
+    ['a leading space', (url: string) => ` ${url}/hooks/routes`],
+    ['userinfo before the host', (url: string) => `${url.replace('http://', 'http://partner@')}/hooks/routes`],
+  ])('given a forward URL with %s (past validation, e.g. a request stored before partners), when the recovery point is taken, then it fails as InvalidStepError and nothing is sent', async (_, form) => {
+    const odd = { ...spec, forward: { ...spec.forward, url: form(peers.webhook.url) } };
+    expect(await failureOf(webhook.snapshot(key, odd))).toMatchObject({ type: ErrorType.InvalidStep, nonRetryable: true });
+    expect(peers.webhook.requests()).toEqual([]);
+  });
+
+  test('given a header the HTTP client will not send (past validation), when applied, then it fails as InvalidStepError journaled not-sent, and the restore sends no compensating request', async () => {
+    const expectHeader = { ...spec, forward: { ...spec.forward, headers: { Expect: '100-continue' } } };
+    await webhook.snapshot(key, expectHeader);
+
+    expect(await failureOf(webhook.apply(key, expectHeader))).toMatchObject({ type: ErrorType.InvalidStep, nonRetryable: true });
+    expect((await new SendJournal(env.db).get(key, 'forward'))!).toMatchObject({ state: 'not-sent', attempts: 1 });
+    expect(await webhook.restore(key, expectHeader)).toMatchObject({ status: 'not-applied', summary: expect.stringContaining('never left the worker') });
+    await webhook.verifyRestore(key, expectHeader);
+    expect(peers.webhook.requests()).toEqual([]);
+  });
+
+  test('given the partner not listening (connection refused), when applied, then the failure is retryable, journaled not-sent, and the restore sends nothing', async () => {
+    await peers.webhook.stop();
+    await webhook.snapshot(key, spec);
+
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false, message: expect.stringContaining('ECONNREFUSED') });
+    expect((await new SendJournal(env.db).get(key, 'forward'))!.state).toBe('not-sent');
+    expect(await webhook.restore(key, spec)).toMatchObject({ status: 'not-applied' });
+    expect(await new SendJournal(env.db).get(key, 'compensate')).toBeNull();
+  });
+
+  test('given an attempt that may have arrived, when a later attempt fails before sending, then the journal stays uncertain (never downgraded) and the restore still undoes it', async () => {
+    await webhook.snapshot(key, spec);
+    peers.webhook.faults.enqueue({ fault: 'drop', method: 'POST' });
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable });
+    const journal = new SendJournal(env.db);
+    expect((await journal.get(key, 'forward'))!.state).toBe('uncertain');
+
+    await journal.intent(key, 'forward', { target: 'webhook', fingerprint: 'x', request: { method: 'POST', url: peers.webhook.url } });
+    await journal.failed(key, 'forward', 'not-sent', { error: 'connection refused' });
+
+    expect((await journal.get(key, 'forward'))!).toMatchObject({ state: 'uncertain', attempts: 2 });
+    expect(await webhook.restore(key, spec)).toMatchObject({ status: 'restored' });
+    expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(1);
+  });
+
+  test('given an attempt that crashed after its intent, when the next attempt fails before sending, then the journal says uncertain: the crashed one may have sent', async () => {
+    const journal = new SendJournal(env.db);
+    const what = { target: 'webhook' as const, fingerprint: 'x', request: { method: 'POST', url: peers.webhook.url } };
+    await journal.intent(key, 'forward', what);
+    await journal.intent(key, 'forward', what);
+    await journal.failed(key, 'forward', 'not-sent', { error: 'connection refused' });
+
+    expect((await journal.get(key, 'forward'))!).toMatchObject({ state: 'uncertain', attempts: 2 });
   });
 
   test('given an irreversible webhook, when restored after apply, then it fails as IrreversibleStepError; never applied, it is a no-op', async () => {

@@ -37,11 +37,30 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
   test('given the worker service, then it reaches Temporal and MongoDB at their service names and ports', () => {
     const env = services.worker!.environment!;
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    expect(services.temporal!.ports).toContain('7233:7233');
-    expect(env.MONGODB_URI).toBe('mongodb://mongodb:27017');
-    expect(services.mongodb!.ports).toContain('27017:27017');
+    expect(services.temporal!.ports).toContain('127.0.0.1:7233:7233');
+    expect(new URL(env.MONGODB_URI!.replace(/\$\{[^}]*\}/g, 'x')).host).toBe('mongodb:27017');
+    expect(services.mongodb!.ports).toContain('127.0.0.1:27017:27017');
     const uiPort = new URL(env.TEMPORAL_UI_URL!).port;
-    expect(services['temporal-ui']!.ports).toContain(`${uiPort}:8080`);
+    expect(services['temporal-ui']!.ports).toContain(`127.0.0.1:${uiPort}:8080`);
+  });
+
+  test('given Temporal, its UI and MongoDB (operator access), then each is published on loopback only; only the authenticated API listens on all interfaces', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) {
+        if (name === 'api') continue;
+        expect(`${name} ${port}`).toMatch(new RegExp(`^${name} 127\\.0\\.0\\.1:\\d+:\\d+$`));
+      }
+    }
+  });
+
+  test('given MongoDB, then it runs with authentication and the worker and API connect with the caller\'s password, never a literal one', () => {
+    const mongo = services.mongodb!.environment!;
+    expect(mongo.MONGO_INITDB_ROOT_USERNAME).toBeDefined();
+    expect(mongo.MONGO_INITDB_ROOT_PASSWORD).toMatch(/^\$\{MONGODB_PASSWORD:\?/);
+    for (const name of ['worker', 'api']) {
+      const uri = services[name]!.environment!.MONGODB_URI!;
+      expect(uri).toMatch(/^mongodb:\/\/\$\{MONGODB_USER:-[a-z_]+\}:\$\{MONGODB_PASSWORD:\?[^}]*\}@mongodb:27017\/\?authSource=admin$/);
+    }
   });
 
   test('given the worker image runs with NODE_ENV=production, then compose hands it the encryption keys from the caller, never a literal key', () => {

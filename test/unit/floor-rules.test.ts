@@ -5,7 +5,7 @@ import { policyFloorSchema, type PolicyFloor } from '../../src/domain/policy-flo
 type StepInput = ChangeRequestInput['steps'][number];
 
 const flowStep: StepInput = { id: 'raise-cap', target: 'flow-config', spec: { flowId: 'solar', patch: [{ op: 'replace', path: '/pricing/cap', value: 30 }] } };
-const hookStep: StepInput = { id: 'announce', target: 'webhook', spec: { secret: 'partner-a', forward: { method: 'POST', url: 'https://partner.example.com/hooks' }, compensate: { method: 'DELETE', url: 'https://partner.example.com/hooks/{{changeId}}' } } };
+const hookStep: StepInput = { id: 'announce', target: 'webhook', spec: { partner: 'partner-a', forward: { method: 'POST', url: 'https://partner.example.com/hooks' }, compensate: { method: 'DELETE', url: 'https://partner.example.com/hooks/{{changeId}}' } } };
 const leadStep: StepInput = { id: 'requalify', target: 'lead-data', spec: { filter: { batch: 'b1' }, set: { status: 'qualified' } } };
 const docStep: StepInput = { id: 'settings', target: 'mongo-document', spec: { collection: 'partner_settings', id: 'partner-a', op: 'set', fields: { retries: 5 } } };
 const crmStep: StepInput = { id: 'drop-tier', target: 'crm', spec: { action: 'delete-property', objectType: 'contacts', name: 'tier' } };

@@ -48,13 +48,13 @@ describe('identities and chat-ops configuration from the environment', () => {
     expect([can(as(['admin']), 'start'), can(as(['admin']), 'decide'), can(as(['admin']), 'startOnBehalf')]).toEqual([true, true, true]);
   });
 
-  test('given notification channels, when loaded, then names map to URLs and secrets; a bad URL is named without its value', () => {
-    const config = loadConfig({ SLACK_WEBHOOKS: '#ops=https://hooks.slack.com/services/T/B/x, oncall=http://127.0.0.1:9/hook', NOTIFY_WEBHOOK_URLS: 'audit=https://example.com/h', NOTIFY_WEBHOOK_SECRETS: 'audit=0123456789abcdef0123' });
+  test('given notification channels, when loaded, then names map to URLs; a bad URL or one with a credential in its query is named without its value', () => {
+    const config = loadConfig({ SLACK_WEBHOOKS: '#ops=https://hooks.slack.com/services/T/B/x, oncall=http://127.0.0.1:9/hook', NOTIFY_WEBHOOK_URLS: 'audit=https://example.com/h' });
     expect([...config.SLACK_WEBHOOKS.keys()]).toEqual(['#ops', 'oncall']);
-    expect(config.NOTIFY_WEBHOOK_SECRETS.get('audit')).toBe('0123456789abcdef0123');
-    const error = issuesOf(() => loadConfig({ SLACK_WEBHOOKS: '#ops=ftp://secret-token-in-url', NOTIFY_WEBHOOK_SECRETS: 'audit=short' }));
-    expect(error.issues.map((i) => i.path).sort()).toEqual(['NOTIFY_WEBHOOK_SECRETS.0', 'SLACK_WEBHOOKS.0']);
-    expect(error.message).not.toMatch(/secret-token-in-url|=short/);
+    expect(config.NOTIFY_WEBHOOK_URLS.get('audit')).toBe('https://example.com/h');
+    const error = issuesOf(() => loadConfig({ SLACK_WEBHOOKS: '#ops=ftp://secret-token-in-url', NOTIFY_WEBHOOK_URLS: 'audit=https://example.com/h?access_token=secret-token-in-query' }));
+    expect(error.issues.map((i) => i.path).sort()).toEqual(['NOTIFY_WEBHOOK_URLS.0', 'SLACK_WEBHOOKS.0']);
+    expect(error.message).not.toMatch(/secret-token-in-url|secret-token-in-query/);
   });
 
   test('given an admin token, then it decides with the group admin (the floor\'s default break-glass group), listed or not', () => {

@@ -1,41 +1,78 @@
 import { MongoClient } from 'mongodb';
-import { sandboxPlans, toSandboxOrigin, type RehearsalDeps } from '../../src/activities/rehearsal/sandboxes';
+import { sandboxPlans, webhookRehearsalProblem, type RehearsalDeps } from '../../src/activities/rehearsal/sandboxes';
+import { sandboxUrl } from '../../src/activities/targets/webhook/sandbox-url';
 import { loadConfig, rehearsalDbName, rehearsalDeps } from '../../src/config';
 import type { ChangeRequest } from '../../src/domain/change-request';
 import { ValidationError } from '../../src/domain/validation';
 import { rehearsalReport, type RehearsalObservations } from '../../src/rehearsal/outcome';
 import type { WebhookSpec } from '../../src/activities/targets/webhook/spec';
+import type { Partner } from '../../src/domain/partners';
 
 // Plans are pure; a Db object is only passed through (never connected here).
 const deps = (extra: Partial<RehearsalDeps> = {}): RehearsalDeps => ({ db: new MongoClient('mongodb://127.0.0.1:1').db('x_rehearsal'), ...extra });
 
 const webhook: WebhookSpec = {
-  secret: 'partner-a',
+  partner: 'partner-a',
   forward: { method: 'POST', url: 'https://partner.example.com:8443/hooks/routes?flow={{changeId}}', body: { a: 1 } },
   compensate: { method: 'DELETE', url: 'https://partner.example.com:8443/hooks/routes/{{changeId}}' },
 };
 
 describe('sandbox plans: what can be rehearsed, and where it runs', () => {
-  test('given a webhook and a sandbox base URL with a path, when moved to the sandbox, then only the origin changes (path, query and templates kept)', () => {
-    const moved = toSandboxOrigin(webhook, 'http://127.0.0.1:9000/sandbox/');
-    expect(moved.forward.url).toBe('http://127.0.0.1:9000/sandbox/hooks/routes?flow={{changeId}}');
-    expect(moved.compensate!.url).toBe('http://127.0.0.1:9000/sandbox/hooks/routes/{{changeId}}');
-    expect({ ...moved, forward: { ...moved.forward, url: '' }, compensate: { ...moved.compensate!, url: '' } }).toEqual({ ...webhook, forward: { ...webhook.forward, url: '' }, compensate: { ...webhook.compensate!, url: '' } });
+  test.each([
+    ['an ordinary URL (port, query, fragment)', 'https://partner.example.com:8443/hooks/routes?flow=c-1#frag', 'http://127.0.0.1:9000/hooks/routes?flow=c-1'],
+    ['the scheme without slashes', 'https:partner.example.com/hooks', 'http://127.0.0.1:9000/hooks'],
+    ['one slash after the scheme', 'https:/partner.example.com/hooks', 'http://127.0.0.1:9000/hooks'],
+    ['a leading space', ' https://partner.example.com/hooks', 'http://127.0.0.1:9000/hooks'],
+    ['a backslash after the host', 'https://partner.example.com\\hooks', 'http://127.0.0.1:9000/hooks'],
+    ['a tab in the scheme', 'ht\ttps://partner.example.com/hooks', 'http://127.0.0.1:9000/hooks'],
+    ['userinfo', 'https://user:pw@partner.example.com/hooks', 'http://127.0.0.1:9000/hooks'],
+    ['a path that looks like a host', 'https://partner.example.com//evil.example/hooks', 'http://127.0.0.1:9000//evil.example/hooks'],
+    ['an IPv6 host', 'http://[::1]:8080/hooks?a=b', 'http://127.0.0.1:9000/hooks?a=b'],
+  ])('given a rendered webhook URL with %s, when moved to the sandbox, then it is built from the parsed URL on the sandbox origin', (_, url, expected) => {
+    const moved = sandboxUrl(url, 'http://127.0.0.1:9000');
+    expect(moved).toBe(expected);
+    expect(new URL(moved).origin).toBe('http://127.0.0.1:9000');
   });
 
-  test('given no sandbox CRM, no webhook origin or a missing sandbox secret, when asked, then each says what to configure; with them, nothing is missing', () => {
+  const production: Partner = { name: 'partner-a', origins: ['https://partner.example.com:8443'], secret: 'p'.repeat(16), allowPrivateNetwork: false };
+  const sandbox: Partner = { name: 'partner-a', origins: ['http://127.0.0.1:9000'], secret: 's'.repeat(16), allowPrivateNetwork: true };
+  const key = { changeId: 'r-1', stepId: 'notify' };
+  const partners = (...list: Partner[]) => new Map(list.map((p) => [p.name, p]));
+
+  test('given a webhook step on its partner and a sandbox for it, when checked before the rehearsal, then its built requests all go to the sandbox', () => {
+    expect(webhookRehearsalProblem(webhook, key, partners(production), partners(sandbox))).toBeUndefined();
+  });
+
+  test.each([
+    ['the scheme without slashes', 'https:partner.example.com:8443/hooks'],
+    ['a leading space', ' https://partner.example.com:8443/hooks'],
+    ['a backslash', 'https://partner.example.com:8443\\hooks'],
+    ['another port', 'https://partner.example.com/hooks'],
+    ['another host', 'https://partner.example.com.evil.example:8443/hooks'],
+    ['userinfo', 'https://partner.example.com:8443@evil.example/hooks'],
+  ])('given a forward URL with %s, when checked before the rehearsal, then it is refused naming the URL', (_, url) => {
+    const problem = webhookRehearsalProblem({ ...webhook, forward: { ...webhook.forward, url } }, key, partners(production), partners(sandbox));
+    expect(problem).toContain('its forward URL');
+  });
+
+  test('given a step whose partner this worker does not know, when checked before the rehearsal, then it is refused', () => {
+    expect(webhookRehearsalProblem({ ...webhook, partner: 'partner-z' }, key, partners(production), partners(sandbox))).toContain('"partner-z"');
+  });
+
+  test('given no sandbox CRM or no sandbox for the partner, when asked, then each says what to configure; with them, nothing is missing', () => {
     const crmSpec = { action: 'delete-property', objectType: 'contacts', name: 'lead_tier' } as const;
     expect(sandboxPlans.crm!.unavailable(crmSpec, deps())).toContain('REHEARSAL_CRM_BASE_URL');
     expect(sandboxPlans.crm!.unavailable(crmSpec, deps({ crm: { baseUrl: 'http://crm', token: 't', timeoutMs: 1000 } }))).toBeUndefined();
-    expect(sandboxPlans.webhook!.unavailable(webhook, deps())).toContain('REHEARSAL_WEBHOOK_BASE_URL');
-    expect(sandboxPlans.webhook!.unavailable(webhook, deps({ webhookBaseUrl: 'http://sandbox' }))).toContain('"partner-a" is not in REHEARSAL_WEBHOOK_SECRETS');
-    expect(sandboxPlans.webhook!.unavailable(webhook, deps({ webhookBaseUrl: 'http://sandbox', webhookSecrets: { 'partner-a': 'x'.repeat(16) } }))).toBeUndefined();
+    expect(sandboxPlans.webhook!.unavailable(webhook, deps())).toContain('no sandbox for partner "partner-a": add its sandbox to REHEARSAL_WEBHOOK_PARTNERS');
+    expect(sandboxPlans.webhook!.unavailable(webhook, deps({ webhookPartners: partners({ ...sandbox, name: 'partner-b' }) }))).toContain('REHEARSAL_WEBHOOK_PARTNERS');
+    expect(sandboxPlans.webhook!.unavailable(webhook, deps({ webhookPartners: partners(sandbox) }))).toBeUndefined();
   });
 
   test('given lead-data and mongo-document steps, when their documents are listed, then the selected leads and the one document are copied and compared whole', () => {
     const [leads] = sandboxPlans['lead-data']!.documents!({ collection: 'leads', filter: { state: 'TX', status: { in: ['new', 'queued'] } }, set: { owner: 'acme' } } as never);
     expect(leads).toMatchObject({ collection: 'leads', filter: { $and: [{ state: { $eq: 'TX' } }, { status: { $in: ['new', 'queued'] } }] } });
     expect(leads!.exact!({ _id: 1, state: 'TX' })).toEqual({ _id: 1, state: 'TX' });
+    expect(leads!.leads).toBe(true);
     const [doc] = sandboxPlans['mongo-document']!.documents!({ collection: 'partners', id: '65a1b2c3d4e5f60718293a4b', idType: 'objectId', op: 'unset', fields: ['limits'] } as never);
     expect(doc!.collection).toBe('partners');
     expect(String((doc!.filter as { _id: unknown })._id)).toBe('65a1b2c3d4e5f60718293a4b');
@@ -108,7 +145,7 @@ describe('rehearsal and retention configuration', () => {
     const config = loadConfig({ MONGODB_DB: 'leads' });
     expect(config.RECOVERY_POINT_RETENTION_DAYS).toBe(30);
     const client = new MongoClient('mongodb://127.0.0.1:1');
-    expect(rehearsalDeps(config, client)).toMatchObject({ db: { databaseName: 'leads_rehearsal' }, crm: undefined, webhookBaseUrl: undefined });
+    expect(rehearsalDeps(config, client)).toMatchObject({ db: { databaseName: 'leads_rehearsal' }, crm: undefined, webhookPartners: new Map(), maxLeads: 10_000 });
     expect(rehearsalDbName('x'.repeat(63))).toHaveLength(63);
   });
 
@@ -124,5 +161,7 @@ describe('rehearsal and retention configuration', () => {
     expect(issues({ MONGODB_DB: 'leads', REHEARSAL_MONGODB_DB: 'leads' })).toEqual(['REHEARSAL_MONGODB_DB']);
     expect(issues({ REHEARSAL_CRM_BASE_URL: 'http://sandbox-crm' })).toEqual(['REHEARSAL_CRM_TOKEN']);
     expect(issues({ RECOVERY_POINT_RETENTION_DAYS: 'forever' })).toEqual(['RECOVERY_POINT_RETENTION_DAYS']);
+    expect(issues({ REHEARSAL_MAX_LEADS: '0' })).toEqual(['REHEARSAL_MAX_LEADS']);
+    expect(issues({ REHEARSAL_WEBHOOK_BASE_URL: 'http://sandbox.example' })).toEqual(['REHEARSAL_WEBHOOK_BASE_URL']);
   });
 });

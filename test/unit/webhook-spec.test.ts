@@ -7,7 +7,7 @@ const forward = { method: 'POST', url: 'https://partner.example.com/hooks/routes
 const compensate = { method: 'DELETE', url: 'https://partner.example.com/hooks/routes/{{changeId}}-{{stepId}}' };
 
 function request(spec: Record<string, unknown>) {
-  return { title: 'Tell the partner', requestedBy: 'ops@example.com', steps: [{ id: 'notify', target: 'webhook', spec }] };
+  return { title: 'Tell the partner', requestedBy: 'ops@example.com', steps: [{ id: 'notify', target: 'webhook', spec: { partner: 'partner-a', ...spec } }] };
 }
 
 function issuesOf(spec: Record<string, unknown>): { path: string; message: string }[] {
@@ -22,8 +22,8 @@ function issuesOf(spec: Record<string, unknown>): { path: string; message: strin
 
 describe('webhook step spec', () => {
   test('given a forward and a compensating request, when parsed, then it is accepted as is', () => {
-    const parsed = parseOrThrow(changeRequestSchema, request({ forward, compensate, secret: 'partner-a' }), 'change request');
-    expect(parsed.steps[0]).toMatchObject({ target: 'webhook', spec: { forward, compensate, secret: 'partner-a' } });
+    const parsed = parseOrThrow(changeRequestSchema, request({ forward, compensate }), 'change request');
+    expect(parsed.steps[0]).toMatchObject({ target: 'webhook', spec: { forward, compensate, partner: 'partner-a' } });
   });
 
   test.each([
@@ -32,7 +32,8 @@ describe('webhook step spec', () => {
     ['javascript:alert(1)', 'must be an http or https URL, not javascript'],
     ['gopher://127.0.0.1:6379/_FLUSHALL', 'must be an http or https URL, not gopher'],
     ['/relative/path', 'must be an absolute http or https URL'],
-    ['https://user:pass@partner.example.com/x', 'must not carry credentials: name a secret instead'],
+    ['https://user:pass@partner.example.com/x', "must not carry credentials: the partner's secret signs every request"],
+    ['https://user@partner.example.com/x', "must not carry credentials: the partner's secret signs every request"],
     ['https://{{changeId}}.partner.example.com/x', 'template variables may only appear in the path and query, not in the host'],
   ])('given the forward URL %p, when parsed, then steps.0.spec.forward.url is refused: %s', (url, message) => {
     expect(issuesOf({ forward: { ...forward, url }, compensate })).toEqual([{ path: 'steps.0.spec.forward.url', message }]);
@@ -78,9 +79,76 @@ describe('webhook step spec', () => {
     expect(issuesOf({ forward: { ...forward, body }, compensate }).map((i) => i.message)).toContain('is nested deeper than 32 levels');
   });
 
-  test('given a secret value instead of a secret name, when parsed, then the name is refused', () => {
-    expect(issuesOf({ forward, compensate, secret: 'whsec_Abc/+=' }).map((i) => i.path)).toEqual(['steps.0.spec.secret']);
+  test('given a step naming a secret (before partners), when parsed, then it is refused saying to name the partner', () => {
+    expect(issuesOf({ forward, compensate, secret: 'partner-a' })).toEqual([{ path: 'steps.0.spec.secret', message: expect.stringContaining('name the partner instead') }]);
   });
+
+  test('given no partner, or a partner name that is not a name, when parsed, then partner is named', () => {
+    expect(issuesOf({ forward, compensate, partner: undefined }).map((i) => i.path)).toEqual(['steps.0.spec.partner']);
+    expect(issuesOf({ forward, compensate, partner: 'Partner A/../b' }).map((i) => i.path)).toEqual(['steps.0.spec.partner']);
+  });
+
+  const FORM = 'must be written as http:// or https:// (lowercase), a host, then "/", "?" or the end; no spaces, tabs, newlines or backslashes';
+  test.each([
+    ['the scheme without slashes', 'https:partner.example.com/hooks'],
+    ['one slash after the scheme', 'https:/partner.example.com/hooks'],
+    ['three slashes after the scheme', 'https:///partner.example.com/hooks'],
+    ['a leading space', ' https://partner.example.com/hooks'],
+    ['a trailing newline', 'https://partner.example.com/hooks\n'],
+    ['a tab inside the scheme', 'ht\ttps://partner.example.com/hooks'],
+    ['a newline inside the host', 'https://partner.exa\nmple.com/hooks'],
+    ['a backslash after the host', 'https://partner.example.com\\hooks'],
+    ['a backslash for the slashes', 'https:\\\\partner.example.com/hooks'],
+    ['a capitalised scheme', 'HTTPS://partner.example.com/hooks'],
+    ['a space in the path', 'https://partner.example.com/ho oks'],
+  ])('given a forward URL with %s (which the URL parser would repair), when parsed, then it is refused as written', (_, url) => {
+    expect(issuesOf({ forward: { ...forward, url }, compensate })).toEqual([{ path: 'steps.0.spec.forward.url', message: FORM }]);
+  });
+
+  test.each([
+    ['token', 'https://partner.example.com/hooks?token=abc'],
+    ['access_token', 'https://partner.example.com/hooks?a=1&access_token=abc'],
+    ['API_KEY', 'https://partner.example.com/hooks?API_KEY=abc'],
+    ['apikey', 'https://partner.example.com/hooks?apikey=abc'],
+    ['key', 'https://partner.example.com/hooks?key={{changeId}}'],
+    ['secret', 'https://partner.example.com/hooks?secret=abc'],
+    ['client_secret', 'https://partner.example.com/hooks?client_secret=abc'],
+    ['password', 'https://partner.example.com/hooks?password=abc'],
+    ['sig', 'https://partner.example.com/hooks?sig=abc'],
+    ['Signature', 'https://partner.example.com/hooks?Signature=abc'],
+    ['auth', 'https://partner.example.com/hooks?auth=abc'],
+    ['%74oken', 'https://partner.example.com/hooks?%74oken=abc'],
+    ['x-api-key', 'https://partner.example.com/hooks?x-api-key=abc'],
+  ])('given a credential in the query (%s), when parsed, then it is refused: the partner secret signs instead', (key, url) => {
+    expect(issuesOf({ forward: { ...forward, url }, compensate })).toEqual([
+      { path: 'steps.0.spec.forward.url', message: `must not carry a credential in its query ("${key}"): the partner's secret signs every request` },
+    ]);
+  });
+
+  test('given ordinary query keys that merely contain credential words, when parsed, then they are accepted', () => {
+    const url = 'https://partner.example.com/hooks?monkey=1&keyword=solar&tokens_left=3&author=ana&route={{changeId}}';
+    expect(parseOrThrow(changeRequestSchema, request({ forward: { ...forward, url }, compensate }), 'change request').steps[0]).toBeDefined();
+  });
+
+  test.each([
+    ['cloud metadata', 'http://169.254.169.254/latest/meta-data/'],
+    ['GCP metadata by name', 'http://metadata.google.internal/computeMetadata/v1/'],
+    ['AWS IPv6 metadata', 'http://[fd00:ec2::254]/latest/'],
+    ['metadata as a mapped IPv6', 'http://[::ffff:169.254.169.254]/latest/'],
+    ['metadata as a decimal number', 'http://2852039166/latest/'],
+    ['the unspecified address', 'http://0.0.0.0:7233/'],
+  ])('given a URL to %s, when parsed, then it is refused whatever the partner (never called)', (_, url) => {
+    const issues = issuesOf({ forward: { ...forward, url }, compensate });
+    expect(issues).toEqual([{ path: 'steps.0.spec.forward.url', message: expect.stringMatching(/^is refused: .* never called$/) }]);
+  });
+
+  test.each(['Expect', 'Upgrade', 'Keep-Alive', 'TE', 'Trailer', 'Proxy-Connection', 'Proxy-Authorization', 'Connection', 'Host', 'Content-Length', 'Transfer-Encoding', 'Via', 'Forwarded', 'X-Forwarded-For', 'X-Forwarded-Host', 'X-Real-IP', 'X-HTTP-Method-Override', 'X-Lead-Rollback-Signature', 'x-lead-rollback-event', 'Cookie'])(
+    'given the header %s, when parsed, then it is refused naming the header',
+    (name) => {
+      const issues = issuesOf({ forward: { ...forward, headers: { [name]: 'x' } }, compensate });
+      expect(issues).toEqual([{ path: `steps.0.spec.forward.headers.${name}`, message: expect.stringContaining('cannot be set by a step') }]);
+    },
+  );
 
   test('given 429 as an expected status, or a conflict status also expected, when parsed, then both are refused', () => {
     const issues = issuesOf({ forward: { ...forward, expectedStatus: [200, 429] }, compensate: { ...compensate, conflictStatus: [200] } });
@@ -130,8 +198,8 @@ describe('isIrreversible', () => {
       title: 't',
       requestedBy: 'ops',
       steps: [
-        { id: 'one-way', target: 'webhook', spec: { forward, irreversible: true } },
-        { id: 'two-way', target: 'webhook', spec: { forward, compensate } },
+        { id: 'one-way', target: 'webhook', spec: { partner: 'partner-a', forward, irreversible: true } },
+        { id: 'two-way', target: 'webhook', spec: { partner: 'partner-a', forward, compensate } },
         { id: 'flow', target: 'flow-config', spec: { flowId: 'solar', patch: [{ op: 'replace', path: '/a', value: 1 }] } },
       ],
       policy: { escalation: { levels: [{ name: 'partners', deciders: { actors: ['lead'] }, deadline: '1h' }] } },
@@ -140,7 +208,7 @@ describe('isIrreversible', () => {
   ).steps as Step[];
 
   test('given an irreversible step and no escalation, when parsed, then the request is refused: someone must be able to approve it', () => {
-    expect(() => parseOrThrow(changeRequestSchema, { title: 't', requestedBy: 'ops', steps: [{ id: 'one-way', target: 'webhook', spec: { forward, irreversible: true } }] }, 'change request')).toThrow(
+    expect(() => parseOrThrow(changeRequestSchema, { title: 't', requestedBy: 'ops', steps: [{ id: 'one-way', target: 'webhook', spec: { partner: 'partner-a', forward, irreversible: true } }] }, 'change request')).toThrow(
       /policy\.escalation: required when .* a step is irreversible/,
     );
   });

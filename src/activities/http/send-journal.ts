@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { checksum } from '../../domain/canonical';
 import type { TargetKind } from '../../domain/targets';
-import { failureFor, sendHttp, type HttpRequest, type HttpResponse } from './client';
+import { failureFor, trySend, type HttpRequest, type HttpResponse } from './client';
 import type { StepKey } from '../targets/types';
 
 /** A step's request to a partner: the change itself, or the request that undoes it. */
@@ -11,9 +11,11 @@ export type SendPhase = 'forward' | 'compensate';
  * - `intent`: about to send (or sending); whether it arrived is unknown until an outcome is written;
  * - `delivered`: the partner answered with an expected status;
  * - `rejected`: the partner refused it for good (4xx): it did not take effect;
- * - `uncertain`: no usable answer (5xx, timeout, dropped connection): it may or may not have taken effect.
+ * - `uncertain`: no usable answer (5xx, timeout, dropped connection): it may or may not have taken effect;
+ * - `not-sent`: every attempt so far failed before anything left the worker (refused destination,
+ *   DNS failure, refused connection, a header the client will not send): it cannot have taken effect.
  */
-export type SendState = 'intent' | 'delivered' | 'rejected' | 'uncertain';
+export type SendState = 'intent' | 'delivered' | 'rejected' | 'uncertain' | 'not-sent';
 
 export interface SendDoc {
   /** The idempotency key, also sent as the `Idempotency-Key` header. */
@@ -62,7 +64,11 @@ export class SendJournal {
     return this.collection.findOne({ _id: idempotencyKey(key, phase) });
   }
 
-  /** Records that the request is about to be sent (once more). A known outcome is never downgraded. */
+  /**
+   * Records that the request is about to be sent (once more). A known outcome is never downgraded:
+   * an earlier attempt that ended without an outcome (a crash after its intent) counts as uncertain,
+   * and only a request no attempt may have sent can end `not-sent`.
+   */
   async intent(
     key: StepKey,
     phase: SendPhase,
@@ -70,6 +76,8 @@ export class SendJournal {
   ): Promise<SendDoc> {
     const _id = idempotencyKey(key, phase);
     const now = new Date();
+    await this.collection.updateOne({ _id, state: 'intent' }, { $set: { state: 'uncertain', lastError: 'an earlier attempt ended without recording its outcome', updatedAt: now } });
+    await this.collection.updateOne({ _id, state: 'not-sent' }, { $set: { state: 'intent', updatedAt: now } });
     const update = {
       $setOnInsert: { changeId: key.changeId, stepId: key.stepId, phase, ...what, state: 'intent' as const, intentAt: now },
       $inc: { attempts: 1 },
@@ -94,10 +102,13 @@ export class SendJournal {
     );
   }
 
-  /** Records a failed send; a delivered request stays delivered. */
-  async failed(key: StepKey, phase: SendPhase, state: 'rejected' | 'uncertain', detail: { status?: number; error: string }): Promise<void> {
+  /**
+   * Records a failed send; a delivered request stays delivered, and `not-sent` is written only
+   * over this attempt's own intent (never over an earlier attempt that may have arrived).
+   */
+  async failed(key: StepKey, phase: SendPhase, state: 'rejected' | 'uncertain' | 'not-sent', detail: { status?: number; error: string }): Promise<void> {
     await this.collection.updateOne(
-      { _id: idempotencyKey(key, phase), state: { $ne: 'delivered' } },
+      { _id: idempotencyKey(key, phase), state: state === 'not-sent' ? 'intent' : { $ne: 'delivered' } },
       { $set: { state, lastError: detail.error.slice(0, 500), updatedAt: new Date(), ...(detail.status ? { lastStatus: detail.status } : {}) } },
     );
   }
@@ -121,8 +132,8 @@ export interface JournaledSend {
 
 /**
  * Sends a side-effecting request between its journal entries: intent before, outcome after.
- * Unexpected answers are journaled (`rejected` for permanent ones, `uncertain` otherwise) and
- * thrown as the classified failure.
+ * Unexpected answers are journaled (`rejected` for permanent ones, `uncertain` otherwise), a send
+ * that failed before anything left as `not-sent`, and each is thrown as the classified failure.
  */
 export async function journaledSend(journal: SendJournal, key: StepKey, send: JournaledSend): Promise<HttpResponse> {
   const { request } = send;
@@ -131,13 +142,12 @@ export async function journaledSend(journal: SendJournal, key: StepKey, send: Jo
     fingerprint: checksum({ method: request.method, url: request.url, body: request.body ?? null }),
     request: { method: request.method, url: request.url },
   });
-  let response: HttpResponse;
-  try {
-    response = await sendHttp(request);
-  } catch (err) {
-    await journal.failed(key, send.phase, 'uncertain', { error: (err as Error).message });
-    throw err;
+  const result = await trySend(request);
+  if ('failure' in result) {
+    await journal.failed(key, send.phase, result.delivery, { error: result.failure.message });
+    throw result.failure;
   }
+  const response: HttpResponse = result.response;
   if (send.expected.includes(response.status)) {
     await journal.delivered(key, send.phase, response.status, send.outcome);
     return response;

@@ -1,29 +1,40 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { NetworkPolicy } from '../../domain/addresses';
 import { ErrorType } from '../../domain/errors';
+import { classifyStatus, excerpt, trySend } from '../http/client';
 
 /**
- * POSTs a JSON body. A 4xx answer (other than 408 and 429) means the receiver will never take this
+ * POSTs a notification's JSON body through the one HTTP sender (destination rules, no redirects,
+ * capped answers). A 4xx answer (other than 408 and 429) means the receiver will never take this
  * message: the failure is non-retryable. Network errors, timeouts, 408, 429 and 5xx are retried by
- * the activity's retry policy.
+ * the activity's retry policy. Messages name the channel and the URL's origin only: webhook URLs
+ * are secrets (Slack's carry a token in the path).
  */
-export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-  } catch (err) {
-    throw ApplicationFailure.retryable(`POST ${redact(url)} failed: ${(err as Error).message}`, ErrorType.NotificationUndelivered);
+export async function postNotification(
+  channel: string,
+  request: { url: string; body: string; headers: Record<string, string>; timeoutMs: number; network: NetworkPolicy },
+): Promise<void> {
+  const what = `POST ${redact(request.url)} (${channel})`;
+  const result = await trySend({
+    method: 'POST',
+    url: request.url,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...request.headers },
+    body: request.body,
+    timeoutMs: request.timeoutMs,
+    network: request.network,
+    what,
+    // An acknowledgement, read only to explain a refusal.
+    maxResponseBytes: 4096,
+  });
+  if ('failure' in result) {
+    const { failure } = result;
+    throw failure.nonRetryable ? ApplicationFailure.nonRetryable(failure.message, ErrorType.NotificationUndelivered) : ApplicationFailure.retryable(failure.message, ErrorType.NotificationUndelivered);
   }
-  // Drain the body so the connection is released; its text helps when the receiver explains a refusal.
-  const text = (await response.text().catch(() => '')).slice(0, 200);
-  if (response.ok) return;
-  const message = `POST ${redact(url)} answered ${response.status}${text ? `: ${text}` : ''}`;
-  const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+  const { status, text } = result.response;
+  const verdict = classifyStatus(status);
+  if (verdict === 'success') return;
+  const message = `${what} answered ${status}${excerpt(text)}`;
+  const permanent = verdict !== 'rate-limited' && verdict !== 'unavailable';
   throw permanent ? ApplicationFailure.nonRetryable(message, ErrorType.NotificationUndelivered) : ApplicationFailure.retryable(message, ErrorType.NotificationUndelivered);
 }
 

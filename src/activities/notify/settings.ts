@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialInQuery } from '../../domain/partners';
 
 const namePattern = /^[A-Za-z0-9#._-]{1,80}$/;
 
@@ -27,14 +28,20 @@ function namedValues(value: z.ZodType<string>, what: string) {
   });
 }
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+const httpUrl = z.url({ protocol: /^https?$/ }).refine((url) => credentialInQuery(url) === undefined, 'must not carry a credential in its query');
 
 /** Environment variables of the notification senders (part of the worker's configuration). */
 export const notificationSettingsSchema = {
   /** Slack incoming webhooks by channel: `#ops=https://hooks.slack.com/services/…`. */
   SLACK_WEBHOOKS: namedValues(httpUrl, 'an http(s) URL').default(new Map()),
-  /** Generic JSON webhooks by name: `audit=https://example.com/hooks/lead-rollback`. */
-  NOTIFY_WEBHOOK_URLS: namedValues(httpUrl, 'an http(s) URL').default(new Map()),
-  /** HMAC-SHA256 signing secrets by webhook name: `audit=…` (at least 16 characters). */
-  NOTIFY_WEBHOOK_SECRETS: namedValues(z.string().min(16), 'a secret of at least 16 characters').default(new Map()),
+  /**
+   * Generic JSON webhooks by name: `audit=https://audit.example.com/hooks/lead-rollback`. Each name
+   * is a partner of WEBHOOK_PARTNERS; the URL must be on its origins and its secret signs.
+   */
+  NOTIFY_WEBHOOK_URLS: namedValues(httpUrl, 'an http(s) URL without credentials in its query').default(new Map()),
+  /** Replaced: a notification webhook is signed with its partner's secret. */
+  NOTIFY_WEBHOOK_SECRETS: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value.trim() === '', { error: 'is no longer read: each NOTIFY_WEBHOOK_URLS name is a partner of WEBHOOK_PARTNERS, whose secret signs' }),
 };

@@ -1,31 +1,21 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db, Document } from 'mongodb';
-import { canonicalJson, checksum } from '../../domain/canonical';
+import type { Db } from 'mongodb';
+import { canonicalJson } from '../../domain/canonical';
 import type { Step } from '../../domain/change-request';
 import { ErrorType } from '../../domain/errors';
+import type { Partners } from '../../domain/partners';
 import type { PreparedStep, RehearsalReport, RehearsalStepInput, SandboxRun, StepComparison } from '../../rehearsal/types';
 import { permanent } from '../failures';
 import { adapterFor, createAdapterRegistry, type AdapterRegistry } from '../targets/registry';
 import type { ApplyOutcome, StepKey } from '../targets/types';
+import { createWebhookAdapter } from '../targets/webhook/adapter';
 import { SandboxLeases } from './leases';
-import { planFor, type DocumentSelection, type RehearsalDeps } from './sandboxes';
+import { planFor, webhookRehearsalProblem, type DocumentSelection, type RehearsalDeps } from './sandboxes';
+import { selectionBatches, selectionChecksums, StreamedChecksum } from './selection';
 
 const DEFAULT_LEASE_MS = 60 * 60 * 1000;
-
-interface Selected {
-  selection: DocumentSelection;
-  docs: Document[];
-}
-
-async function read(db: Db, selection: DocumentSelection): Promise<Document[]> {
-  return db.collection(selection.collection).find(selection.filter).sort({ _id: 1 }).toArray();
-}
-
-/** Checksum of the parts that must come back exactly (selections without `exact` are left out). */
-function exactChecksum(selected: Selected[]): string {
-  return checksum(selected.filter((s) => s.selection.exact).map((s) => s.docs.map((doc) => s.selection.exact!(doc))));
-}
+const DEFAULT_MAX_LEADS = 10_000;
 
 const leaseKey = (selection: DocumentSelection) => `${selection.collection} ${canonicalJson(selection.filter)}`;
 
@@ -34,7 +24,7 @@ const leaseKey = (selection: DocumentSelection) => `${selection.collection} ${ca
  * database, sandbox CRM, webhook origin) and keyed by the rehearsal id, so nothing they write can
  * reach production. Production documents are only ever read (`find`), to copy and to checksum them.
  */
-export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalDeps }) {
+export function createRehearsalActivities(deps: { db: Db; partners?: Partners; rehearsal?: RehearsalDeps }) {
   let registry: AdapterRegistry | undefined;
 
   function sandbox(): RehearsalDeps {
@@ -43,9 +33,31 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
     return deps.rehearsal;
   }
 
+  /** The adapters over the sandbox: its database, its CRM, and a webhook adapter that only knows the partners' sandboxes. */
   function sandboxRegistry(): AdapterRegistry {
-    const { db, crm, webhookSecrets } = sandbox();
-    return (registry ??= createAdapterRegistry({ db, crm, webhookSecrets }));
+    const { db, crm, webhookPartners } = sandbox();
+    return (registry ??= { ...createAdapterRegistry({ db, crm }), webhook: createWebhookAdapter(db, webhookPartners, { sandbox: true }) });
+  }
+
+  /**
+   * Refuses the rehearsal, before anything is copied or sent, when a step's sandbox run could
+   * send anything elsewhere than its sandbox, or a lead selection is larger than the cap.
+   */
+  async function refuseUnsafe(rehearsalId: string, steps: Step[]): Promise<void> {
+    const max = sandbox().maxLeads ?? DEFAULT_MAX_LEADS;
+    for (const step of steps) {
+      const plan = planFor(step);
+      if (!plan || plan.unavailable(step.spec, sandbox())) continue;
+      if (step.target === 'webhook') {
+        const problem = webhookRehearsalProblem(step.spec, { changeId: rehearsalId, stepId: step.id }, deps.partners, sandbox().webhookPartners);
+        if (problem) throw permanent(ErrorType.InvalidStep, `rehearsal refused: step ${step.id} ${problem}`);
+      }
+      for (const selection of plan.documents?.(step.spec) ?? []) {
+        if (!selection.leads) continue;
+        const count = await deps.db.collection(selection.collection).countDocuments(selection.filter);
+        if (count > max) throw permanent(ErrorType.InvalidStep, tooManyLeads(step, selection, count, max));
+      }
+    }
   }
 
   /** The step as the sandbox runs it, and its key (the rehearsal id stands for the change id). */
@@ -65,6 +77,8 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
      */
     async prepareRehearsal(input: { rehearsalId: string; steps: Step[] }): Promise<PreparedStep[]> {
       const { db: sandboxDb, leaseMs } = sandbox();
+      const max = sandbox().maxLeads ?? DEFAULT_MAX_LEADS;
+      await refuseUnsafe(input.rehearsalId, input.steps);
       const leases = new SandboxLeases(sandboxDb);
       const prepared: PreparedStep[] = [];
       for (const step of input.steps) {
@@ -79,17 +93,31 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
           prepared.push({ stepId: step.id, target: step.target });
           continue;
         }
-        const selected: Selected[] = [];
+        const all = new StreamedChecksum().open();
+        const exact = new StreamedChecksum().open();
+        let documents = 0;
         for (const selection of selections) {
           await leases.acquire(leaseKey(selection), input.rehearsalId, leaseMs ?? DEFAULT_LEASE_MS);
-          const docs = await read(deps.db, selection);
           const copy = sandboxDb.collection(selection.collection);
           await copy.deleteMany(selection.filter);
-          if (docs.length > 0) await copy.insertMany(docs);
-          selected.push({ selection, docs });
+          all.open();
+          if (selection.exact) exact.open();
+          let copied = 0;
+          // Streamed: a batch in memory at a time; a selection that grew past the cap since it was counted stops here.
+          for await (const batch of selectionBatches(deps.db, selection)) {
+            copied += batch.length;
+            if (selection.leads && copied > max) throw permanent(ErrorType.InvalidStep, tooManyLeads(step, selection, copied, max));
+            await copy.insertMany(batch);
+            for (const doc of batch) {
+              all.item(doc);
+              if (selection.exact) exact.item(selection.exact(doc));
+            }
+          }
+          all.close();
+          if (selection.exact) exact.close();
+          documents += copied;
         }
-        const documents = selected.reduce((n, s) => n + s.docs.length, 0);
-        prepared.push({ stepId: step.id, target: step.target, sandbox: { documents, exactChecksum: exactChecksum(selected) }, productionChecksum: checksum(selected.map((s) => s.docs)) });
+        prepared.push({ stepId: step.id, target: step.target, sandbox: { documents, exactChecksum: exact.close().digest() }, productionChecksum: all.close().digest() });
       }
       log.info('rehearsal prepared', { rehearsalId: input.rehearsalId, sandbox: sandboxDb.databaseName, copied: prepared.filter((p) => p.sandbox).length });
       return prepared;
@@ -129,9 +157,8 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
         const plan = planFor(step);
         if (!plan || plan.unavailable(step.spec, sandbox()) || !plan.documents) continue;
         const selections = plan.documents(step.spec);
-        const sandboxNow = await Promise.all(selections.map(async (selection) => ({ selection, docs: await read(sandboxDb, selection) })));
-        const productionNow = await Promise.all(selections.map((selection) => read(deps.db, selection)));
-        comparisons.push({ stepId: step.id, sandboxExactChecksum: exactChecksum(sandboxNow), productionChecksum: checksum(productionNow) });
+        const [sandboxNow, productionNow] = await Promise.all([selectionChecksums(sandboxDb, selections), selectionChecksums(deps.db, selections)]);
+        comparisons.push({ stepId: step.id, sandboxExactChecksum: sandboxNow.exact, productionChecksum: productionNow.all });
       }
       return comparisons;
     },
@@ -149,4 +176,8 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
       await new SandboxLeases(deps.rehearsal.db).releaseAll(input.rehearsalId);
     },
   };
+}
+
+function tooManyLeads(step: Step, selection: DocumentSelection, count: number, max: number): string {
+  return `rehearsal refused: step ${step.id} selects ${count} documents in ${selection.collection}, more than a rehearsal copies (${max}, REHEARSAL_MAX_LEADS); narrow its filter or rehearse a sample`;
 }

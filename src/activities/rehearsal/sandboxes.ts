@@ -1,11 +1,15 @@
 import type { Db, Document } from 'mongodb';
 import type { Step } from '../../domain/change-request';
+import { partnerDestinationProblem, type Partners } from '../../domain/partners';
 import type { TargetKind } from '../../domain/targets';
+import type { SendPhase } from '../http/send-journal';
+import type { StepKey } from '../targets/types';
 import type { CrmConnection } from '../targets/crm/api';
 import type { FlowDoc } from '../targets/flow-config/store';
 import { toMongoFilter } from '../targets/lead-data/spec';
 import { docId } from '../targets/mongo-document/document';
-import type { WebhookSecrets } from '../targets/webhook/adapter';
+import { rendered } from '../targets/webhook/adapter';
+import { sandboxUrl } from '../targets/webhook/sandbox-url';
 import type { WebhookSpec } from '../targets/webhook/spec';
 
 /** The sandbox targets a rehearsal runs against; `src/worker.ts` builds them from REHEARSAL_* variables. */
@@ -14,12 +18,16 @@ export interface RehearsalDeps {
   db: Db;
   /** A sandbox CRM; without it `crm` steps are not rehearsed. */
   crm?: CrmConnection;
-  /** A sandbox origin for webhooks; without it `webhook` steps are not rehearsed. */
-  webhookBaseUrl?: string;
-  /** HMAC secrets of the sandbox webhooks, by name. */
-  webhookSecrets?: WebhookSecrets;
+  /**
+   * The partners' sandboxes by partner name (REHEARSAL_WEBHOOK_PARTNERS): a webhook step is
+   * rehearsed against its partner's sandbox origin, signed with the sandbox's secret; a step
+   * whose partner has no sandbox is not rehearsed.
+   */
+  webhookPartners?: Partners;
   /** How long a rehearsal holds its sandbox documents against other rehearsals (default 1 h). */
   leaseMs?: number;
+  /** Most documents one lead selection may copy (REHEARSAL_MAX_LEADS, default 10 000). */
+  maxLeads?: number;
 }
 
 /**
@@ -35,6 +43,8 @@ export interface DocumentSelection {
    * documents are copied (the step needs them) but not compared, e.g. a history that grows by design.
    */
   exact?: (doc: Document) => unknown;
+  /** A lead selection: its size is the request's to choose, so it is capped (REHEARSAL_MAX_LEADS). */
+  leads?: boolean;
 }
 
 type SpecOf<K extends TargetKind> = Extract<Step, { target: K }>['spec'];
@@ -45,7 +55,7 @@ export interface SandboxPlan<Spec> {
   unavailable(spec: Spec, deps: RehearsalDeps): string | undefined;
   /** The MongoDB documents to copy and compare (kinds outside MongoDB have none). */
   documents?(spec: Spec): DocumentSelection[];
-  /** The spec as it runs in the sandbox (e.g. webhook URLs moved to the sandbox origin). */
+  /** The spec as it runs in the sandbox, when it differs from the production spec. */
   sandboxSpec?(spec: Spec, deps: RehearsalDeps): Spec;
 }
 
@@ -68,7 +78,7 @@ export const sandboxPlans: { [K in TargetKind]?: SandboxPlan<SpecOf<K>> } = {
   // The selected leads are copied and must come back exactly; the journal the sandbox run keeps is its own.
   'lead-data': {
     unavailable: () => undefined,
-    documents: (spec) => [{ collection: spec.collection, filter: toMongoFilter(spec.filter), exact: (doc) => doc }],
+    documents: (spec) => [{ collection: spec.collection, filter: toMongoFilter(spec.filter), exact: (doc) => doc, leads: true }],
   },
   'mongo-document': {
     unavailable: () => undefined,
@@ -77,31 +87,42 @@ export const sandboxPlans: { [K in TargetKind]?: SandboxPlan<SpecOf<K>> } = {
   crm: {
     unavailable: (_spec, deps) => (deps.crm ? undefined : 'no sandbox CRM: set REHEARSAL_CRM_BASE_URL and REHEARSAL_CRM_TOKEN'),
   },
+  // The sandbox webhook adapter moves every request to the partner's sandbox origin itself.
   webhook: {
-    unavailable: (spec, deps) => {
-      if (!deps.webhookBaseUrl) return 'no sandbox webhook origin: set REHEARSAL_WEBHOOK_BASE_URL';
-      if (spec.secret && !deps.webhookSecrets?.[spec.secret]) return `webhook secret "${spec.secret}" is not in REHEARSAL_WEBHOOK_SECRETS`;
-      return undefined;
-    },
-    sandboxSpec: (spec, deps) => toSandboxOrigin(spec, deps.webhookBaseUrl!),
+    unavailable: (spec, deps) => (deps.webhookPartners?.get(spec.partner) ? undefined : `no sandbox for partner "${spec.partner}": add its sandbox to REHEARSAL_WEBHOOK_PARTNERS`),
   },
 };
 
-const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
-
 /**
- * The webhook's requests with their origin replaced by the sandbox's (path and query kept, after
- * any path the sandbox base URL has). The spec validation keeps template variables out of the
- * origin, so the replacement cannot cut one.
+ * Why a webhook step may not be rehearsed at all, or undefined: each of its requests is built as
+ * the sandbox adapter will build it (rendered with the rehearsal's key, moved to the sandbox
+ * origin from the parsed URL) and must then be on the sandbox origin; and the step as written
+ * must be one production would send (on its partner's origins), so a rehearsal never passes a
+ * URL form the real run would refuse.
  */
-export function toSandboxOrigin(spec: WebhookSpec, baseUrl: string): WebhookSpec {
-  const base = baseUrl.replace(/\/+$/, '');
-  const move = (url: string) => url.replace(ORIGIN, base);
-  return {
-    ...spec,
-    forward: { ...spec.forward, url: move(spec.forward.url) },
-    ...(spec.compensate ? { compensate: { ...spec.compensate, url: move(spec.compensate.url) } } : {}),
-  };
+export function webhookRehearsalProblem(spec: WebhookSpec, key: StepKey, production: Partners | undefined, sandboxes: Partners | undefined): string | undefined {
+  const partner = production?.get(spec.partner);
+  const sandbox = sandboxes?.get(spec.partner);
+  if (!partner) return `it names partner "${spec.partner}", which is not in this worker's WEBHOOK_PARTNERS`;
+  if (!sandbox) return undefined; // not rehearsed at all: reported as such
+  const origin = sandbox.origins[0]!;
+  const phases: [SendPhase, WebhookSpec['forward'] | undefined][] = [
+    ['forward', spec.forward],
+    ['compensate', spec.compensate],
+  ];
+  for (const [phase, template] of phases) {
+    if (!template) continue;
+    const production = partnerDestinationProblem(template.url, partner);
+    if (production) return `its ${phase} URL ${template.url} ${production}`;
+    let built: string;
+    try {
+      built = rendered(key, phase, template, (url) => sandboxUrl(url, origin)).url;
+    } catch (err) {
+      return `its ${phase} request cannot be built: ${(err as Error).message}`;
+    }
+    if (new URL(built).origin !== origin) return `its ${phase} request would go to ${new URL(built).origin}, not to the sandbox ${origin}`;
+  }
+  return undefined;
 }
 
 /** The plan of a step's kind, typed loosely for dispatch. */

@@ -6,7 +6,8 @@ import { createCrmAdapter } from './crm/adapter';
 import { createFlowConfigAdapter } from './flow-config/adapter';
 import { createLeadDataAdapter } from './lead-data/adapter';
 import { createMongoDocumentAdapter } from './mongo-document/adapter';
-import { createWebhookAdapter, type WebhookSecrets } from './webhook/adapter';
+import type { Partners } from '../../domain/partners';
+import { createWebhookAdapter } from './webhook/adapter';
 import type { TargetAdapter } from './types';
 
 export type AdapterRegistry = { [K in TargetKind]: TargetAdapter<Extract<Step, { target: K }>['spec']> };
@@ -16,8 +17,8 @@ export interface TargetDeps {
   db: Db;
   /** The CRM `crm` steps talk to (from CRM_BASE_URL / CRM_TOKEN); without it they fail as WorkerMisconfiguredError. */
   crm?: CrmConnection;
-  /** Named HMAC secrets for `webhook` steps (from WEBHOOK_SECRETS). */
-  webhookSecrets?: WebhookSecrets;
+  /** The partners `webhook` steps may call, with their secrets (from WEBHOOK_PARTNERS). */
+  partners?: Partners;
 }
 
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
@@ -26,7 +27,7 @@ export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
     'lead-data': createLeadDataAdapter(deps.db),
     'mongo-document': createMongoDocumentAdapter(deps.db),
     crm: createCrmAdapter(deps.db, deps.crm),
-    webhook: createWebhookAdapter(deps.db, deps.webhookSecrets),
+    webhook: createWebhookAdapter(deps.db, deps.partners),
   };
 }
 

@@ -1,22 +1,38 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { ReadinessCheck } from '../deps';
 import { defineRoute, type AnyRoute } from '../route';
 
+/**
+ * The probe is public, so it says which dependency is down and how (`unreachable` or `timeout`),
+ * never the raw error text (addresses, driver messages): that goes to the server log.
+ */
 const readySchema = z
-  .object({ status: z.enum(['ready', 'not-ready']), checks: z.record(z.string(), z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() })) })
+  .object({
+    status: z.enum(['ready', 'not-ready']),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), ms: z.number(), problem: z.enum(['unreachable', 'timeout']).optional() })),
+  })
   .meta({ id: 'Readiness' });
 
 /** Every check gets this long; a hung dependency makes the probe fail, not hang. */
 const CHECK_TIMEOUT_MS = 2000;
 
-async function timed(check: ReadinessCheck): Promise<{ ok: boolean; ms: number; error?: string }> {
+const TIMED_OUT = Symbol('timed out');
+
+async function timed(check: ReadinessCheck, log: FastifyBaseLogger): Promise<{ ok: boolean; ms: number; problem?: 'unreachable' | 'timeout' }> {
   const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([check.check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)))]);
-    return { ok: true, ms: Math.round(performance.now() - started) };
+    const outcome = await Promise.race([check.check(), new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), CHECK_TIMEOUT_MS)))]);
+    if (outcome === TIMED_OUT) {
+      log.warn({ dependency: check.name, ms: ms() }, 'readiness check timed out');
+      return { ok: false, ms: ms(), problem: 'timeout' };
+    }
+    return { ok: true, ms: ms() };
   } catch (err) {
-    return { ok: false, ms: Math.round(performance.now() - started), error: (err as Error).message };
+    log.warn({ dependency: check.name, err }, 'readiness check failed');
+    return { ok: false, ms: ms(), problem: 'unreachable' };
   } finally {
     clearTimeout(timer);
   }
@@ -41,8 +57,8 @@ export function operationRoutes(readiness: ReadinessCheck[], document: () => Rec
       summary: 'Readiness: Temporal and MongoDB answer',
       tag: 'operations',
       responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency does not answer', schema: readySchema } },
-      handle: async ({ reply }) => {
-        const results = await Promise.all(readiness.map(async (c) => [c.name, await timed(c)] as const));
+      handle: async ({ reply, request }) => {
+        const results = await Promise.all(readiness.map(async (c) => [c.name, await timed(c, request.log)] as const));
         const ready = results.every(([, r]) => r.ok);
         reply.code(ready ? 200 : 503);
         return { status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(results) };

@@ -17,7 +17,7 @@ export function rehearsalRoutes(deps: ApiDeps): AnyRoute[] {
       operationId: 'startRehearsal',
       summary: 'Rehearse a change: apply, roll back and compare in the sandbox',
       description:
-        'Give a stored change id or a change request. Its steps run against the sandbox only (copies of the touched MongoDB documents in the rehearsal database, the sandbox CRM and webhook origin when configured); production is only read. Steps of kinds without a sandbox are reported "not-rehearsed". Poll `GET /v1/rehearsals/{rehearsalId}` for the report. With an Idempotency-Key a retry returns the same rehearsal.',
+        'Give a stored change id or a change request. Its steps run against the sandbox only (copies of the touched MongoDB documents in the rehearsal database, the sandbox CRM and the partner sandboxes when configured); production is only read. Steps of kinds without a sandbox are reported "not-rehearsed"; a webhook request that would leave its sandbox, or a lead selection over REHEARSAL_MAX_LEADS, refuses the rehearsal before anything is copied. Poll `GET /v1/rehearsals/{rehearsalId}` for the report. With an Idempotency-Key a retry returns the same rehearsal.',
       tag: 'rehearsals',
       permission: 'start',
       headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),

@@ -129,7 +129,8 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection): TargetAdap
     async restore(key, spec) {
       const point = await beforeImage(key);
       const forward = await journal.get(key, 'forward');
-      if (!point || !forward) {
+      // No intent, or every attempt failed before anything left the worker: nothing to undo.
+      if (!point || !forward || forward.state === 'not-sent') {
         return { status: 'not-applied', summary: `no request of this step ever went to the CRM (${subject(spec)})`, recoveryPointId: point?._id };
       }
       const compensate = await journal.get(key, 'compensate');

@@ -1,5 +1,6 @@
 import { IDEMPOTENCY_HEADER } from '../../http/signature';
 import { jsonBody, sendHttp, failureFor, type HttpMethod, type HttpRequest } from '../../http/client';
+import { OPERATOR_CONFIGURED } from '../../http/destinations';
 import type { CrmOption } from './spec';
 
 /** Where the CRM is and how to authenticate: from the worker's environment only. */
@@ -90,6 +91,8 @@ export class CrmApi {
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.timeoutMs,
       what,
+      // The operator's CRM_BASE_URL, which a request cannot change (its parts are path segments, encoded).
+      network: OPERATOR_CONFIGURED,
     };
   }
 }

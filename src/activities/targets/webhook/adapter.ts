@@ -1,19 +1,27 @@
 import type { Db } from 'mongodb';
 import { checksum } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
+import { partnerDestinationProblem, type Partner, type Partners } from '../../../domain/partners';
 import { permanent } from '../../failures';
-import type { HttpRequest } from '../../http/client';
+import { EXCERPT_CHARS, type HttpRequest } from '../../http/client';
 import { idempotencyKey, journaledSend, SendJournal, type SendDoc, type SendPhase } from '../../http/send-journal';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signRequest } from '../../http/signature';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signedPartsOf, signRequest } from '../../http/signature';
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../recovery-points';
 import type { StepKey, TargetAdapter } from '../types';
+import { sandboxUrl } from './sandbox-url';
 import { defaultConflictStatus, defaultExpectedStatus, type WebhookRequestTemplate, type WebhookSpec } from './spec';
 import { renderHeader, renderJson, renderUrl, type TemplateValues } from './template';
 
-/** Named HMAC secrets from the worker's environment (`WEBHOOK_SECRETS`). */
-export type WebhookSecrets = Readonly<Record<string, string>>;
-
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface WebhookAdapterOptions {
+  /**
+   * The adapter of a rehearsal: `partners` are the partners' sandboxes, and every request goes to
+   * its partner's sandbox origin — built from the parsed URL, path and query kept — whatever the
+   * step's URL says. Nothing this adapter sends can reach another destination.
+   */
+  sandbox?: boolean;
+}
 
 /** What a webhook step will send, without secrets or signatures: its recovery point. */
 export interface RequestFingerprint {
@@ -30,7 +38,7 @@ interface WebhookState {
   forward: RequestFingerprint;
   compensate: RequestFingerprint | null;
   irreversible: boolean;
-  secret: string | null;
+  partner: string;
 }
 
 /**
@@ -40,31 +48,37 @@ interface WebhookState {
  * is the record of what was. A restore sends the compensating request once, and only when the
  * forward request may have reached the partner.
  */
-export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): TargetAdapter<WebhookSpec> {
+export function createWebhookAdapter(db: Db, partners: Partners = new Map(), options: WebhookAdapterOptions = {}): TargetAdapter<WebhookSpec> {
   const recoveryPoints = new RecoveryPointStore(db);
   const journal = new SendJournal(db);
+  const where = options.sandbox ? 'REHEARSAL_WEBHOOK_PARTNERS' : 'WEBHOOK_PARTNERS';
 
-  function secretFor(spec: WebhookSpec): string | undefined {
-    if (!spec.secret) return undefined;
-    const secret = secrets[spec.secret];
-    if (!secret) throw permanent(ErrorType.WorkerMisconfigured, `webhook secret "${spec.secret}" is not in the worker's WEBHOOK_SECRETS`);
-    return secret;
+  /** The step's partner with its secret; a step naming none this worker knows fails before anything is sent. */
+  function partnerFor(spec: WebhookSpec): Partner & { secret: string } {
+    const partner = spec.partner === undefined ? undefined : partners.get(spec.partner);
+    if (!partner) {
+      const named = spec.partner === undefined ? 'names no partner (it was written before partners: finish or roll it back on the release that started it)' : `names partner "${spec.partner}", which is not in this worker's ${where}`;
+      throw permanent(ErrorType.WorkerMisconfigured, `the webhook step ${named}`);
+    }
+    if (!partner.secret) throw permanent(ErrorType.WorkerMisconfigured, `partner "${partner.name}" has no signing secret on this worker (${where}: secret or secretEnv)`);
+    return partner as Partner & { secret: string };
   }
 
-  /** The request to send for a phase, signed when the step names a secret. */
+  /** The request for a phase as this adapter sends it: rendered, moved to the sandbox when rehearsing, checked against the partner. */
+  function render(key: StepKey, spec: WebhookSpec, phase: SendPhase, template: WebhookRequestTemplate): Rendered {
+    const partner = partnerFor(spec);
+    const request = rendered(key, phase, template, options.sandbox ? (url) => sandboxUrl(url, partner.origins[0]!) : undefined);
+    const problem = partnerDestinationProblem(request.url, partner);
+    if (problem) throw permanent(ErrorType.InvalidStep, `webhook ${phase} URL ${request.url}: ${problem}`);
+    return request;
+  }
+
+  /** The request to send for a phase, signed with the partner's secret over method, host, path, key and body. */
   function build(key: StepKey, spec: WebhookSpec, phase: SendPhase, template: WebhookRequestTemplate): HttpRequest {
-    const { fingerprint, headers, body, url } = rendered(key, phase, template);
-    const secret = secretFor(spec);
+    const partner = partnerFor(spec);
+    const { fingerprint, headers, body, url } = render(key, spec, phase, template);
     const signed = { ...headers };
-    if (secret) {
-      const target = new URL(url);
-      signed[SIGNATURE_HEADER.toLowerCase()] = signRequest(secret, {
-        method: template.method,
-        path: `${target.pathname}${target.search}`,
-        idempotencyKey: fingerprint.idempotencyKey,
-        body: body ?? '',
-      });
-    }
+    signed[SIGNATURE_HEADER.toLowerCase()] = signRequest(partner.secret, signedPartsOf({ method: template.method, url, idempotencyKey: fingerprint.idempotencyKey, body }));
     return {
       method: template.method,
       url,
@@ -72,6 +86,7 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
       body,
       timeoutMs: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       what: `webhook ${phase} ${template.method} ${url}`,
+      network: partner,
     };
   }
 
@@ -85,13 +100,13 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
     async snapshot(key, spec) {
       const existing = await beforeImage(key);
       if (existing) return toRef(existing);
-      secretFor(spec); // a missing secret fails here, before anything is sent
-      const forward = rendered(key, 'forward', spec.forward).fingerprint;
+      // An unknown partner, a missing secret or a URL off the partner's origins fails here, before anything is sent.
+      const forward = render(key, spec, 'forward', spec.forward).fingerprint;
       const state: WebhookState = {
         forward,
-        compensate: spec.compensate ? rendered(key, 'compensate', spec.compensate).fingerprint : null,
+        compensate: spec.compensate ? render(key, spec, 'compensate', spec.compensate).fingerprint : null,
         irreversible: spec.irreversible === true,
-        secret: spec.secret ?? null,
+        partner: spec.partner,
       };
       const point = await recoveryPoints.capture(key, 'before-apply', {
         target: 'webhook',
@@ -119,7 +134,7 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
 
     async verify(key, spec) {
       const sent = await journal.get(key, 'forward');
-      const expected = rendered(key, 'forward', spec.forward);
+      const expected = render(key, spec, 'forward', spec.forward);
       if (sent?.state !== 'delivered') {
         throw permanent(ErrorType.VerificationFailed, `webhook ${expected.fingerprint.method} ${expected.url} was not delivered (${sent?.state ?? 'never sent'})`);
       }
@@ -134,6 +149,9 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
       if (!point || !sent) return { status: 'not-applied', summary: 'the forward request was never sent: nothing to undo', recoveryPointId: point?._id };
       if (sent.state === 'rejected') {
         return { status: 'not-applied', summary: `the partner refused the forward request (HTTP ${sent.lastStatus ?? '?'}): nothing to undo`, recoveryPointId: point._id };
+      }
+      if (sent.state === 'not-sent') {
+        return { status: 'not-applied', summary: `the forward request never left the worker (${sent.lastError ?? 'refused before sending'}): nothing to undo`, recoveryPointId: point._id };
       }
       if (!spec.compensate) {
         throw permanent(ErrorType.Irreversible, `step ${key.stepId} is irreversible and its forward request was ${sent.state === 'delivered' ? 'delivered' : 'possibly delivered'}: it cannot be undone`);
@@ -158,7 +176,7 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
         tolerated: conflictStatus,
       });
       if (conflictStatus.includes(response.status)) {
-        await journal.failed(key, 'compensate', 'rejected', { status: response.status, error: `partner reports a conflict: ${response.text.slice(0, 200)}` });
+        await journal.failed(key, 'compensate', 'rejected', { status: response.status, error: `partner reports a conflict: ${response.text.slice(0, EXCERPT_CHARS)}` });
         return {
           status: 'conflict',
           summary: `the partner refused the compensating ${request.method} ${request.url} with HTTP ${response.status}: its state changed since; left as is`,
@@ -171,7 +189,7 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
                 item: `${request.method} ${request.url}`,
                 before: 'forward not sent',
                 written: { forward: sent._id, status: sent.lastStatus ?? null },
-                now: { status: response.status, body: response.text.slice(0, 500) },
+                now: { status: response.status, body: response.text.slice(0, EXCERPT_CHARS) },
               },
             ],
           },
@@ -187,7 +205,7 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
 
     async verifyRestore(key, spec) {
       const sent = await journal.get(key, 'forward');
-      if (!sent || sent.state === 'rejected' || !spec.compensate) return;
+      if (!sent || neverTookEffect(sent) || !spec.compensate) return;
       const undone = await journal.get(key, 'compensate');
       if (undone?.state !== 'delivered') {
         throw permanent(ErrorType.VerificationFailed, `the compensating request ${idempotencyKey(key, 'compensate')} was not delivered (${undone?.state ?? 'never sent'})`);
@@ -197,11 +215,11 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
     async preview(key, spec) {
       const point = await beforeImage(key);
       const sent = await journal.get(key, 'forward');
-      if (!point || !sent || sent.state === 'rejected') return { recoveryPointId: point?._id, operations: [], summary: 'the forward request was never sent: nothing to undo' };
+      if (!point || !sent || neverTookEffect(sent)) return { recoveryPointId: point?._id, operations: [], summary: 'the forward request never took effect: nothing to undo' };
       if (!spec.compensate) return { recoveryPointId: point._id, operations: [], summary: 'irreversible: the forward request cannot be undone' };
       const undone = await journal.get(key, 'compensate');
       if (undone?.state === 'delivered') return { recoveryPointId: point._id, operations: [], summary: 'already undone' };
-      const { fingerprint } = rendered(key, 'compensate', spec.compensate);
+      const { fingerprint } = render(key, spec, 'compensate', spec.compensate);
       return {
         recoveryPointId: point._id,
         operations: [{ op: 'request', method: fingerprint.method, url: fingerprint.url, idempotencyKey: fingerprint.idempotencyKey }],
@@ -218,11 +236,14 @@ interface Rendered {
   fingerprint: RequestFingerprint;
 }
 
-/** Fills a request template for one phase; deterministic, so every attempt sends the same request. */
-export function rendered(key: StepKey, phase: SendPhase, template: WebhookRequestTemplate): Rendered {
+/**
+ * Fills a request template for one phase; deterministic, so every attempt sends the same request.
+ * `destination` maps the rendered URL (a rehearsal moves it to the sandbox origin).
+ */
+export function rendered(key: StepKey, phase: SendPhase, template: WebhookRequestTemplate, destination: (url: string) => string = (url) => url): Rendered {
   const ikey = idempotencyKey(key, phase);
   const values: TemplateValues = { changeId: key.changeId, stepId: key.stepId, idempotencyKey: ikey };
-  const url = renderUrl(template.url, values);
+  const url = destination(renderUrl(template.url, values));
   const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, values));
   const headers: Record<string, string> = { 'user-agent': 'lead-rollback', ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
   for (const [name, value] of Object.entries(template.headers ?? {})) {
@@ -252,6 +273,11 @@ export function rendered(key: StepKey, phase: SendPhase, template: WebhookReques
 /** The fingerprint the journal keeps for a request (method, URL, body). */
 function journalFingerprint(request: Rendered): string {
   return checksum({ method: request.fingerprint.method, url: request.url, body: request.body ?? null });
+}
+
+/** Refused by the partner for good, or never sent at all: the forward request did not take effect. */
+function neverTookEffect(sent: SendDoc): boolean {
+  return sent.state === 'rejected' || sent.state === 'not-sent';
 }
 
 function forwardRecord(sent: SendDoc): Record<string, unknown> {

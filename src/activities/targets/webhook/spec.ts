@@ -1,25 +1,51 @@
 import { z } from 'zod';
+import { hostProblem } from '../../../domain/addresses';
+import { credentialInQuery, partnerNameSchema } from '../../../domain/partners';
 import { CONTROL_IN_HEADER, hasPlaceholder, renderUrl, templateProblem, type TemplateValues } from './template';
 
 /**
- * A call to a partner's webhook and the call that undoes it. Both carry an `Idempotency-Key`
- * (`<changeId>/<stepId>/forward` or `/compensate`) and, when `secret` names one of the worker's
- * `WEBHOOK_SECRETS`, an HMAC-SHA256 signature. A step without a compensating request must say
+ * A call to a configured partner's webhook and the call that undoes it. `partner` names an entry of
+ * the operator's `WEBHOOK_PARTNERS`: both URLs must be on that partner's origins, and the partner's
+ * secret signs both requests (src/activities/http/signature.ts). Both carry an `Idempotency-Key`
+ * (`<changeId>/<stepId>/forward` or `/compensate`). A step without a compensating request must say
  * `irreversible: true`: the saga then asks for approval before applying it.
  */
 
-/** Headers the worker sets itself, or that would carry credentials into workflow history. */
+/**
+ * Headers a step may not set: the worker sets them itself, they would carry credentials into
+ * workflow history, they are hop-by-hop or can never be sent (the HTTP client refuses them, which
+ * would fail the step locally), or they would tell the partner something other than what is
+ * signed (a method override, a forwarded-for address). Names ending in "-" are prefixes.
+ */
 export const reservedHeaders = [
   'authorization',
-  'proxy-authorization',
+  'proxy-',
   'cookie',
   'host',
   'content-length',
   'transfer-encoding',
   'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'via',
+  'forwarded',
+  'x-forwarded-',
+  'x-real-ip',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'http2-settings',
   'idempotency-key',
-  'x-lead-rollback-signature',
+  'x-lead-rollback-',
 ] as const;
+
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return reservedHeaders.some((reserved) => (reserved.endsWith('-') ? lower.startsWith(reserved) : lower === reserved));
+}
 
 export const defaultExpectedStatus = [200, 201, 202, 204] as const;
 export const defaultConflictStatus = [409, 412] as const;
@@ -35,7 +61,15 @@ const templateString = (max: number) =>
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
 
-/** http(s) only, no credentials, placeholders only after the host. */
+/** The form every URL template must have as text: `http(s)://host[:port]` then "/", "?", "#" or the end. */
+const URL_FORM = /^https?:\/\/[^/?#@\\\s{}]+(?:[/?#]|$)/;
+
+/**
+ * http(s) only, written as an absolute URL (judged as text, not as the URL parser would repair
+ * it), no credentials in userinfo or query, placeholders only after the host, and no host that is
+ * never called (cloud metadata, unusable ranges). Whether it is on its partner's origins is the
+ * partner guard's and the worker's check (they know the partners).
+ */
 export const webhookUrlSchema = templateString(2048).superRefine((template, ctx) => {
   if (templateProblem(template)) return;
   let url: URL;
@@ -49,28 +83,46 @@ export const webhookUrlSchema = templateString(2048).superRefine((template, ctx)
     ctx.addIssue({ code: 'custom', message: `must be an http or https URL, not ${url.protocol.replace(/:$/, '')}` });
     return;
   }
-  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry credentials: name a secret instead' });
-  const origin = /^[a-z]+:\/\/[^/?#]*/i.exec(template)?.[0] ?? '';
-  if (hasPlaceholder(origin)) ctx.addIssue({ code: 'custom', message: 'template variables may only appear in the path and query, not in the host' });
+  if (url.username || url.password || /^[a-z]+:\/\/[^/?#]*@/i.test(template)) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry credentials: the partner\'s secret signs every request' });
+    return;
+  }
+  const authority = /^[^:]*:\/*[^/?#]*/.exec(template)?.[0] ?? '';
+  if (hasPlaceholder(authority)) {
+    ctx.addIssue({ code: 'custom', message: 'template variables may only appear in the path and query, not in the host' });
+    return;
+  }
+  if (!URL_FORM.test(template) || /[\s\x00-\x1f\x7f\\]/.test(template)) {
+    ctx.addIssue({ code: 'custom', message: 'must be written as http:// or https:// (lowercase), a host, then "/", "?" or the end; no spaces, tabs, newlines or backslashes' });
+    return;
+  }
+  const credential = credentialInQuery(template);
+  if (credential !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `must not carry a credential in its query ("${credential}"): the partner's secret signs every request` });
+    return;
+  }
+  const never = hostProblem(url.hostname, { allowPrivateNetwork: true });
+  if (never) ctx.addIssue({ code: 'custom', message: `is refused: ${never}` });
 });
 
 const headerNameSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)')
-  .refine((name) => !(reservedHeaders as readonly string[]).includes(name.toLowerCase()), {
-    message: `is set by the worker or would put credentials into history: ${reservedHeaders.join(', ')} are not allowed`,
-  });
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)');
+
+const RESERVED_HEADER = `cannot be set by a step: it is set by the worker, would put credentials into history, is hop-by-hop or is never sent (${reservedHeaders.map((h) => (h.endsWith('-') ? `${h}*` : h)).join(', ')})`;
 
 const headerValueSchema = templateString(4096).refine((value) => !CONTROL_IN_HEADER.test(value), { message: 'must not contain CR, LF or NUL' });
 
+/** Reserved names are refused per key in a refinement, so the issue says why (a key schema's would only say "Invalid key"). */
 const headersSchema = z
   .record(headerNameSchema, headerValueSchema)
   .refine((headers) => Object.keys(headers).length <= 30, 'at most 30 headers')
   .superRefine((headers, ctx) => {
     const seen = new Set<string>();
     for (const name of Object.keys(headers)) {
+      if (isReservedHeader(name)) ctx.addIssue({ code: 'custom', path: [name], message: RESERVED_HEADER });
       if (seen.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `header "${name}" is given twice` });
       seen.add(name.toLowerCase());
     }
@@ -125,16 +177,16 @@ export const webhookCompensateSchema = webhookRequestSchema
     });
   });
 
-export const webhookSecretNameSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "_" or "-"');
-
 export const webhookSpecSchema = z
   .strictObject({
     forward: webhookRequestSchema,
     compensate: webhookCompensateSchema.optional(),
     /** Required (true) when there is no `compensate`: the forward cannot be undone. */
     irreversible: z.boolean().optional(),
-    /** Name of a secret in the worker's `WEBHOOK_SECRETS`; requests are then signed. Never the secret itself. */
-    secret: webhookSecretNameSchema.optional(),
+    /** The configured partner (`WEBHOOK_PARTNERS`) whose origins the URLs are on and whose secret signs them. */
+    partner: partnerNameSchema,
+    /** Steps used to name a secret; partners replaced that (a secret now only signs for its partner's origins). */
+    secret: z.never({ error: 'is no longer accepted: name the partner instead (partner: "<name>" from WEBHOOK_PARTNERS); its secret signs the requests' }).optional(),
     /** Per-request timeout in milliseconds; default 10 000. */
     timeoutMs: z.int().min(100).max(60_000).optional(),
   })
