@@ -4,6 +4,7 @@ import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
 import { notificationSettingsSchema } from './activities/notify/settings';
 import { parseOrThrow } from './domain/validation';
+import { plainEnv } from './domain/safe-keys';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -94,7 +95,7 @@ export function rehearsalDbName(db: string): string {
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseOrThrow(configSchema, env, 'configuration (environment variables)');
+  return parseOrThrow(configSchema, plainEnv(env), 'configuration (environment variables)');
 }
 
 /** The CRM connection for `crm` steps, when both its URL and token are configured. */

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { deepEqual } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
+import { ownValue } from '../../../domain/safe-keys';
 import { permanent } from '../../failures';
 import type { HttpRequest } from '../../http/client';
 import { idempotencyKey, journaledSend, SendJournal, type SendDoc } from '../../http/send-journal';
@@ -232,7 +233,7 @@ async function readState(api: CrmApi, spec: CrmSpec): Promise<CrmState> {
 function carriesChange(spec: CrmSpec, now: CrmState): boolean {
   if (spec.action === 'update-record') {
     const values = (now as RecordState).values;
-    return Object.entries(writtenValues(spec)).every(([name, value]) => values[name] === value);
+    return Object.entries(writtenValues(spec)).every(([name, value]) => ownValue(values, name) === value);
   }
   const state = now as PropertyState;
   if (spec.action === 'delete-property') return !state.exists;
@@ -250,7 +251,7 @@ function assertUnchangedSince(spec: CrmSpec, before: CrmState, now: CrmState, fo
     const was = (before as RecordState).values;
     const is = (now as RecordState).values;
     const written = writtenValues(spec);
-    const changed = Object.keys(written).filter((name) => is[name] !== was[name] && is[name] !== written[name]);
+    const changed = Object.keys(written).filter((name) => ownValue(is, name) !== ownValue(was, name) && ownValue(is, name) !== ownValue(written, name));
     if (changed.length) throw moved(`properties ${changed.join(', ')}`);
     return;
   }
@@ -279,19 +280,21 @@ function planRestore(spec: CrmSpec, before: CrmState, now: CrmState): RestorePla
 function planRecordRestore(spec: RecordSpec, before: RecordState, now: RecordState): RestorePlan {
   const written = writtenValues(spec);
   const items: ItemPlan[] = Object.keys(written).map((name) => {
-    const was = before.values[name] ?? null;
-    const is = now.values[name] ?? null;
-    const status = is === was ? 'unchanged' : is === written[name] ? 'restore' : 'conflict';
-    return { item: `${spec.objectType}/${spec.recordId}.${name}`, status, before: was, written: written[name], now: is };
+    // Own values only: property names index records read from the CRM.
+    const was = ownValue(before.values, name) ?? null;
+    const is = ownValue(now.values, name) ?? null;
+    const status = is === was ? 'unchanged' : is === ownValue(written, name) ? 'restore' : 'conflict';
+    return { item: `${spec.objectType}/${spec.recordId}.${name}`, status, before: was, written: ownValue(written, name), now: is };
   });
-  const restore: RecordValues = {};
-  for (const [index, name] of Object.keys(written).entries()) if (items[index]!.status === 'restore') restore[name] = before.values[name] ?? null;
+  const restore = Object.fromEntries(
+    Object.keys(written).flatMap((name, index) => (items[index]!.status === 'restore' ? [[name, ownValue(before.values, name) ?? null]] : [])),
+  ) as RecordValues;
   const names = Object.keys(restore);
   return {
     items,
     request: names.length ? (api, key) => api.updateRecord(spec.objectType, spec.recordId, restore, key) : undefined,
     expected: [200],
-    operations: names.map((name) => ({ op: 'replace', path: `/${spec.objectType}/${spec.recordId}/properties/${name}`, value: restore[name] })),
+    operations: names.map((name) => ({ op: 'replace', path: `/${spec.objectType}/${spec.recordId}/properties/${name}`, value: ownValue(restore, name) })),
   };
 }
 

@@ -46,7 +46,7 @@ export function createWebhookAdapter(db: Db, secrets: WebhookSecrets = {}): Targ
 
   function secretFor(spec: WebhookSpec): string | undefined {
     if (!spec.secret) return undefined;
-    const secret = secrets[spec.secret];
+    const secret = Object.hasOwn(secrets, spec.secret) ? secrets[spec.secret] : undefined;
     if (!secret) throw permanent(ErrorType.WorkerMisconfigured, `webhook secret "${spec.secret}" is not in the worker's WEBHOOK_SECRETS`);
     return secret;
   }

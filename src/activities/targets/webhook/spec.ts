@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { prototypeKeyProblem, refusePrototypeKey } from '../../../domain/safe-keys';
 import { CONTROL_IN_HEADER, hasPlaceholder, renderUrl, templateProblem, type TemplateValues } from './template';
 
 /**
@@ -59,6 +60,7 @@ const headerNameSchema = z
   .min(1)
   .max(100)
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)')
+  .superRefine(refusePrototypeKey)
   .refine((name) => !(reservedHeaders as readonly string[]).includes(name.toLowerCase()), {
     message: `is set by the worker or would put credentials into history: ${reservedHeaders.join(', ')} are not allowed`,
   });
@@ -92,7 +94,11 @@ const bodySchema = z.json().superRefine((body, ctx) => {
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => walk(item, [...path, index], depth + 1));
     } else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) walk(item, [...path, key], depth + 1);
+      for (const [key, item] of Object.entries(value)) {
+        const problem = prototypeKeyProblem(key);
+        if (problem) ctx.addIssue({ code: 'custom', path: [...path, key], message: problem });
+        else walk(item, [...path, key], depth + 1);
+      }
     }
   };
   walk(body, [], 0);
@@ -125,7 +131,12 @@ export const webhookCompensateSchema = webhookRequestSchema
     });
   });
 
-export const webhookSecretNameSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "_" or "-"');
+export const webhookSecretNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "_" or "-"')
+  .superRefine(refusePrototypeKey);
 
 export const webhookSpecSchema = z
   .strictObject({
