@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
 import { notificationSettingsSchema } from './activities/notify/settings';
+import { targetSettingsSchema } from './activities/targets/common/target-settings';
 import { parseOrThrow } from './domain/validation';
 import { plainEnv } from './domain/safe-keys';
 
@@ -67,6 +68,8 @@ export const configSchema = z.object({
   WEBHOOK_SECRETS: webhookSecretsSchema.optional(),
   /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
   ...notificationSettingsSchema,
+  /** Collections steps may target, per kind (TARGET_COLLECTIONS); unset: any collection that is not reserved. */
+  ...targetSettingsSchema,
   /** Days a finished change's recovery points are kept (for rolling it back later); `purge-recovery-points` deletes older ones. */
   RECOVERY_POINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   /** The sandbox database rehearsals copy documents into; default `<MONGODB_DB>_rehearsal`. */

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
 import type { PrometheusConnection } from './activities/metrics/prometheus';
+import type { TargetCollections } from './activities/targets/common/collections';
 import type { CrmConnection } from './activities/targets/crm/api';
 import type { WebhookSecrets } from './activities/targets/webhook/adapter';
 import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
@@ -22,6 +23,8 @@ export interface WorkerDeps {
   crm?: CrmConnection;
   /** Named HMAC secrets for `webhook` steps (WEBHOOK_SECRETS). */
   webhookSecrets?: WebhookSecrets;
+  /** Collections lead-data and mongo-document steps may target (TARGET_COLLECTIONS). */
+  targetCollections?: TargetCollections;
   /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
   notifications?: NotificationDeps;
   /** Prometheus for metric triggers (PROMETHEUS_URL, PROMETHEUS_TOKEN). */
@@ -46,7 +49,7 @@ export type WorkerRole = 'all' | 'workflows' | 'activities';
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const role = deps.role ?? 'all';
-  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal });
+  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, targetCollections: deps.targetCollections, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
       db: mongo.db(config.MONGODB_DB),
       crm: crmConnection(config),
       webhookSecrets: config.WEBHOOK_SECRETS,
+      targetCollections: config.TARGET_COLLECTIONS,
       dataConverter: createDataConverter(encryption),
       notifications: notificationDepsFromConfig(config),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,

@@ -1,11 +1,12 @@
 import type { Db } from 'mongodb';
 import type { Config } from '../config';
 import { composeGuards, type RequestGuard } from './request-guard';
+import { targetCollectionsGuard } from './target-collections-guard';
 
 /**
  * The request guards the operator's configuration asks for, as the API and the CLI apply them
  * (the worker applies the same configuration again before anything is applied).
  */
-export function operatorGuards(_config: Config, _deps: { db?: Db } = {}): RequestGuard {
-  return composeGuards([]);
+export function operatorGuards(config: Config, _deps: { db?: Db } = {}): RequestGuard {
+  return composeGuards([targetCollectionsGuard(config.TARGET_COLLECTIONS)]);
 }

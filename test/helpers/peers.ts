@@ -13,7 +13,7 @@ export interface Peers {
   webhook: WebhookPeer;
   secret: string;
   /** What a worker needs to reach them: CRM URL and token, the named webhook secret. */
-  deps: Required<TargetWorkerDeps>;
+  deps: Required<Pick<TargetWorkerDeps, 'crm' | 'webhookSecrets'>>;
   stop(): Promise<void>;
 }
 

@@ -6,10 +6,12 @@ import type { Step } from '../../domain/change-request';
 import { ErrorType } from '../../domain/errors';
 import type { PreparedStep, RehearsalReport, RehearsalStepInput, SandboxRun, StepComparison } from '../../rehearsal/types';
 import { permanent } from '../failures';
+import { allowListProblem, reservedCollectionProblem, stepCollection, type TargetCollections } from '../targets/common/collections';
 import { adapterFor, createAdapterRegistry, type AdapterRegistry } from '../targets/registry';
 import type { ApplyOutcome, StepKey } from '../targets/types';
 import { SandboxLeases } from './leases';
 import { planFor, type DocumentSelection, type RehearsalDeps } from './sandboxes';
+import { productCollection } from '../../store/collections';
 
 const DEFAULT_LEASE_MS = 60 * 60 * 1000;
 
@@ -34,7 +36,7 @@ const leaseKey = (selection: DocumentSelection) => `${selection.collection} ${ca
  * database, sandbox CRM, webhook origin) and keyed by the rehearsal id, so nothing they write can
  * reach production. Production documents are only ever read (`find`), to copy and to checksum them.
  */
-export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalDeps }) {
+export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalDeps; targetCollections?: TargetCollections }) {
   let registry: AdapterRegistry | undefined;
 
   function sandbox(): RehearsalDeps {
@@ -45,7 +47,7 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
 
   function sandboxRegistry(): AdapterRegistry {
     const { db, crm, webhookSecrets } = sandbox();
-    return (registry ??= createAdapterRegistry({ db, crm, webhookSecrets }));
+    return (registry ??= createAdapterRegistry({ db, crm, webhookSecrets, targetCollections: deps.targetCollections }));
   }
 
   /** The step as the sandbox runs it, and its key (the rehearsal id stands for the change id). */
@@ -68,6 +70,10 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
       const leases = new SandboxLeases(sandboxDb);
       const prepared: PreparedStep[] = [];
       for (const step of input.steps) {
+        // Production is read to copy it: never a collection no step may target here.
+        const named = stepCollection(step);
+        const refused = named && (reservedCollectionProblem(named.collection) ?? allowListProblem(named.kind, named.collection, deps.targetCollections));
+        if (refused) throw permanent(ErrorType.InvalidStep, `step ${step.id} may not be rehearsed here: collection "${named.collection}" ${refused}`);
         const plan = planFor(step);
         const notRehearsed = plan ? plan.unavailable(step.spec, sandbox()) : `no sandbox for ${step.target} steps`;
         if (notRehearsed) {
@@ -138,9 +144,7 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
 
     /** Keeps the report in the rehearsal database, beside the sandbox run it describes. */
     async saveRehearsalReport(report: RehearsalReport): Promise<void> {
-      await sandbox()
-        .db.collection<RehearsalReport & { _id: string }>('rehearsal_reports')
-        .updateOne({ _id: report.rehearsalId }, { $set: report }, { upsert: true });
+      await productCollection<RehearsalReport & { _id: string }>(sandbox().db, 'rehearsalReports').updateOne({ _id: report.rehearsalId }, { $set: report }, { upsert: true });
     },
 
     /** Gives the sandbox documents back to other rehearsals. */

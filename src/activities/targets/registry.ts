@@ -2,6 +2,8 @@ import type { Db } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import type { TargetKind } from '../../domain/targets';
 import type { CrmConnection } from './crm/api';
+import { collectionGate } from './common/collection-gate';
+import type { TargetCollections } from './common/collections';
 import { createCrmAdapter } from './crm/adapter';
 import { createFlowConfigAdapter } from './flow-config/adapter';
 import { createLeadDataAdapter } from './lead-data/adapter';
@@ -18,13 +20,15 @@ export interface TargetDeps {
   crm?: CrmConnection;
   /** Named HMAC secrets for `webhook` steps (from WEBHOOK_SECRETS). */
   webhookSecrets?: WebhookSecrets;
+  /** Collections lead-data and mongo-document steps may target (TARGET_COLLECTIONS); reserved ones never. */
+  targetCollections?: TargetCollections;
 }
 
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
   return {
     'flow-config': createFlowConfigAdapter(deps.db),
-    'lead-data': createLeadDataAdapter(deps.db),
-    'mongo-document': createMongoDocumentAdapter(deps.db),
+    'lead-data': collectionGate('lead-data', createLeadDataAdapter(deps.db), deps.targetCollections),
+    'mongo-document': collectionGate('mongo-document', createMongoDocumentAdapter(deps.db), deps.targetCollections),
     crm: createCrmAdapter(deps.db, deps.crm),
     webhook: createWebhookAdapter(deps.db, deps.webhookSecrets),
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../../../domain/canonical';
 import { documentKeyProblem, ownValue, pathSegmentProblem, setOwn } from '../../../domain/safe-keys';
+import { reservedCollectionProblem } from './collections';
 
 /**
  * Field paths and values the MongoDB-backed targets accept. Every name that reaches a query or an
@@ -25,16 +26,19 @@ export const fieldPathSchema = z
 /** A path a change may write: any field path except `_id` and its sub-fields. */
 export const writablePathSchema = fieldPathSchema.refine((path) => path !== '_id' && !path.startsWith('_id.'), 'must not write "_id"');
 
-/** Collections that hold this service's own bookkeeping or versioned data; steps may not write them. */
-export const reservedCollections = ['recovery_points', 'change_reports', 'lead_journal', 'lead_conflicts', 'document_writes', 'flows', 'flow_versions'];
-
+/**
+ * A collection a step may name: one of this database's collections (a name cannot address another
+ * database or an operator namespace: no "$", no leading "."), never a system or product collection.
+ */
 export const collectionNameSchema = z
   .string()
   .min(1)
   .max(120)
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-" (no "$", no spaces)')
-  .refine((name) => !name.startsWith('system.'), 'must not be a "system." collection')
-  .refine((name) => !reservedCollections.includes(name), 'is reserved for lead-rollback bookkeeping');
+  .superRefine((name, ctx) => {
+    const problem = reservedCollectionProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** Why an object key cannot be written as a field name, if it cannot. */
 export const keyProblem = documentKeyProblem;
