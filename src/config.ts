@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { webhookSecretNameSchema } from './activities/targets/webhook/spec';
 import { notificationSettingsSchema } from './activities/notify/settings';
+import { redactionSettingsSchema } from './activities/targets/common/redaction-settings';
 import { targetSettingsSchema } from './activities/targets/common/target-settings';
 import { parseOrThrow } from './domain/validation';
 import { plainEnv } from './domain/safe-keys';
@@ -70,6 +71,8 @@ export const configSchema = z.object({
   ...notificationSettingsSchema,
   /** Collections steps may target, per kind (TARGET_COLLECTIONS); unset: any collection that is not reserved. */
   ...targetSettingsSchema,
+  /** Lead fields never kept in plain text in reports, conflicts and previews (REDACTED_LEAD_FIELDS). */
+  ...redactionSettingsSchema,
   /** Days a finished change's recovery points are kept (for rolling it back later); `purge-recovery-points` deletes older ones. */
   RECOVERY_POINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   /** The sandbox database rehearsals copy documents into; default `<MONGODB_DB>_rehearsal`. */

@@ -25,6 +25,8 @@ export interface WorkerDeps {
   webhookSecrets?: WebhookSecrets;
   /** Collections lead-data and mongo-document steps may target (TARGET_COLLECTIONS). */
   targetCollections?: TargetCollections;
+  /** Lead fields whose values are replaced before anything is stored or returned (REDACTED_LEAD_FIELDS). */
+  redactedLeadFields?: readonly string[];
   /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
   notifications?: NotificationDeps;
   /** Prometheus for metric triggers (PROMETHEUS_URL, PROMETHEUS_TOKEN). */
@@ -49,7 +51,7 @@ export type WorkerRole = 'all' | 'workflows' | 'activities';
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const role = deps.role ?? 'all';
-  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, targetCollections: deps.targetCollections, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal });
+  const activities = createActivities({ db: deps.db, crm: deps.crm, webhookSecrets: deps.webhookSecrets, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
       crm: crmConnection(config),
       webhookSecrets: config.WEBHOOK_SECRETS,
       targetCollections: config.TARGET_COLLECTIONS,
+      redactedLeadFields: config.REDACTED_LEAD_FIELDS,
       dataConverter: createDataConverter(encryption),
       notifications: notificationDepsFromConfig(config),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,

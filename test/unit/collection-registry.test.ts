@@ -104,7 +104,7 @@ describe('the operator allow-list per target kind (TARGET_COLLECTIONS)', () => {
   });
 
   test('given a request that reached the guard unvalidated, when checked, then reserved collections are refused too', () => {
-    const steps = [{ id: 's', target: 'mongo-document', spec: { collection: 'http_sends', id: 'a', op: 'set', fields: { state: 'delivered' } } }] as ChangeRequest['steps'];
+    const steps = [{ id: 's', target: 'mongo-document', spec: { collection: 'http_sends', id: 'a', idType: 'string', op: 'set', fields: { state: 'delivered' } } }] as ChangeRequest['steps'];
     expect(collectionIssues(steps, undefined)).toEqual([{ path: 'steps.0.spec.collection', message: expect.stringContaining('reserved') }]);
   });
 });

@@ -36,7 +36,7 @@ const leaseKey = (selection: DocumentSelection) => `${selection.collection} ${ca
  * database, sandbox CRM, webhook origin) and keyed by the rehearsal id, so nothing they write can
  * reach production. Production documents are only ever read (`find`), to copy and to checksum them.
  */
-export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalDeps; targetCollections?: TargetCollections }) {
+export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalDeps; targetCollections?: TargetCollections; redactedLeadFields?: readonly string[] }) {
   let registry: AdapterRegistry | undefined;
 
   function sandbox(): RehearsalDeps {
@@ -47,7 +47,7 @@ export function createRehearsalActivities(deps: { db: Db; rehearsal?: RehearsalD
 
   function sandboxRegistry(): AdapterRegistry {
     const { db, crm, webhookSecrets } = sandbox();
-    return (registry ??= createAdapterRegistry({ db, crm, webhookSecrets, targetCollections: deps.targetCollections }));
+    return (registry ??= createAdapterRegistry({ db, crm, webhookSecrets, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields }));
   }
 
   /** The step as the sandbox runs it, and its key (the rehearsal id stands for the change id). */

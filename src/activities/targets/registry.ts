@@ -22,14 +22,16 @@ export interface TargetDeps {
   webhookSecrets?: WebhookSecrets;
   /** Collections lead-data and mongo-document steps may target (TARGET_COLLECTIONS); reserved ones never. */
   targetCollections?: TargetCollections;
+  /** Lead fields whose values are never stored or returned in conflict samples and previews (REDACTED_LEAD_FIELDS). */
+  redactedLeadFields?: readonly string[];
 }
 
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
   return {
     'flow-config': createFlowConfigAdapter(deps.db),
-    'lead-data': collectionGate('lead-data', createLeadDataAdapter(deps.db), deps.targetCollections),
-    'mongo-document': collectionGate('mongo-document', createMongoDocumentAdapter(deps.db), deps.targetCollections),
-    crm: createCrmAdapter(deps.db, deps.crm),
+    'lead-data': collectionGate('lead-data', createLeadDataAdapter(deps.db, { redactedFields: deps.redactedLeadFields }), deps.targetCollections),
+    'mongo-document': collectionGate('mongo-document', createMongoDocumentAdapter(deps.db, deps.redactedLeadFields), deps.targetCollections),
+    crm: createCrmAdapter(deps.db, deps.crm, deps.redactedLeadFields),
     webhook: createWebhookAdapter(deps.db, deps.webhookSecrets),
   };
 }

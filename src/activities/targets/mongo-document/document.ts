@@ -1,6 +1,7 @@
 import { BSON, type Document } from 'mongodb';
 import { checksum } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
+import { redactFields, redactValueAt } from '../../../domain/redaction';
 import { isPrototypeKey, ownValue, setOwn } from '../../../domain/safe-keys';
 import { permanent } from '../../failures';
 import type { MongoDocumentSpec } from './spec';
@@ -73,12 +74,17 @@ function refuseUnsafePath(segments: string[], path: string, spec: MongoDocumentS
 
 /**
  * Field-level three-way view of a conflict: each top-level field where the document now differs
- * from what the step wrote, with its value before the step, as written, and now.
+ * from what the step wrote, with its value before the step, as written, and now; the operator's
+ * always-redacted fields (`redacted`) replaced.
  */
-export function conflictSample(spec: MongoDocumentSpec, before: DocState, written: DocState, now: DocState) {
+export function conflictSample(spec: MongoDocumentSpec, before: DocState, written: DocState, now: DocState, redacted: readonly string[] = []) {
   const item = `${spec.collection}/${spec.id}`;
-  if (!now.exists || !written.exists) return [{ item, before: asJson(before), written: asJson(written), now: asJson(now) }];
+  if (!now.exists || !written.exists) {
+    const [b, w, n] = [before, written, now].map((state) => redactFields(asJson(state), redacted));
+    return [{ item, before: b, written: w, now: n }];
+  }
   const [b, w, n] = [before, written, now].map((s) => (asJson(s) ?? {}) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
   const fields = [...new Set([...Object.keys(w), ...Object.keys(n)])].filter((k) => checksum(ownValue(w, k)) !== checksum(ownValue(n, k))).sort();
-  return fields.map((field) => ({ item: `${item}.${field}`, before: ownValue(b, field), written: ownValue(w, field), now: ownValue(n, field) }));
+  const shown = (side: Record<string, unknown>, field: string) => redactValueAt(field, ownValue(side, field), redacted);
+  return fields.map((field) => ({ item: `${item}.${field}`, before: shown(b, field), written: shown(w, field), now: shown(n, field) }));
 }
