@@ -7,6 +7,7 @@ import type { Identity } from '../../src/auth/identity';
 import { tokenHash } from '../../src/auth/identity';
 import { MongoReplayGuard } from '../../src/chatops/replay-guard';
 import { ChangeClient } from '../../src/client/change-client';
+import type { RequestGuard } from '../../src/client/request-guard';
 import { workflowUiUrl } from '../../src/config';
 import type { Connection } from '@temporalio/client';
 import type { TestEnv } from './harness';
@@ -28,6 +29,8 @@ export interface ApiTestOptions {
   /** token → identity */
   tokens: Record<string, Identity>;
   slack?: { signingSecret: string; users: Record<string, Identity>; responseUrlOrigins: string[]; responseTimeoutMs?: number };
+  /** The operator's request guards, as src/api/main.ts builds them from the configuration (default none). */
+  guard?: RequestGuard;
 }
 
 /** The real API server (as src/api/main.ts builds it) on a free loopback port, over the test env. */
@@ -39,7 +42,7 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
       done();
     },
   });
-  const changes = new ChangeClient(env.client, env.taskQueue, { db: env.db });
+  const changes = new ChangeClient(env.client, env.taskQueue, { db: env.db, guard: options.guard });
   const app = await buildApiServer(
     { changes, readiness: readinessChecks(env.client.connection as Connection, env.db), workflowUrl: (id) => workflowUiUrl(UI, id) },
     {

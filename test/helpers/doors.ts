@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Identity } from '../../src/auth/identity';
+import { operatorGuards } from '../../src/client/operator-guards';
+import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/domain/validation';
 import { call, startApi, type RunningApi } from './api-server';
 import { databaseFingerprint, type Refusal } from './bad-input';
@@ -34,6 +36,8 @@ export interface Doors {
   peers: Peers;
   /** A scratch folder for CLI input files. */
   dir: string;
+  /** The environment the CLI runs with: the test's services and the suite's operator settings. */
+  cliEnv: NodeJS.ProcessEnv;
 }
 
 export interface DoorCase {
@@ -65,7 +69,7 @@ export function rawApi(url: string, body: string, contentType: string) {
 export function cli(args: (doors: Doors) => string[], file?: { name: string; content: (doors: Doors) => string }) {
   return async (doors: Doors): Promise<Refusal> => {
     if (file) fs.writeFileSync(path.join(doors.dir, file.name), file.content(doors));
-    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], cliEnv(doors.env));
+    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], doors.cliEnv);
     return { refused: run.code === 2, text: `${run.stdout}\n${run.stderr}` };
   };
 }
@@ -138,7 +142,13 @@ export interface DoorSuiteOptions {
   identity: Identity;
   /** At least this many cases, over all four doors. */
   minCases: number;
-  /** More worker dependencies (on top of the peers'). */
+  /**
+   * The operator's settings (e.g. TARGET_COLLECTIONS, REDACTED_LEAD_FIELDS) as environment variables:
+   * the API and the client get the guards src/api/main.ts builds from them, the CLI runs with them,
+   * and the worker gets the target settings, so every door holds the same configuration.
+   */
+  operatorEnv?: Record<string, string>;
+  /** More worker dependencies (on top of the peers' and the operator settings'). */
   worker?: (peers: Peers) => Partial<TargetWorkerDeps>;
   /** Runs once the doors are open, before the database fingerprint is taken (seed data here). */
   seed?: (doors: Doors) => Promise<void>;
@@ -164,14 +174,18 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
     beforeAll(async () => {
       prototypes = prototypeKeys();
       rss = rssSampler();
-      doors.env = await openTestEnv();
+      const operator = loadConfig(options.operatorEnv ?? {});
+      doors.env = await openTestEnv({ guard: operatorGuards(operator) });
+      doors.cliEnv = { ...cliEnv(doors.env), ...options.operatorEnv };
       doors.peers = await startPeers();
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
-      await doors.env.startWorker(undefined, { ...doors.peers.deps, ...options.worker?.(doors.peers) });
+      const settings = { targetCollections: operator.TARGET_COLLECTIONS, redactedLeadFields: operator.REDACTED_LEAD_FIELDS };
+      await doors.env.startWorker(undefined, { ...doors.peers.deps, ...settings, ...options.worker?.(doors.peers) });
       doors.api = await startApi(doors.env, {
         tokens: { [TOKEN]: options.identity },
         slack: { signingSecret: SIGNING_SECRET, users: { [SLACK_USER]: options.identity }, responseUrlOrigins: ['https://hooks.slack.com'] },
+        guard: operatorGuards(operator, { db: doors.env.db }),
       });
       doors.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-rollback-doors-'));
       await options.seed?.(doors);
