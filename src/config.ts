@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { partnerSettingsSchema, sandboxPartners } from './activities/http/partner-settings';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { notificationSettingsSchema } from './activities/notify/settings';
+import { redactionSettingsSchema } from './activities/targets/common/redaction-settings';
+import { targetSettingsSchema } from './activities/targets/common/target-settings';
 import { parseOrThrow } from './domain/validation';
+import { plainEnv } from './domain/safe-keys';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -38,6 +41,10 @@ export const configSchema = z.object({
   ...partnerSettingsSchema,
   /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
   ...notificationSettingsSchema,
+  /** Collections steps may target, per kind (TARGET_COLLECTIONS); unset: any collection that is not reserved. */
+  ...targetSettingsSchema,
+  /** Lead fields never kept in plain text in reports, conflicts and previews (REDACTED_LEAD_FIELDS). */
+  ...redactionSettingsSchema,
   /** Days a finished change's recovery points are kept (for rolling it back later); `purge-recovery-points` deletes older ones. */
   RECOVERY_POINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   /** The sandbox database rehearsals copy documents into; default `<MONGODB_DB>_rehearsal`. */
@@ -64,7 +71,7 @@ export function rehearsalDbName(db: string): string {
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseOrThrow(configSchema, env, 'configuration (environment variables)');
+  return parseOrThrow(configSchema, plainEnv(env), 'configuration (environment variables)');
 }
 
 /** The CRM connection for `crm` steps, when both its URL and token are configured. */

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Identity } from '../../src/auth/identity';
 import { composeGuards, type RequestGuard } from '../../src/client/request-guard';
+import { operatorGuards } from '../../src/client/operator-guards';
+import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/domain/validation';
 import { call, startApi, type RunningApi } from './api-server';
 import { databaseFingerprint, type Refusal } from './bad-input';
@@ -35,6 +37,8 @@ export interface Doors {
   peers: Peers;
   /** A scratch folder for CLI input files. */
   dir: string;
+  /** The environment the CLI runs with: the test's services and the suite's operator settings. */
+  cliEnv: NodeJS.ProcessEnv;
 }
 
 export interface DoorCase {
@@ -69,7 +73,7 @@ export function rawApi(url: string, body: string, contentType: string) {
 export function cli(args: (doors: Doors) => string[], file?: { name: string; content: (doors: Doors) => string }) {
   return async (doors: Doors): Promise<Refusal> => {
     if (file) fs.writeFileSync(path.join(doors.dir, file.name), file.content(doors));
-    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], { ...cliEnv(doors.env), ...doors.peers.env });
+    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], doors.cliEnv);
     return { refused: run.code === 2, text: `${run.stdout}\n${run.stderr}` };
   };
 }
@@ -142,9 +146,15 @@ export interface DoorSuiteOptions {
   identity: Identity;
   /** At least this many cases, over all four doors. */
   minCases: number;
-  /** More worker dependencies (on top of the peers'). */
+  /**
+   * The operator's settings (e.g. TARGET_COLLECTIONS, REDACTED_LEAD_FIELDS) as environment variables:
+   * the API and the client get the guards src/api/main.ts builds from them, the CLI runs with them,
+   * and the worker gets the target settings, so every door holds the same configuration.
+   */
+  operatorEnv?: Record<string, string>;
+  /** More worker dependencies (on top of the peers' and the operator settings'). */
   worker?: (peers: Peers) => Partial<TargetWorkerDeps>;
-  /** More operator checks for the client and the API, on top of the peers' partner guard (the configured partners). */
+  /** More operator checks for the client and the API, on top of the configuration's (the peers are its partners). */
   guard?: (peers: Peers) => RequestGuard;
   /** Runs once the doors are open, before the database fingerprint is taken (seed data here). */
   seed?: (doors: Doors) => Promise<void>;
@@ -171,10 +181,15 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
       prototypes = prototypeKeys();
       rss = rssSampler();
       doors.peers = await startPeers();
-      doors.env = await openTestEnv({ guard: composeGuards([doors.peers.guard, ...(options.guard ? [options.guard(doors.peers)] : [])]) });
+      // One configuration for every door: the peers as the configured partners, plus the suite's settings.
+      const operatorEnv = { ...doors.peers.env, ...options.operatorEnv };
+      const operator = loadConfig(operatorEnv);
+      doors.env = await openTestEnv({ guard: composeGuards([operatorGuards(operator, {}, operatorEnv), ...(options.guard ? [options.guard(doors.peers)] : [])]) });
+      doors.cliEnv = { ...cliEnv(doors.env), ...operatorEnv };
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
-      await doors.env.startWorker(undefined, { ...doors.peers.deps, ...options.worker?.(doors.peers) });
+      const settings = { targetCollections: operator.TARGET_COLLECTIONS, redactedLeadFields: operator.REDACTED_LEAD_FIELDS };
+      await doors.env.startWorker(undefined, { ...doors.peers.deps, ...settings, ...options.worker?.(doors.peers) });
       doors.api = await startApi(doors.env, {
         tokens: { [TOKEN]: options.identity },
         slack: { signingSecret: SIGNING_SECRET, users: { [SLACK_USER]: options.identity }, responseUrlOrigins: ['https://hooks.slack.com'] },
