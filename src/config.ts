@@ -4,7 +4,10 @@ import { partnerSettingsSchema, sandboxPartners } from './activities/http/partne
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { notificationSettingsSchema } from './activities/notify/settings';
 import { checkFloorSettings, policyFloorSettingsSchema } from './activities/policy-floor/settings';
+import { redactionSettingsSchema } from './activities/targets/common/redaction-settings';
+import { targetSettingsSchema } from './activities/targets/common/target-settings';
 import { parseOrThrow } from './domain/validation';
+import { plainEnv } from './domain/safe-keys';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -39,6 +42,10 @@ export const configSchema = z.object({
   ...partnerSettingsSchema,
   /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */
   ...notificationSettingsSchema,
+  /** Collections steps may target, per kind (TARGET_COLLECTIONS); unset: any collection that is not reserved. */
+  ...targetSettingsSchema,
+  /** Lead fields never kept in plain text in reports, conflicts and previews (REDACTED_LEAD_FIELDS). */
+  ...redactionSettingsSchema,
   /** The operator's policy floor: POLICY_FLOOR (JSON) or POLICY_FLOOR_FILE (JSON or YAML). */
   ...policyFloorSettingsSchema,
   /** Days a finished change's recovery points are kept (for rolling it back later); `purge-recovery-points` deletes older ones. */
@@ -68,7 +75,7 @@ export function rehearsalDbName(db: string): string {
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseOrThrow(configSchema, env, 'configuration (environment variables)');
+  return parseOrThrow(configSchema, plainEnv(env), 'configuration (environment variables)');
 }
 
 /** The CRM connection for `crm` steps, when both its URL and token are configured. */

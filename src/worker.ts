@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from './activities';
 import type { PrometheusConnection } from './activities/metrics/prometheus';
+import type { TargetCollections } from './activities/targets/common/collections';
 import type { CrmConnection } from './activities/targets/crm/api';
 import { configuredPartners } from './activities/http/partner-settings';
 import type { Partners } from './domain/partners';
@@ -25,6 +26,10 @@ export interface WorkerDeps {
   crm?: CrmConnection;
   /** The partners `webhook` steps may call, with their secrets (WEBHOOK_PARTNERS, WEBHOOK_PARTNERS_FILE). */
   partners?: Partners;
+  /** Collections lead-data and mongo-document steps may target (TARGET_COLLECTIONS). */
+  targetCollections?: TargetCollections;
+  /** Lead fields whose values are replaced before anything is stored or returned (REDACTED_LEAD_FIELDS). */
+  redactedLeadFields?: readonly string[];
   /** Where notifications are sent (Slack webhooks, signed webhooks); without it they are only recorded. */
   notifications?: NotificationDeps;
   /** Prometheus for metric triggers (PROMETHEUS_URL, PROMETHEUS_TOKEN). */
@@ -51,7 +56,7 @@ export type WorkerRole = 'all' | 'workflows' | 'activities';
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const role = deps.role ?? 'all';
-  const activities = createActivities({ db: deps.db, crm: deps.crm, partners: deps.partners, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal, policyFloor: deps.policyFloor });
+  const activities = createActivities({ db: deps.db, crm: deps.crm, partners: deps.partners, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal, policyFloor: deps.policyFloor });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
@@ -87,6 +92,8 @@ async function main(): Promise<void> {
       db: mongo.db(config.MONGODB_DB),
       crm: crmConnection(config),
       partners,
+      targetCollections: config.TARGET_COLLECTIONS,
+      redactedLeadFields: config.REDACTED_LEAD_FIELDS,
       dataConverter: createDataConverter(encryption),
       notifications: notificationDepsFromConfig(config, partners),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,

@@ -1,5 +1,8 @@
 import type { Db } from 'mongodb';
+import { changeRequestSchema } from '../domain/change-request';
+import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { ChangeWorkflowInput } from '../workflows/types';
+import { productCollection } from '../store/collections';
 
 export interface StoredChangeRequest {
   _id: string;
@@ -17,7 +20,7 @@ export interface StoredChangeRequest {
  * rehearsal) can find its steps without reading another workflow's history.
  */
 export function changeRequestsCollection(db: Db) {
-  return db.collection<StoredChangeRequest>('change_requests');
+  return productCollection<StoredChangeRequest>(db, 'changeRequests');
 }
 
 export async function storeChangeRequest(db: Db, input: ChangeWorkflowInput): Promise<void> {
@@ -25,7 +28,20 @@ export async function storeChangeRequest(db: Db, input: ChangeWorkflowInput): Pr
   await changeRequestsCollection(db).updateOne({ _id: input.changeId }, { $setOnInsert: doc }, { upsert: true });
 }
 
+/**
+ * The stored request, validated again as it is read: a later workflow (preview, roll back later,
+ * rehearsal) runs only what today's schemas accept, whatever is in the database.
+ * @throws ValidationError naming the change and the field when it no longer validates.
+ */
 export async function loadChangeRequest(db: Db, changeId: string): Promise<ChangeWorkflowInput | null> {
   const doc = await changeRequestsCollection(db).findOne({ _id: changeId });
-  return doc ? { changeId, request: JSON.parse(doc.requestJson) as ChangeWorkflowInput['request'] } : null;
+  if (!doc) return null;
+  const subject = `stored request of change ${changeId}`;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(doc.requestJson);
+  } catch {
+    throw new ValidationError(subject, [{ path: '', message: 'is not valid JSON' }]);
+  }
+  return { changeId, request: parseOrThrow(changeRequestSchema, stored, subject) };
 }

@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { Step } from '../domain/change-request';
 import { ErrorType } from '../domain/errors';
+import { ValidationError } from '../domain/validation';
 import type { ChangeReport, ChangeWorkflowInput } from '../workflows/types';
 import { loadChangeRequest, storeChangeRequest } from './change-requests';
 import { permanent } from './failures';
@@ -131,9 +132,15 @@ export function createActivities(deps: ActivityDeps) {
     async saveChangeRequest(input: ChangeWorkflowInput): Promise<void> {
       await storeChangeRequest(deps.db, input);
     },
-    /** The stored request of a change; permanent failure when there is none (unknown change). */
+    /** The stored request of a change, validated again: permanent failure when there is none (unknown change) or it no longer validates. */
     async loadChangeRequest(changeId: string): Promise<ChangeWorkflowInput> {
-      const input = await loadChangeRequest(deps.db, changeId);
+      let input: ChangeWorkflowInput | null;
+      try {
+        input = await loadChangeRequest(deps.db, changeId);
+      } catch (err) {
+        if (err instanceof ValidationError) throw permanent(ErrorType.InvalidRequest, err.message, { issues: err.issues });
+        throw err;
+      }
       if (!input) throw permanent(ErrorType.TargetNotFound, `no stored request for change ${changeId}`);
       return input;
     },

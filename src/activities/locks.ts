@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { productCollection } from '../store/collections';
 
 interface LockDoc {
   _id: string;
@@ -9,7 +10,7 @@ interface LockDoc {
 const DUPLICATE_KEY = 11000;
 
 export function locksCollection(db: Db) {
-  return db.collection<LockDoc>('target_locks');
+  return productCollection<LockDoc>(db, 'targetLocks');
 }
 
 export type LockAttempt = { acquired: true } | { acquired: false; key: string; holder: string };

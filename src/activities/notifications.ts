@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { ErrorType } from '../domain/errors';
 import type { ChangeNotification } from '../domain/notifications';
 import { channelTarget, type NotificationDeps } from './notify/channels';
+import { productCollection } from '../store/collections';
 
 /**
  * A notification in the outbox. `sent` lists the channels that took it, so a retried activity
@@ -18,7 +19,7 @@ export type StoredNotification = ChangeNotification & {
 };
 
 export function notificationsCollection(db: Db) {
-  return db.collection<StoredNotification>('notifications');
+  return productCollection<StoredNotification>(db, 'notifications');
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { checksum } from '../domain/canonical';
 import type { TargetKind } from '../domain/targets';
 import type { RecoveryPointPurpose, RecoveryPointRef, StepKey } from './targets/types';
+import { productCollection } from '../store/collections';
 
 /** A stored recovery point. `state` holds the captured before-state for small targets. */
 export interface RecoveryPointDoc {
@@ -35,7 +36,7 @@ export class RecoveryPointStore {
   private readonly collection: Collection<RecoveryPointDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<RecoveryPointDoc>('recovery_points');
+    this.collection = productCollection<RecoveryPointDoc>(db, 'recoveryPoints');
   }
 
   async capture(

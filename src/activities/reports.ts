@@ -1,12 +1,13 @@
 import type { Db } from 'mongodb';
 import type { ReportAnnotations, RootCauseNote } from '../domain/root-cause';
 import type { ChangeReport } from '../workflows/types';
+import { productCollection } from '../store/collections';
 
 export type StoredReport = ChangeReport & ReportAnnotations & { _id: string; storedAt: Date };
 
 /** Change reports are kept in MongoDB beside the workflow result, one document per change. */
 export function reportsCollection(db: Db) {
-  return db.collection<StoredReport>('change_reports');
+  return productCollection<StoredReport>(db, 'changeReports');
 }
 
 /**

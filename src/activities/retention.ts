@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { productCollection, productCollections, type ProductCollection } from '../store/collections';
 import { terminalPhases } from '../workflows/types';
 import { reportsCollection } from './reports';
 
@@ -7,10 +8,10 @@ import { reportsCollection } from './reports';
  * before-images of `lead-data` steps (`lead_journal`, when that target kind is in use). A
  * collection that does not exist is simply empty.
  */
-const recoveryData = [
-  { collection: 'recovery_points', capturedAt: 'capturedAt' },
-  { collection: 'lead_journal', capturedAt: 'journaledAt' },
-] as const;
+const recoveryData: { store: ProductCollection; capturedAt: string }[] = [
+  { store: 'recoveryPoints', capturedAt: 'capturedAt' },
+  { store: 'leadJournal', capturedAt: 'journaledAt' },
+];
 
 export interface PurgeOptions {
   /** Keep recovery data of a change for this many days after it finished. */
@@ -55,8 +56,8 @@ export async function purgeRecoveryData(db: Db, options: PurgeOptions): Promise<
   const cutoff = new Date(now.getTime() - options.retentionDays * 86_400_000);
   const dryRun = options.dryRun === true;
   const candidates = new Set<string>();
-  for (const { collection, capturedAt } of recoveryData) {
-    for (const id of await db.collection(collection).distinct('changeId', { [capturedAt]: { $lt: cutoff } })) candidates.add(String(id));
+  for (const { store, capturedAt } of recoveryData) {
+    for (const id of await productCollection(db, store).distinct('changeId', { [capturedAt]: { $lt: cutoff } })) candidates.add(String(id));
   }
   const ids = [...candidates].sort();
   const reports = await reportsCollection(db)
@@ -81,10 +82,10 @@ export async function purgeRecoveryData(db: Db, options: PurgeOptions): Promise<
       continue;
     }
     const deleted: Record<string, number> = {};
-    for (const { collection, capturedAt } of recoveryData) {
+    for (const { store, capturedAt } of recoveryData) {
       const filter = { changeId, [capturedAt]: { $lt: cutoff } };
-      const data = db.collection(collection);
-      deleted[collection] = dryRun ? await data.countDocuments(filter) : (await data.deleteMany(filter)).deletedCount;
+      const data = productCollection(db, store);
+      deleted[productCollections[store]] = dryRun ? await data.countDocuments(filter) : (await data.deleteMany(filter)).deletedCount;
     }
     result.purged.push({ changeId, phase: report.phase, finishedAt: report.finishedAt, deleted });
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { apiTokensSchema, slackUsersSchema } from '../auth/identity';
 import { configSchema } from '../config';
 import { parseOrThrow } from '../domain/validation';
+import { plainEnv } from '../domain/safe-keys';
 
 /**
  * The API server's environment: everything the client needs (src/config.ts) plus listening,
@@ -35,5 +36,5 @@ export const apiConfigSchema = configSchema.extend({
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return parseOrThrow(apiConfigSchema, env, 'API configuration (environment variables)');
+  return parseOrThrow(apiConfigSchema, plainEnv(env), 'API configuration (environment variables)');
 }

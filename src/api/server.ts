@@ -5,6 +5,7 @@ import { ChatOps } from '../chatops/chat-ops';
 import type { ReplayGuard } from '../chatops/replay-guard';
 import { slackRoutes } from '../chatops/routes';
 import type { ApiDeps } from './deps';
+import { parseJsonBody } from './json-body';
 import { openApiDocument } from './openapi';
 import { slackPaths } from './openapi-slack';
 import { installProblemHandlers } from './problem';
@@ -59,6 +60,14 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
   // Every body this API takes is JSON (chat ops add their own form parser): any other media type
   // is a 415 naming it, instead of a string body failing validation as "expected object".
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

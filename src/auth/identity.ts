@@ -32,6 +32,8 @@ export const permissions = {
   startOnBehalf: ['admin'],
   /** Attach a root-cause note to a settled change's report. */
   annotate: ['approver', 'admin'],
+  /** See the values of targets (lead data in conflict samples and previews); others get them redacted. */
+  readTargetValues: ['approver', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { changeIdSchema } from '../domain/change-request';
 import { decisionNames, type DecisionName } from '../domain/decisions';
+import { findUnsafeKey } from '../domain/safe-keys';
 
 /**
  * What a decision button carries: which change, which question, which answer. Slack echoes the
@@ -30,6 +31,8 @@ export function readDecisionAction(value: string | undefined): { action: Decisio
   } catch {
     return { problem: 'value: not JSON' };
   }
+  const unsafe = findUnsafeKey(json);
+  if (unsafe) return { problem: `${['value', ...unsafe.path].join('.')}: ${unsafe.problem}` };
   const parsed = decisionActionSchema.safeParse(json);
   if (parsed.success) return { action: parsed.data };
   return { problem: parsed.error.issues.map((i) => `value.${i.path.join('.')}: ${i.message}`).join('; ') };

@@ -1,5 +1,6 @@
 import type { Identity } from '../auth/identity';
 import { can, decidingGroups } from '../auth/identity';
+import { viewFor } from '../auth/target-values';
 import type { ChangeClient } from '../client/change-client';
 import { ChangeClosedError, ChangeNotFoundError, NotAllowedError, RequestRefusedError } from '../client/errors';
 import { refusal } from '../client/refusals';
@@ -64,7 +65,7 @@ export class ChatOps {
         return reply('invalid', command.message);
       case 'status': {
         if (!can(identity, 'read')) return reply('not-allowed', `${identity.actor} may not read changes.`);
-        const status = await this.deps.changes.status(command.changeId);
+        const status = viewFor(identity, await this.deps.changes.status(command.changeId));
         return reply('info', statusText(status, this.deps.workflowUrl(changeWorkflowId(command.changeId))));
       }
       case 'decide':

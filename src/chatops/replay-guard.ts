@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { SLACK_TOLERANCE_SECONDS } from './signature';
+import { productCollection } from '../store/collections';
 
 /** Remembers verified requests for the signature window, so a captured request cannot be sent again. */
 export interface ReplayGuard {
@@ -24,7 +25,7 @@ export class MongoReplayGuard implements ReplayGuard {
   private lastPrune = 0;
 
   constructor(db: Db) {
-    this.seen = db.collection<SeenRequest>('chatops_seen_requests');
+    this.seen = productCollection<SeenRequest>(db, 'chatopsSeenRequests');
   }
 
   async firstSeen(signature: string, timestampSeconds: number): Promise<boolean> {

@@ -4,6 +4,7 @@ import { trySend } from '../activities/http/client';
 import { OPERATOR_CONFIGURED } from '../activities/http/destinations';
 import { ApiError } from '../api/problem';
 import { destinationProblem } from '../domain/partners';
+import { findUnsafeKey } from '../domain/safe-keys';
 import { DECIDE_ACTION_PREFIX, readDecisionAction } from './action-value';
 import type { ChatOps, SlackReply } from './chat-ops';
 import type { ReplayGuard } from './replay-guard';
@@ -76,6 +77,9 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
     } catch {
       throw new ApiError(400, 'ValidationError', 'not a Slack interaction payload: payload is not JSON');
     }
+    // Zod drops a "__proto__" key silently; refuse it by where it was, as the API does.
+    const unsafe = findUnsafeKey(json);
+    if (unsafe) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: ${['payload', ...unsafe.path].join('.')}: ${unsafe.problem}`);
     const parsed = interactionSchema.safeParse(json);
     if (!parsed.success) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: ${fieldProblems(parsed.error, 'payload')}`);
     const payload = parsed.data;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/validation';
+import { plainEnv } from '../domain/safe-keys';
 import { isLoopbackHost } from './server';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -89,7 +90,7 @@ export const codecServerEnvNames = Object.keys(codecServerEnvSchema.shape);
 
 /** Reads the codec server's settings; a bad value is refused with a ValidationError naming it. */
 export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
-  const parsed = parseOrThrow(codecServerEnvSchema, env, 'codec server configuration (environment variables)');
+  const parsed = parseOrThrow(codecServerEnvSchema, plainEnv(env), 'codec server configuration (environment variables)');
   return {
     host: parsed.CODEC_SERVER_HOST,
     port: parsed.CODEC_SERVER_PORT,

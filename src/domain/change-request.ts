@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
 import { policySchema } from './policy';
+import { refusePrototypeKey } from './safe-keys';
 import { isIrreversible } from './step-policy';
 import { targetSpecSchemas, type TargetKind } from './targets';
 
@@ -12,11 +13,13 @@ export { actorSchema };
  */
 export const MAX_REQUEST_BYTES = 256 * 1024;
 
+/** Change and step ids; step ids also key per-step records (a rehearsal's runs), so prototype keys are refused. */
 const idSchema = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-"');
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-"')
+  .superRefine(refusePrototypeKey);
 
 function stepVariant<K extends TargetKind>(kind: K) {
   return z.strictObject({

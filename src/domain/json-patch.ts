@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { prototypeKeyProblem } from './safe-keys';
 
 /** RFC 6901 JSON Pointer: "" or a sequence of "/token" with ~0 and ~1 escapes. */
 export const jsonPointerSchema = z
@@ -21,12 +22,6 @@ export function pointerTokens(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** The pointer would reach an object's prototype (fast-json-patch refuses it at apply time; refuse it up front). */
-function reachesPrototype(pointer: string): boolean {
-  const tokens = pointerTokens(pointer);
-  return tokens.some((token, index) => token === '__proto__' || (token === 'prototype' && tokens[index - 1] === 'constructor'));
-}
-
 export const jsonPatchSchema = z
   .array(jsonPatchOperationSchema)
   .min(1)
@@ -35,9 +30,9 @@ export const jsonPatchSchema = z
     operations.forEach((operation, index) => {
       for (const field of ['path', 'from'] as const) {
         const pointer = (operation as { path: string; from?: string })[field];
-        if (pointer !== undefined && reachesPrototype(pointer)) {
-          ctx.addIssue({ code: 'custom', path: [index, field], message: 'must not reach an object prototype (__proto__, constructor/prototype)' });
-        }
+        // fast-json-patch refuses prototype tokens at apply time too; refuse them up front, by the one rule.
+        const problem = pointer === undefined ? undefined : pointerTokens(pointer).map(prototypeKeyProblem).find(Boolean);
+        if (problem) ctx.addIssue({ code: 'custom', path: [index, field], message: problem });
       }
     });
   });

@@ -1,3 +1,5 @@
+import { prototypeKeyProblem } from './safe-keys';
+
 /**
  * Keys MongoDB (and FerretDB) cannot store as field names: a leading "$" reads as an operator
  * (`{ "$where": … }`, `{ "$gt": "" }` injected into a document), a "." as a path. FerretDB refuses
@@ -11,7 +13,7 @@ export function mongoKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-/** The first key in a JSON value MongoDB cannot store, with its path; undefined when all are fine. Iterative. */
+/** The first key in a JSON value MongoDB cannot store, or that is a prototype key, with its path; undefined when all are fine. Iterative. */
 export function findUnstorableKey(value: unknown): { path: (string | number)[]; problem: string } | undefined {
   const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
   while (stack.length > 0) {
@@ -20,7 +22,7 @@ export function findUnstorableKey(value: unknown): { path: (string | number)[]; 
       next.value.forEach((item, index) => stack.push({ value: item, path: [...next.path, index] }));
     } else if (next.value !== null && typeof next.value === 'object') {
       for (const [key, item] of Object.entries(next.value)) {
-        const problem = mongoKeyProblem(key);
+        const problem = prototypeKeyProblem(key) ?? mongoKeyProblem(key);
         if (problem) return { path: [...next.path, key], problem };
         stack.push({ value: item, path: [...next.path, key] });
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hostProblem, type NetworkPolicy } from './addresses';
+import { refusePrototypeKey } from './safe-keys';
 
 /**
  * A partner the operator configured (`WEBHOOK_PARTNERS`): where its endpoints are (origins), the
@@ -17,7 +18,12 @@ export interface Partner extends NetworkPolicy {
 
 export type Partners = ReadonlyMap<string, Partner>;
 
-export const partnerNameSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "_" or "-"');
+export const partnerNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "_" or "-"')
+  .superRefine(refusePrototypeKey);
 
 /**
  * Query keys that carry credentials. A credential in a URL lands in histories, summaries, logs and

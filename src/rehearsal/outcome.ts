@@ -1,4 +1,5 @@
 import type { ChangeRequest } from '../domain/change-request';
+import { ownValue } from '../domain/safe-keys';
 import type { FailureNote, PreparedStep, RehearsalReport, SandboxRun, StepComparison, StepRehearsal } from './types';
 
 /** Everything a rehearsal observed; the report is derived from it (pure, so workflow code can use it). */
@@ -48,7 +49,7 @@ function production(prepared: PreparedStep, comparison: StepComparison | undefin
  */
 export function rehearsalReport(observed: RehearsalObservations): RehearsalReport {
   const steps: StepRehearsal[] = observed.prepared.map((prepared) => {
-    const run = observed.runs[prepared.stepId] ?? {};
+    const run = (ownValue(observed.runs, prepared.stepId) as SandboxRun | undefined) ?? {};
     const comparison = observed.comparisons.find((c) => c.stepId === prepared.stepId);
     return {
       stepId: prepared.stepId,

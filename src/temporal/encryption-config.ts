@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/validation';
+import { plainEnv } from '../domain/safe-keys';
 import { KEY_BYTES, type Keyring } from './encryption-codec';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -96,7 +97,7 @@ export interface EncryptionSettings {
 
 /** Reads the encryption settings; a bad value is refused with a ValidationError naming its variable. */
 export function loadEncryptionSettings(env: NodeJS.ProcessEnv = process.env): EncryptionSettings {
-  const parsed = parseOrThrow(encryptionEnvSchema, env, 'encryption configuration (environment variables)');
+  const parsed = parseOrThrow(encryptionEnvSchema, plainEnv(env), 'encryption configuration (environment variables)');
   const required = parsed.LEAD_ROLLBACK_REQUIRE_ENCRYPTION ?? parsed.NODE_ENV === 'production';
   const keys = parsed.LEAD_ROLLBACK_ENCRYPTION_KEYS;
   const activeKeyId = parsed.LEAD_ROLLBACK_ENCRYPTION_KEY_ID;

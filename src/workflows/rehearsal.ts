@@ -22,7 +22,8 @@ export async function rehearsalWorkflow(input: RehearsalInput): Promise<Rehearsa
   const request = await requestOf(input);
   try {
     const prepared = await bookkeeping.prepareRehearsal({ rehearsalId: input.rehearsalId, steps: request.steps });
-    const runs: Record<string, SandboxRun> = {};
+    // Keyed by step id: without a prototype, no id can name an inherited property.
+    const runs: Record<string, SandboxRun> = Object.create(null) as Record<string, SandboxRun>;
     const applied = await applyInSandbox(input.rehearsalId, request.steps, prepared, runs);
     for (const step of [...applied.registered].reverse()) {
       const run = (runs[step.id] ??= {});

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Identity } from '../../src/auth/identity';
-import type { Db } from 'mongodb';
 import { composeGuards, type RequestGuard } from '../../src/client/request-guard';
-import type { WorkerDeps } from '../../src/worker';
+import { policyFloorOf } from '../../src/activities/policy-floor/settings';
+import { operatorGuards } from '../../src/client/operator-guards';
+import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/domain/validation';
 import { call, startApi, type RunningApi } from './api-server';
 import { databaseFingerprint, type Refusal } from './bad-input';
@@ -33,12 +34,12 @@ const BOOKKEEPING = ['chatops_seen_requests'];
 
 export interface Doors {
   env: TestEnv;
-  /** More of the operator's environment the CLI runs with (it builds its guards from it, as src/cli/context.ts does). */
-  config: Record<string, string>;
   api: RunningApi;
   peers: Peers;
   /** A scratch folder for CLI input files. */
   dir: string;
+  /** The environment the CLI runs with: the test's services and the suite's operator settings. */
+  cliEnv: NodeJS.ProcessEnv;
 }
 
 export interface DoorCase {
@@ -73,7 +74,7 @@ export function rawApi(url: string, body: string, contentType: string) {
 export function cli(args: (doors: Doors) => string[], file?: { name: string; content: (doors: Doors) => string }) {
   return async (doors: Doors): Promise<Refusal> => {
     if (file) fs.writeFileSync(path.join(doors.dir, file.name), file.content(doors));
-    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], { ...cliEnv(doors.env), ...doors.peers.env, ...doors.config });
+    const run = await runCli(['--json', ...args(doors).map((a) => a.replace('{dir}', doors.dir))], doors.cliEnv);
     return { refused: run.code === 2, text: `${run.stdout}\n${run.stderr}` };
   };
 }
@@ -146,15 +147,17 @@ export interface DoorSuiteOptions {
   identity: Identity;
   /** At least this many cases, over all four doors. */
   minCases: number;
-  /** More worker dependencies (on top of the peers'). */
-  worker?: (peers: Peers) => Partial<TargetWorkerDeps & Pick<WorkerDeps, 'policyFloor'>>;
   /**
-   * More operator checks for the client and the API, on top of the peers' partner guard (the
-   * configured partners); given the suite's database (the policy floor counts lead selections there).
+   * The operator's settings (e.g. TARGET_COLLECTIONS, REDACTED_LEAD_FIELDS, POLICY_FLOOR) as environment
+   * variables: the API and the client get the guards src/api/main.ts builds from them, the CLI runs
+   * with them, and the worker gets the target settings and the policy floor, so every door holds the
+   * same configuration.
    */
-  guard?: (peers: Peers, db: Db) => RequestGuard;
-  /** More of the operator's environment for the CLI (e.g. POLICY_FLOOR), matching what `guard` and `worker` configure. */
-  config?: Record<string, string>;
+  operatorEnv?: Record<string, string>;
+  /** More worker dependencies (on top of the peers' and the operator settings'). */
+  worker?: (peers: Peers) => Partial<TargetWorkerDeps>;
+  /** More operator checks for the client and the API, on top of the configuration's (the peers are its partners). */
+  guard?: (peers: Peers) => RequestGuard;
   /** Runs once the doors are open, before the database fingerprint is taken (seed data here). */
   seed?: (doors: Doors) => Promise<void>;
   /** Runs after every case, for checks of the suite's own (e.g. the worker's process state). */
@@ -182,11 +185,16 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
       prototypes = prototypeKeys();
       rss = rssSampler();
       doors.peers = await startPeers();
-      doors.config = options.config ?? {};
-      doors.env = await openTestEnv({ guard: (db) => composeGuards([doors.peers.guard, ...(options.guard ? [options.guard(doors.peers, db)] : [])]) });
+      // One configuration for every door: the peers as the configured partners, plus the suite's settings.
+      const operatorEnv = { ...doors.peers.env, ...options.operatorEnv };
+      const operator = loadConfig(operatorEnv);
+      // The guards get the suite's database: the policy floor counts lead selections there.
+      doors.env = await openTestEnv({ guard: (db) => composeGuards([operatorGuards(operator, { db }, operatorEnv), ...(options.guard ? [options.guard(doors.peers)] : [])]) });
+      doors.cliEnv = { ...cliEnv(doors.env), ...operatorEnv };
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
-      await doors.env.startWorker(undefined, { ...doors.peers.deps, ...options.worker?.(doors.peers) });
+      const settings = { targetCollections: operator.TARGET_COLLECTIONS, redactedLeadFields: operator.REDACTED_LEAD_FIELDS, policyFloor: policyFloorOf(operator) };
+      await doors.env.startWorker(undefined, { ...doors.peers.deps, ...settings, ...options.worker?.(doors.peers) });
       doors.api = await startApi(doors.env, {
         tokens: { [TOKEN]: options.identity },
         slack: { signingSecret: SIGNING_SECRET, users: { [SLACK_USER]: options.identity }, responseUrlOrigins: ['https://hooks.slack.com'] },

@@ -39,7 +39,7 @@ export interface TestEnv {
 }
 
 /** Target dependencies a test may give the worker on top of the database. */
-export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'partners'>;
+export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'partners' | 'targetCollections' | 'redactedLeadFields'>;
 
 export interface TestEnvOptions {
   /**

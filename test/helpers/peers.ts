@@ -25,7 +25,7 @@ export interface Peers {
   /** The webhook peer as the configured partner `partner-a`, the CRM peer's origin as `partner-b`. */
   partners: Partners;
   /** What a worker needs to reach them: CRM URL and token, the partners with their secrets. */
-  deps: Required<TargetWorkerDeps>;
+  deps: Required<Pick<TargetWorkerDeps, 'crm' | 'partners'>>;
   /** The partner guard over `partners`, for `openTestEnv({ guard })` and test APIs. */
   guard: RequestGuard;
   /** The same partners as a process reads them (for CLI and worker child processes). */

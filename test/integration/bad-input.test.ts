@@ -59,7 +59,7 @@ const cases: DoorCase[] = [
   { surface: 'HTTP API', input: 'a 2 MB body', field: 'body', send: api('POST', '/v1/changes', flow([{ op: 'add', path: '/notes', value: 'x'.repeat(2 * 1024 * 1024) }])()) },
   { surface: 'HTTP API', input: 'a body that is not JSON', field: 'Body is not valid JSON', send: rawApi('/v1/changes', '{"title": "half', 'application/json') },
   { surface: 'HTTP API', input: 'a body sent as text/plain', field: 'content-type', send: rawApi('/v1/changes', 'title=x', 'text/plain') },
-  { surface: 'HTTP API', input: 'a body smuggling __proto__', field: 'Body is not valid JSON', send: rawApi('/v1/changes', '{"title":"x","__proto__":{"admin":true}}', 'application/json') },
+  { surface: 'HTTP API', input: 'a body smuggling __proto__', field: '"path":"__proto__"', send: rawApi('/v1/changes', '{"title":"x","__proto__":{"admin":true}}', 'application/json') },
   { surface: 'HTTP API', input: 'an Idempotency-Key of 300 characters', field: 'idempotency-key', send: api('POST', '/v1/changes', validRequest(flowStep(FLOW)), { 'idempotency-key': 'k'.repeat(300) }) },
   // HTTP API: webhook templates
   { surface: 'HTTP API', input: 'a webhook URL with the file: scheme', field: 'steps.0.spec.forward.url', send: async (d) => api('POST', '/v1/changes', hook({ url: 'file:///etc/passwd' })(d))(d) },

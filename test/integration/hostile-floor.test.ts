@@ -11,7 +11,7 @@ import type { ChangeStatus } from '../../src/workflows/types';
 import { call } from '../helpers/api-server';
 import { databaseFingerprint, flowStep, validRequest, webhookStep, type Refusal } from '../helpers/bad-input';
 import { failingStep, waitForPhase, waitForQuestion } from '../helpers/changes';
-import { cliEnv, runCli } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
 import { api, describeDoorCases, FLOW, SIGNING_SECRET, SLACK_USER, start, startFile, TOKEN, type DoorCase, type Doors } from '../helpers/doors';
 import { eventually } from '../helpers/harness';
 import { blockActionsPayload, slackPost } from '../helpers/slack';
@@ -80,7 +80,7 @@ const buttonNotAllowed = (changeId: string, decision: string) => async (d: Doors
 
 /** The CLI (operator access: it asserts the actor it is given) exiting 4, refused. */
 const cliRefused = (args: string[]) => async (d: Doors): Promise<Refusal> => {
-  const run = await runCli(['--json', ...args], { ...cliEnv(d.env), ...d.config });
+  const run = await runCli(['--json', ...args], d.cliEnv);
   return { refused: run.code === 4, text: `${run.stdout}\n${run.stderr}` };
 };
 
@@ -203,9 +203,8 @@ async function teardown(doors: Doors): Promise<void> {
 describeDoorCases('a requester-only token against the policy floor: refused at every door; nothing started, written, sent or decided', cases, {
   identity: REQUESTER,
   minCases: 25,
-  guard: (_peers, db) => policyFloorGuard(FLOOR, { db }),
-  config: { POLICY_FLOOR: JSON.stringify(FLOOR_JSON) },
-  worker: () => ({ policyFloor: FLOOR }),
+  // Every door (API, client, CLI, worker) holds this floor, as the operator configures it.
+  operatorEnv: { POLICY_FLOOR: JSON.stringify(FLOOR_JSON) },
   seed,
   afterEachCase: seededUnchanged,
   teardown,

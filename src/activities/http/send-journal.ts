@@ -3,6 +3,7 @@ import { checksum } from '../../domain/canonical';
 import type { TargetKind } from '../../domain/targets';
 import { failureFor, trySend, type HttpRequest, type HttpResponse } from './client';
 import type { StepKey } from '../targets/types';
+import { productCollection } from '../../store/collections';
 
 /** A step's request to a partner: the change itself, or the request that undoes it. */
 export type SendPhase = 'forward' | 'compensate';
@@ -57,7 +58,7 @@ export class SendJournal {
   readonly collection: Collection<SendDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<SendDoc>('http_sends');
+    this.collection = productCollection<SendDoc>(db, 'httpSends');
   }
 
   get(key: StepKey, phase: SendPhase): Promise<SendDoc | null> {

@@ -1,6 +1,7 @@
 import type { Db, Filter } from 'mongodb';
 import type { LeadMetricName } from '../../domain/observation';
 import type { MetricQuery, MetricSample, MetricSource } from './types';
+import { productCollection } from '../../store/collections';
 
 /** One lead's outcome in a flow, as the platform records it. */
 export interface LeadEvent {
@@ -16,7 +17,7 @@ export interface LeadEvent {
 }
 
 export function leadEventsCollection(db: Db) {
-  return db.collection<LeadEvent>('lead_events');
+  return productCollection<LeadEvent>(db, 'leadEvents');
 }
 
 /**

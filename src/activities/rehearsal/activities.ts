@@ -7,12 +7,14 @@ import { ErrorType } from '../../domain/errors';
 import type { Partners } from '../../domain/partners';
 import type { PreparedStep, RehearsalReport, RehearsalStepInput, SandboxRun, StepComparison } from '../../rehearsal/types';
 import { permanent } from '../failures';
+import { allowListProblem, reservedCollectionProblem, stepCollection, type TargetCollections } from '../targets/common/collections';
 import { adapterFor, createAdapterRegistry, type AdapterRegistry } from '../targets/registry';
 import type { ApplyOutcome, StepKey } from '../targets/types';
 import { createWebhookAdapter } from '../targets/webhook/adapter';
 import { SandboxLeases } from './leases';
 import { planFor, webhookRehearsalProblem, type DocumentSelection, type RehearsalDeps } from './sandboxes';
 import { selectionBatches, selectionChecksums, StreamedChecksum } from './selection';
+import { productCollection } from '../../store/collections';
 
 const DEFAULT_LEASE_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_LEADS = 10_000;
@@ -24,7 +26,7 @@ const leaseKey = (selection: DocumentSelection) => `${selection.collection} ${ca
  * database, sandbox CRM, webhook origin) and keyed by the rehearsal id, so nothing they write can
  * reach production. Production documents are only ever read (`find`), to copy and to checksum them.
  */
-export function createRehearsalActivities(deps: { db: Db; partners?: Partners; rehearsal?: RehearsalDeps }) {
+export function createRehearsalActivities(deps: { db: Db; partners?: Partners; rehearsal?: RehearsalDeps; targetCollections?: TargetCollections; redactedLeadFields?: readonly string[] }) {
   let registry: AdapterRegistry | undefined;
 
   function sandbox(): RehearsalDeps {
@@ -36,7 +38,7 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
   /** The adapters over the sandbox: its database, its CRM, and a webhook adapter that only knows the partners' sandboxes. */
   function sandboxRegistry(): AdapterRegistry {
     const { db, crm, webhookPartners } = sandbox();
-    return (registry ??= { ...createAdapterRegistry({ db, crm }), webhook: createWebhookAdapter(db, webhookPartners, { sandbox: true }) });
+    return (registry ??= { ...createAdapterRegistry({ db, crm, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields }), webhook: createWebhookAdapter(db, webhookPartners, { sandbox: true }) });
   }
 
   /**
@@ -82,6 +84,10 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
       const leases = new SandboxLeases(sandboxDb);
       const prepared: PreparedStep[] = [];
       for (const step of input.steps) {
+        // Production is read to copy it: never a collection no step may target here.
+        const named = stepCollection(step);
+        const refused = named && (reservedCollectionProblem(named.collection) ?? allowListProblem(named.kind, named.collection, deps.targetCollections));
+        if (refused) throw permanent(ErrorType.InvalidStep, `step ${step.id} may not be rehearsed here: collection "${named.collection}" ${refused}`);
         const plan = planFor(step);
         const notRehearsed = plan ? plan.unavailable(step.spec, sandbox()) : `no sandbox for ${step.target} steps`;
         if (notRehearsed) {
@@ -165,9 +171,7 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
 
     /** Keeps the report in the rehearsal database, beside the sandbox run it describes. */
     async saveRehearsalReport(report: RehearsalReport): Promise<void> {
-      await sandbox()
-        .db.collection<RehearsalReport & { _id: string }>('rehearsal_reports')
-        .updateOne({ _id: report.rehearsalId }, { $set: report }, { upsert: true });
+      await productCollection<RehearsalReport & { _id: string }>(sandbox().db, 'rehearsalReports').updateOne({ _id: report.rehearsalId }, { $set: report }, { upsert: true });
     },
 
     /** Gives the sandbox documents back to other rehearsals. */

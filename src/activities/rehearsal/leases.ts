@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { ErrorType } from '../../domain/errors';
 import { permanent } from '../failures';
+import { productCollection } from '../../store/collections';
 
 interface LeaseDoc {
   /** `<collection> <filter as canonical JSON>`: the sandbox documents held. */
@@ -20,7 +21,7 @@ export class SandboxLeases {
   private readonly leases: Collection<LeaseDoc>;
 
   constructor(db: Db) {
-    this.leases = db.collection<LeaseDoc>('rehearsal_leases');
+    this.leases = productCollection<LeaseDoc>(db, 'rehearsalLeases');
   }
 
   /** Takes the lease, or throws a permanent Conflict naming the rehearsal that holds it. */

@@ -1,6 +1,7 @@
 import type { Db, Document } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import { partnerDestinationProblem, type Partners } from '../../domain/partners';
+import { productCollections } from '../../store/collections';
 import type { TargetKind } from '../../domain/targets';
 import type { SendPhase } from '../http/send-journal';
 import type { StepKey } from '../targets/types';
@@ -69,10 +70,10 @@ export const sandboxPlans: { [K in TargetKind]?: SandboxPlan<SpecOf<K>> } = {
     unavailable: () => undefined,
     documents: (spec) => [
       // The configuration must come back; its version number moves on (a restore is a new version).
-      { collection: 'flows', filter: { _id: spec.flowId }, exact: (doc) => (doc as FlowDoc).config },
+      { collection: productCollections.flows, filter: { _id: spec.flowId }, exact: (doc) => (doc as FlowDoc).config },
       // The history too: restore-to steps read it, and sandbox writes never meet versions an earlier
       // rehearsal left. It grows by design, so it is copied, not compared.
-      { collection: 'flow_versions', filter: { flowId: spec.flowId } },
+      { collection: productCollections.flowVersions, filter: { flowId: spec.flowId } },
     ],
   },
   // The selected leads are copied and must come back exactly; the journal the sandbox run keeps is its own.

@@ -2,6 +2,8 @@ import type { Db } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import type { TargetKind } from '../../domain/targets';
 import type { CrmConnection } from './crm/api';
+import { collectionGate } from './common/collection-gate';
+import type { TargetCollections } from './common/collections';
 import { createCrmAdapter } from './crm/adapter';
 import { createFlowConfigAdapter } from './flow-config/adapter';
 import { createLeadDataAdapter } from './lead-data/adapter';
@@ -19,14 +21,18 @@ export interface TargetDeps {
   crm?: CrmConnection;
   /** The partners `webhook` steps may call, with their secrets (from WEBHOOK_PARTNERS). */
   partners?: Partners;
+  /** Collections lead-data and mongo-document steps may target (TARGET_COLLECTIONS); reserved ones never. */
+  targetCollections?: TargetCollections;
+  /** Lead fields whose values are never stored or returned in conflict samples and previews (REDACTED_LEAD_FIELDS). */
+  redactedLeadFields?: readonly string[];
 }
 
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
   return {
     'flow-config': createFlowConfigAdapter(deps.db),
-    'lead-data': createLeadDataAdapter(deps.db),
-    'mongo-document': createMongoDocumentAdapter(deps.db),
-    crm: createCrmAdapter(deps.db, deps.crm),
+    'lead-data': collectionGate('lead-data', createLeadDataAdapter(deps.db, { redactedFields: deps.redactedLeadFields }), deps.targetCollections),
+    'mongo-document': collectionGate('mongo-document', createMongoDocumentAdapter(deps.db, deps.redactedLeadFields), deps.targetCollections),
+    crm: createCrmAdapter(deps.db, deps.crm, deps.redactedLeadFields),
     webhook: createWebhookAdapter(deps.db, deps.partners),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { can, decidingGroups } from '../../auth/identity';
+import { TARGET_VALUES_NOTE, viewFor } from '../../auth/target-values';
 import { listFilterSchema } from '../../client/change-query';
 import { ChangeClosedError } from '../../client/errors';
 import { refusal } from '../../client/refusals';
@@ -72,14 +73,15 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       url: '/v1/changes/:changeId',
       operationId: 'getChange',
       summary: 'Status of a change: phase, steps, pending decisions with deadlines, timeline',
+      description: TARGET_VALUES_NOTE,
       tag: 'changes',
       permission: 'read',
       params: changeParams,
       responses: { 200: { description: 'The change', schema: changeViewSchema }, 404: notFound },
-      handle: async ({ params }) => {
+      handle: async ({ params, identity }) => {
         const [status, summary] = await Promise.all([changes.status(params.changeId), changes.describe(params.changeId)]);
         const { requestedBy, executionStatus, startedAt, closedAt, workflowId } = summary;
-        return { ...status, requestedBy, executionStatus, startedAt, closedAt, links: { temporalUi: deps.workflowUrl(workflowId) } };
+        return { ...viewFor(identity, status), requestedBy, executionStatus, startedAt, closedAt, links: { temporalUi: deps.workflowUrl(workflowId) } };
       },
     }),
     defineRoute({
@@ -87,6 +89,7 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       url: '/v1/changes/:changeId/report',
       operationId: 'getChangeReport',
       summary: 'Report of a settled change (JSON; Markdown with a Mermaid Gantt chart with format=markdown; text with format=text)',
+      description: TARGET_VALUES_NOTE,
       tag: 'changes',
       permission: 'read',
       params: changeParams,
@@ -96,8 +99,8 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
         404: notFound,
         409: { description: 'The change has not settled yet' },
       },
-      handle: async ({ params, query, reply }) => {
-        const report = await changes.report(params.changeId);
+      handle: async ({ params, query, identity, reply }) => {
+        const report = viewFor(identity, await changes.report(params.changeId));
         if (query.format === 'text') {
           reply.type('text/plain; charset=utf-8');
           return `${renderReportText(report)}\n`;

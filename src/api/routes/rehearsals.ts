@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { can } from '../../auth/identity';
+import { TARGET_VALUES_NOTE, viewFor } from '../../auth/target-values';
 import { changeIdSchema } from '../../domain/change-request';
 import type { ApiDeps } from '../deps';
 import { changeIdFor, idempotencyKeySchema } from '../idempotency';
@@ -45,6 +46,7 @@ export function rehearsalRoutes(deps: ApiDeps): AnyRoute[] {
       url: '/v1/rehearsals/:rehearsalId',
       operationId: 'getRehearsal',
       summary: 'Report of a finished rehearsal: per step exact, differs or not-rehearsed, and whether production was untouched',
+      description: TARGET_VALUES_NOTE,
       tag: 'rehearsals',
       permission: 'read',
       params: z.strictObject({ rehearsalId: changeIdSchema }),
@@ -53,7 +55,7 @@ export function rehearsalRoutes(deps: ApiDeps): AnyRoute[] {
         404: { description: 'No such rehearsal' },
         409: { description: 'Still running, or it could not run to the end (the reason says why)' },
       },
-      handle: ({ params }) => changes.rehearsal(params.rehearsalId),
+      handle: async ({ params, identity }) => viewFor(identity, await changes.rehearsal(params.rehearsalId)),
     }),
   ];
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import { productCollection, productCollections } from '../../store/collections';
 
 /** A lock on a target, held by a change. */
 export interface HeldLock {
@@ -22,9 +23,9 @@ export interface LockSource {
 
 /** The product's target locks: one document per locked target in `target_locks`, `holder` = change id. */
 export const targetLocksCollection: LockSource = {
-  name: 'target_locks',
+  name: productCollections.targetLocks,
   async list({ db }) {
-    const locks = await db.collection<{ _id: string; holder: string }>('target_locks').find({}).toArray();
+    const locks = await productCollection<{ _id: string; holder: string }>(db, 'targetLocks').find({}).toArray();
     return locks.map((lock) => ({ target: lock._id, changeId: lock.holder }));
   },
 };

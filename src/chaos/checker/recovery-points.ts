@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Manifest } from '../manifest';
 import type { Inconsistency, Outcome } from './types';
+import { productCollection } from '../../store/collections';
 
 /**
  * No recovery point is orphaned: each belongs to a step of a change that exists and is terminal.
@@ -10,7 +11,7 @@ export async function checkRecoveryPoints(manifest: Manifest, outcomes: Record<s
   const inconsistencies: Inconsistency[] = [];
   const changes = new Map(manifest.changes.map((c) => [c.changeId, c]));
   let count = 0;
-  const points = db.collection<{ _id: string; changeId: string; stepId: string; purpose: string }>('recovery_points').find({}, { projection: { changeId: 1, stepId: 1, purpose: 1 } });
+  const points = productCollection<{ _id: string; changeId: string; stepId: string; purpose: string }>(db, 'recoveryPoints').find({}, { projection: { changeId: 1, stepId: 1, purpose: 1 } });
   for await (const point of points) {
     count += 1;
     const change = changes.get(point.changeId);

@@ -5,6 +5,7 @@ import type { ChangeManifest, StepTarget } from '../manifest';
 import type { CrmPeerStateView } from './peers';
 import type { PeerStats } from '../../peers/server';
 import type { Inconsistency } from './types';
+import { productCollection } from '../../store/collections';
 
 export interface TargetContext {
   db: Db;
@@ -33,7 +34,7 @@ export async function checkTargets(change: ChangeManifest, outcome: 'completed' 
   for (const target of change.targets) {
     const step = change.request.steps.find((s) => s.id === target.stepId)!;
     const fail = (detail: string) => verdict.inconsistencies.push({ check: 'target', changeId: change.changeId, stepId: target.stepId, detail });
-    const point = await context.db.collection<RecoveryPointView>('recovery_points').findOne({ _id: `${change.changeId}/${target.stepId}/before-apply` });
+    const point = await productCollection<RecoveryPointView>(context.db, 'recoveryPoints').findOne({ _id: `${change.changeId}/${target.stepId}/before-apply` });
     if (point && checksum(point.state) !== point.checksum) fail(`recovery point ${point._id} does not match its own checksum`);
     switch (target.kind) {
       case 'flow':
@@ -74,9 +75,7 @@ async function checkFlow(
   db: Db,
   fail: (detail: string) => void,
 ): Promise<void> {
-  const flow = await db
-    .collection<{ _id: string; version: number; config: unknown; writtenBy?: { changeId?: string; stepId?: string; action?: string } }>('flows')
-    .findOne({ _id: target.flowId });
+  const flow = await productCollection<{ _id: string; version: number; config: unknown; writtenBy?: { changeId?: string; stepId?: string; action?: string } }>(db, 'flows').findOne({ _id: target.flowId });
   if (!flow) return fail(`flow ${target.flowId} is gone`);
   const expected = outcome === 'completed' ? jsonPatch.applyPatch(structuredClone(target.seed), spec.patch, true, false).newDocument : target.seed;
   if (!deepEqual(flow.config, expected)) fail(`flow ${target.flowId} (version ${flow.version}) is neither as ${outcome === 'completed' ? 'applied' : 'its recovery point'}: ${JSON.stringify(flow.config)}`);
@@ -87,7 +86,7 @@ async function checkFlow(
   // the newest version only there (the next write records it).
   const writes = async (action: string) => {
     const filter = { flowId: target.flowId, 'writtenBy.changeId': change.changeId, 'writtenBy.stepId': target.stepId, 'writtenBy.action': action };
-    const versions = await db.collection<{ version: number }>('flow_versions').find(filter).project<{ version: number }>({ version: 1 }).toArray();
+    const versions = await productCollection<{ version: number }>(db, 'flowVersions').find(filter).project<{ version: number }>({ version: 1 }).toArray();
     const live = flow.writtenBy?.changeId === change.changeId && flow.writtenBy.stepId === target.stepId && flow.writtenBy.action === action;
     return versions.length + (live && !versions.some((v) => v.version === flow.version) ? 1 : 0);
   };

@@ -1,28 +1,21 @@
 import { z } from 'zod';
 import { canonicalJson } from '../../../domain/canonical';
+import { documentKeyProblem, ownValue, pathSegmentProblem, setOwn } from '../../../domain/safe-keys';
+import { reservedCollectionProblem } from './collections';
 
 /**
  * Field paths and values the MongoDB-backed targets accept. Every name that reaches a query or an
  * update is checked here, so nothing a change request carries is ever read as a MongoDB operator.
  */
 
-const segmentProblem = (segment: string): string | undefined => {
-  if (segment === '') return 'must not have empty segments (leading, trailing or double ".")';
-  if (segment.startsWith('$')) return `segment "${segment}" must not start with "$" (MongoDB operators are not accepted)`;
-  if (segment.includes('$')) return `segment "${segment}" must not contain "$"`;
-  if (segment.includes('\0')) return 'must not contain a NUL character';
-  if (/^\d+$/.test(segment)) return `segment "${segment}" must not be a number (array positions are not supported)`;
-  return undefined;
-};
-
-/** A dotted field path such as `contact.email`: no `$`, no NUL, no empty or numeric segment. */
+/** A dotted field path such as `contact.email`: every segment a safe one (src/domain/safe-keys.ts). */
 export const fieldPathSchema = z
   .string()
   .min(1)
   .max(256)
   .superRefine((path, ctx) => {
     for (const segment of path.split('.')) {
-      const problem = segmentProblem(segment);
+      const problem = pathSegmentProblem(segment);
       if (problem) {
         ctx.addIssue({ code: 'custom', message: problem });
         return;
@@ -33,19 +26,22 @@ export const fieldPathSchema = z
 /** A path a change may write: any field path except `_id` and its sub-fields. */
 export const writablePathSchema = fieldPathSchema.refine((path) => path !== '_id' && !path.startsWith('_id.'), 'must not write "_id"');
 
-/** Collections that hold this service's own bookkeeping or versioned data; steps may not write them. */
-export const reservedCollections = ['recovery_points', 'change_reports', 'lead_journal', 'lead_conflicts', 'document_writes', 'flows', 'flow_versions'];
-
+/**
+ * A collection a step may name: one of this database's collections (a name cannot address another
+ * database or an operator namespace: no "$", no leading "."), never a system or product collection.
+ */
 export const collectionNameSchema = z
   .string()
   .min(1)
   .max(120)
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-" (no "$", no spaces)')
-  .refine((name) => !name.startsWith('system.'), 'must not be a "system." collection')
-  .refine((name) => !reservedCollections.includes(name), 'is reserved for lead-rollback bookkeeping');
+  .superRefine((name, ctx) => {
+    const problem = reservedCollectionProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** Why an object key cannot be written as a field name, if it cannot. */
-export const keyProblem = (key: string) => (key.includes('.') ? `key "${key}" must not contain "."` : segmentProblem(key));
+export const keyProblem = documentKeyProblem;
 
 /**
  * Refuses the bad keys of an object by their own path. It runs even when some values are
@@ -106,10 +102,11 @@ export function readSlots(doc: Record<string, unknown>, paths: string[]): Slot[]
     const segments = path.split('.');
     let current: unknown = doc;
     for (const [depth, segment] of segments.entries()) {
-      if (current === null || typeof current !== 'object' || Array.isArray(current) || !(segment in current)) {
+      // Own fields only: an inherited name (`constructor`) is not a field of the document.
+      if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, segment)) {
         return depth < segments.length - 1 ? { exists: false, missingFrom: segments.slice(0, depth + 1).join('.') } : MISSING;
       }
-      current = (current as Record<string, unknown>)[segment];
+      current = ownValue(current, segment);
     }
     return { exists: true, value: current };
   });
@@ -136,16 +133,17 @@ type Update = { $set?: Record<string, unknown>; $unset?: Record<string, ''> };
  * parent has that parent removed when nothing else is left in it, so the document is exact.
  */
 export function updateFor(paths: string[], slots: Slot[], current?: Record<string, unknown>): Update {
-  const $set: Record<string, unknown> = {};
+  const sets: [string, unknown][] = [];
   const unsets = new Set<string>();
   paths.forEach((path, i) => {
     const slot = slots[i]!;
-    if (slot.exists) $set[path] = slot.value;
+    if (slot.exists) sets.push([path, slot.value]);
     else unsets.add(slot.missingFrom && current && hollowAfter(current, slot.missingFrom, paths, slots) ? slot.missingFrom : path);
   });
+  // Built from entries, so every path is an own key whatever it is named.
+  const $set: Record<string, unknown> = Object.fromEntries(sets);
   // A removed parent covers the fields under it.
-  const $unset: Record<string, ''> = {};
-  for (const path of unsets) if (![...unsets].some((other) => path.startsWith(`${other}.`))) $unset[path] = '';
+  const $unset: Record<string, ''> = Object.fromEntries([...unsets].filter((path) => ![...unsets].some((other) => path.startsWith(`${other}.`))).map((path) => [path, ''] as const));
   return { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) };
 }
 
@@ -161,7 +159,7 @@ function hollowAfter(doc: Record<string, unknown>, ancestor: string, paths: stri
   let node: unknown = doc;
   for (const segment of ancestor.split('.')) {
     if (node === null || typeof node !== 'object') return false;
-    node = (node as Record<string, unknown>)[segment];
+    node = ownValue(node, segment);
   }
   return node !== undefined && hollow(node, ancestor);
 }
@@ -177,8 +175,13 @@ export function slotsObject(paths: string[], slots: Slot[]): Record<string, unkn
     if (!slot.exists) return;
     const segments = path.split('.');
     let node = out;
-    for (const segment of segments.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
-    node[segments[segments.length - 1]!] = slot.value;
+    // Own properties only, set with setOwn: whatever a path is named, it never reaches a prototype.
+    for (const segment of segments.slice(0, -1)) {
+      let child = ownValue(node, segment);
+      if (child === null || typeof child !== 'object') setOwn(node, segment, (child = {}));
+      node = child as Record<string, unknown>;
+    }
+    setOwn(node, segments[segments.length - 1]!, slot.value);
   });
   return out;
 }

@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import { deepEqual } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
+import { redactValueAt } from '../../../domain/redaction';
+import { ownValue } from '../../../domain/safe-keys';
 import { permanent } from '../../failures';
 import type { HttpRequest } from '../../http/client';
 import { idempotencyKey, journaledSend, SendJournal, type SendDoc } from '../../http/send-journal';
@@ -45,7 +47,8 @@ const PROPERTY_DEFAULTS = { description: '', options: [], displayOrder: -1, hidd
  * the touched record values. Restores are three-way per item: put back only what still carries
  * our write, leave anything someone else changed and report it as a conflict.
  */
-export function createCrmAdapter(db: Db, connection?: CrmConnection): TargetAdapter<CrmSpec> {
+/** `redacted`: record properties whose values conflict samples and previews never show (REDACTED_LEAD_FIELDS). */
+export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: readonly string[] = []): TargetAdapter<CrmSpec> {
   const recoveryPoints = new RecoveryPointStore(db);
   const journal = new SendJournal(db);
 
@@ -136,7 +139,7 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection): TargetAdap
       const compensate = await journal.get(key, 'compensate');
       const api = crm();
       const now = await readState(api, spec);
-      const plan = planRestore(spec, point.state, now);
+      const plan = planRestore(spec, point.state, now, redacted);
       const restoring = plan.items.filter((i) => i.status === 'restore');
       const conflicts = conflictReport(plan.items);
       if (compensate?.state === 'delivered') {
@@ -199,7 +202,7 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection): TargetAdap
     async verifyRestore(key, spec) {
       const point = await beforeImage(key);
       if (!point || !(await journal.get(key, 'forward'))) return;
-      const plan = planRestore(spec, point.state, await readState(crm(), spec));
+      const plan = planRestore(spec, point.state, await readState(crm(), spec), redacted);
       const left = plan.items.filter((i) => i.status === 'restore');
       if (left.length > 0) {
         throw permanent(ErrorType.VerificationFailed, `${subject(spec)} still carries this step's write (${left.map((i) => i.item).join(', ')}); recovery point ${point._id}`);
@@ -209,7 +212,7 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection): TargetAdap
     async preview(key, spec) {
       const point = await beforeImage(key);
       if (!point) return { operations: [], summary: `no recovery point: nothing to restore on ${subject(spec)}` };
-      const plan = planRestore(spec, point.state, await readState(crm(), spec));
+      const plan = planRestore(spec, point.state, await readState(crm(), spec), redacted);
       const conflicts = plan.items.filter((i) => i.status === 'conflict').length;
       return {
         recoveryPointId: point._id,
@@ -233,7 +236,7 @@ async function readState(api: CrmApi, spec: CrmSpec): Promise<CrmState> {
 function carriesChange(spec: CrmSpec, now: CrmState): boolean {
   if (spec.action === 'update-record') {
     const values = (now as RecordState).values;
-    return Object.entries(writtenValues(spec)).every(([name, value]) => values[name] === value);
+    return Object.entries(writtenValues(spec)).every(([name, value]) => ownValue(values, name) === value);
   }
   const state = now as PropertyState;
   if (spec.action === 'delete-property') return !state.exists;
@@ -251,7 +254,7 @@ function assertUnchangedSince(spec: CrmSpec, before: CrmState, now: CrmState, fo
     const was = (before as RecordState).values;
     const is = (now as RecordState).values;
     const written = writtenValues(spec);
-    const changed = Object.keys(written).filter((name) => is[name] !== was[name] && is[name] !== written[name]);
+    const changed = Object.keys(written).filter((name) => ownValue(is, name) !== ownValue(was, name) && ownValue(is, name) !== ownValue(written, name));
     if (changed.length) throw moved(`properties ${changed.join(', ')}`);
     return;
   }
@@ -273,26 +276,30 @@ function assertUnchangedSince(spec: CrmSpec, before: CrmState, now: CrmState, fo
   if (changed.length) throw moved(`fields ${changed.join(', ')}`);
 }
 
-function planRestore(spec: CrmSpec, before: CrmState, now: CrmState): RestorePlan {
-  return spec.action === 'update-record' ? planRecordRestore(spec, before as RecordState, now as RecordState) : planPropertyRestore(spec, before as PropertyState, now as PropertyState);
+function planRestore(spec: CrmSpec, before: CrmState, now: CrmState, redacted: readonly string[]): RestorePlan {
+  return spec.action === 'update-record' ? planRecordRestore(spec, before as RecordState, now as RecordState, redacted) : planPropertyRestore(spec, before as PropertyState, now as PropertyState);
 }
 
-function planRecordRestore(spec: RecordSpec, before: RecordState, now: RecordState): RestorePlan {
+/** Record values are contact data: the items and operations people see have the always-redacted properties replaced; the request does not. */
+function planRecordRestore(spec: RecordSpec, before: RecordState, now: RecordState, redacted: readonly string[]): RestorePlan {
+  const shown = (name: string, value: unknown) => redactValueAt(name, value, redacted);
   const written = writtenValues(spec);
   const items: ItemPlan[] = Object.keys(written).map((name) => {
-    const was = before.values[name] ?? null;
-    const is = now.values[name] ?? null;
-    const status = is === was ? 'unchanged' : is === written[name] ? 'restore' : 'conflict';
-    return { item: `${spec.objectType}/${spec.recordId}.${name}`, status, before: was, written: written[name], now: is };
+    // Own values only: property names index records read from the CRM.
+    const was = ownValue(before.values, name) ?? null;
+    const is = ownValue(now.values, name) ?? null;
+    const status = is === was ? 'unchanged' : is === ownValue(written, name) ? 'restore' : 'conflict';
+    return { item: `${spec.objectType}/${spec.recordId}.${name}`, status, before: shown(name, was), written: shown(name, ownValue(written, name)), now: shown(name, is) };
   });
-  const restore: RecordValues = {};
-  for (const [index, name] of Object.keys(written).entries()) if (items[index]!.status === 'restore') restore[name] = before.values[name] ?? null;
+  const restore = Object.fromEntries(
+    Object.keys(written).flatMap((name, index) => (items[index]!.status === 'restore' ? [[name, ownValue(before.values, name) ?? null]] : [])),
+  ) as RecordValues;
   const names = Object.keys(restore);
   return {
     items,
     request: names.length ? (api, key) => api.updateRecord(spec.objectType, spec.recordId, restore, key) : undefined,
     expected: [200],
-    operations: names.map((name) => ({ op: 'replace', path: `/${spec.objectType}/${spec.recordId}/properties/${name}`, value: restore[name] })),
+    operations: names.map((name) => ({ op: 'replace', path: `/${spec.objectType}/${spec.recordId}/properties/${name}`, value: shown(name, ownValue(restore, name)) })),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refusePrototypeKey } from '../../../domain/safe-keys';
 
 /**
  * A change to a HubSpot-compatible CRM (the CRM v3 REST API): one property definition created,
@@ -13,12 +14,13 @@ export const crmObjectTypeSchema = z
   .max(64)
   .regex(/^(?:[a-z][a-z0-9_]*|\d+-\d+)$/, 'must be an object type such as contacts, p_my_object or 2-12345');
 
-/** HubSpot internal property names: lowercase, digits and "_", starting with a letter. */
+/** HubSpot internal property names: lowercase, digits and "_", starting with a letter; never a prototype key (names key the record values the worker reads). */
 export const crmPropertyNameSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and "_", starting with a letter');
+  .regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and "_", starting with a letter')
+  .superRefine(refusePrototypeKey);
 
 export const crmRecordIdSchema = z.string().regex(/^\d{1,20}$/, 'must be a numeric record id');
 

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { productCollection } from '../../../store/collections';
 
 export type FlowConfig = Record<string, unknown>;
 
@@ -46,8 +47,8 @@ export class FlowStore {
   readonly versions: Collection<FlowVersionDoc>;
 
   constructor(db: Db) {
-    this.flows = db.collection<FlowDoc>('flows');
-    this.versions = db.collection<FlowVersionDoc>('flow_versions');
+    this.flows = productCollection<FlowDoc>(db, 'flows');
+    this.versions = productCollection<FlowVersionDoc>(db, 'flowVersions');
   }
 
   get(flowId: string): Promise<FlowDoc | null> {

@@ -16,6 +16,8 @@ import { writtenFields, type LeadDataSpec } from './spec';
 export interface LeadDataOptions {
   /** Leads per chunk: journaled, written and heartbeated together (default 1000). */
   chunkSize?: number;
+  /** Fields whose values conflict records, samples and previews never show (REDACTED_LEAD_FIELDS). */
+  redactedFields?: readonly string[];
 }
 
 /** Progress of an apply, kept in heartbeat details so a retried attempt resumes after the last chunk. */
@@ -31,10 +33,11 @@ interface ApplyProgress {
  */
 export function createLeadDataAdapter(db: Db, options: LeadDataOptions = {}): TargetAdapter<LeadDataSpec> {
   const chunkSize = options.chunkSize ?? 1000;
+  const redacted = options.redactedFields ?? [];
   const journal = new LeadJournal(db);
   const recoveryPoints = new RecoveryPointStore(db);
   const leadsOf = (spec: LeadDataSpec) => new Leads(db, spec.collection, writtenFields(spec).paths);
-  const restore = createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize });
+  const restore = createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize, redacted });
 
   function entry(key: StepKey, spec: LeadDataSpec, lead: { _id: unknown }): LeadJournalDoc {
     const { paths, written } = writtenFields(spec);
@@ -131,11 +134,11 @@ export function createLeadDataAdapter(db: Db, options: LeadDataOptions = {}): Ta
           const state = classify(e, lead);
           if (state === 'carries-written') {
             counts.restore++;
-            if (counts.restore <= SAMPLE_SIZE) operations.push(...previewOperations(e));
+            if (counts.restore <= SAMPLE_SIZE) operations.push(...previewOperations(e, redacted));
           } else if (state === 'at-before') counts.unchanged++;
           else {
             counts.conflicts++;
-            if (conflictSample.length < SAMPLE_SIZE) conflictSample.push(sampleOf(conflictOf(e, lead)));
+            if (conflictSample.length < SAMPLE_SIZE) conflictSample.push(sampleOf(conflictOf(e, lead, redacted)));
           }
         }
       }

@@ -1,4 +1,5 @@
-import { readSlots, slotsEqual, slotsObject } from '../common/fields';
+import { redactFields } from '../../../domain/redaction';
+import { readSlots, slotsEqual, slotsObject, type Slot } from '../common/fields';
 import type { LeadConflictDoc, LeadJournalDoc } from './journal';
 
 /** Where one journaled lead stands relative to its before-image and what the step wrote. */
@@ -12,8 +13,12 @@ export function classify(entry: LeadJournalDoc, current: Record<string, unknown>
   return 'changed-since';
 }
 
-/** The three-way record of a lead someone else changed after the step wrote it. */
-export function conflictOf(entry: LeadJournalDoc, current: Record<string, unknown> | null | undefined): LeadConflictDoc {
+/**
+ * The three-way record of a lead someone else changed after the step wrote it, with the operator's
+ * always-redacted fields (`redacted`) replaced: it is stored in `lead_conflicts` and sampled into reports.
+ */
+export function conflictOf(entry: LeadJournalDoc, current: Record<string, unknown> | null | undefined, redacted: readonly string[] = []): LeadConflictDoc {
+  const shown = (slots: Slot[]) => redactFields(slotsObject(entry.paths, slots), redacted) as Record<string, unknown>;
   return {
     _id: `${entry.changeId}/${entry.stepId}/${entry.leadKey}`,
     changeId: entry.changeId,
@@ -21,9 +26,9 @@ export function conflictOf(entry: LeadJournalDoc, current: Record<string, unknow
     collection: entry.collection,
     leadId: entry.leadId,
     leadKey: entry.leadKey,
-    before: slotsObject(entry.paths, entry.before),
-    written: slotsObject(entry.paths, entry.written),
-    now: current ? slotsObject(entry.paths, readSlots(current, entry.paths)) : null,
+    before: shown(entry.before),
+    written: shown(entry.written),
+    now: current ? shown(readSlots(current, entry.paths)) : null,
     detectedAt: new Date(),
   };
 }

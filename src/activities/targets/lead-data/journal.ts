@@ -1,4 +1,5 @@
 import { BSON, MongoBulkWriteError, type Collection, type Db, type Document, type FindCursor } from 'mongodb';
+import { productCollection, productCollections } from '../../../store/collections';
 import type { Slot } from '../common/fields';
 import { forEachLimited } from '../common/progress';
 import type { RecoveryPointPurpose, StepKey } from '../types';
@@ -40,8 +41,8 @@ export interface LeadConflictDoc {
   detectedAt: Date;
 }
 
-export const JOURNAL_COLLECTION = 'lead_journal';
-export const CONFLICT_COLLECTION = 'lead_conflicts';
+export const JOURNAL_COLLECTION = productCollections.leadJournal;
+export const CONFLICT_COLLECTION = productCollections.leadConflicts;
 const DUPLICATE_KEY = 11000;
 /** Single-document writes in flight per activity: a lead is written by `_id` alone, which every MongoDB-protocol server serves from its primary index. */
 export const WRITE_CONCURRENCY = 8;
@@ -58,8 +59,8 @@ export class LeadJournal {
   readonly conflicts: Collection<LeadConflictDoc>;
 
   constructor(db: Db) {
-    this.entries = db.collection<LeadJournalDoc>(JOURNAL_COLLECTION);
-    this.conflicts = db.collection<LeadConflictDoc>(CONFLICT_COLLECTION);
+    this.entries = productCollection<LeadJournalDoc>(db, 'leadJournal');
+    this.conflicts = productCollection<LeadConflictDoc>(db, 'leadConflicts');
   }
 
   static prefix(key: StepKey, purpose: RecoveryPointPurpose): string {

@@ -13,6 +13,8 @@ interface RestoreDeps {
   recoveryPoints: RecoveryPointStore;
   leadsOf: (spec: LeadDataSpec) => Leads;
   chunkSize: number;
+  /** Fields never kept in plain text in conflict records and samples (REDACTED_LEAD_FIELDS). */
+  redacted: readonly string[];
 }
 
 /** Progress of a restore, in heartbeat details: a retried attempt resumes after the last chunk. */
@@ -30,7 +32,7 @@ interface RestoreProgress {
  * wrote gets its before-image back (its current values journaled first as `before-restore`); a
  * lead someone changed since is left alone and reported three-way in `lead_conflicts`.
  */
-export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize }: RestoreDeps) {
+export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize, redacted }: RestoreDeps) {
   async function restoreChunk(key: StepKey, spec: LeadDataSpec, chunk: LeadJournalDoc[], state: RestoreProgress, preRestore: () => Promise<RecoveryPointDoc>) {
     const leads = leadsOf(spec);
     const current = await leads.current(chunk.map((e) => e.leadId));
@@ -41,7 +43,7 @@ export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize 
       const where = classify(e, lead);
       if (where === 'carries-written') toRestore.push(e);
       else if (where === 'at-before') state.atBefore++;
-      else conflicts.push(conflictOf(e, lead));
+      else conflicts.push(conflictOf(e, lead, redacted));
     }
     if (toRestore.length) {
       await preRestore();

@@ -1,6 +1,8 @@
 import jsonPatch from 'fast-json-patch';
 import type { Db, Document } from 'mongodb';
 import { ErrorType } from '../../../domain/errors';
+import { pointerTokens } from '../../../domain/json-patch';
+import { redactFields, redactValueAt } from '../../../domain/redaction';
 import { permanent } from '../../failures';
 import { RecoveryPointStore, toRef } from '../../recovery-points';
 import type { StepKey, TargetAdapter } from '../types';
@@ -9,7 +11,8 @@ import type { MongoDocumentSpec } from './spec';
 import { DocumentWrites } from './writes';
 
 /** Any document of a named collection, by `_id`: set, unset or replace, with whole-document recovery points. */
-export function createMongoDocumentAdapter(db: Db): TargetAdapter<MongoDocumentSpec> {
+/** `redacted`: fields whose values conflict samples and previews never show (REDACTED_LEAD_FIELDS). */
+export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] = []): TargetAdapter<MongoDocumentSpec> {
   const recoveryPoints = new RecoveryPointStore(db);
   const writes = new DocumentWrites(db);
   const collectionOf = (spec: MongoDocumentSpec) => db.collection(spec.collection);
@@ -106,7 +109,7 @@ export function createMongoDocumentAdapter(db: Db): TargetAdapter<MongoDocumentS
           : { status: 'not-applied', summary: `document ${label(spec)} is still at its recovery point`, recoveryPointId: point._id };
       }
       if (!sameState(current, applied.written)) {
-        const sample = conflictSample(spec, before, applied.written, current);
+        const sample = conflictSample(spec, before, applied.written, current, redacted);
         return {
           status: 'conflict',
           summary: `document ${label(spec)} was changed after this step (${sample.length} field(s) differ from what the step wrote); left as is`,
@@ -145,19 +148,31 @@ export function createMongoDocumentAdapter(db: Db): TargetAdapter<MongoDocumentS
       if (!captured) return { operations: [], summary: `no recovery point: nothing to restore for document ${label(spec)}` };
       const current = await read(spec);
       const [now, before] = [asJson(current), asJson(captured.before)];
-      const operations =
-        now === null ? (before === null ? [] : [{ op: 'add', path: '', value: before }]) : before === null ? [{ op: 'remove', path: '' }] : jsonPatch.compare(now as object, before as object);
+      const operations = redactOperations(
+        now === null ? (before === null ? [] : [{ op: 'add', path: '', value: before }]) : before === null ? [{ op: 'remove', path: '' }] : jsonPatch.compare(now as object, before as object),
+        redacted,
+      );
       const applied = await writes.get(key, 'apply');
       const conflict = applied !== null && !sameState(current, applied.written) && !sameState(current, captured.before);
       return {
         recoveryPointId: captured.point._id,
         operations,
         counts: { restore: conflict || operations.length === 0 ? 0 : 1, conflicts: conflict ? 1 : 0 },
-        ...(conflict ? { conflicts: conflictSample(spec, captured.before, applied.written, current).slice(0, 20) } : {}),
+        ...(conflict ? { conflicts: conflictSample(spec, captured.before, applied.written, current, redacted).slice(0, 20) } : {}),
         summary: conflict
           ? `document ${label(spec)} changed after the step: a restore would leave it and report a conflict`
           : `${operations.length} operation(s) back to the recovery point of ${label(spec)}`,
       };
     },
   };
+}
+
+/** Preview operations with the always-redacted fields' values replaced (a pointer `/a/b` is the field `a.b`; `""` the whole document). */
+function redactOperations(operations: { op: string; path: string; value?: unknown }[], redacted: readonly string[]): unknown[] {
+  if (redacted.length === 0) return operations;
+  return operations.map((operation) => {
+    if (!('value' in operation)) return operation;
+    const tokens = pointerTokens(operation.path);
+    return { ...operation, value: tokens.length === 0 ? redactFields(operation.value, redacted) : redactValueAt(tokens.join('.'), operation.value, redacted) };
+  });
 }

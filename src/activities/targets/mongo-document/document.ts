@@ -1,6 +1,8 @@
 import { BSON, type Document } from 'mongodb';
 import { checksum } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
+import { redactFields, redactValueAt } from '../../../domain/redaction';
+import { isPrototypeKey, ownValue, setOwn } from '../../../domain/safe-keys';
 import { permanent } from '../../failures';
 import type { MongoDocumentSpec } from './spec';
 
@@ -31,42 +33,58 @@ export function targetState(before: DocState, spec: MongoDocumentSpec): DocState
   if (!before.exists) throw permanent(ErrorType.TargetNotFound, `document ${spec.collection}/${spec.id} does not exist`);
   const document = BSON.deserialize(BSON.serialize(before.document));
   if (spec.op === 'set') for (const [path, value] of Object.entries(spec.fields)) setPath(document, path, value, spec);
-  else for (const path of spec.fields) unsetPath(document, path);
+  else for (const path of spec.fields) unsetPath(document, path, spec);
   return { exists: true, document };
 }
 
+/**
+ * Walks own fields only and refuses prototype keys even though validation already did: a path that
+ * slipped past it must fail the step, never reach the worker's shared prototypes.
+ */
 function setPath(doc: Document, path: string, value: unknown, spec: MongoDocumentSpec): void {
   const segments = path.split('.');
+  refuseUnsafePath(segments, path, spec);
   let node: Document = doc;
   for (const segment of segments.slice(0, -1)) {
-    const next: unknown = node[segment];
-    if (next === undefined) node[segment] = {};
+    const next = ownValue(node, segment);
+    if (next === undefined) setOwn(node, segment, {});
     else if (next === null || typeof next !== 'object' || Array.isArray(next) || next instanceof Date || (next as { _bsontype?: string })._bsontype) {
       throw permanent(ErrorType.InvalidStep, `cannot set "${path}" in ${spec.collection}/${spec.id}: "${segment}" is not an embedded document`);
     }
-    node = node[segment] as Document;
+    node = ownValue(node, segment) as Document;
   }
-  node[segments[segments.length - 1]!] = value;
+  setOwn(node, segments[segments.length - 1]!, value);
 }
 
-function unsetPath(doc: Document, path: string): void {
+function unsetPath(doc: Document, path: string, spec: MongoDocumentSpec): void {
   const segments = path.split('.');
+  refuseUnsafePath(segments, path, spec);
   let node: unknown = doc;
   for (const segment of segments.slice(0, -1)) {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
-    node = (node as Document)[segment];
+    node = ownValue(node, segment);
   }
-  if (node !== null && typeof node === 'object' && !Array.isArray(node)) delete (node as Document)[segments[segments.length - 1]!];
+  const last = segments[segments.length - 1]!;
+  if (node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, last)) delete (node as Document)[last];
+}
+
+function refuseUnsafePath(segments: string[], path: string, spec: MongoDocumentSpec): void {
+  if (segments.some(isPrototypeKey)) throw permanent(ErrorType.InvalidStep, `cannot write "${path}" in ${spec.collection}/${spec.id}: a path through __proto__, constructor or prototype is never followed`);
 }
 
 /**
  * Field-level three-way view of a conflict: each top-level field where the document now differs
- * from what the step wrote, with its value before the step, as written, and now.
+ * from what the step wrote, with its value before the step, as written, and now; the operator's
+ * always-redacted fields (`redacted`) replaced.
  */
-export function conflictSample(spec: MongoDocumentSpec, before: DocState, written: DocState, now: DocState) {
+export function conflictSample(spec: MongoDocumentSpec, before: DocState, written: DocState, now: DocState, redacted: readonly string[] = []) {
   const item = `${spec.collection}/${spec.id}`;
-  if (!now.exists || !written.exists) return [{ item, before: asJson(before), written: asJson(written), now: asJson(now) }];
+  if (!now.exists || !written.exists) {
+    const [b, w, n] = [before, written, now].map((state) => redactFields(asJson(state), redacted));
+    return [{ item, before: b, written: w, now: n }];
+  }
   const [b, w, n] = [before, written, now].map((s) => (asJson(s) ?? {}) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
-  const fields = [...new Set([...Object.keys(w), ...Object.keys(n)])].filter((k) => checksum(w[k]) !== checksum(n[k])).sort();
-  return fields.map((field) => ({ item: `${item}.${field}`, before: b[field], written: w[field], now: n[field] }));
+  const fields = [...new Set([...Object.keys(w), ...Object.keys(n)])].filter((k) => checksum(ownValue(w, k)) !== checksum(ownValue(n, k))).sort();
+  const shown = (side: Record<string, unknown>, field: string) => redactValueAt(field, ownValue(side, field), redacted);
+  return fields.map((field) => ({ item: `${item}.${field}`, before: shown(b, field), written: shown(w, field), now: shown(n, field) }));
 }

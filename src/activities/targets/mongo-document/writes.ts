@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { StepKey } from '../types';
 import type { DocState } from './document';
+import { productCollection } from '../../../store/collections';
 
 /**
  * The write markers of document steps, kept beside the documents rather than in them (a user's
@@ -23,7 +24,7 @@ export class DocumentWrites {
   private readonly collection: Collection<DocumentWriteDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<DocumentWriteDoc>('document_writes');
+    this.collection = productCollection<DocumentWriteDoc>(db, 'documentWrites');
   }
 
   get(key: StepKey, action: DocumentWriteDoc['action']): Promise<DocumentWriteDoc | null> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hostProblem } from '../../../domain/addresses';
 import { credentialInQuery, partnerNameSchema } from '../../../domain/partners';
+import { prototypeKeyProblem, refusePrototypeKey } from '../../../domain/safe-keys';
 import { CONTROL_IN_HEADER, hasPlaceholder, renderUrl, templateProblem, type TemplateValues } from './template';
 
 /**
@@ -109,7 +110,8 @@ const headerNameSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)');
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)')
+  .superRefine(refusePrototypeKey);
 
 const RESERVED_HEADER = `cannot be set by a step: it is set by the worker, would put credentials into history, is hop-by-hop or is never sent (${reservedHeaders.map((h) => (h.endsWith('-') ? `${h}*` : h)).join(', ')})`;
 
@@ -144,7 +146,11 @@ const bodySchema = z.json().superRefine((body, ctx) => {
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => walk(item, [...path, index], depth + 1));
     } else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) walk(item, [...path, key], depth + 1);
+      for (const [key, item] of Object.entries(value)) {
+        const problem = prototypeKeyProblem(key);
+        if (problem) ctx.addIssue({ code: 'custom', path: [...path, key], message: problem });
+        else walk(item, [...path, key], depth + 1);
+      }
     }
   };
   walk(body, [], 0);

@@ -33,7 +33,8 @@ export function hasPlaceholder(text: string): boolean {
 /** Substitutes placeholders; `escape` is applied to each value. The template must be valid. */
 export function render(text: string, values: TemplateValues, escape: (value: string) => string = (v) => v): string {
   return text.replace(PLACEHOLDER, (_, name: string) => {
-    const value = values[name as TemplateVariable];
+    // Own values only: `{{constructor}}` must not render Object's constructor.
+    const value = Object.hasOwn(values, name) ? values[name as TemplateVariable] : undefined;
     if (value === undefined) throw new Error(`unknown template variable "{{${name}}}"`);
     return escape(value);
   });
