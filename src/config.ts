@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { partnerSettingsSchema, sandboxPartners } from './activities/http/partner-settings';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { notificationSettingsSchema } from './activities/notify/settings';
+import { checkFloorSettings, policyFloorSettingsSchema } from './activities/policy-floor/settings';
 import { redactionSettingsSchema } from './activities/targets/common/redaction-settings';
 import { targetSettingsSchema } from './activities/targets/common/target-settings';
 import { parseOrThrow } from './domain/validation';
@@ -45,6 +46,8 @@ export const configSchema = z.object({
   ...targetSettingsSchema,
   /** Lead fields never kept in plain text in reports, conflicts and previews (REDACTED_LEAD_FIELDS). */
   ...redactionSettingsSchema,
+  /** The operator's policy floor: POLICY_FLOOR (JSON) or POLICY_FLOOR_FILE (JSON or YAML). */
+  ...policyFloorSettingsSchema,
   /** Days a finished change's recovery points are kept (for rolling it back later); `purge-recovery-points` deletes older ones. */
   RECOVERY_POINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   /** The sandbox database rehearsals copy documents into; default `<MONGODB_DB>_rehearsal`. */
@@ -55,6 +58,7 @@ export const configSchema = z.object({
   /** Most documents a rehearsal copies for one lead selection; a larger selection refuses the rehearsal before anything is copied. */
   REHEARSAL_MAX_LEADS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 }).superRefine((config, ctx) => {
+  checkFloorSettings(config, ctx);
   if (config.CRM_BASE_URL && !config.CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['CRM_TOKEN'], message: 'is required when CRM_BASE_URL is set' });
   if (config.CRM_TOKEN && !config.CRM_BASE_URL) ctx.addIssue({ code: 'custom', path: ['CRM_BASE_URL'], message: 'is required when CRM_TOKEN is set' });
   if (config.REHEARSAL_CRM_BASE_URL && !config.REHEARSAL_CRM_TOKEN) ctx.addIssue({ code: 'custom', path: ['REHEARSAL_CRM_TOKEN'], message: 'is required when REHEARSAL_CRM_BASE_URL is set' });

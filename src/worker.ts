@@ -9,6 +9,8 @@ import { configuredPartners } from './activities/http/partner-settings';
 import type { Partners } from './domain/partners';
 import { notificationDepsFromConfig, type NotificationDeps } from './activities/notify/channels';
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
+import { policyFloorOf } from './activities/policy-floor/settings';
+import type { LoadedFloor } from './domain/policy-floor';
 import { crmConnection, loadConfig, rehearsalDeps } from './config';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
@@ -34,6 +36,8 @@ export interface WorkerDeps {
   prometheus?: PrometheusConnection;
   /** The sandbox rehearsals run against (REHEARSAL_* variables); without it rehearsals fail as misconfigured. */
   rehearsal?: RehearsalDeps;
+  /** The operator's policy floor (POLICY_FLOOR, POLICY_FLOOR_FILE); without it, the built-in one. */
+  policyFloor?: LoadedFloor;
   /** A prebuilt workflow bundle (tests bundle once per run); otherwise workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /**
@@ -52,7 +56,7 @@ export type WorkerRole = 'all' | 'workflows' | 'activities';
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const role = deps.role ?? 'all';
-  const activities = createActivities({ db: deps.db, crm: deps.crm, partners: deps.partners, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal });
+  const activities = createActivities({ db: deps.db, crm: deps.crm, partners: deps.partners, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal, policyFloor: deps.policyFloor });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
@@ -75,6 +79,8 @@ async function main(): Promise<void> {
   // Refuses to start on a bad key, or without keys when encryption is required (NODE_ENV=production).
   const encryption = loadEncryptionSettings();
   console.error(describeEncryption(encryption));
+  const policyFloor = policyFloorOf(config);
+  console.error(`policy floor: ${policyFloor.floor.name} (${policyFloor.source})`);
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');
   const mongo = await MongoClient.connect(config.MONGODB_URI);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
       notifications: notificationDepsFromConfig(config, partners),
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
       rehearsal: rehearsalDeps(config, mongo),
+      policyFloor,
       role: config.WORKER_ROLE,
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.

@@ -11,6 +11,8 @@ import { createMetricSampler } from './metrics';
 import type { PrometheusConnection } from './metrics/prometheus';
 import type { MetricQuery, MetricSample } from './metrics/types';
 import type { ChangeNotification } from '../domain/notifications';
+import { builtInFloor, type LoadedFloor } from '../domain/policy-floor';
+import { checkPolicyFloor, refuseUnapprovedLeadBatch, type FloorVerdict } from './policy-floor/check';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
 import { createRehearsalActivities } from './rehearsal/activities';
@@ -23,13 +25,19 @@ import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, Re
  * `notifications` is optional: without it notifications are only recorded in the outbox.
  * `prometheus` is needed only by changes whose triggers query Prometheus.
  * `rehearsal` is the sandbox rehearsals run against; without it rehearsals fail as misconfigured.
+ * `policyFloor` is the operator's floor (POLICY_FLOOR, POLICY_FLOOR_FILE); without it, the built-in one.
  */
-export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection; rehearsal?: RehearsalDeps };
+export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection; rehearsal?: RehearsalDeps; policyFloor?: LoadedFloor };
 
 /** Input of every step activity: the step and the change it belongs to (its idempotency key). */
 export interface StepInput {
   changeId: string;
   step: Step;
+  /**
+   * Whether the change passed its approval gate; the floor's size rules hold a change that was not
+   * approved to their limits. Absent for runs started before the floor existed.
+   */
+  approved?: boolean;
 }
 
 /** A restore may be narrowed to some items (e.g. lead ids) of the step. */
@@ -42,8 +50,10 @@ export type RestoreInput = StepInput & RestoreOptions;
 export function createActivities(deps: ActivityDeps) {
   const registry = createAdapterRegistry(deps);
   const sampleMetric = createMetricSampler({ db: deps.db, prometheus: deps.prometheus });
+  const floor = deps.policyFloor ?? builtInFloor;
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
   const apply = async (input: StepInput) => {
+    await refuseUnapprovedLeadBatch(deps.db, floor, input);
     const outcome = await adapterFor(registry, input.step).apply(keyOf(input), input.step.spec);
     log.info('step applied', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
     return outcome;
@@ -114,6 +124,10 @@ export function createActivities(deps: ActivityDeps) {
     async finishedPhase(changeId: string): Promise<string | null> {
       const report = await reportsCollection(deps.db).findOne({ _id: changeId }, { projection: { phase: 1 } });
       return report?.phase ?? null;
+    },
+    /** The worker's floor for this change, and how the request falls short of it (then nothing is applied). */
+    async checkPolicyFloor(input: ChangeWorkflowInput): Promise<FloorVerdict> {
+      return checkPolicyFloor(deps.db, floor, input.request);
     },
     async saveChangeRequest(input: ChangeWorkflowInput): Promise<void> {
       await storeChangeRequest(deps.db, input);

@@ -80,6 +80,10 @@ const changeStatusShape = {
   pendingDecisions: z.array(pendingQuestionSchema),
   decisions: z.array(acceptedDecisionSchema),
   rollbackRequest: z.object({ actor: z.string(), reason: z.string(), category: z.enum(rollbackCategories), at: isoTime }).optional(),
+  floor: z
+    .object({ name: z.string(), source: z.string(), rules: z.array(z.string()), breakGlassGroups: z.array(z.string()) })
+    .optional()
+    .describe('The operator policy floor the worker checked the change against, and the rules of it that applied'),
   timeline: z.array(z.object({ at: isoTime, event: z.string(), stepId: z.string().optional(), actor: z.string().optional(), detail: z.string().optional() })),
 };
 

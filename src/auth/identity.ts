@@ -42,6 +42,15 @@ export function can(identity: Identity, permission: Permission): boolean {
   return identity.roles.some((role) => (permissions[permission] as readonly Role[]).includes(role));
 }
 
+/**
+ * The groups an identity decides and rolls back with, as interfaces assert them to the workflow:
+ * its configured groups, and `admin` for the admin role, so the floor's default break-glass group
+ * covers every admin whether or not its entry lists the group.
+ */
+export function decidingGroups(identity: Identity): string[] {
+  return identity.roles.includes('admin') && !identity.groups.includes('admin') ? [...identity.groups, 'admin'] : [...identity.groups];
+}
+
 /** sha256 hex of a secret token: tokens are looked up by hash, so configuration may hold hashes only. */
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');

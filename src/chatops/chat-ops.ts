@@ -1,5 +1,5 @@
 import type { Identity } from '../auth/identity';
-import { can } from '../auth/identity';
+import { can, decidingGroups } from '../auth/identity';
 import { viewFor } from '../auth/target-values';
 import type { ChangeClient } from '../client/change-client';
 import { ChangeClosedError, ChangeNotFoundError, NotAllowedError, RequestRefusedError } from '../client/errors';
@@ -36,7 +36,7 @@ const reply = (outcome: SlackReply['outcome'], text: string, extra: Partial<Slac
 /**
  * Chat ops over the typed client. The Slack user is mapped to an identity from configuration (the
  * interface asserts actor and groups); the workflow then checks who may decide at its current
- * level, that requesters do not approve their own changes and that risk-high changes get two
+ * level, that requesters do not accept their own changes' risk and that risk-high changes get two
  * distinct approvers. Every answer is the real outcome, or says plainly that it is not confirmed.
  */
 export class ChatOps {
@@ -74,7 +74,7 @@ export class ChatOps {
         if (!can(identity, 'rollback')) return reply('not-allowed', `${identity.actor} may not request rollbacks.`);
         const summary = await this.deps.changes.describe(command.changeId);
         if (summary.executionStatus !== 'RUNNING') throw new ChangeClosedError(command.changeId);
-        const outcome = await this.deps.changes.requestRollback(command.changeId, { actor: identity.actor, groups: identity.groups, reason: command.reason, category: command.category });
+        const outcome = await this.deps.changes.requestRollback(command.changeId, { actor: identity.actor, groups: decidingGroups(identity), reason: command.reason, category: command.category });
         if (outcome.status === 'refused') throw refusal(command.changeId, outcome.reason);
         if (outcome.status === 'already-requested') return reply('already-requested', `A rollback of \`${command.changeId}\` was already requested.`);
         return reply('accepted', `:rewind: ${identity.actor} requested a rollback of \`${command.changeId}\` (${command.category}): ${command.reason}`, { response_type: 'in_channel' });
@@ -84,7 +84,7 @@ export class ChatOps {
 
   private async decide(identity: Identity, command: Extract<ChatCommand, { kind: 'decide' }>, questionId?: string): Promise<SlackReply> {
     if (!can(identity, 'decide')) return reply('not-allowed', `${identity.actor} may not decide (needs the approver or admin role).`);
-    const decision = { decision: command.decision as DecisionName, actor: identity.actor, groups: identity.groups, comment: command.comment, ...(questionId ? { questionId } : {}) };
+    const decision = { decision: command.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity), comment: command.comment, ...(questionId ? { questionId } : {}) };
     await this.deps.changes.checkDecision(command.changeId, decision);
     const outcome = await this.deps.changes.decide(command.changeId, decision);
     if (outcome.status === 'refused') throw refusal(command.changeId, outcome.reason);

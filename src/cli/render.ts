@@ -1,5 +1,6 @@
 import type { ChangePage } from '../client/change-client';
 import type { ChangeSummary } from '../client/change-summary';
+import { floorLines } from '../report/text';
 import type { ChangeStatus } from '../workflows/types';
 
 /** `1h 02m`, `14m 03s`, `9s`: how far away a deadline is. */
@@ -20,12 +21,13 @@ export function countdown(deadline: string | undefined, now: number): string {
 }
 
 /**
- * The live view: phase, steps, each open question with who may decide and the deadline countdown,
+ * The live view: phase, the policy floor that applies, steps, each open question with who may decide and the deadline countdown,
  * and the latest timeline events. `now` is passed in so a redraw only changes the countdown.
  */
 export function renderStatus(status: ChangeStatus, summary: Pick<ChangeSummary, 'requestedBy' | 'executionStatus'>, now: number, uiUrl: string, timelineTail = 8): string {
   const lines = [`Change ${status.changeId} "${status.title}" — ${status.phase}${summary.executionStatus !== 'RUNNING' ? ` (${summary.executionStatus.toLowerCase()})` : ''}`];
   if (summary.requestedBy) lines.push(`  requested by ${summary.requestedBy}`);
+  if (status.floor) lines.push(...floorLines(status.floor));
   lines.push('', 'Steps');
   for (const step of status.steps) {
     const error = step.error ? `  ${step.error.type ?? 'Error'}: ${step.error.message}` : '';

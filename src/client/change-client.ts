@@ -81,9 +81,11 @@ export class ChangeClient {
     const guard = this.options.guard ?? noGuard;
     const issues = await guard.check(parsed);
     if (issues.length > 0) throw new ValidationError('change request', issues);
-    const valid = guard.tighten?.(parsed) ?? parsed;
+    const valid = (await guard.tighten?.(parsed)) ?? parsed;
     const workflowId = changeWorkflowId(changeId);
-    const requestChecksum = checksum(valid);
+    // Of the request as sent: a retry is the same request even if tightening it now comes out
+    // differently (a lead selection that grew past the floor's size since the first try).
+    const requestChecksum = checksum(parsed);
     try {
       await this.client.workflow.start<typeof changeWorkflow>('changeWorkflow', {
         workflowId,

@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import { configuredPartners } from '../activities/http/partner-settings';
+import { policyFloorOf } from '../activities/policy-floor/settings';
 import type { Config } from '../config';
+import { policyFloorGuard } from './floor-guard';
 import { partnerGuard } from './partner-guard';
 import { composeGuards, type RequestGuard } from './request-guard';
 import { targetCollectionsGuard } from './target-collections-guard';
@@ -9,6 +11,6 @@ import { targetCollectionsGuard } from './target-collections-guard';
  * The request guards the operator's configuration asks for, as the API and the CLI apply them
  * (the worker applies the same configuration again before anything is applied).
  */
-export function operatorGuards(config: Config, _deps: { db?: Db } = {}, env: NodeJS.ProcessEnv = process.env): RequestGuard {
-  return composeGuards([partnerGuard(configuredPartners(config, env)), targetCollectionsGuard(config.TARGET_COLLECTIONS)]);
+export function operatorGuards(config: Config, deps: { db?: Db } = {}, env: NodeJS.ProcessEnv = process.env): RequestGuard {
+  return composeGuards([partnerGuard(configuredPartners(config, env)), targetCollectionsGuard(config.TARGET_COLLECTIONS), policyFloorGuard(policyFloorOf(config), deps)]);
 }

@@ -6,7 +6,7 @@ import { NotAllowedError, RequestRefusedError } from './errors';
  * decision desk and the rollback check in src/workflows. Interfaces check authorization
  * themselves first (see decision-check.ts); this classification covers races and rollbacks.
  */
-const notAllowedPatterns = [/ may not /, /cannot approve/];
+const notAllowedPatterns = [/ may not /, /cannot approve/, /requested this change and cannot /];
 
 export function refusal(changeId: string, reason: string): RequestRefusedError {
   return notAllowedPatterns.some((p) => p.test(reason)) ? new NotAllowedError(changeId, reason) : new RequestRefusedError(changeId, reason);

@@ -10,8 +10,8 @@ import type { FieldIssue } from '../domain/validation';
 export interface RequestGuard {
   /** Why the request may not run here; empty when it may. */
   check(request: ChangeRequest): Promise<FieldIssue[]> | FieldIssue[];
-  /** The request as it will run; a guard may only make it stricter. */
-  tighten?(request: ChangeRequest): ChangeRequest;
+  /** The request as it will run; a guard may only make it stricter (and may look things up to decide how). */
+  tighten?(request: ChangeRequest): Promise<ChangeRequest> | ChangeRequest;
 }
 
 /** Every guard's issues, in order; tightening applied guard by guard. */
@@ -22,7 +22,11 @@ export function composeGuards(guards: readonly RequestGuard[]): RequestGuard {
       for (const guard of guards) issues.push(...(await guard.check(request)));
       return issues;
     },
-    tighten: (request) => guards.reduce((current, guard) => guard.tighten?.(current) ?? current, request),
+    async tighten(request) {
+      let current = request;
+      for (const guard of guards) current = (await guard.tighten?.(current)) ?? current;
+      return current;
+    },
   };
 }
 

@@ -27,6 +27,8 @@ export const ErrorType = {
   Irreversible: 'IrreversibleStepError',
   /** A stored change request no longer validates (a schema tightened, or the document was edited): none of it runs. */
   InvalidRequest: 'InvalidRequestError',
+  /** The operator's policy floor forbids this without approval (e.g. a lead batch over the floor's size). */
+  PolicyFloor: 'PolicyFloorError',
   /** A notification channel refused or did not take the message (non-retryable for 4xx answers). */
   NotificationUndelivered: 'NotificationUndeliveredError',
 } as const;

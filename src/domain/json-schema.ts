@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { changeRequestSchema } from './change-request';
 import { decisionInputSchema, rollbackRequestSchema } from './decision-schemas';
+import { policyFloorSchema } from './policy-floor';
 
 /** The published JSON Schemas, generated from the zod schemas (the single source of truth). */
 export function publishedSchemas(): Record<string, unknown> {
@@ -9,5 +10,6 @@ export function publishedSchemas(): Record<string, unknown> {
     'change-request.schema.json': schema(changeRequestSchema, 'Change request'),
     'decision.schema.json': schema(decisionInputSchema, 'Decision'),
     'rollback-request.schema.json': schema(rollbackRequestSchema, 'Rollback request'),
+    'policy-floor.schema.json': schema(policyFloorSchema, 'Operator policy floor (POLICY_FLOOR, POLICY_FLOOR_FILE)'),
   };
 }

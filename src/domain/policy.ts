@@ -5,7 +5,8 @@ import { observeSchema } from './observation';
 
 export { durationSchema };
 
-const groupSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"');
+/** A decider group as policies and the operator's floor name it. */
+export const groupSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"');
 
 /** Where a level is notified: `slack:#channel`, `webhook:name` (names resolved by the worker's configuration). */
 export const channelSchema = z.string().max(128).regex(/^(slack|webhook):[A-Za-z0-9#._-]+$/, 'must be slack:<channel> or webhook:<name>');

@@ -10,11 +10,11 @@ type Report = ChangeReport & ReportAnnotations;
  * The report as Markdown, for tickets, wikis and pull requests: outcome and cause, the recovery
  * times, a Mermaid Gantt chart of the apply and compensation timings, each step with its recovery
  * point and restore (conflicts three-way), the trigger and validation when present, decisions,
- * the rollback request, the root-cause note and the timeline. Every value from the change is
+ * the operator's policy floor that applied, the rollback request, the root-cause note and the timeline. Every value from the change is
  * escaped, so a title or a note cannot break the document.
  */
 export function renderReportMarkdown(report: Report): string {
-  const sections = [header(report), recovery(report), trigger(report), validation(report), timings(report), steps(report), decisions(report), rollbackRequest(report), rootCause(report), timeline(report)];
+  const sections = [header(report), recovery(report), trigger(report), validation(report), timings(report), steps(report), floor(report), decisions(report), rollbackRequest(report), rootCause(report), timeline(report)];
   return `${sections
     .filter((lines) => lines.length > 0)
     .map((lines) => lines.join('\n'))
@@ -114,6 +114,14 @@ function steps(report: Report): string[] {
       ),
     );
   }
+  return lines;
+}
+
+function floor(report: Report): string[] {
+  if (!report.floor) return [];
+  const { name, source, rules } = report.floor;
+  const lines = ['## Policy floor', '', `${inline(name)} (from ${inline(source)})`];
+  lines.push('', ...(rules.length > 0 ? rules.map((rule) => `- ${inline(rule)}`) : ['No rule of the floor applied to this change.']));
   return lines;
 }
 

@@ -1,10 +1,10 @@
 import type { ReportAnnotations } from '../domain/root-cause';
-import type { ChangeReport } from '../workflows/types';
+import type { ChangeReport, FloorRecord } from '../workflows/types';
 import { showValue, triggerOf, validationOf } from './extras';
 
 /**
  * The report as terminal text: outcome line, cause, recovery times, the trigger and validation
- * when present, the rollback request, the root-cause note, the timeline with offsets, and each
+ * when present, the policy floor that applied, the rollback request, the root-cause note, the timeline with offsets, and each
  * step's end state.
  */
 export function renderReportText(report: ChangeReport & ReportAnnotations): string {
@@ -32,6 +32,7 @@ export function renderReportText(report: ChangeReport & ReportAnnotations): stri
     const failed = validation.targets.filter((t) => !t.ok);
     lines.push(`  validation: ${validation.targets.length - failed.length}/${validation.targets.length} target(s) match their recovery points${failed.length ? `; mismatch: ${failed.map((t) => t.stepId).join(', ')}` : ''}`);
   }
+  if (report.floor) lines.push(...floorLines(report.floor));
   if (report.rollbackRequest) {
     const { actor, category, reason, at } = report.rollbackRequest;
     lines.push(`  rollback requested by ${actor} at ${at} (${category}): ${reason}`);
@@ -56,4 +57,9 @@ export function renderReportText(report: ChangeReport & ReportAnnotations): stri
     lines.push(`  ${step.id.padEnd(16)} ${step.target.padEnd(12)} ${step.state.padEnd(20)}${point}${restore}`);
   }
   return lines.join('\n');
+}
+
+/** The floor as indented lines: its name and source, then each rule that applied. */
+export function floorLines(floor: FloorRecord, indent = '  '): string[] {
+  return [`${indent}floor: ${floor.name} (${floor.source})`, ...floor.rules.map((rule) => `${indent}  - ${rule}`)];
 }

@@ -4,6 +4,7 @@ import type { ApplyOutcome } from '../activities/targets/types';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';
 import type { EscalationLevel } from '../domain/policy';
+import type { FloorRecord } from '../domain/policy-floor';
 import { ChangeTracker } from './change-tracker';
 import { compensateStep, compensationUnits } from './compensation';
 import { DecisionDesk } from './decision-desk';
@@ -38,6 +39,12 @@ export class ChangeRun {
   trigger?: TriggerReport;
   validation?: ValidationReport;
   cancelled = false;
+  /** The change passed its approval gate (the floor's size rules bind a change that did not). */
+  approved = false;
+  /** The operator's floor the worker checked this change against. */
+  floor?: FloorRecord;
+  /** Set when the run follows the policy floor's rules (runs older than the floor do not). */
+  private floorRules = false;
 
   constructor(readonly input: ChangeWorkflowInput) {
     const { request } = input;
@@ -55,7 +62,22 @@ export class ChangeRun {
   }
 
   status(): ChangeStatus {
-    return this.tracker.status({ pendingDecisions: this.desk.pending, decisions: this.desk.decisions, rollbackRequest: this.rollbackRequest });
+    return this.tracker.status({ pendingDecisions: this.desk.pending, decisions: this.desk.decisions, rollbackRequest: this.rollbackRequest, floor: this.floor });
+  }
+
+  /**
+   * From here on: segregation of duties over every risk-accepting decision and actors compared
+   * case-insensitively; break-glass groups once the worker's floor is known (`applyFloor`).
+   */
+  useFloorRules(): void {
+    this.floorRules = true;
+    this.desk.useRules({ strict: true, breakGlassGroups: [] });
+  }
+
+  applyFloor(floor: FloorRecord): void {
+    this.floor = floor;
+    this.desk.useRules({ strict: true, breakGlassGroups: floor.breakGlassGroups });
+    this.tracker.record('policy floor checked', { detail: `${floor.name} (${floor.source}): ${floor.rules.join('; ') || 'no rule applies to this change'}` });
   }
 
   notify(event: NotificationEvent, summary: string): void {
@@ -68,7 +90,7 @@ export class ChangeRun {
     if ((terminalPhases as readonly string[]).includes(phase)) {
       return { status: 'refused', reason: `change is ${phase}; roll back a finished change with a restore` };
     }
-    const allowed = request.actor === this.input.request.requestedBy || this.desk.isDecider(request.actor, request.groups);
+    const allowed = this.desk.same(request.actor, this.input.request.requestedBy) || this.desk.isDecider(request.actor, request.groups);
     if (!allowed) return { status: 'refused', reason: `${request.actor} may not roll back this change` };
     if (this.rollbackRequest || this.rollingBack) return { status: 'already-requested' };
     return { status: 'accepted' };
@@ -88,7 +110,8 @@ export class ChangeRun {
 
   /** Recovery point → compensation registered → apply → verify. Idempotent: a retried step reuses its recovery point. */
   async applyStep(step: Step): Promise<void> {
-    const input: StepInput = { changeId: this.changeId, step };
+    // Older runs send no approval state: their activity inputs stay as they were recorded.
+    const input: StepInput = { changeId: this.changeId, step, ...(this.floorRules ? { approved: this.approved } : {}) };
     const activities = stepActivities(step);
     this.tracker.updateStep(step.id, { state: 'applying', error: undefined }, 'step applying');
     this.tracker.time(step.id, 'applyStartedAt', true);

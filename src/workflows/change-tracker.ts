@@ -2,8 +2,8 @@ import { ActivityFailure, ApplicationFailure, setCurrentDetails, upsertSearchAtt
 import { ChangeStatusKey, EscalationLevelKey } from './search-attributes';
 import type { ChangePhase, ChangeStatus, ChangeWorkflowInput, FailureInfo, StepStatus, TimelineEvent } from './types';
 
-/** What the tracker's status needs from elsewhere (the decision desk, the rollback request). */
-export type StatusExtras = Pick<ChangeStatus, 'pendingDecisions' | 'decisions' | 'rollbackRequest'>;
+/** What the tracker's status needs from elsewhere (the decision desk, the rollback request, the floor). */
+export type StatusExtras = Pick<ChangeStatus, 'pendingDecisions' | 'decisions' | 'rollbackRequest' | 'floor'>;
 
 /**
  * The change's visible state: phase, each step's state and the audit trail. Every mutation goes

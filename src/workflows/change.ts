@@ -11,6 +11,7 @@ import { changeLockKeys } from '../domain/locks';
 import { lockTargets, releaseTargetLocks } from './locks';
 import { observe, takeBaselines } from './observation';
 import type { ChangeReport, ChangeWorkflowInput, FailureInfo, ObservationReport, Step } from './types';
+import type { FieldIssue } from '../domain/validation';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 
@@ -25,12 +26,15 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
   const run = new ChangeRun(input);
   registerHandlers(run);
   run.tracker.record('change started', { actor: input.request.requestedBy, detail: input.request.title });
+  // Added with the operator's policy floor: older runs replay with the rules they started with.
+  const violations = patched('policy-floor') ? await checkFloor(run) : [];
   // Added after the first histories were recorded: older runs replay without this activity.
-  if (patched('store-change-request')) await bookkeeping.saveChangeRequest(input);
+  if (violations.length === 0 && patched('store-change-request')) await bookkeeping.saveChangeRequest(input);
 
   let cancellation: unknown;
   try {
-    await execute(run);
+    if (violations.length > 0) refuseBelowFloor(run, violations);
+    else await execute(run);
   } catch (err) {
     if (!isCancellation(err)) throw err;
     cancellation = err;
@@ -49,6 +53,21 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
     if (cancellation) throw cancellation;
     return report;
   });
+}
+
+/** The worker's own check of the operator's floor, before anything else happens. */
+async function checkFloor(run: ChangeRun): Promise<FieldIssue[]> {
+  run.useFloorRules();
+  const verdict = await bookkeeping.checkPolicyFloor.executeWithOptions({ ...bookkeepingActivityOptions, summary: 'check the operator policy floor' }, [run.input]);
+  run.applyFloor(verdict.floor);
+  return verdict.violations;
+}
+
+/** A request weaker than the worker's floor reached it without the API or CLI: it ends rejected, nothing applied. */
+function refuseBelowFloor(run: ChangeRun, violations: FieldIssue[]): void {
+  const floor = run.floor!;
+  run.cause = { type: 'PolicyFloorViolated', message: `the request is weaker than the operator's policy floor "${floor.name}" (${floor.source}): ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}` };
+  run.tracker.setPhase('rejected', run.cause.message);
 }
 
 async function execute(run: ChangeRun): Promise<void> {
@@ -127,6 +146,7 @@ async function approved(run: ChangeRun): Promise<boolean> {
       }
       run.cause = { type: 'NotApproved', message: 'no approval before the last deadline' };
     } else if (answer.decision.decision === 'approve') {
+      run.approved = true;
       return true;
     } else {
       run.cause = { type: 'Rejected', message: `rejected by ${answer.decision.actor}${answer.decision.comment ? `: ${answer.decision.comment}` : ''}` };

@@ -1,6 +1,7 @@
 import { condition, uuid4 } from '@temporalio/workflow';
 import { questionOptions, type DecisionInput, type DecisionName, type DecisionOutcome, type QuestionKind } from '../domain/decisions';
 import type { EscalationLevel } from '../domain/policy';
+import { acceptsRisk, sameActor, selfDecisionRefusal } from '../domain/segregation';
 import type { ChangeTracker } from './change-tracker';
 import type { AcceptedDecision, PendingQuestion } from './types';
 
@@ -15,6 +16,19 @@ export interface AskOptions {
   /** Level to start at, e.g. the last one when a question that was already escalated is asked again. */
   startLevel?: number;
 }
+
+/**
+ * Who may decide beyond the levels, and how strictly. Runs started before the policy floor keep the
+ * rules they started with (exact actors, only `approve` barred to the requester, no break-glass).
+ */
+export interface DecisionRules {
+  /** The requester may not make any risk-accepting decision; actors compare case-insensitively. */
+  strict: boolean;
+  /** Groups that may decide at every level (the floor's break-glass groups). */
+  breakGlassGroups: string[];
+}
+
+const legacyRules: DecisionRules = { strict: false, breakGlassGroups: [] };
 
 /** How a question ended: a decision, or every level's deadline passed. */
 export type AskResult = { decision: AcceptedDecision } | { exhausted: true } | { interrupted: true };
@@ -40,6 +54,7 @@ export class DecisionDesk {
   private readonly open: OpenQuestion[] = [];
   private readonly early: DecisionInput[] = [];
   private readonly accepted: AcceptedDecision[] = [];
+  private rules: DecisionRules = legacyRules;
 
   constructor(
     private readonly levels: EscalationLevel[],
@@ -47,6 +62,11 @@ export class DecisionDesk {
     private readonly tracker: ChangeTracker,
     private readonly hooks: DecisionDeskHooks,
   ) {}
+
+  /** Takes the policy floor's rules (from the moment the workflow knows them). */
+  useRules(rules: DecisionRules): void {
+    this.rules = { strict: rules.strict, breakGlassGroups: [...rules.breakGlassGroups] };
+  }
 
   get pending(): PendingQuestion[] {
     return this.open.map(({ approvals: _a, answer: _b, ...question }) => question);
@@ -71,9 +91,12 @@ export class DecisionDesk {
     if (!this.mayDecide(input, question.level)) {
       return { ok: false, reason: `${input.actor} may not decide at escalation level ${question.level} (${this.levels[question.level]!.name})` };
     }
+    if (this.rules.strict && acceptsRisk(input.decision) && sameActor(input.actor, this.requestedBy)) {
+      return { ok: false, reason: selfDecisionRefusal(input.actor, input.decision) };
+    }
     if (question.kind === 'approval' && input.decision === 'approve') {
       if (input.actor === this.requestedBy) return { ok: false, reason: `${input.actor} requested this change and cannot approve it` };
-      if (question.approvals.some((a) => a.actor === input.actor)) return { ok: false, reason: `${input.actor} has already approved` };
+      if (question.approvals.some((a) => this.same(a.actor, input.actor))) return { ok: false, reason: `${input.actor} has already approved` };
     }
     if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
       return { ok: false, reason: 'resolved-manually needs a comment saying what was done' };
@@ -140,6 +163,7 @@ export class DecisionDesk {
     const deadline = this.levels[level]!.deadline;
     question.deadline = question.mode === 'escalate' ? new Date(Date.now() + durationMs(deadline)).toISOString() : undefined;
     question.mayDecide = this.levels.slice(0, level + 1).map((l) => ({ level: l.name, ...l.deciders }));
+    if (this.rules.breakGlassGroups.length > 0) question.mayDecide.push({ level: 'break-glass', actors: [], groups: [...this.rules.breakGlassGroups] });
     this.tracker.setEscalationLevel(this.escalationLevel);
     this.tracker.record('decision asked', { stepId: question.stepId, detail: `${question.kind} → ${this.levels[level]!.name}: ${question.prompt}` });
     this.hooks.onLevelAsked({ ...question }, this.levels[level]!);
@@ -170,14 +194,27 @@ export class DecisionDesk {
     return { status: 'accepted', questionId: question.id };
   }
 
-  /** Actors and groups of the current level and every earlier one may decide. */
+  /** Actors and groups of the current level and every earlier one may decide, and the break-glass groups. */
   private mayDecide(input: DecisionInput, level: number): boolean {
-    return this.levels.slice(0, level + 1).some((l) => l.deciders.actors.includes(input.actor) || (input.groups ?? []).some((g) => l.deciders.groups.includes(g)));
+    return this.breakGlass(input.groups) || this.levels.slice(0, level + 1).some((l) => this.named(l, input.actor, input.groups));
   }
 
-  /** Anyone who may decide at some level (used to authorize manual rollback requests). */
+  /** Anyone who may decide at some level, or break glass (used to authorize manual rollback requests). */
   isDecider(actor: string, groups: string[] = []): boolean {
-    return this.levels.some((l) => l.deciders.actors.includes(actor) || groups.some((g) => l.deciders.groups.includes(g)));
+    return this.breakGlass(groups) || this.levels.some((l) => this.named(l, actor, groups));
+  }
+
+  /** Whether two actors are the same person under the current rules. */
+  same(a: string, b: string): boolean {
+    return this.rules.strict ? sameActor(a, b) : a === b;
+  }
+
+  private named(level: EscalationLevel, actor: string, groups: string[] = []): boolean {
+    return level.deciders.actors.some((a) => this.same(a, actor)) || groups.some((g) => level.deciders.groups.includes(g));
+  }
+
+  private breakGlass(groups: string[] = []): boolean {
+    return groups.some((g) => this.rules.breakGlassGroups.includes(g));
   }
 }
 

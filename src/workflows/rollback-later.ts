@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
@@ -24,6 +24,12 @@ export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<
     request: { ...original.request, title: `Roll back ${input.changeId}: ${original.request.title}`, policy: { ...original.request.policy, observe: undefined } },
   });
   registerHandlers(run);
+  // Added with the operator's policy floor: break-glass groups may answer this rollback's questions too.
+  // A rollback is never refused for the floor, so the verdict's violations do not matter here.
+  if (patched('policy-floor')) {
+    run.useFloorRules();
+    run.applyFloor((await bookkeeping.checkPolicyFloor({ changeId: input.changeId, request: original.request })).floor);
+  }
   run.tracker.record('rollback of a finished change requested', { actor: input.requestedBy, detail: `${input.category}: ${input.reason}` });
   run.rollbackRequest = { actor: input.requestedBy, reason: input.reason, category: input.category, at: new Date().toISOString() };
   run.causeFromRollbackRequest();

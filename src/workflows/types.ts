@@ -1,9 +1,10 @@
 import type { ChangeRequest, Step } from '../domain/change-request';
 import type { DecisionName, QuestionKind, RollbackCategory } from '../domain/decisions';
+import type { FloorRecord } from '../domain/policy-floor';
 import type { TargetKind } from '../domain/targets';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome } from '../activities/targets/types';
 
-export type { ChangeRequest, Step, TargetKind, RecoveryPointRef, RestoreOutcome, ApplyOutcome };
+export type { ChangeRequest, Step, TargetKind, RecoveryPointRef, RestoreOutcome, ApplyOutcome, FloorRecord };
 
 /** What the change workflow is started with: a request already validated by the client. */
 export interface ChangeWorkflowInput {
@@ -141,6 +142,8 @@ export interface ChangeStatus {
   pendingDecisions: PendingQuestion[];
   decisions: AcceptedDecision[];
   rollbackRequest?: RollbackRequestRecord;
+  /** The operator's policy floor the worker checked this change against (absent for runs older than the floor). */
+  floor?: FloorRecord;
   timeline: TimelineEvent[];
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Identity } from '../../src/auth/identity';
 import { composeGuards, type RequestGuard } from '../../src/client/request-guard';
+import { policyFloorOf } from '../../src/activities/policy-floor/settings';
 import { operatorGuards } from '../../src/client/operator-guards';
 import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/domain/validation';
@@ -147,9 +148,10 @@ export interface DoorSuiteOptions {
   /** At least this many cases, over all four doors. */
   minCases: number;
   /**
-   * The operator's settings (e.g. TARGET_COLLECTIONS, REDACTED_LEAD_FIELDS) as environment variables:
-   * the API and the client get the guards src/api/main.ts builds from them, the CLI runs with them,
-   * and the worker gets the target settings, so every door holds the same configuration.
+   * The operator's settings (e.g. TARGET_COLLECTIONS, REDACTED_LEAD_FIELDS, POLICY_FLOOR) as environment
+   * variables: the API and the client get the guards src/api/main.ts builds from them, the CLI runs
+   * with them, and the worker gets the target settings and the policy floor, so every door holds the
+   * same configuration.
    */
   operatorEnv?: Record<string, string>;
   /** More worker dependencies (on top of the peers' and the operator settings'). */
@@ -160,6 +162,8 @@ export interface DoorSuiteOptions {
   seed?: (doors: Doors) => Promise<void>;
   /** Runs after every case, for checks of the suite's own (e.g. the worker's process state). */
   afterEachCase?: (doors: Doors) => Promise<void>;
+  /** Runs first when the suite ends, while the doors are still open (stop what `seed` started). */
+  teardown?: (doors: Doors) => Promise<void>;
 }
 
 /**
@@ -184,11 +188,12 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
       // One configuration for every door: the peers as the configured partners, plus the suite's settings.
       const operatorEnv = { ...doors.peers.env, ...options.operatorEnv };
       const operator = loadConfig(operatorEnv);
-      doors.env = await openTestEnv({ guard: composeGuards([operatorGuards(operator, {}, operatorEnv), ...(options.guard ? [options.guard(doors.peers)] : [])]) });
+      // The guards get the suite's database: the policy floor counts lead selections there.
+      doors.env = await openTestEnv({ guard: (db) => composeGuards([operatorGuards(operator, { db }, operatorEnv), ...(options.guard ? [options.guard(doors.peers)] : [])]) });
       doors.cliEnv = { ...cliEnv(doors.env), ...operatorEnv };
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
-      const settings = { targetCollections: operator.TARGET_COLLECTIONS, redactedLeadFields: operator.REDACTED_LEAD_FIELDS };
+      const settings = { targetCollections: operator.TARGET_COLLECTIONS, redactedLeadFields: operator.REDACTED_LEAD_FIELDS, policyFloor: policyFloorOf(operator) };
       await doors.env.startWorker(undefined, { ...doors.peers.deps, ...settings, ...options.worker?.(doors.peers) });
       doors.api = await startApi(doors.env, {
         tokens: { [TOKEN]: options.identity },
@@ -200,6 +205,7 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
     });
 
     afterAll(async () => {
+      if (doors.env) await options.teardown?.(doors);
       rss?.stop();
       if (doors.dir) fs.rmSync(doors.dir, { recursive: true, force: true });
       await doors.api?.close();

@@ -34,7 +34,7 @@ export interface TestEnv {
    * Starts a worker on the test's task queue. `deps` adds target dependencies, e.g. a peer's URL
    * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `partners`.
    */
-  startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role'>): Promise<RunningWorker>;
+  startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role' | 'policyFloor'>): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
@@ -42,8 +42,11 @@ export interface TestEnv {
 export type TargetWorkerDeps = Pick<WorkerDeps, 'crm' | 'partners' | 'targetCollections' | 'redactedLeadFields'>;
 
 export interface TestEnvOptions {
-  /** The operator's request checks the env's client applies (partners, allow-lists, floor). */
-  guard?: RequestGuard;
+  /**
+   * The operator's request checks the env's client applies (partners, allow-lists, floor); a
+   * function is given the env's database (the floor counts lead selections there).
+   */
+  guard?: RequestGuard | ((db: Db) => RequestGuard);
 }
 
 export async function openTestEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
@@ -57,7 +60,7 @@ export async function openTestEnv(options: TestEnvOptions = {}): Promise<TestEnv
   const taskQueue = `test-${randomUUID()}`;
   const workers: RunningWorker[] = [];
 
-  const guard = options.guard ?? noGuard;
+  const guard = (typeof options.guard === 'function' ? options.guard(db) : options.guard) ?? noGuard;
   return {
     client,
     changes: new ChangeClient(client, taskQueue, { guard }),

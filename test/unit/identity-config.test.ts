@@ -1,5 +1,5 @@
 import { loadApiConfig } from '../../src/api/config';
-import { can, tokenHash } from '../../src/auth/identity';
+import { can, decidingGroups, tokenHash } from '../../src/auth/identity';
 import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/domain/validation';
 
@@ -55,5 +55,11 @@ describe('identities and chat-ops configuration from the environment', () => {
     const error = issuesOf(() => loadConfig({ SLACK_WEBHOOKS: '#ops=ftp://secret-token-in-url', NOTIFY_WEBHOOK_URLS: 'audit=https://example.com/h?access_token=secret-token-in-query' }));
     expect(error.issues.map((i) => i.path).sort()).toEqual(['NOTIFY_WEBHOOK_URLS.0', 'SLACK_WEBHOOKS.0']);
     expect(error.message).not.toMatch(/secret-token-in-url|secret-token-in-query/);
+  });
+
+  test('given an admin token, then it decides with the group admin (the floor\'s default break-glass group), listed or not', () => {
+    expect(decidingGroups({ actor: 'root@example.com', roles: ['admin'], groups: ['sre'] })).toEqual(['sre', 'admin']);
+    expect(decidingGroups({ actor: 'root@example.com', roles: ['admin'], groups: ['admin'] })).toEqual(['admin']);
+    expect(decidingGroups({ actor: 'ana@example.com', roles: ['requester', 'approver'], groups: ['oncall'] })).toEqual(['oncall']);
   });
 });

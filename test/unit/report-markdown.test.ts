@@ -203,3 +203,23 @@ describe('report as text', () => {
     expect(text).toContain('  cause: ManualRollback: rollback requested by lead');
   });
 });
+
+describe('the policy floor in the report', () => {
+  const floor = { name: 'production', source: 'POLICY_FLOOR_FILE /etc/lead-rollback/floor.yaml', rules: ['approval required: risk medium (approval.risks)', 'break-glass: group admin may decide at every level and roll back (breakGlass.groups)'], breakGlassGroups: ['admin'] };
+
+  test('given a report with the floor that applied, when rendered as Markdown and text, then both name the floor, its source and every rule', () => {
+    const report = { ...baseFixture(), floor };
+    const markdown = renderReportMarkdown(report);
+    expect(markdown).toContain('## Policy floor');
+    expect(markdown).toContain('production (from POLICY\\_FLOOR\\_FILE /etc/lead-rollback/floor.yaml)');
+    expect(markdown).toContain('- approval required: risk medium (approval.risks)');
+    const text = renderReportText(report);
+    expect(text).toContain('  floor: production (POLICY_FLOOR_FILE /etc/lead-rollback/floor.yaml)');
+    expect(text).toContain('    - break-glass: group admin may decide at every level and roll back (breakGlass.groups)');
+  });
+
+  test('given a report of a run older than the floor, when rendered, then there is no floor section', () => {
+    expect(renderReportMarkdown(baseFixture())).not.toContain('Policy floor');
+    expect(renderReportText(baseFixture())).not.toContain('floor:');
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { can } from '../../auth/identity';
+import { can, decidingGroups } from '../../auth/identity';
 import { TARGET_VALUES_NOTE, viewFor } from '../../auth/target-values';
 import { listFilterSchema } from '../../client/change-query';
 import { ChangeClosedError } from '../../client/errors';
@@ -38,7 +38,7 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       operationId: 'startChange',
       summary: 'Start a change',
       description:
-        'Validates the change request and starts its workflow. With an Idempotency-Key, a retry returns the same change (200) instead of starting another; reusing a key with a different request is 409. `requestedBy` must be the caller unless the caller is an admin.',
+        'Validates the change request and starts its workflow. With an Idempotency-Key, a retry returns the same change (200) instead of starting another; reusing a key with a different request is 409. `requestedBy` must be the caller unless the caller is an admin. The request runs tightened to the operator\'s policy floor (approval forced where the floor requires it, the floor\'s decider groups in the first escalation level); what cannot be tightened is refused with 400.',
       tag: 'changes',
       permission: 'start',
       headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
@@ -118,20 +118,20 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       operationId: 'decide',
       summary: 'Answer the open question (approve, reject, retry, skip, rollback, hold, retry-compensation, resolved-manually)',
       description:
-        'The caller is the deciding actor. 403 when the caller may not decide at the question\'s escalation level or is the requester approving their own change; 409 when no question is open, the decision does not answer it, or the change has finished. A first approval of a risk-high change answers `partial`.',
+        'The caller is the deciding actor. 403 when the caller may not decide at the question\'s escalation level (break-glass groups of the operator\'s floor may decide at every level), or is the requester accepting their own change\'s risk (approve, skip, accept, resolved-manually); 409 when no question is open, the decision does not answer it, or the change has finished. A first approval of a risk-high change answers `partial`.',
       tag: 'changes',
       permission: 'decide',
       params: changeParams,
       body: decisionBodySchema,
       responses: {
         200: { description: 'The workflow took the decision', schema: decisionOutcomeSchema },
-        403: { description: 'Not a decider here, or approving one\'s own change' },
+        403: { description: 'Not a decider here, or accepting the risk of one\'s own change' },
         404: notFound,
         409: { description: 'Nothing to decide, wrong answer for the question, or the change has finished' },
       },
       handle: async ({ params, body, identity }) => {
         // decisionInputSchema types `decision` as string; the enum it checks is decisionNames.
-        const decision = { ...body, decision: body.decision as DecisionName, actor: identity.actor, groups: identity.groups };
+        const decision = { ...body, decision: body.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity) };
         await changes.checkDecision(params.changeId, decision);
         const outcome = await changes.decide(params.changeId, decision);
         if (outcome.status === 'refused') throw refusal(params.changeId, outcome.reason);
@@ -143,7 +143,7 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       url: '/v1/changes/:changeId/rollback',
       operationId: 'requestRollback',
       summary: 'Roll back a running change now',
-      description: 'Allowed to the requester and to anyone who may decide at some escalation level. A second request answers `already-requested`.',
+      description: 'Allowed to the requester, to anyone who may decide at some escalation level, and to the break-glass groups of the operator\'s floor. A second request answers `already-requested`.',
       tag: 'changes',
       permission: 'rollback',
       params: changeParams,
@@ -157,7 +157,7 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       handle: async ({ params, body, identity }) => {
         const summary = await changes.describe(params.changeId);
         if (summary.executionStatus !== 'RUNNING') throw new ChangeClosedError(params.changeId);
-        const outcome = await changes.requestRollback(params.changeId, { ...body, actor: identity.actor, groups: identity.groups });
+        const outcome = await changes.requestRollback(params.changeId, { ...body, actor: identity.actor, groups: decidingGroups(identity) });
         if (outcome.status === 'refused') throw refusal(params.changeId, outcome.reason);
         return outcome;
       },

@@ -33,8 +33,9 @@ export class Leads {
     return this.collection.find(query, { projection: this.projection(), sort: { _id: 1 }, batchSize }) as FindCursor<LeadDoc>;
   }
 
-  countSelection(filter: LeadFilter): Promise<number> {
-    return this.collection.countDocuments(toMongoFilter(filter));
+  /** How many leads the filter selects; with `limit`, counting stops there (enough to compare with a maximum). */
+  countSelection(filter: LeadFilter, limit?: number): Promise<number> {
+    return this.collection.countDocuments(toMongoFilter(filter), limit === undefined ? {} : { limit });
   }
 
   /** The current documents (written fields only) of some leads by key; null for a deleted lead. */
