@@ -6,9 +6,9 @@ import { loadChangeRequest, storeChangeRequest } from './change-requests';
 import { permanent } from './failures';
 import { acquireLocks, releaseLocks, type LockAttempt } from './locks';
 import { keepAlive } from './keep-alive';
-import { createMetricSampler } from './metrics';
+import { createMetricSampler, createMetricsSampler } from './metrics';
 import type { PrometheusConnection } from './metrics/prometheus';
-import type { MetricQuery, MetricSample } from './metrics/types';
+import type { MetricQuery, MetricSample, MetricsQuery } from './metrics/types';
 import type { ChangeNotification } from '../domain/notifications';
 import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
@@ -41,6 +41,7 @@ export type RestoreInput = StepInput & RestoreOptions;
 export function createActivities(deps: ActivityDeps) {
   const registry = createAdapterRegistry(deps);
   const sampleMetric = createMetricSampler({ db: deps.db, prometheus: deps.prometheus });
+  const sampleMetrics = createMetricsSampler(sampleMetric);
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
   const apply = async (input: StepInput) => {
     const outcome = await adapterFor(registry, input.step).apply(keyOf(input), input.step.spec);
@@ -101,6 +102,10 @@ export function createActivities(deps: ActivityDeps) {
     /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
     async sampleMetric(query: MetricQuery): Promise<MetricSample> {
       return sampleMetric(query);
+    },
+    /** Every trigger of a change over one window: one activity per interval, whatever the number of triggers. */
+    async sampleMetrics(query: MetricsQuery): Promise<MetricSample[]> {
+      return sampleMetrics(query);
     },
     /** Takes all of a change's target locks or none; reports who holds a busy one. */
     async acquireTargetLocks(input: { changeId: string; keys: string[] }): Promise<LockAttempt> {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
+import { durationMs } from './durations';
+import { historyBudgetIssues } from './history-budget';
 import { policySchema } from './policy';
 import { isIrreversible } from './step-policy';
 import { targetSpecSchemas, type TargetKind } from './targets';
@@ -82,6 +84,9 @@ export const changeRequestSchema = z
       if ((observe.onTrigger === 'ask' || observe.onInconclusive === 'ask') && !policy.escalation) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'escalation'], message: 'required when observe.onTrigger or observe.onInconclusive is "ask"' });
       }
+      if (durationMs(observe.interval) > durationMs(observe.bakeTime)) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'interval'], message: `must not be longer than bakeTime (${observe.bakeTime})` });
+      }
       const names = new Set<string>();
       observe.triggers.forEach((t, i) => {
         if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'triggers', i, 'name'], message: `duplicate trigger name "${t.name}"` });
@@ -97,6 +102,8 @@ export const changeRequestSchema = z
         grouped.add(stepId);
       }),
     );
+    // Last: the worst case of the request as it stands, the field that costs most named.
+    for (const issue of historyBudgetIssues(request)) ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message });
   })
   .transform((request) => ({
     ...request,

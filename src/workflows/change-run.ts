@@ -3,6 +3,7 @@ import type { StepInput } from '../activities';
 import type { ApplyOutcome } from '../activities/targets/types';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';
+import { DECISION_REPEATS } from '../domain/history-budget';
 import type { EscalationLevel } from '../domain/policy';
 import { ChangeTracker } from './change-tracker';
 import { compensateStep, compensationUnits } from './compensation';
@@ -38,9 +39,16 @@ export class ChangeRun {
   trigger?: TriggerReport;
   validation?: ValidationReport;
   cancelled = false;
+  /**
+   * Whether this run keeps to the history budget (src/domain/history-budget.ts): one sampling
+   * activity per interval, lock polls spread over the wait, repeated decisions bounded. Decided
+   * once, at the start: runs recorded before replay the old way from beginning to end.
+   */
+  readonly budgeted: boolean;
 
   constructor(readonly input: ChangeWorkflowInput) {
     const { request } = input;
+    this.budgeted = patched('history-budget');
     this.changeId = input.changeId;
     this.tracker = new ChangeTracker(input);
     this.levels = request.policy.escalation?.levels ?? defaultLevels(request.requestedBy);
@@ -51,7 +59,7 @@ export class ChangeRun {
         this.notifier.send(event, question.prompt, { channels: level.notify, level: { index: question.level, name: level.name }, question });
       },
       interrupted: () => this.rollbackRequest !== undefined && !this.rollingBack,
-    });
+    }, this.budgeted ? DECISION_REPEATS : undefined);
   }
 
   status(): ChangeStatus {
