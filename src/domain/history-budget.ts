@@ -51,6 +51,7 @@ const PATCH_MARKERS = 5;
 const PHASE_UPSERTS = 8;
 
 export interface BudgetInput {
+  title?: string;
   risk: 'low' | 'medium' | 'high';
   steps: Step[];
   policy: Policy;
@@ -79,12 +80,7 @@ const c = eventCosts;
  */
 export function estimateHistory(request: BudgetInput): HistoryEstimate {
   const { policy, steps } = request;
-  const levels = policy.escalation?.levels.length ?? 1;
-  const holdsAfterwards = policy.escalation?.whenExhausted === 'hold';
-  const approval = policy.approval ?? (request.risk === 'high' ? 'required' : 'none');
-  const asksOnFailure = policy.onStepFailure !== 'rollback';
-  const stepRetries = asksOnFailure ? DECISION_REPEATS.retry : 0;
-  const compensationRetries = DECISION_REPEATS['retry-compensation'];
+  const { levels, holdsAfterwards, approval, asksOnFailure, stepRetries, compensationRetries } = worstShape(request);
 
   // One question: every level asked (a notification, a level upsert, a deadline timer), the level
   // reset, the phase set and restored, and the decisions that answer it.
@@ -126,12 +122,9 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
 
   // Questions: one per irreversible step, per failed step (and retry), per failed compensation
   // (and retry), one after the observation, one when the rollback does not validate.
-  const irreversible = steps.filter(isIrreversible).length;
-  const failureQuestions = asksOnFailure ? steps.length + stepRetries : 0;
+  const { irreversible, failureQuestions, compensationQuestions, asksAfterObservation, samples } = worstShape(request);
   const failureQuestion = policy.onStepFailure === 'hold' ? holding : escalating + holding;
-  const compensationQuestions = steps.length + compensationRetries;
   const observe = policy.observe;
-  const asksAfterObservation = observe !== undefined && (observe.onTrigger === 'ask' || observe.onInconclusive === 'ask');
   const questionEvents =
     irreversible * question(1, holdsAfterwards) +
     failureQuestions * failureQuestion +
@@ -148,7 +141,6 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
   });
 
   if (observe) {
-    const samples = Math.ceil(durationMs(observe.bakeTime) / durationMs(observe.interval));
     const perSample = c.timer + c.activity;
     const events = (observe.baselineWindow ? c.activity : 0) + samples * perSample + c.upsert + c.activity + c.upsert;
     parts.push({
@@ -164,12 +156,93 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
   return { events: sum(parts.map((p) => p.events)), budget: HISTORY_EVENT_BUDGET, parts };
 }
 
+/** The numbers both estimates start from: how many of each expensive thing the worst path holds. */
+function worstShape(request: BudgetInput) {
+  const { policy, steps } = request;
+  const levels = policy.escalation?.levels.length ?? 1;
+  const holdsAfterwards = policy.escalation?.whenExhausted === 'hold';
+  const approval = policy.approval ?? (request.risk === 'high' ? 'required' : 'none');
+  const asksOnFailure = policy.onStepFailure !== 'rollback';
+  const stepRetries = asksOnFailure ? DECISION_REPEATS.retry : 0;
+  const compensationRetries = DECISION_REPEATS['retry-compensation'];
+  const observe = policy.observe;
+  const asksAfterObservation = observe !== undefined && (observe.onTrigger === 'ask' || observe.onInconclusive === 'ask');
+  const irreversible = steps.filter(isIrreversible).length;
+  const failureQuestions = asksOnFailure ? steps.length + stepRetries : 0;
+  const compensationQuestions = steps.length + compensationRetries;
+  const samples = observe ? Math.ceil(durationMs(observe.bakeTime) / durationMs(observe.interval)) : 0;
+  // Notifications: per level asked, per failure and failed compensation, and the rollback's own.
+  const escalatingAsks = (approval === 'required' ? 1 : 0) + irreversible + (policy.onStepFailure === 'ask' ? failureQuestions : 0) + compensationQuestions + (asksAfterObservation ? 1 : 0) + 1;
+  const holdingAsks = (holdsAfterwards ? (approval === 'required' ? 1 : 0) + irreversible + (asksAfterObservation ? 1 : 0) : 0) + failureQuestions + compensationQuestions + 1;
+  const notifications = escalatingAsks * levels + holdingAsks + (asksOnFailure ? steps.length + stepRetries : 1) + 2 * compensationQuestions + 4;
+  const decisions = escalatingAsks + holdingAsks + 1;
+  return { levels, holdsAfterwards, approval, asksOnFailure, stepRetries, compensationRetries, irreversible, failureQuestions, compensationQuestions, asksAfterObservation, samples, notifications, decisions };
+}
+
+/**
+ * Bytes, the other history limit: Temporal warns at 10 MiB of history and refuses any one
+ * payload over 2 MiB (the report is one). What a request's own text multiplies is counted from
+ * the request — the step in every step activity, every trigger in every sampling, the deciders
+ * of every level in every notification, the title in every question — and the rest at
+ * BYTES_PER_EVENT, measured on the worst accepted runs (about 260 bytes an event there, requests' text aside).
+ */
+export const HISTORY_BYTES_BUDGET = 8 * 1024 * 1024;
+export const REPORT_BYTES_BUDGET = 1536 * 1024;
+const BYTES_PER_EVENT = 250;
+/** What a notification or a question's prompt holds besides the request's text (summary, failure message). */
+const NOTIFICATION_BYTES = 1500;
+/** A sample's answer per trigger (value, traffic, an unavailability reason of at most UNAVAILABLE_CHARS). */
+const SAMPLE_RESULT_BYTES = 160;
+/** How much of a metric source's refusal a sample keeps (it is repeated in every sample). */
+export const UNAVAILABLE_CHARS = 120;
+/** A decision as it is sent and kept (comment of up to 2 000 characters) and a timeline line. */
+const DECISION_BYTES = 2 * 2100;
+/** A timeline line without a prompt; one for every four events at most. */
+const TIMELINE_LINE_BYTES = 150;
+/** The timeline line of a question asked, besides the title: level, kind, prompt and failure message. */
+const QUESTION_LINE_BYTES = 600;
+/** A step's status in the report (recovery point, outcomes, error, manual resolution). */
+const STEP_STATUS_BYTES = 4000;
+
+export interface BytesEstimate {
+  bytes: number;
+  reportBytes: number;
+  titleBytes: number;
+  parts: { path: string; bytes: number; why: string }[];
+}
+
+export function estimateHistoryBytes(request: BudgetInput, events = estimateHistory(request).events): BytesEstimate {
+  const { policy, steps } = request;
+  const shape = worstShape(request);
+  const size = (value: unknown) => utf8Bytes(value);
+  const title = size(request.title ?? '');
+  const deciders = size(policy.escalation?.levels.map((l) => [l.deciders, l.notify]) ?? []);
+  const stepInputs = (step: Step) => (step.target === 'lead-data' ? 8 : 5);
+  const largestStep = Math.max(...steps.map(size));
+  const stepBytes = sum(steps.map((step) => size(step) * stepInputs(step))) + (shape.stepRetries * 3 + shape.compensationRetries * 4) * largestStep;
+  const observe = policy.observe;
+  const triggers = observe ? size(observe.triggers) + size(observe.flows ?? []) + observe.triggers.length * SAMPLE_RESULT_BYTES : 0;
+  const sampleBytes = (shape.samples + 2) * triggers;
+  const notificationBytes = shape.notifications * (NOTIFICATION_BYTES + 2 * title + deciders);
+  const timeline = (events / 4) * TIMELINE_LINE_BYTES + shape.notifications * (title + QUESTION_LINE_BYTES) + shape.decisions * DECISION_BYTES;
+  const reportBytes = timeline + steps.length * STEP_STATUS_BYTES + Math.min(500, shape.samples * (observe?.triggers.length ?? 0)) * TIMELINE_LINE_BYTES + title;
+  const parts = [
+    { path: 'steps', bytes: stepBytes, why: `each step's spec in every activity of it: ${kib(stepBytes)}` },
+    { path: 'policy.observe.triggers', bytes: sampleBytes, why: `${fmt(shape.samples)} samplings × ${kib(triggers)} of triggers: ${kib(sampleBytes)}` },
+    { path: 'policy.escalation.levels', bytes: notificationBytes, why: `${fmt(shape.notifications)} notifications × the deciders of every level (${kib(deciders)}) and the title: ${kib(notificationBytes)}` },
+    { path: 'title', bytes: 2 * reportBytes, why: `the report, stored and returned: 2 × ${kib(reportBytes)}` },
+    { path: '', bytes: events * BYTES_PER_EVENT + 2 * size(request), why: `${fmt(events)} events and the request itself` },
+  ];
+  return { bytes: sum(parts.map((p) => p.bytes)), reportBytes, titleBytes: title, parts };
+}
+
 /** The request's budget issue, naming the field of the largest part; none when it fits. */
 export function historyBudgetIssues(request: BudgetInput): FieldIssue[] {
   const estimate = estimateHistory(request);
-  if (estimate.events <= estimate.budget) return [];
   const [largest, ...others] = [...estimate.parts].sort((a, b) => b.events - a.events);
   const also = others.filter((p) => p.path && p.events > 0).slice(0, 2).map((p) => `${p.path}: ${fmt(p.events)}`);
+  const bytes = estimateHistoryBytes(request, estimate.events);
+  if (estimate.events <= estimate.budget) return bytesIssues(bytes);
   return [
     {
       path: largest!.path,
@@ -179,6 +252,25 @@ export function historyBudgetIssues(request: BudgetInput): FieldIssue[] {
         '; shorten it or split the change',
     },
   ];
+}
+
+function bytesIssues(estimate: BytesEstimate): FieldIssue[] {
+  const overReport = estimate.reportBytes > REPORT_BYTES_BUDGET;
+  if (estimate.bytes <= HISTORY_BYTES_BUDGET && !overReport) return [];
+  const [largest] = [...estimate.parts].filter((p) => p.path).sort((a, b) => b.bytes - a.bytes);
+  const what = overReport ? `its report ≈ ${kib(estimate.reportBytes)}, budget ${kib(REPORT_BYTES_BUDGET)}` : `≈ ${kib(estimate.bytes)} of history, budget ${kib(HISTORY_BYTES_BUDGET)}`;
+  // The report grows with the questions asked (their prompts carry the title) and with the title itself.
+  const path = overReport ? (estimate.parts.find((p) => p.path === 'title')!.bytes > 2 * REPORT_BYTES_BUDGET && estimate.titleBytes > 100 ? 'title' : 'policy.escalation.levels') : largest!.path;
+  const why = overReport ? estimate.parts.find((p) => p.path === 'title')!.why : largest!.why;
+  return [{ path, message: `worst case ${what}: ${why}; shorten it or split the change` }];
+}
+
+function utf8Bytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value) ?? '').length;
+}
+
+function kib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 function sum(values: number[]): number {

@@ -1,5 +1,6 @@
 import { condition, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { UNAVAILABLE_CHARS } from '../domain/history-budget';
 import type { ObservePolicy, Trigger } from '../domain/observation';
 import type { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
@@ -60,7 +61,7 @@ async function sampleAll(run: ChangeRun, triggers: Trigger[], from: Date, to: Da
     );
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const unavailable = `sampling failed: ${failureInfo(err).message}`;
+    const unavailable = `sampling failed: ${failureInfo(err).message}`.slice(0, UNAVAILABLE_CHARS);
     run.tracker.record('metrics unavailable', { detail: unavailable });
     return triggers.map(() => ({ value: null, samples: null, unavailable }));
   }

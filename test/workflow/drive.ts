@@ -1,6 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ChangeRequest } from '../../src/domain/change-request';
 import { DECISION_REPEATS } from '../../src/domain/history-budget';
 import type { DecisionInput, DecisionName } from '../../src/domain/decisions';
@@ -8,6 +7,7 @@ import type { changeWorkflow } from '../../src/workflows/change';
 import { decisionUpdate } from '../../src/workflows/definitions';
 import type { ChangeReport, PendingQuestion } from '../../src/workflows/types';
 import type { WorstPath } from './fake-activities';
+import type { TimeSkipping } from './time-skipping';
 import { decider, LEVELS } from './worst-requests';
 
 export interface DrivenRun {
@@ -16,6 +16,8 @@ export interface DrivenRun {
   byType: Record<string, number>;
   decisions: Record<string, number>;
   historyBytes: number;
+  /** The largest single event (Temporal refuses payloads over 2 MB). */
+  largestEventBytes: number;
   ms: number;
 }
 
@@ -25,7 +27,8 @@ export interface DrivenRun {
  * costs most — retry and retry-compensation as often as allowed, both approvals, roll back after
  * the observation, acknowledge the failed validation.
  */
-export async function driveWorstPath(env: TestWorkflowEnvironment, taskQueue: string, request: ChangeRequest, path: WorstPath): Promise<DrivenRun> {
+export async function driveWorstPath(ts: Pick<TimeSkipping, 'env' | 'historyClient'>, taskQueue: string, request: ChangeRequest, path: WorstPath): Promise<DrivenRun> {
+  const { env } = ts;
   const started = performance.now();
   const changeId = `worst-${Date.now()}`;
   const handle = await env.client.workflow.start<typeof changeWorkflow>('changeWorkflow', { taskQueue, workflowId: `change-${changeId}`, args: [{ changeId, request }] });
@@ -81,11 +84,12 @@ export async function driveWorstPath(env: TestWorkflowEnvironment, taskQueue: st
     }
   }
   const report = await result;
-  const history = await handle.fetchHistory();
+  const history = await ts.historyClient.workflow.getHandle(handle.workflowId).fetchHistory();
   const byType: Record<string, number> = {};
   for (const event of history.events ?? []) {
     const type = (temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
     byType[type] = (byType[type] ?? 0) + 1;
   }
-  return { report, events: history.events?.length ?? 0, byType, decisions, historyBytes: temporal.api.history.v1.History.encode(history).finish().length, ms: performance.now() - started };
+  return { report, events: history.events?.length ?? 0, byType, decisions, historyBytes: temporal.api.history.v1.History.encode(history).finish().length,
+    largestEventBytes: Math.max(...(history.events ?? []).map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length)), ms: performance.now() - started };
 }

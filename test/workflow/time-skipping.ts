@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -13,6 +14,8 @@ import { customSearchAttributes } from '../../src/workflows/search-attributes';
  */
 export interface TimeSkipping {
   env: TestWorkflowEnvironment;
+  /** A client whose connection takes whole histories of many MiB in one message (the test server does not page them). */
+  historyClient: Client;
   /** A worker on a task queue of its own, running the bundle with these activities. */
   worker(activities: object): Promise<{ worker: Worker; taskQueue: string }>;
   close(): Promise<void>;
@@ -36,14 +39,19 @@ export async function openTimeSkipping(): Promise<TimeSkipping> {
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(customSearchAttributes.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
   });
+  const connection = await Connection.connect({ address: env.connection.options.address, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } });
   return {
     env,
+    historyClient: new Client({ connection, namespace: env.namespace ?? 'default' }),
     async worker(activities) {
       const taskQueue = `workflow-tier-${randomUUID()}`;
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities, shutdownGraceTime: '1s' });
       return { worker, taskQueue };
     },
-    close: () => env.teardown(),
+    async close() {
+      await connection.close();
+      await env.teardown();
+    },
   };
 }
 

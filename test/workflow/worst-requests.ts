@@ -19,11 +19,17 @@ export interface Shape {
   steps: number;
   /** The bake time in seconds (the interval is one second). */
   bakeSeconds: number;
+  /** Deciders named by each level (one when absent). */
+  actorsPerLevel?: number;
+  /** Every text at its longest: title, actor names, Prometheus queries (the history's bytes, not its events). */
+  longText?: boolean;
 }
 
-export function hostileRequest({ steps, bakeSeconds }: Shape): ChangeRequestInput {
+export function hostileRequest({ steps, bakeSeconds, actorsPerLevel = 1, longText = false }: Shape): ChangeRequestInput {
+  const actors = (level: number) => Array.from({ length: actorsPerLevel }, (_, n) => (n === 0 ? decider(level) : `${longText ? 'x'.repeat(100) : 'backup'}-${n}-${decider(level)}`));
+  const query = (what: string) => (longText ? `sum(rate(${what}[5m])) ${' '.repeat(1900)}/ 1` : `sum(rate(${what}[5m]))`);
   return {
-    title: `Worst accepted change: ${steps} step(s), ${bakeSeconds} s of observation`,
+    title: longText ? `Worst accepted change ${'t'.repeat(170)}`.slice(0, 200) : `Worst accepted change: ${steps} step(s), ${bakeSeconds} s of observation`,
     requestedBy: REQUESTER,
     risk: 'high',
     steps: Array.from({ length: steps }, (_, i) => ({
@@ -35,7 +41,7 @@ export function hostileRequest({ steps, bakeSeconds }: Shape): ChangeRequestInpu
       approval: 'required',
       onStepFailure: 'ask',
       escalation: {
-        levels: Array.from({ length: LEVELS }, (_, i) => ({ name: `level-${i}`, deciders: { actors: [decider(i)], groups: [] }, notify: ['slack:#ops'], deadline: '1s' })),
+        levels: Array.from({ length: LEVELS }, (_, i) => ({ name: `level-${i}`, deciders: { actors: actors(i), groups: [] }, notify: ['slack:#ops'], deadline: '1s' })),
         whenExhausted: 'hold',
       },
       locks: { onBusy: 'wait', maxWait: '1d' },
@@ -48,7 +54,9 @@ export function hostileRequest({ steps, bakeSeconds }: Shape): ChangeRequestInpu
         onInconclusive: 'ask',
         triggers: Array.from({ length: TRIGGERS }, (_, i) => ({
           name: `errors-${i}`,
-          metric: { source: 'lead-events' as const, name: 'error-rate' as const },
+          metric: longText
+            ? { source: 'prometheus' as const, query: query(`deliveries_failed_${i}`), samplesQuery: query(`deliveries_${i}`) }
+            : { source: 'lead-events' as const, name: 'error-rate' as const },
           comparison: { kind: 'above' as const, threshold: 0.5 },
           minSamples: 1,
         })),
@@ -57,11 +65,13 @@ export function hostileRequest({ steps, bakeSeconds }: Shape): ChangeRequestInpu
   };
 }
 
+export type NumericKey = 'steps' | 'bakeSeconds' | 'actorsPerLevel';
+
 export const accepted = (shape: Shape) => changeRequestSchema.safeParse(hostileRequest(shape)).success;
 
 /** Grows `key` from `shape` while the request is accepted: the last accepted and the first refused shapes. */
-export function largestAccepted(shape: Shape, key: keyof Shape, max: number): { worst: Shape; overBudget: Shape } {
-  let low = shape[key];
+export function largestAccepted(shape: Shape, key: NumericKey, max: number): { worst: Shape; overBudget: Shape } {
+  let low = shape[key] ?? 1;
   if (!accepted(shape)) throw new Error(`the starting shape ${JSON.stringify(shape)} is already refused`);
   let high = max;
   if (accepted({ ...shape, [key]: high })) throw new Error(`${key} = ${max} still fits the budget: the budget no longer bounds this dimension`);

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { createLeadEventsSource } from './lead-events';
 import { createPrometheusSource, type PrometheusConnection } from './prometheus';
 import { ApplicationFailure } from '@temporalio/common';
+import { UNAVAILABLE_CHARS } from '../../domain/history-budget';
 import type { MetricQuery, MetricSample, MetricsQuery } from './types';
 
 export interface MetricDeps {
@@ -28,7 +29,7 @@ export function createMetricsSampler(sample: (query: MetricQuery) => Promise<Met
         try {
           return await sample({ ...window, trigger });
         } catch (err) {
-          if (err instanceof ApplicationFailure && err.nonRetryable) return { value: null, samples: null, unavailable: err.message };
+          if (err instanceof ApplicationFailure && err.nonRetryable) return { value: null, samples: null, unavailable: err.message.slice(0, UNAVAILABLE_CHARS) };
           throw err;
         }
       }),
