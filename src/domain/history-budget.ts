@@ -99,8 +99,9 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
   }
 
   if (changeLockKeys(steps).length > 0) {
-    const maxWait = policy.locks.maxWait;
-    const attempts = policy.locks.onBusy === 'refuse' ? 1 : worstLockAttempts(durationMs(maxWait));
+    // Requests stored before locks existed have none; the workflow waits by the default then.
+    const { onBusy, maxWait } = (policy.locks as Policy['locks'] | undefined) ?? { onBusy: 'wait', maxWait: '1h' };
+    const attempts = onBusy === 'refuse' ? 1 : worstLockAttempts(durationMs(maxWait));
     const events = attempts * c.activity + (attempts - 1) * c.timer + c.upsert;
     parts.push({ path: 'policy.locks.maxWait', events, why: `maxWait ${maxWait} = up to ${fmt(attempts)} lock attempts × 11 events = ${fmt(events)}` });
   }
@@ -175,7 +176,9 @@ function worstShape(request: BudgetInput) {
   const escalatingAsks = (approval === 'required' ? 1 : 0) + irreversible + (policy.onStepFailure === 'ask' ? failureQuestions : 0) + compensationQuestions + (asksAfterObservation ? 1 : 0) + 1;
   const holdingAsks = (holdsAfterwards ? (approval === 'required' ? 1 : 0) + irreversible + (asksAfterObservation ? 1 : 0) : 0) + failureQuestions + compensationQuestions + 1;
   const notifications = escalatingAsks * levels + holdingAsks + (asksOnFailure ? steps.length + stepRetries : 1) + 2 * compensationQuestions + 4;
-  const decisions = escalatingAsks + holdingAsks + 1;
+  // One answer a question, two for a risk-high approval or a step failure first put on hold.
+  const questions = (approval === 'required' ? 1 : 0) + irreversible + failureQuestions + compensationQuestions + (asksAfterObservation ? 1 : 0) + 1;
+  const decisions = questions + (approval === 'required' && request.risk === 'high' ? 1 : 0) + (policy.onStepFailure === 'ask' ? failureQuestions : 0) + 1;
   return { levels, holdsAfterwards, approval, asksOnFailure, stepRetries, compensationRetries, irreversible, failureQuestions, compensationQuestions, asksAfterObservation, samples, notifications, decisions };
 }
 

@@ -48,6 +48,10 @@ export async function driveWorstPath(ts: Pick<TimeSkipping, 'env' | 'historyClie
     }
   };
   const last = decider(LEVELS - 1);
+  const refusedOnce = async (question: PendingQuestion, decision: DecisionName) => {
+    const key = `refused ${decision}`;
+    if (decisions[key] === undefined && (await send(question, decision, last)) === 'refused') decisions[key] = 1;
+  };
   const answer = async (question: PendingQuestion) => {
     switch (question.kind) {
       case 'approval':
@@ -55,11 +59,22 @@ export async function driveWorstPath(ts: Pick<TimeSkipping, 'env' | 'historyClie
         await send(question, 'approve', last);
         return;
       case 'step-failure':
-        await send(question, (decisions.retry ?? 0) < DECISION_REPEATS.retry ? 'retry' : 'skip', last);
+        if ((decisions.retry ?? 0) < DECISION_REPEATS.retry) {
+          await send(question, 'retry', last);
+          return;
+        }
+        // Past the bound, another retry and a second hold are refused by the validator (no history).
+        await refusedOnce(question, 'retry');
+        await refusedOnce(question, 'hold');
+        await send(question, 'skip', last);
         return;
       case 'compensation':
-        if ((decisions['retry-compensation'] ?? 0) < DECISION_REPEATS['retry-compensation']) await send(question, 'retry-compensation', last);
-        else await send(question, 'resolved-manually', last, 'restored by hand from the recovery point');
+        if ((decisions['retry-compensation'] ?? 0) < DECISION_REPEATS['retry-compensation']) {
+          await send(question, 'retry-compensation', last);
+          return;
+        }
+        await refusedOnce(question, 'retry-compensation');
+        await send(question, 'resolved-manually', last, 'restored by hand from the recovery point');
         return;
       case 'trigger':
       case 'inconclusive':

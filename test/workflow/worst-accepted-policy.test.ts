@@ -80,6 +80,7 @@ describe("history budget: the worst accepted policy stays under Temporal's limit
     // Each sampling takes a few real milliseconds, which the test server's clock counts too.
     expect(path.calls.sampleMetrics).toBeGreaterThanOrEqual(0.95 * worst.bakeSeconds);
     expect(run.decisions).toMatchObject({ approve: 2, retry: 3, 'retry-compensation': 3, rollback: 1, acknowledge: 1 });
+    expect(run.decisions).toMatchObject({ 'refused retry': 1, 'refused hold': 1, 'refused retry-compensation': 1 });
     expect(run.report.steps.every((s) => s.resolvedManually !== undefined)).toBe(true);
     expect(run.report.validation?.ok).toBe(false);
   });
