@@ -1,6 +1,9 @@
 import type { Identity } from '../../src/auth/identity';
+import { call, startApi as openApi, type RunningApi } from '../helpers/api-server';
 import { flowStep, validRequest } from '../helpers/bad-input';
+import { slackPost } from '../helpers/slack';
 import { api, button, cli, client, describeDoorCases, FLOW, start, startFile, type DoorCase } from '../helpers/doors';
+import { eventually, openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 
 /**
  * A requester (and nothing more) trying to make a change outgrow Temporal's history limits:
@@ -91,3 +94,49 @@ function yamlChange(policy: string): string {
 }
 
 describeDoorCases('hostile requester against the history budget: refused naming the field; nothing started, written or sent', cases, { identity: REQUESTER, minCases: 25 });
+
+describe('hostile requester against a running change: repeated requests never reach its history', () => {
+  let env: TestEnv;
+  let server: RunningApi;
+  const token = 'requester-token-for-repeats-01';
+  const signingSecret = 'slack-signing-secret-repeats';
+  beforeAll(async () => {
+    env = await openTestEnv();
+    // Workflows only: the change's activities never run, so it stays where the rollback request leaves it.
+    await env.startWorker(undefined, { role: 'workflows' });
+    server = await openApi(env, { tokens: { [token]: REQUESTER }, slack: { signingSecret, users: { U0REQUESTER: REQUESTER }, responseUrlOrigins: ['https://hooks.slack.com'] } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await env?.close();
+  });
+
+  test('given a change whose rollback was requested, when the requester asks again through the API, chat ops and the client, then each answer is "already requested" and its history has not grown by one event', async () => {
+    const changeId = uniqueId('repeats');
+    const started = await call(server, 'POST', '/v1/changes', { token, body: validRequest(flowStep(FLOW)), headers: { 'idempotency-key': changeId } });
+    expect(started.status).toBeLessThan(300);
+    const id = (started.body as { changeId: string }).changeId;
+    const rollback = () => call(server, 'POST', `/v1/changes/${id}/rollback`, { token, body: { reason: 'errors after the change', category: 'errors' } });
+    expect((await rollback()).body).toMatchObject({ status: 'accepted' });
+    const handle = env.client.workflow.getHandle(`change-${id}`);
+    const length = async () => (await handle.describe()).historyLength;
+    // The accepted request's workflow task has completed once the length stops moving.
+    const before = await eventually(async () => {
+      const first = await length();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return (await length()) === first ? first : undefined;
+    });
+
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push((await rollback()).body);
+    for (let i = 0; i < 5; i++) answers.push((await slackPost(`${server.url}/slack/commands`, { user_id: 'U0REQUESTER', text: `rollback ${id} errors again (${i + 1})` }, { secret: signingSecret })).body);
+    for (let i = 0; i < 5; i++) answers.push(await env.changes.requestRollback(id, { actor: REQUESTER.actor, reason: 'again', category: 'errors' }));
+
+    expect(answers.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => expect.objectContaining({ status: 'already-requested' })));
+    expect(answers.slice(10, 15)).toEqual(Array.from({ length: 5 }, () => expect.objectContaining({ outcome: 'already-requested' })));
+    expect(answers.slice(15)).toEqual(Array.from({ length: 5 }, () => ({ status: 'already-requested' })));
+    expect(await length()).toBe(before);
+    console.log(`20 repeated rollback requests through the API, chat ops and the client: history stayed at ${before} events`);
+    await handle.terminate('test over: no activity worker');
+  });
+});
