@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
-import { durationMs } from './durations';
+import { DURATION_PATTERN, durationMs } from './durations';
 import { historyBudgetIssues } from './history-budget';
 import { policySchema } from './policy';
 import { isIrreversible } from './step-policy';
@@ -75,6 +75,8 @@ export const changeRequestSchema = z
         message: 'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
       });
     }
+    // zod runs this refinement even when a field inside failed: malformed durations are reported already.
+    const wellFormed = policyDurations(policy).every((d) => DURATION_PATTERN.test(d));
     const observe = policy.observe;
     if (observe) {
       const needsBaseline = observe.triggers.some((t) => t.comparison.kind === 'increase' || t.comparison.kind === 'decrease');
@@ -84,7 +86,7 @@ export const changeRequestSchema = z
       if ((observe.onTrigger === 'ask' || observe.onInconclusive === 'ask') && !policy.escalation) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'escalation'], message: 'required when observe.onTrigger or observe.onInconclusive is "ask"' });
       }
-      if (durationMs(observe.interval) > durationMs(observe.bakeTime)) {
+      if (wellFormed && durationMs(observe.interval) > durationMs(observe.bakeTime)) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'interval'], message: `must not be longer than bakeTime (${observe.bakeTime})` });
       }
       const names = new Set<string>();
@@ -103,7 +105,7 @@ export const changeRequestSchema = z
       }),
     );
     // Last: the worst case of the request as it stands, the field that costs most named.
-    for (const issue of historyBudgetIssues(request)) ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message });
+    if (wellFormed) for (const issue of historyBudgetIssues(request)) ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message });
   })
   .transform((request) => ({
     ...request,
@@ -115,6 +117,12 @@ export const changeIdSchema = idSchema;
 export type Step = z.infer<typeof stepSchema>;
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
+
+function policyDurations(policy: z.infer<typeof policySchema>): string[] {
+  const { observe } = policy;
+  const optional = [observe?.baselineWindow, observe?.recoveryWindow].filter((d): d is string => d !== undefined);
+  return [...(policy.escalation?.levels.map((l) => l.deadline) ?? []), policy.locks.maxWait, ...(observe ? [observe.bakeTime, observe.interval] : []), ...optional];
+}
 
 function utf8Bytes(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value)).length;

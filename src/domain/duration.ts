@@ -10,6 +10,7 @@ export const durationSchema = z.string().regex(DURATION_PATTERN, format);
 export function boundedDuration(field: DurationField) {
   const { min, max } = durationLimits[field];
   return durationSchema
-    .refine((value) => durationMs(value) >= durationMs(min) && durationMs(value) <= durationMs(max), `must be from ${min} to ${max}`)
+    // A malformed value is already refused by the pattern (zod still runs the refinement on it).
+    .refine((value) => !DURATION_PATTERN.test(value) || (durationMs(value) >= durationMs(min) && durationMs(value) <= durationMs(max)), `must be from ${min} to ${max}`)
     .meta({ description: `A duration from ${min} to ${max}, e.g. 30s, 15m, 2h or 1d.` });
 }

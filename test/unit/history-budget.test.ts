@@ -96,6 +96,8 @@ describe('history budget: the worst case of a request, counted before it starts'
     ['policy.observe.baselineWindow', observe('1h', '1m', { baselineWindow: '999999d' })],
     ['policy.observe.recoveryWindow', observe('1h', '1m', { recoveryWindow: '2d' })],
     ['policy.observe.interval', observe('10s', '1m')],
+    ['policy.observe.interval', observe('1h', 'every minute')],
+    ['policy.observe.bakeTime', observe('1 hour', '1m')],
     ['policy.locks.maxWait', request({ policy: { locks: { onBusy: 'wait', maxWait: '0s' } } })],
     ['policy.locks.maxWait', request({ policy: { locks: { onBusy: 'wait', maxWait: '2d' } } })],
     ['policy.escalation.levels.0.deadline', request({ policy: { onStepFailure: 'hold', escalation: { levels: [{ name: 'l', deciders: { actors: ['d@example.com'] }, deadline: '0ms' }] } } })],
