@@ -7,9 +7,9 @@ import { loadChangeRequest, storeChangeRequest } from './change-requests';
 import { permanent } from './failures';
 import { acquireLocks, releaseLocks, type LockAttempt } from './locks';
 import { keepAlive } from './keep-alive';
-import { createMetricSampler } from './metrics';
+import { createMetricSampler, createMetricsSampler } from './metrics';
 import type { PrometheusConnection } from './metrics/prometheus';
-import type { MetricQuery, MetricSample } from './metrics/types';
+import type { MetricQuery, MetricSample, MetricsQuery } from './metrics/types';
 import type { ChangeNotification } from '../domain/notifications';
 import { builtInFloor, type LoadedFloor } from '../domain/policy-floor';
 import { checkPolicyFloor, refuseUnapprovedLeadBatch, type FloorVerdict } from './policy-floor/check';
@@ -51,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
   const registry = createAdapterRegistry(deps);
   const sampleMetric = createMetricSampler({ db: deps.db, prometheus: deps.prometheus });
   const floor = deps.policyFloor ?? builtInFloor;
+  const sampleMetrics = createMetricsSampler(sampleMetric);
   const keyOf = (input: StepInput) => ({ changeId: input.changeId, stepId: input.step.id });
   const apply = async (input: StepInput) => {
     await refuseUnapprovedLeadBatch(deps.db, floor, input);
@@ -112,6 +113,10 @@ export function createActivities(deps: ActivityDeps) {
     /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
     async sampleMetric(query: MetricQuery): Promise<MetricSample> {
       return sampleMetric(query);
+    },
+    /** Every trigger of a change over one window: one activity per interval, whatever the number of triggers. */
+    async sampleMetrics(query: MetricsQuery): Promise<MetricSample[]> {
+      return sampleMetrics(query);
     },
     /** Takes all of a change's target locks or none; reports who holds a busy one. */
     async acquireTargetLocks(input: { changeId: string; keys: string[] }): Promise<LockAttempt> {

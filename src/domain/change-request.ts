@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
+import { DURATION_PATTERN, durationMs } from './durations';
+import { historyBudgetIssues } from './history-budget';
 import { policySchema } from './policy';
 import { refusePrototypeKey } from './safe-keys';
 import { isIrreversible } from './step-policy';
@@ -76,6 +78,8 @@ export const changeRequestSchema = z
         message: 'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
       });
     }
+    // zod runs this refinement even when a field inside failed: malformed durations are reported already.
+    const wellFormed = policyDurations(policy).every((d) => DURATION_PATTERN.test(d));
     const observe = policy.observe;
     if (observe) {
       const needsBaseline = observe.triggers.some((t) => t.comparison.kind === 'increase' || t.comparison.kind === 'decrease');
@@ -84,6 +88,9 @@ export const changeRequestSchema = z
       }
       if ((observe.onTrigger === 'ask' || observe.onInconclusive === 'ask') && !policy.escalation) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'escalation'], message: 'required when observe.onTrigger or observe.onInconclusive is "ask"' });
+      }
+      if (wellFormed && durationMs(observe.interval) > durationMs(observe.bakeTime)) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'interval'], message: `must not be longer than bakeTime (${observe.bakeTime})` });
       }
       const names = new Set<string>();
       observe.triggers.forEach((t, i) => {
@@ -100,6 +107,8 @@ export const changeRequestSchema = z
         grouped.add(stepId);
       }),
     );
+    // Last: the worst case of the request as it stands, the field that costs most named.
+    if (wellFormed) for (const issue of historyBudgetIssues(request)) ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message });
   })
   .transform((request) => ({
     ...request,
@@ -111,6 +120,12 @@ export const changeIdSchema = idSchema;
 export type Step = z.infer<typeof stepSchema>;
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
+
+function policyDurations(policy: z.infer<typeof policySchema>): string[] {
+  const { observe } = policy;
+  const optional = [observe?.baselineWindow, observe?.recoveryWindow].filter((d): d is string => d !== undefined);
+  return [...(policy.escalation?.levels.map((l) => l.deadline) ?? []), policy.locks.maxWait, ...(observe ? [observe.bakeTime, observe.interval] : []), ...optional];
+}
 
 function utf8Bytes(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value)).length;

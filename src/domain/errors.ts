@@ -31,6 +31,11 @@ export const ErrorType = {
   PolicyFloor: 'PolicyFloorError',
   /** A notification channel refused or did not take the message (non-retryable for 4xx answers). */
   NotificationUndelivered: 'NotificationUndeliveredError',
+  /**
+   * A manual rollback asked of a change that is already rolling back: refused by the update's
+   * validator (so it writes no history), and answered `already-requested` by the client.
+   */
+  RollbackAlreadyRequested: 'RollbackAlreadyRequestedError',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

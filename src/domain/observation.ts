@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { flowIdSchema } from '../activities/targets/flow-config/spec';
-import { durationSchema } from './duration';
+import { boundedDuration } from './duration';
 
 /** Metrics computed from the platform's own lead events (collection `lead_events`). */
 export const leadMetricNames = [
@@ -45,11 +45,11 @@ export const triggerSchema = z.strictObject({
 
 export const observeSchema = z.strictObject({
   /** How long the change stays under observation after its last step is verified. */
-  bakeTime: durationSchema,
+  bakeTime: boundedDuration('policy.observe.bakeTime'),
   /** How often metrics are sampled (each sample covers the last interval). */
-  interval: durationSchema,
+  interval: boundedDuration('policy.observe.interval'),
   /** The window before the change that relative comparisons compare with. */
-  baselineWindow: durationSchema.optional(),
+  baselineWindow: boundedDuration('policy.observe.baselineWindow').optional(),
   /** Flows whose lead events count; default: the flows the change's steps touch. */
   flows: z.array(flowIdSchema).max(50).optional(),
   triggers: z.array(triggerSchema).min(1).max(20),
@@ -57,7 +57,7 @@ export const observeSchema = z.strictObject({
   /** When no trigger ever had enough samples: complete, or ask people. */
   onInconclusive: z.enum(['complete', 'ask']).default('complete'),
   /** After a rollback, metrics are observed again for this long to confirm recovery. */
-  recoveryWindow: durationSchema.optional(),
+  recoveryWindow: boundedDuration('policy.observe.recoveryWindow').optional(),
 });
 
 export type Trigger = z.infer<typeof triggerSchema>;

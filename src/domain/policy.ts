@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { actorSchema } from './actor';
-import { durationSchema } from './duration';
+import { boundedDuration, durationSchema } from './duration';
 import { observeSchema } from './observation';
 
 export { durationSchema };
@@ -19,7 +19,7 @@ export const escalationLevelSchema = z.strictObject({
     .refine((d) => d.actors.length + d.groups.length > 0, 'name at least one actor or group'),
   notify: z.array(channelSchema).max(10).default([]),
   /** How long this level has to decide before the next one is asked. */
-  deadline: durationSchema,
+  deadline: boundedDuration('policy.escalation.levels.*.deadline'),
 });
 
 export const policySchema = z.strictObject({
@@ -38,7 +38,7 @@ export const policySchema = z.strictObject({
   observe: observeSchema.optional(),
   /** Another change holding one of this change's targets: wait for it (bounded), or refuse at once. */
   locks: z
-    .strictObject({ onBusy: z.enum(['wait', 'refuse']).default('wait'), maxWait: durationSchema.default('1h') })
+    .strictObject({ onBusy: z.enum(['wait', 'refuse']).default('wait'), maxWait: boundedDuration('policy.locks.maxWait').default('1h') })
     .default({ onBusy: 'wait', maxWait: '1h' }),
   compensation: z
     .strictObject({

@@ -3,6 +3,7 @@ import type { StepInput } from '../activities';
 import type { ApplyOutcome } from '../activities/targets/types';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';
+import { DECISION_REPEATS } from '../domain/history-budget';
 import type { EscalationLevel } from '../domain/policy';
 import type { FloorRecord } from '../domain/policy-floor';
 import { ChangeTracker } from './change-tracker';
@@ -45,9 +46,16 @@ export class ChangeRun {
   floor?: FloorRecord;
   /** Set when the run follows the policy floor's rules (runs older than the floor do not). */
   private floorRules = false;
+  /**
+   * Whether this run keeps to the history budget (src/domain/history-budget.ts): one sampling
+   * activity per interval, lock polls spread over the wait, repeated decisions bounded. Decided
+   * once, at the start: runs recorded before replay the old way from beginning to end.
+   */
+  readonly budgeted: boolean;
 
   constructor(readonly input: ChangeWorkflowInput) {
     const { request } = input;
+    this.budgeted = patched('history-budget');
     this.changeId = input.changeId;
     this.tracker = new ChangeTracker(input);
     this.levels = request.policy.escalation?.levels ?? defaultLevels(request.requestedBy);
@@ -58,7 +66,7 @@ export class ChangeRun {
         this.notifier.send(event, question.prompt, { channels: level.notify, level: { index: question.level, name: level.name }, question });
       },
       interrupted: () => this.rollbackRequest !== undefined && !this.rollingBack,
-    });
+    }, this.budgeted ? DECISION_REPEATS : undefined);
   }
 
   status(): ChangeStatus {

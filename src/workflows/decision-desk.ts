@@ -1,5 +1,6 @@
 import { condition, uuid4 } from '@temporalio/workflow';
 import { questionOptions, type DecisionInput, type DecisionName, type DecisionOutcome, type QuestionKind } from '../domain/decisions';
+import { durationMs } from '../domain/durations';
 import type { EscalationLevel } from '../domain/policy';
 import { acceptsRisk, sameActor, selfDecisionRefusal } from '../domain/segregation';
 import type { ChangeTracker } from './change-tracker';
@@ -61,6 +62,8 @@ export class DecisionDesk {
     private readonly requestedBy: string,
     private readonly tracker: ChangeTracker,
     private readonly hooks: DecisionDeskHooks,
+    /** At most this many of these decisions per change (the history budget); none without it. */
+    private readonly repeats?: Partial<Record<DecisionName, number>>,
   ) {}
 
   /** Takes the policy floor's rules (from the moment the workflow knows them). */
@@ -97,6 +100,13 @@ export class DecisionDesk {
     if (question.kind === 'approval' && input.decision === 'approve') {
       if (input.actor === this.requestedBy) return { ok: false, reason: `${input.actor} requested this change and cannot approve it` };
       if (question.approvals.some((a) => this.same(a.actor, input.actor))) return { ok: false, reason: `${input.actor} has already approved` };
+    }
+    const repeats = this.repeats?.[input.decision];
+    if (repeats !== undefined && this.accepted.filter((d) => d.decision === input.decision).length >= repeats) {
+      return { ok: false, reason: `"${input.decision}" was already chosen ${repeats} times in this change, the most the history budget allows; choose another answer (${question.options.filter((o) => o !== input.decision).join(', ')})` };
+    }
+    if (this.repeats && input.decision === 'hold' && question.mode === 'hold') {
+      return { ok: false, reason: 'the change is already holding for this question; choose another answer' };
     }
     if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
       return { ok: false, reason: 'resolved-manually needs a comment saying what was done' };
@@ -216,13 +226,4 @@ export class DecisionDesk {
   private breakGlass(groups: string[] = []): boolean {
     return groups.some((g) => this.rules.breakGlassGroups.includes(g));
   }
-}
-
-const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds of a policy duration such as `15m` (the schema guarantees the format). */
-export function durationMs(duration: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(duration);
-  if (!match) throw new TypeError(`not a duration: ${duration}`);
-  return Number(match[1]) * unitMs[match[2]!]!;
 }

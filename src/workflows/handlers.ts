@@ -1,4 +1,5 @@
-import { setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ErrorType } from '../domain/errors';
 import type { ChangeRun } from './change-run';
 import { decisionSignal, decisionUpdate, rollbackSignal, rollbackUpdate, statusQuery } from './definitions';
 
@@ -17,6 +18,8 @@ export function registerHandlers(run: ChangeRun): void {
     validator: (request) => {
       const checked = run.checkRollback(request);
       if (checked.status === 'refused') throw new Error(checked.reason);
+      // Accepted, a repeat would write events to the history for nothing, as often as it is sent.
+      if (checked.status === 'already-requested') throw ApplicationFailure.nonRetryable('a rollback was already requested', ErrorType.RollbackAlreadyRequested);
     },
   });
 }

@@ -2,7 +2,8 @@ import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChangeRun } from './change-run';
 import { bookkeepingActivityOptions } from './activity-options';
-import { durationMs } from './decision-desk';
+import { durationMs } from '../domain/durations';
+import { FIRST_LOCK_POLL_MS, nextLockPollMs } from '../domain/lock-polls';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 
@@ -10,14 +11,16 @@ const defaults = { onBusy: 'wait', maxWait: '1h' } as const;
 
 /**
  * Takes the change's target locks before anything is applied. When another change holds one, the
- * change waits (phase `waiting-for-lock`, retrying on durable timers with backoff up to 10 s) until
+ * change waits (phase `waiting-for-lock`, retrying on durable timers with backoff up to 10 s, or up to
+ * maxWait / 20 for longer waits: src/domain/lock-polls.ts) until
  * `maxWait`, or is refused at once with `onBusy: refuse`. A lock is released only by the workflow
  * that holds it, so a dead worker never frees a lock early and a lock never goes stale by TTL.
  */
 export async function lockTargets(run: ChangeRun, keys: string[]): Promise<boolean> {
   const { onBusy, maxWait } = run.input.request.policy.locks ?? defaults;
-  const deadline = Date.now() + durationMs(maxWait);
-  let delay = 500;
+  const maxWaitMs = durationMs(maxWait);
+  const deadline = Date.now() + maxWaitMs;
+  let delay = FIRST_LOCK_POLL_MS;
   let waitingFor: string | undefined;
   for (;;) {
     const attempt = await bookkeeping.acquireTargetLocks.executeWithOptions({ ...bookkeepingActivityOptions, summary: `lock ${keys.join(', ')}` }, [{ changeId: run.changeId, keys }]);
@@ -42,7 +45,8 @@ export async function lockTargets(run: ChangeRun, keys: string[]): Promise<boole
       run.tracker.setPhase('rolled-back', 'rollback requested before anything was applied');
       return false;
     }
-    delay = Math.min(delay * 2, 10_000);
+    // Under the history budget the polls spread over the wait (about 20 whatever its length).
+    delay = run.budgeted ? nextLockPollMs(delay, maxWaitMs) : Math.min(delay * 2, 10_000);
   }
 }
 

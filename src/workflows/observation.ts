@@ -1,8 +1,10 @@
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { condition, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { UNAVAILABLE_CHARS } from '../domain/history-budget';
 import type { ObservePolicy, Trigger } from '../domain/observation';
 import type { ChangeRun } from './change-run';
-import { durationMs } from './decision-desk';
+import { failureInfo } from './change-tracker';
+import { durationMs } from '../domain/durations';
 import { evaluateTrigger, type SampleLike } from './trigger-evaluation';
 import type { MetricSampleRecord, ObservationReport, TriggerReport } from './types';
 
@@ -11,7 +13,15 @@ const { sampleMetric } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: ['WorkerMisconfiguredError', 'PartnerRejectedError'] },
 });
 
+const sampleMetricsOptions = {
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
+} as const;
+const { sampleMetrics } = proxyActivities<Activities>(sampleMetricsOptions);
+
 const MAX_SAMPLES = 500;
+/** Breaches written to the timeline (every sample stays in the report, up to MAX_SAMPLES): the report stays small. */
+const MAX_BREACH_RECORDS = 100;
 
 /** Flows whose lead events count: the policy's list, else the flows the change's steps touch. */
 export function observedFlows(run: ChangeRun): string[] {
@@ -36,12 +46,33 @@ async function sample(run: ChangeRun, trigger: Trigger, from: Date, to: Date): P
   );
 }
 
+/**
+ * Every trigger over one window. Under the history budget it is one activity for all triggers
+ * (a sample costs the same whatever their number), and a sampling that fails after its retries
+ * leaves the window inconclusive instead of failing the change after its steps were applied.
+ * Runs recorded before replay with one activity per trigger.
+ */
+async function sampleAll(run: ChangeRun, triggers: Trigger[], from: Date, to: Date): Promise<SampleLike[]> {
+  if (!run.budgeted) return Promise.all(triggers.map((t) => sample(run, t, from, to)));
+  try {
+    return await sampleMetrics.executeWithOptions(
+      { ...sampleMetricsOptions, summary: `sample ${triggers.length} trigger(s): ${triggers.map((t) => t.name).join(', ')}`.slice(0, 200) },
+      [{ changeId: run.changeId, triggers, flows: observedFlows(run), from: from.toISOString(), to: to.toISOString() }],
+    );
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const unavailable = `sampling failed: ${failureInfo(err).message}`.slice(0, UNAVAILABLE_CHARS);
+    run.tracker.record('metrics unavailable', { detail: unavailable });
+    return triggers.map(() => ({ value: null, samples: null, unavailable }));
+  }
+}
+
 /** Baselines for every trigger, from the window that ends when the change started (before any apply). */
 export async function takeBaselines(run: ChangeRun, policy: ObservePolicy): Promise<ObservationReport['baselines']> {
   if (!policy.baselineWindow) return [];
   const to = run.tracker.startedAt;
   const from = new Date(to.getTime() - durationMs(policy.baselineWindow));
-  const values = await Promise.all(policy.triggers.map((t) => sample(run, t, from, to)));
+  const values = await sampleAll(run, policy.triggers, from, to);
   run.tracker.record('baseline taken', { detail: values.map((v, i) => `${policy.triggers[i]!.name}=${v.value ?? 'n/a'} (${v.samples ?? '?'} samples)`).join(', ') });
   return policy.triggers.map((t, i) => ({ trigger: t.name, value: values[i]!.value, samples: values[i]!.samples, from: from.toISOString(), to: to.toISOString() }));
 }
@@ -56,6 +87,7 @@ export async function observe(run: ChangeRun, policy: ObservePolicy, report: Obs
   const end = Date.now() + durationMs(policy.bakeTime);
   const streaks = new Map<string, number>();
   const conclusive = new Set<string>();
+  let breaches = 0;
   while (Date.now() < end) {
     const wait = Math.min(durationMs(policy.interval), end - Date.now());
     if (await condition(() => run.rollbackRequest !== undefined, wait)) {
@@ -69,7 +101,10 @@ export async function observe(run: ChangeRun, policy: ObservePolicy, report: Obs
       if (record.verdict !== 'inconclusive') conclusive.add(trigger.name);
       const streak = record.verdict === 'breach' ? (streaks.get(trigger.name) ?? 0) + 1 : 0;
       streaks.set(trigger.name, streak);
-      if (record.verdict === 'breach') run.tracker.record('metric breach', { detail: `${trigger.name}: ${record.reason} (${streak} of ${trigger.consecutive})` });
+      if (record.verdict === 'breach' && (!run.budgeted || breaches++ < MAX_BREACH_RECORDS)) {
+        run.tracker.record('metric breach', { detail: `${trigger.name}: ${record.reason} (${streak} of ${trigger.consecutive})` });
+        if (breaches === MAX_BREACH_RECORDS) run.tracker.record('further metric breaches are in the samples only');
+      }
       if (streak >= trigger.consecutive) {
         report.outcome = 'fired';
         const baseline = report.baselines.find((b) => b.trigger === trigger.name);
@@ -103,7 +138,7 @@ export async function judgeAll(
   from: Date,
   to: Date,
 ): Promise<{ trigger: Trigger; record: MetricSampleRecord }[]> {
-  const values = await Promise.all(policy.triggers.map((t) => sample(run, t, from, to)));
+  const values = await sampleAll(run, policy.triggers, from, to);
   return policy.triggers.map((trigger, i) => {
     const value = values[i]!;
     const baseline = report.baselines.find((b) => b.trigger === trigger.name);

@@ -5,6 +5,8 @@ export type Verdict = 'breach' | 'healthy' | 'inconclusive';
 export interface SampleLike {
   value: number | null;
   samples: number | null;
+  /** Why the source gave no value (refused, unreachable): inconclusive, never a breach. */
+  unavailable?: string;
 }
 
 /**
@@ -12,7 +14,7 @@ export interface SampleLike {
  * relative comparisons without a conclusive baseline are inconclusive too.
  */
 export function evaluateTrigger(trigger: Trigger, sample: SampleLike, baseline?: SampleLike): { verdict: Verdict; reason: string } {
-  if (sample.value === null) return { verdict: 'inconclusive', reason: 'no data in the window' };
+  if (sample.value === null) return { verdict: 'inconclusive', reason: sample.unavailable ? `metric unavailable: ${sample.unavailable}` : 'no data in the window' };
   if (sample.samples !== null && sample.samples < trigger.minSamples) {
     return { verdict: 'inconclusive', reason: `${sample.samples} sample(s), fewer than ${trigger.minSamples}` };
   }

@@ -2,7 +2,7 @@ import { sleep } from '@temporalio/workflow';
 import type { StepInput } from '../activities';
 import type { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
-import { durationMs } from './decision-desk';
+import { durationMs } from '../domain/durations';
 import { judgeAll } from './observation';
 import { stepActivities, stepOptions } from './step-activities';
 import type { ValidationReport } from './types';
