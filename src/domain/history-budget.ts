@@ -46,7 +46,7 @@ export const eventCosts = {
 } as const;
 
 /** Patches the change workflow records (one marker each): src/workflows/*. */
-const PATCH_MARKERS = 5;
+const PATCH_MARKERS = 6;
 /** Phase upserts outside questions: approval, lock wait, applying, observing, rolling back, and the final phase. */
 const PHASE_UPSERTS = 8;
 
@@ -90,8 +90,8 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
   const question = (decisions: number, thenHold: boolean) => ask(levels, levels, decisions) + (thenHold ? ask(1, 0, decisions) : 0);
 
   const parts: BudgetPart[] = [];
-  const fixed = c.start + PATCH_MARKERS + 3 * c.activity + c.close + PHASE_UPSERTS * c.upsert + c.decision + c.cancelRequest + 2 * c.activity;
-  parts.push({ path: '', events: fixed, why: `start, stored request, locks released, report, rollback notices: ${fixed}` });
+  const fixed = c.start + PATCH_MARKERS + 4 * c.activity + c.close + PHASE_UPSERTS * c.upsert + c.decision + c.cancelRequest + 2 * c.activity;
+  parts.push({ path: '', events: fixed, why: `start, policy floor check, stored request, locks released, report, rollback notices: ${fixed}` });
 
   if (approval === 'required') {
     const events = question(request.risk === 'high' ? 2 : 1, holdsAfterwards);

@@ -7,6 +7,7 @@ import type { PendingQuestion } from '../../src/workflows/types';
 /** The activities the change workflow calls; the fakes implement exactly these, typed by the real ones. */
 type SagaActivities = Pick<
   Activities,
+  | 'checkPolicyFloor'
   | 'saveChangeRequest'
   | 'acquireTargetLocks'
   | 'releaseTargetLocks'
@@ -52,6 +53,8 @@ export function worstPathActivities(path: WorstPath): SagaActivities {
   };
   const samples = (n: number) => Array.from({ length: n }, () => (path.recovering ? { value: 1, samples: 100 } : { value: null, samples: 0 }));
   return {
+    // The worker's floor holds nothing against the request (the client tightened it already).
+    checkPolicyFloor: async () => count('checkPolicyFloor', () => ({ floor: { name: 'built-in', source: 'built-in', rules: [], breakGlassGroups: ['admin'] }, violations: [] })),
     saveChangeRequest: async () => count('saveChangeRequest', () => undefined),
     acquireTargetLocks: async ({ keys }) =>
       count('acquireTargetLocks', () => {
