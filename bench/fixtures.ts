@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { FlowStore, type FlowConfig } from '../src/activities/targets/flow-config/store';
+import { FlowStore, type FlowConfig } from '../src/store/flows';
 import type { ChangeRequestInput } from '../src/domain/change-request';
 import type { PatchInput } from './saga/activities';
 

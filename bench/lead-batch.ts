@@ -4,7 +4,7 @@
  * and prints elapsed seconds, leads/s and peak RSS per phase. `npm run bench:leads`.
  */
 import { MongoClient } from 'mongodb';
-import { startDatabase } from '../src/devenv/database';
+import { startDatabase } from '../tools/devenv/database';
 import { runLeadBatch } from '../test/helpers/leads';
 
 async function main(): Promise<void> {

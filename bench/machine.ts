@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { ensureTemporalCli } from '../src/devenv/tools';
-import type { DatabaseKind } from '../src/devenv/database';
+import { ensureTemporalCli } from '../tools/devenv/tools';
+import type { DatabaseKind } from '../tools/devenv/database';
 
 /** Where the figures were measured: they mean little without it. */
 export interface MachineInfo {

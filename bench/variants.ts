@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { ChangeClient } from '../src/client/change-client';
-import type { ChangeReport } from '../src/workflows/types';
+import type { ChangeReport } from '../src/domain/status';
 import { changeRequest } from './fixtures';
 import type { PatchApplied, PatchInput, SagaActivities } from './saga/activities';
 import type { SagaResult, sagaWorkflow } from './saga/workflow';

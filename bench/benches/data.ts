@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ChangeClient } from '../../src/client/change-client';
-import { step } from '../../src/devenv/log';
-import type { ChangeReport } from '../../src/workflows/types';
+import { step } from '../../tools/devenv/log';
+import type { ChangeReport } from '../../src/domain/status';
 import { activitySpans, type ActivitySpan } from '../activity-spans';
 import type { BenchContext } from '../context';
 import { patchSteps, seedFlows } from '../fixtures';

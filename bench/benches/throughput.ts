@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ChangeClient } from '../../src/client/change-client';
-import { step } from '../../src/devenv/log';
+import { step } from '../../tools/devenv/log';
 import type { BenchContext } from '../context';
 import { flowIds, patchSteps, seedFlows } from '../fixtures';
 import { profileHistory, type HistoryProfile } from '../history';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import jsonPatch from 'fast-json-patch';
 import type { Db } from 'mongodb';
-import { FlowStore, type FlowConfig } from '../../src/activities/targets/flow-config/store';
+import { FlowStore, type FlowConfig } from '../../src/store/flows';
 import type { JsonPatchOperation } from '../../src/domain/json-patch';
 
 /** One write of the baseline: a JSON-Patch on one flow. */

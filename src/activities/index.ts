@@ -2,10 +2,10 @@ import { log } from '@temporalio/activity';
 import type { Step } from '../domain/change-request';
 import { ErrorType } from '../domain/errors';
 import { ValidationError } from '../domain/validation';
-import type { ChangeReport, ChangeWorkflowInput } from '../workflows/types';
-import { loadChangeRequest, storeChangeRequest } from './change-requests';
+import type { ChangeReport, ChangeWorkflowInput } from '../domain/status';
+import { loadChangeRequest, storeChangeRequest } from '../store/change-requests';
 import { permanent } from './failures';
-import { acquireLocks, releaseLocks, type LockAttempt } from './locks';
+import { acquireLocks, releaseLocks, type LockAttempt } from '../store/locks';
 import { keepAlive } from './keep-alive';
 import { createMetricSampler, createMetricsSampler } from './metrics';
 import type { PrometheusConnection } from './metrics/prometheus';
@@ -17,9 +17,9 @@ import { deliverNotification, recordNotification } from './notifications';
 import type { NotificationDeps } from './notify/channels';
 import { createRehearsalActivities } from './rehearsal/activities';
 import type { RehearsalDeps } from './rehearsal/sandboxes';
-import { reportsCollection, storeReport } from './reports';
+import { reportsCollection, storeReport } from '../store/reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
-import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from './targets/types';
+import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from '../domain/outcomes';
 
 /**
  * `notifications` is optional: without it notifications are only recorded in the outbox.

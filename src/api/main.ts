@@ -2,11 +2,11 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { ChangeClient } from '../client/change-client';
 import { operatorGuards } from '../client/operator-guards';
-import { MongoReplayGuard } from '../chatops/replay-guard';
-import { workflowUiUrl } from '../config';
+import { MongoReplayGuard } from '../store/replay-guard';
+import { workflowUiUrl } from '../config/index';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { dataConverterFromEnv } from '../temporal/data-converter';
-import { loadApiConfig } from './config';
+import { loadApiConfig } from '../config/api';
 import { readinessChecks } from './readiness';
 import { buildApiServer } from './server';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { changeIdSchema, changeRequestSchema } from '../domain/change-request';
 import type { StartedRehearsal } from '../client/rehearsals';
-import type { RehearsalReport } from '../rehearsal/types';
+import type { RehearsalReport } from '../domain/rehearsal';
 
 /** Response and body schemas of `/v1/rehearsals`, checked against the client's types below. */
 const failure = z.object({ type: z.string().optional(), message: z.string() });

@@ -5,7 +5,7 @@ import type { ChangeSummary } from '../client/change-summary';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import { decisionNames, questionOptions, rollbackCategories, type DecisionName, type DecisionOutcome, type QuestionKind, type RollbackRequestOutcome } from '../domain/decisions';
 import { rootCauseInputSchema } from '../domain/root-cause';
-import type { ChangeReport, ChangeStatus } from '../workflows/types';
+import type { ChangeReport, ChangeStatus } from '../domain/status';
 
 /**
  * Response schemas of the HTTP API, for the OpenAPI document. The workflow's types are plain

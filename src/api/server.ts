@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Identity } from '../auth/identity';
 import { ChatOps } from '../chatops/chat-ops';
-import type { ReplayGuard } from '../chatops/replay-guard';
+import type { ReplayGuard } from '../store/replay-guard';
 import { slackRoutes } from '../chatops/routes';
 import type { ApiDeps } from './deps';
 import { parseJsonBody } from './json-body';

@@ -7,7 +7,7 @@ import { destinationProblem } from '../domain/partners';
 import { findUnsafeKey } from '../domain/safe-keys';
 import { DECIDE_ACTION_PREFIX, readDecisionAction } from './action-value';
 import type { ChatOps, SlackReply } from './chat-ops';
-import type { ReplayGuard } from './replay-guard';
+import type { ReplayGuard } from '../store/replay-guard';
 import { verifySlackRequest } from './signature';
 
 export interface SlackRouteDeps {

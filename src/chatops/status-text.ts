@@ -1,4 +1,4 @@
-import type { ChangeStatus } from '../workflows/types';
+import type { ChangeStatus } from '../domain/status';
 import { escapeSlack, slackLink } from './slack-text';
 
 /** The status as a short Slack message: phase, the floor, steps, the open question with deadline and options. */

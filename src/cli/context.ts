@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
 import { ChangeClient } from '../client/change-client';
 import { operatorGuards } from '../client/operator-guards';
-import { loadConfig, workflowUiUrl, type Config } from '../config';
+import { loadConfig, workflowUiUrl, type Config } from '../config/index';
 import { InputError } from './exit-codes';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { dataConverterFromEnv } from '../temporal/data-converter';

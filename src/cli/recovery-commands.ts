@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
-import { purgeRecoveryData, type PurgeResult } from '../activities/retention';
+import { purgeRecoveryData, type PurgeResult } from '../store/retention';
 import type { ChangeRequestInput } from '../domain/change-request';
 import { renderRehearsalText } from '../report/rehearsal-text';
 import { withContext, withDatabase } from './context';

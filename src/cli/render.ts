@@ -1,7 +1,7 @@
 import type { ChangePage } from '../client/change-client';
 import type { ChangeSummary } from '../client/change-summary';
 import { floorLines } from '../report/text';
-import type { ChangeStatus } from '../workflows/types';
+import type { ChangeStatus } from '../domain/status';
 
 /** `1h 02m`, `14m 03s`, `9s`: how far away a deadline is. */
 export function formatDuration(ms: number): string {

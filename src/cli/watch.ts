@@ -1,6 +1,6 @@
 import type { ChangeClient } from '../client/change-client';
 import { changeWorkflowId } from '../workflows/definitions';
-import { terminalPhases, type ChangeStatus } from '../workflows/types';
+import { terminalPhases, type ChangeStatus } from '../domain/status';
 import { renderStatus } from './render';
 
 export interface WatchOptions {

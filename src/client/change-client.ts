@@ -3,7 +3,7 @@ import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 // The public list iterator hides page tokens; this SDK helper (pinned version) decodes raw pages the same way.
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { Db } from 'mongodb';
-import { addRootCauseNote, reportsCollection } from '../activities/reports';
+import { addRootCauseNote, reportsCollection } from '../store/reports';
 import { checksum } from '../domain/canonical';
 import { ErrorType } from '../domain/errors';
 import { historyBudgetIssues } from '../domain/history-budget';
@@ -15,13 +15,13 @@ import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
 import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
 import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
-import { terminalPhases, type ChangeReport, type ChangeStatus, type PendingQuestion } from '../workflows/types';
+import { terminalPhases, type ChangeReport, type ChangeStatus, type PendingQuestion } from '../domain/status';
 import { changeListQuery, listFilterSchema, type ListFilter } from './change-query';
 import { summaryFromExecution, type ChangeSummary } from './change-summary';
 import { judgeDecision } from './decision-check';
 import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, NotAllowedError, ReportNotAvailableError, RequestRefusedError } from './errors';
 import { refusal } from './refusals';
-import type { RehearsalReport } from '../rehearsal/types';
+import type { RehearsalReport } from '../domain/rehearsal';
 import { RehearsalClient, type RehearsalSubject, type StartedRehearsal } from './rehearsals';
 import { noGuard, type RequestGuard } from './request-guard';
 import { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from '../domain/actor';
-import { targetKinds, type TargetKind } from '../domain/targets';
-import type { ChangePhase } from '../workflows/types';
+import { targetKinds, type TargetKind } from '../domain/targets/index';
+import type { ChangePhase } from '../domain/status';
 import { CHANGE_WORKFLOW_TYPE } from '../workflows/definitions';
 import { ChangeStatusKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
 

@@ -1,6 +1,6 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
-import type { ChangePhase } from '../workflows/types';
+import type { ChangePhase } from '../domain/status';
 
 /** A change as visibility shows it: enough for lists and for checks that need no query. */
 export interface ChangeSummary {

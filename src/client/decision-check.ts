@@ -1,6 +1,6 @@
 import type { DecisionInput } from '../domain/decisions';
 import { acceptsRisk, sameActor, selfDecisionRefusal } from '../domain/segregation';
-import type { ChangeStatus, PendingQuestion } from '../workflows/types';
+import type { ChangeStatus, PendingQuestion } from '../domain/status';
 
 export type DecisionVerdict = { ok: true; question: PendingQuestion } | { ok: false; notAllowed: boolean; reason: string };
 

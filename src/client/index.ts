@@ -2,7 +2,7 @@
 export { ChangeClient, type AnnotatedReport, type ChangeClientOptions, type ChangePage, type RootCauseResult, type StartedChange } from './change-client';
 export { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
 export type { RehearsalSubject, StartedRehearsal } from './rehearsals';
-export type { RehearsalReport, StepRehearsal } from '../rehearsal/types';
+export type { RehearsalReport, StepRehearsal } from '../domain/rehearsal';
 export type { RootCauseInput, RootCauseNote } from '../domain/root-cause';
 export { changePhases, listFilterSchema, type ListFilter } from './change-query';
 export type { ChangeSummary } from './change-summary';
@@ -20,4 +20,4 @@ export {
 export { ValidationError, type FieldIssue } from '../domain/validation';
 export type { ChangeRequestInput } from '../domain/change-request';
 export type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
-export type { ChangeReport, ChangeStatus, PendingQuestion } from '../workflows/types';
+export type { ChangeReport, ChangeStatus, PendingQuestion } from '../domain/status';

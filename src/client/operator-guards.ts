@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
-import { configuredPartners } from '../activities/http/partner-settings';
-import { policyFloorOf } from '../activities/policy-floor/settings';
-import type { Config } from '../config';
+import { configuredPartners } from '../config/partners';
+import { policyFloorOf } from '../config/policy-floor';
+import type { Config } from '../config/index';
 import { policyFloorGuard } from './floor-guard';
 import { partnerGuard } from './partner-guard';
 import { composeGuards, type RequestGuard } from './request-guard';

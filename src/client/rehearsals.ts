@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { changeIdSchema, changeRequestSchema, type ChangeRequestInput } from '../domain/change-request';
 import { parseOrThrow, ValidationError } from '../domain/validation';
-import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId, type RehearsalInput, type RehearsalReport } from '../rehearsal/types';
+import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId, type RehearsalInput, type RehearsalReport } from '../domain/rehearsal';
 import type { rehearsalWorkflow } from '../workflows/rehearsal';
 import { RehearsalNotAvailableError, RehearsalNotFoundError } from './errors';
 import { noGuard, type RequestGuard } from './request-guard';

@@ -3,7 +3,7 @@ import { actorSchema } from '../domain/actor';
 import type { ChangeRequestInput } from '../domain/change-request';
 import { policySchema } from '../domain/policy';
 import { parseOrThrow } from '../domain/validation';
-import { flowIdSchema, flowRestoreTargetSchema } from '../activities/targets/flow-config/spec';
+import { flowIdSchema, flowRestoreTargetSchema } from '../domain/targets/flow-config';
 
 /** What restoring a flow takes besides the flow and the target: who asks, and the change's policy. */
 export const restoreFlowOptionsSchema = z.strictObject({

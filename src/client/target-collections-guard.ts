@@ -1,4 +1,4 @@
-import { collectionIssues, type TargetCollections } from '../activities/targets/common/collections';
+import { collectionIssues, type TargetCollections } from '../domain/targets/collections';
 import type { RequestGuard } from './request-guard';
 
 /**

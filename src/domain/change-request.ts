@@ -5,7 +5,7 @@ import { historyBudgetIssues } from './history-budget';
 import { policySchema } from './policy';
 import { refusePrototypeKey } from './safe-keys';
 import { isIrreversible } from './step-policy';
-import { targetSpecSchemas, type TargetKind } from './targets';
+import { targetSpecSchemas, type TargetKind } from './targets/index';
 
 export { actorSchema };
 

@@ -1,4 +1,4 @@
-import type { PendingQuestion } from '../workflows/types';
+import type { PendingQuestion } from './status';
 
 /** Moments people are told about. */
 export type NotificationEvent =

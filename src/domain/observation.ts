@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flowIdSchema } from '../activities/targets/flow-config/spec';
+import { flowIdSchema } from './targets/flow-config';
 import { boundedDuration } from './duration';
 
 /** Metrics computed from the platform's own lead events (collection `lead_events`). */

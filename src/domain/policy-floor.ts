@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { collectionNameSchema } from '../activities/targets/common/fields';
+import { collectionNameSchema } from './targets/fields';
 import { durationSchema } from './duration';
 import { channelSchema, groupSchema } from './policy';
-import { targetKinds, type TargetKind } from './targets';
+import { targetKinds, type TargetKind } from './targets/index';
 
 const crmActions = ['create-property', 'update-property', 'delete-property', 'update-record'] as const;
 

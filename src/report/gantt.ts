@@ -1,4 +1,4 @@
-import type { ChangeReport, StepStatus } from '../workflows/types';
+import type { ChangeReport, StepStatus } from '../domain/status';
 
 /**
  * Words the Mermaid gantt lexer (case-insensitive) reads as statements when they start a line; a

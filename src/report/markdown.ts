@@ -1,5 +1,5 @@
 import type { ReportAnnotations } from '../domain/root-cause';
-import type { ChangeReport, RestoreOutcome, StepStatus } from '../workflows/types';
+import type { ChangeReport, RestoreOutcome, StepStatus } from '../domain/status';
 import { showValue, triggerOf, validationOf } from './extras';
 import { ganttChart } from './gantt';
 import { code, duration, inline, quote, table } from './markdown-text';

@@ -1,4 +1,4 @@
-import type { RehearsalReport } from '../rehearsal/types';
+import type { RehearsalReport } from '../domain/rehearsal';
 
 const mark = { exact: 'exact', differs: 'DIFFERS', 'not-rehearsed': 'not rehearsed' } as const;
 

@@ -1,5 +1,5 @@
 import type { ReportAnnotations } from '../domain/root-cause';
-import type { ChangeReport, FloorRecord } from '../workflows/types';
+import type { ChangeReport, FloorRecord } from '../domain/status';
 import { showValue, triggerOf, validationOf } from './extras';
 
 /**

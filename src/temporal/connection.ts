@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
-import type { Config } from '../config';
+import type { Config } from '../config/index';
 
 /**
  * Connection options shared by the client and the worker: plain for a local server, TLS with an

@@ -4,4 +4,4 @@
  * `workflowInterceptorModules`. A worker without them would deliver messages in another order than
  * the histories were recorded with (see src/workflows/message-order.ts).
  */
-export const workflowInterceptorModules: string[] = [require.resolve('../workflows/message-order')];
+export const workflowInterceptorModules: string[] = [require.resolve('./message-order')];

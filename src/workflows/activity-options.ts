@@ -1,6 +1,6 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
-import type { TargetKind } from '../domain/targets';
+import type { TargetKind } from '../domain/targets/index';
 
 /** Failures no retry can fix; adapters also raise them non-retryable, this is the safety net. */
 const permanentTypes = [ErrorType.InvalidStep, ErrorType.TargetNotFound, ErrorType.VerificationFailed, ErrorType.RecoveryPointMissing];

@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { StepInput } from '../activities';
-import type { ApplyOutcome } from '../activities/targets/types';
+import type { ApplyOutcome } from '../domain/outcomes';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';
 import { DECISION_REPEATS } from '../domain/history-budget';
@@ -12,7 +12,7 @@ import { DecisionDesk } from './decision-desk';
 import { Notifier } from './notifier';
 import { stepActivities, stepOptions, verifiesInTheSameActivity } from './step-activities';
 import { describeFailures, validateRollback } from './validation';
-import { terminalPhases, type ObservationReport, type TriggerReport, type ValidationReport, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from './types';
+import { terminalPhases, type ObservationReport, type TriggerReport, type ValidationReport, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from '../domain/status';
 
 /** When a policy names no escalation, the requester (and admins) decide, e.g. on a failed compensation. */
 function defaultLevels(requestedBy: string): EscalationLevel[] {

@@ -4,13 +4,13 @@ import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { registerHandlers } from './handlers';
-import { deliverMessagesAfterResolutions } from './message-order';
+import { deliverMessagesAfterResolutions } from '../temporal/message-order';
 import type { ObservePolicy } from '../domain/observation';
 import { isIrreversible } from '../domain/step-policy';
 import { changeLockKeys } from '../domain/locks';
 import { lockTargets, releaseTargetLocks } from './locks';
 import { observe, takeBaselines } from './observation';
-import type { ChangeReport, ChangeWorkflowInput, FailureInfo, ObservationReport, Step } from './types';
+import type { ChangeReport, ChangeWorkflowInput, FailureInfo, ObservationReport, Step } from '../domain/status';
 import type { FieldIssue } from '../domain/validation';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);

@@ -3,7 +3,7 @@ import { isIrreversible } from '../domain/step-policy';
 import { failureInfo } from './change-tracker';
 import type { ChangeRun } from './change-run';
 import { stepActivities, stepOptions, verifiesInTheSameActivity } from './step-activities';
-import type { Step } from './types';
+import type { Step } from '../domain/status';
 
 /**
  * The order compensations run in: reverse registration order, except that steps of an independent

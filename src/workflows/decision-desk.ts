@@ -4,7 +4,7 @@ import { durationMs } from '../domain/durations';
 import type { EscalationLevel } from '../domain/policy';
 import { acceptsRisk, sameActor, selfDecisionRefusal } from '../domain/segregation';
 import type { ChangeTracker } from './change-tracker';
-import type { AcceptedDecision, PendingQuestion } from './types';
+import type { AcceptedDecision, PendingQuestion } from '../domain/status';
 
 export interface AskOptions {
   kind: QuestionKind;

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
-import type { ChangeStatus } from './types';
+import type { ChangeStatus } from '../domain/status';
 
 /**
  * Every message the change workflow answers, defined once. Clients, CLI, chat ops and tests import

@@ -6,7 +6,7 @@ import type { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { durationMs } from '../domain/durations';
 import { evaluateTrigger, type SampleLike } from './trigger-evaluation';
-import type { MetricSampleRecord, ObservationReport, TriggerReport } from './types';
+import type { MetricSampleRecord, ObservationReport, TriggerReport } from '../domain/status';
 
 const { sampleMetric } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { bookkeepingActivityOptions, targetActivityOptions } from './activity-options';
-import type { RollbackPreview } from './types';
+import type { RollbackPreview } from '../domain/status';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 

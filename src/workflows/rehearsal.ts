@@ -1,12 +1,12 @@
 import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorType } from '../domain/errors';
-import { rehearsalReport } from '../rehearsal/outcome';
-import type { FailureNote, PreparedStep, RehearsalInput, RehearsalReport, RehearsalStepInput, SandboxRun } from '../rehearsal/types';
+import { rehearsalReport } from '../domain/rehearsal-verdict';
+import type { FailureNote, PreparedStep, RehearsalInput, RehearsalReport, RehearsalStepInput, SandboxRun } from '../domain/rehearsal';
 import { bookkeepingActivityOptions } from './activity-options';
 import { failureInfo } from './change-tracker';
 import { stepActivities, stepOptions } from './step-activities';
-import type { ChangeRequest, Step } from './types';
+import type { ChangeRequest, Step } from '../domain/status';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 

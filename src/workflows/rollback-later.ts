@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import { bookkeepingActivityOptions } from './activity-options';
 import { ChangeRun } from './change-run';
 import { registerHandlers } from './handlers';
-import { terminalPhases, type ChangeReport, type RollbackLaterInput } from './types';
+import { terminalPhases, type ChangeReport, type RollbackLaterInput } from '../domain/status';
 
 const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 

@@ -1,7 +1,7 @@
 import { patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { targetActivityOptions } from './activity-options';
-import type { Step, TargetKind } from './types';
+import type { Step, TargetKind } from '../domain/status';
 
 type ActivityProxy = ReturnType<typeof proxyActivities<Activities>>;
 

@@ -5,7 +5,7 @@ import { failureInfo } from './change-tracker';
 import { durationMs } from '../domain/durations';
 import { judgeAll } from './observation';
 import { stepActivities, stepOptions } from './step-activities';
-import type { ValidationReport } from './types';
+import type { ValidationReport } from '../domain/status';
 
 /**
  * After every compensation: each restored target is re-read and compared with its recovery point,

@@ -1,7 +1,7 @@
 import type { ChangeClient } from '../../src/client/change-client';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import type { EscalationLevel } from '../../src/domain/policy';
-import type { ChangePhase, ChangeStatus, PendingQuestion } from '../../src/workflows/types';
+import type { ChangePhase, ChangeStatus, PendingQuestion } from '../../src/domain/status';
 import { eventually } from './harness';
 
 type LevelInput = Omit<EscalationLevel, 'notify'> & { notify?: string[] };

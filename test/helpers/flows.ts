@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { FlowStore, type FlowConfig } from '../../src/activities/targets/flow-config/store';
+import { FlowStore, type FlowConfig } from '../../src/store/flows';
 
 /** A lead flow as the platform keeps it: steps, rules, field mappings, recipients and pricing. */
 export function sampleFlowConfig(name: string): FlowConfig {

@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createActivities } from '../../src/activities';
-import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome } from '../../src/activities/targets/types';
+import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome } from '../../src/domain/outcomes';
 import type { Step } from '../../src/domain/change-request';
 
 export interface SeedOptions {

@@ -3,9 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { partnerGuard } from '../../src/client/partner-guard';
 import type { RequestGuard } from '../../src/client/request-guard';
 import type { Partners } from '../../src/domain/partners';
-import { startCrmPeer, type CrmPeer, type CrmPeerOptions } from '../../src/peers/crm-peer';
-import { partnerMap, partnersEnvValue, peerPartner } from '../../src/peers/partner';
-import { startWebhookPeer, type WebhookPeer, type WebhookPeerOptions } from '../../src/peers/webhook-peer';
+import { startCrmPeer, type CrmPeer, type CrmPeerOptions } from '../../tools/peers/crm-peer';
+import { partnerMap, partnersEnvValue, peerPartner } from '../../tools/peers/partner';
+import { startWebhookPeer, type WebhookPeer, type WebhookPeerOptions } from '../../tools/peers/webhook-peer';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import type { TargetWorkerDeps } from './harness';
 

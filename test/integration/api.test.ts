@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { changeIdFor } from '../../src/api/idempotency';
-import { freePort } from '../../src/devenv/ports';
+import { freePort } from '../../tools/devenv/ports';
 import { cliEnv } from '../helpers/cli';
 import type { Identity } from '../../src/auth/identity';
 import { changeWorkflowId } from '../../src/workflows/definitions';

@@ -4,7 +4,7 @@ import { changeWorkflowId } from '../../src/workflows/definitions';
 import { capStep, levels, request, waitForQuestion } from '../helpers/changes';
 import { seedFlows } from '../helpers/flows';
 import { eventually, openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 
 describe('approval gate: nothing is applied before the policy says yes', () => {
   let env: TestEnv;

@@ -1,5 +1,5 @@
-import { runCampaign } from '../../src/chaos/campaign';
-import { renderCampaign } from '../../src/chaos/report';
+import { runCampaign } from '../../tools/chaos/campaign';
+import { renderCampaign } from '../../tools/chaos/report';
 import { ENV, requiredEnv } from '../setup/services';
 
 /**

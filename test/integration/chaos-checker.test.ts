@@ -1,9 +1,9 @@
-import { FlowStore } from '../../src/activities/targets/flow-config/store';
-import { checkCampaign, targetLocksCollection, type CheckResult, type LockSource } from '../../src/chaos/checker';
-import { seedAndBuild, WEBHOOK_PARTNER } from '../../src/chaos/fixtures';
-import { partnerMap, peerPartner } from '../../src/peers/partner';
-import type { Manifest } from '../../src/chaos/manifest';
-import type { PlannedChange } from '../../src/chaos/plan';
+import { FlowStore } from '../../src/store/flows';
+import { checkCampaign, targetLocksCollection, type CheckResult, type LockSource } from '../../tools/chaos/checker';
+import { seedAndBuild, WEBHOOK_PARTNER } from '../../tools/chaos/fixtures';
+import { partnerMap, peerPartner } from '../../tools/peers/partner';
+import type { Manifest } from '../../tools/chaos/manifest';
+import type { PlannedChange } from '../../tools/chaos/plan';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { startPeers, type Peers } from '../helpers/peers';
 

@@ -1,10 +1,10 @@
 import { decodeDecisionAction } from '../../src/chatops/action-value';
 import type { Identity } from '../../src/auth/identity';
 import { verifyPartnerRequest } from '../../src/activities/http/signature';
-import { peerPartner } from '../../src/peers/partner';
+import { peerPartner } from '../../tools/peers/partner';
 import { notificationsCollection } from '../../src/activities/notifications';
-import { workflowUiUrl } from '../../src/config';
-import type { ChangeStatus } from '../../src/workflows/types';
+import { workflowUiUrl } from '../../src/config/index';
+import type { ChangeStatus } from '../../src/domain/status';
 import { call, startApi, UI, type RunningApi } from '../helpers/api-server';
 import { approvalChange, failingAskChange } from '../helpers/change-requests';
 import { cliEnv, runCli } from '../helpers/cli';

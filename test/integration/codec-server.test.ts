@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { payloadToJson } from '../../src/codec-server/payload-json';
 import { startCodecServer, type RunningCodecServer } from '../../src/codec-server/server';
-import { ensureTemporalCli } from '../../src/devenv/tools';
+import { ensureTemporalCli } from '../../tools/devenv/tools';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { reportsCollection } from '../../src/activities/reports';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import { reportsCollection } from '../../src/store/reports';
+import type { FlowStore } from '../../src/store/flows';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { capStep, failingStep, levels, request, waitForQuestion } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';

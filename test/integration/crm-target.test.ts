@@ -1,10 +1,10 @@
 import { idempotencyKey, SendJournal } from '../../src/activities/http/send-journal';
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
-import type { CrmSpec } from '../../src/activities/targets/crm/spec';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
+import type { CrmSpec } from '../../src/domain/targets/crm';
 import { createAdapterRegistry } from '../../src/activities/targets/registry';
-import type { StepKey, TargetAdapter } from '../../src/activities/targets/types';
+import type { StepKey, TargetAdapter } from '../../src/domain/outcomes';
 import { ErrorType } from '../../src/domain/errors';
-import type { PeerProperty } from '../../src/peers/crm-peer';
+import type { PeerProperty } from '../../tools/peers/crm-peer';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { failureOf, startPeers, type Peers } from '../helpers/peers';
 

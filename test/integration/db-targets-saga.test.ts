@@ -1,5 +1,5 @@
 import type { Document } from 'mongodb';
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { seedLeads } from '../helpers/leads';

@@ -1,6 +1,6 @@
 import type { Document } from 'mongodb';
 import { idempotencyKey } from '../../src/activities/http/send-journal';
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

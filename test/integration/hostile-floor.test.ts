@@ -7,7 +7,7 @@ import { policyFloorGuard } from '../../src/client/floor-guard';
 import { policyFloorSchema, type LoadedFloor } from '../../src/domain/policy-floor';
 import { createWorker } from '../../src/worker';
 import { changeWorkflowId } from '../../src/workflows/definitions';
-import type { ChangeStatus } from '../../src/workflows/types';
+import type { ChangeStatus } from '../../src/domain/status';
 import { call } from '../helpers/api-server';
 import { databaseFingerprint, flowStep, validRequest, webhookStep, type Refusal } from '../helpers/bad-input';
 import { failingStep, waitForPhase, waitForQuestion } from '../helpers/changes';

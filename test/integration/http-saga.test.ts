@@ -1,5 +1,5 @@
 import { idempotencyKey } from '../../src/activities/http/send-journal';
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { partnerRouteSteps, startPeers, type Peers } from '../helpers/peers';

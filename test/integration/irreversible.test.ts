@@ -1,4 +1,4 @@
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { capStep, failingStep, levels, request, waitForQuestion } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';

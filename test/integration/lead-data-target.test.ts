@@ -2,10 +2,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { BSON, type Filter } from 'mongodb';
 import { createLeadDataAdapter } from '../../src/activities/targets/lead-data/adapter';
-import { LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from '../../src/activities/targets/lead-data/journal';
+import { LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from '../../src/store/lead-journal';
 import { encodeLeadId } from '../../src/activities/targets/lead-data/leads';
-import { leadDataSpecSchema, type LeadDataSpec } from '../../src/activities/targets/lead-data/spec';
-import type { ApplyOutcome, StepKey, TargetAdapter } from '../../src/activities/targets/types';
+import { leadDataSpecSchema, type LeadDataSpec } from '../../src/domain/targets/lead-data';
+import type { ApplyOutcome, StepKey, TargetAdapter } from '../../src/domain/outcomes';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { seedLeads } from '../helpers/leads';
 

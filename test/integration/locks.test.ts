@@ -1,5 +1,5 @@
-import { locksCollection } from '../../src/activities/locks';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import { locksCollection } from '../../src/store/locks';
+import type { FlowStore } from '../../src/store/flows';
 import { capStep, failingStep, levels, request, waitForPhase, waitForQuestion } from '../helpers/changes';
 import { seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

@@ -1,4 +1,4 @@
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 import { ChangeClosedError } from '../../src/client/errors';
 import { capStep, failingStep, levels, request, waitForQuestion } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';

@@ -3,13 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { WorkerSupervisor } from '../../src/chaos/worker-process';
-import { partnerMap, peerPartner } from '../../src/peers/partner';
+import { WorkerSupervisor } from '../../tools/chaos/worker-process';
+import { partnerMap, peerPartner } from '../../tools/peers/partner';
 import { changeWorkflowId, rollbackSignal, rollbackUpdate } from '../../src/workflows/definitions';
 import { capStep, request } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { eventually, openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { scratchDir } from '../../src/devenv/paths';
+import { scratchDir } from '../../tools/devenv/paths';
 import { cliEnv } from '../helpers/cli';
 import { ENV, requiredEnv } from '../setup/services';
 

@@ -1,8 +1,8 @@
 import { BSON, type Document } from 'mongodb';
 import { createMongoDocumentAdapter } from '../../src/activities/targets/mongo-document/adapter';
-import { mongoDocumentSpecSchema, type MongoDocumentSpec } from '../../src/activities/targets/mongo-document/spec';
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
-import type { StepKey, TargetAdapter } from '../../src/activities/targets/types';
+import { mongoDocumentSpecSchema, type MongoDocumentSpec } from '../../src/domain/targets/mongo-document';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
+import type { StepKey, TargetAdapter } from '../../src/domain/outcomes';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 
 const partner = { name: 'Acme Solar', limits: { daily: 200, hourly: 20 }, states: ['CA', 'TX'], active: true, since: new Date('2024-01-02T03:04:05Z') };

@@ -4,7 +4,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { notificationsCollection } from '../../src/activities/notifications';
 import { verifyPartnerRequest } from '../../src/activities/http/signature';
-import { peerPartner } from '../../src/peers/partner';
+import { peerPartner } from '../../tools/peers/partner';
 import type { ChangeNotification } from '../../src/domain/notifications';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { startReceiver, type HttpReceiver } from '../helpers/http-receiver';

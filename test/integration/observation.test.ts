@@ -1,8 +1,8 @@
-import { leadEventsCollection, type LeadEvent } from '../../src/activities/metrics/lead-events';
+import { leadEventsCollection, type LeadEvent } from '../../src/store/lead-events';
 import { notificationsCollection } from '../../src/activities/notifications';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
-import { startPrometheusPeer, type PrometheusPeer } from '../../src/peers/prometheus-peer';
+import { startPrometheusPeer, type PrometheusPeer } from '../../tools/peers/prometheus-peer';
 import { capStep, levels, request, waitForPhase, waitForQuestion } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

@@ -1,6 +1,6 @@
 import { signedPartsOf, signRequest } from '../../src/activities/http/signature';
-import { startCrmPeer, type CrmPeer } from '../../src/peers/crm-peer';
-import { startWebhookPeer, type WebhookPeer } from '../../src/peers/webhook-peer';
+import { startCrmPeer, type CrmPeer } from '../../tools/peers/crm-peer';
+import { startWebhookPeer, type WebhookPeer } from '../../tools/peers/webhook-peer';
 
 /** The peers are product code (tests, demo, crash campaign): their own contract is tested here. */
 describe('CRM peer', () => {

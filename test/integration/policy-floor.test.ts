@@ -1,6 +1,6 @@
-import { leadEventsCollection, type LeadEvent } from '../../src/activities/metrics/lead-events';
-import { changeRequestsCollection } from '../../src/activities/change-requests';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import { leadEventsCollection, type LeadEvent } from '../../src/store/lead-events';
+import { changeRequestsCollection } from '../../src/store/change-requests';
+import type { FlowStore } from '../../src/store/flows';
 import type { Identity } from '../../src/auth/identity';
 import { NotAllowedError } from '../../src/client/errors';
 import { policyFloorGuard } from '../../src/client/floor-guard';
@@ -8,7 +8,7 @@ import { changeRequestSchema, type ChangeRequestInput } from '../../src/domain/c
 import { ErrorType } from '../../src/domain/errors';
 import { policyFloorSchema, type LoadedFloor } from '../../src/domain/policy-floor';
 import { changeWorkflowId } from '../../src/workflows/definitions';
-import type { ChangeReport } from '../../src/workflows/types';
+import type { ChangeReport } from '../../src/domain/status';
 import { call, startApi, type RunningApi } from '../helpers/api-server';
 import { capStep, failingStep, request, waitForPhase, waitForQuestion } from '../helpers/changes';
 import { cliEnv, runCli } from '../helpers/cli';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Db } from 'mongodb';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 import type { Identity } from '../../src/auth/identity';
 import { call, startApi, type RunningApi } from '../helpers/api-server';
 import { capStep, request } from '../helpers/changes';

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
-import { SandboxLeases } from '../../src/activities/rehearsal/leases';
-import { FlowStore } from '../../src/activities/targets/flow-config/store';
+import { SandboxLeases } from '../../src/store/rehearsal-leases';
+import { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { ErrorType } from '../../src/domain/errors';
-import { startCrmPeer, type CrmPeer } from '../../src/peers/crm-peer';
-import { startWebhookPeer, type WebhookPeer } from '../../src/peers/webhook-peer';
-import type { RehearsalReport } from '../../src/rehearsal/types';
+import { startCrmPeer, type CrmPeer } from '../../tools/peers/crm-peer';
+import { startWebhookPeer, type WebhookPeer } from '../../tools/peers/webhook-peer';
+import type { RehearsalReport } from '../../src/domain/rehearsal';
 import { capStep, failingStep, request } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { partnerMap, peerPartner } from '../../src/peers/partner';
-import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId } from '../../src/rehearsal/types';
+import { partnerMap, peerPartner } from '../../tools/peers/partner';
+import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId } from '../../src/domain/rehearsal';
 import { failureOf, PEER_PARTNER } from '../helpers/peers';
 
 type StepInput = ChangeRequestInput['steps'][number];

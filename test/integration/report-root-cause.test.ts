@@ -1,4 +1,4 @@
-import { reportsCollection, storeReport } from '../../src/activities/reports';
+import { reportsCollection, storeReport } from '../../src/store/reports';
 import type { Identity } from '../../src/auth/identity';
 import { ChangeNotFoundError, ReportNotAvailableError } from '../../src/client/errors';
 import { ValidationError } from '../../src/domain/validation';

@@ -1,10 +1,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 import { RESTORE_STEP_ID } from '../../src/client/restore-flow';
 import { ValidationError } from '../../src/domain/validation';
-import type { Step } from '../../src/workflows/types';
+import type { Step } from '../../src/domain/status';
 import { capStep, failingStep, request } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

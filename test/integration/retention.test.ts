@@ -1,6 +1,6 @@
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
-import { reportsCollection } from '../../src/activities/reports';
-import { purgeRecoveryData, type PurgeResult } from '../../src/activities/retention';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
+import { reportsCollection } from '../../src/store/reports';
+import { purgeRecoveryData, type PurgeResult } from '../../src/store/retention';
 import { capStep, failingStep, levels, request, waitForQuestion } from '../helpers/changes';
 import { cliEnv, runCli } from '../helpers/cli';
 import { seedFlows } from '../helpers/flows';

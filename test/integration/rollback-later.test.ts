@@ -1,6 +1,6 @@
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 import { decisionUpdate, previewWorkflowId, rollbackLaterWorkflowId, statusQuery } from '../../src/workflows/definitions';
-import type { ChangeReport, RollbackLaterInput, RollbackPreview } from '../../src/workflows/types';
+import type { ChangeReport, RollbackLaterInput, RollbackPreview } from '../../src/domain/status';
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { WorkflowFailedError } from '@temporalio/client';
 import { capStep, failingStep, levels, request, waitForQuestion } from '../helpers/changes';

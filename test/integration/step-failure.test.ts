@@ -1,4 +1,4 @@
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import type { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { notificationsCollection } from '../../src/activities/notifications';
 import { ChangeNotFoundError, RequestRefusedError } from '../../src/client/errors';

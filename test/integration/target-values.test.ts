@@ -3,7 +3,7 @@ import type { Identity } from '../../src/auth/identity';
 import { REDACTED } from '../../src/domain/redaction';
 import { productCollection } from '../../src/store/collections';
 import { changeWorkflowId } from '../../src/workflows/definitions';
-import type { ChangeReport } from '../../src/workflows/types';
+import type { ChangeReport } from '../../src/domain/status';
 import { call, startApi, type RunningApi } from '../helpers/api-server';
 import { failingStep, waitForQuestion } from '../helpers/changes';
 import { seedFlows } from '../helpers/flows';

@@ -1,9 +1,9 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
-import { reportsCollection } from '../../src/activities/reports';
-import type { FlowStore } from '../../src/activities/targets/flow-config/store';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
+import { reportsCollection } from '../../src/store/reports';
+import type { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { seedFlows, sampleFlowConfig } from '../helpers/flows';

@@ -1,11 +1,11 @@
 import { idempotencyKey, SendJournal } from '../../src/activities/http/send-journal';
-import { RecoveryPointStore } from '../../src/activities/recovery-points';
+import { RecoveryPointStore } from '../../src/store/recovery-points';
 import { createAdapterRegistry } from '../../src/activities/targets/registry';
-import type { StepKey, TargetAdapter } from '../../src/activities/targets/types';
-import { webhookSpecSchema, type WebhookSpec } from '../../src/activities/targets/webhook/spec';
+import type { StepKey, TargetAdapter } from '../../src/domain/outcomes';
+import { webhookSpecSchema, type WebhookSpec } from '../../src/domain/targets/webhook';
 import { ErrorType } from '../../src/domain/errors';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { partnerMap, peerPartner } from '../../src/peers/partner';
+import { partnerMap, peerPartner } from '../../tools/peers/partner';
 import { failureOf, PEER_PARTNER, startPeers, type Peers } from '../helpers/peers';
 
 function routeSpec(url: string, extra: Partial<WebhookSpec> = {}): WebhookSpec {

@@ -4,7 +4,7 @@ import { changeRequestSchema, type ChangeRequest, type ChangeRequestInput } from
 import { ErrorType } from '../../src/domain/errors';
 import { productCollection } from '../../src/store/collections';
 import { changeWorkflowId, previewWorkflowId, rollbackLaterWorkflowId } from '../../src/workflows/definitions';
-import type { ChangeReport, RollbackLaterInput, RollbackPreview } from '../../src/workflows/types';
+import type { ChangeReport, RollbackLaterInput, RollbackPreview } from '../../src/domain/status';
 import { checksum } from '../../src/domain/canonical';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { collectionIssues, reservedCollectionProblem } from '../../src/activities/targets/common/collections';
-import { targetCollectionsSchema } from '../../src/activities/targets/common/target-settings';
-import { leadDataSpecSchema } from '../../src/activities/targets/lead-data/spec';
-import { mongoDocumentSpecSchema } from '../../src/activities/targets/mongo-document/spec';
+import { collectionIssues, reservedCollectionProblem } from '../../src/domain/targets/collections';
+import { targetCollectionsSchema } from '../../src/config/target-collections';
+import { leadDataSpecSchema } from '../../src/domain/targets/lead-data';
+import { mongoDocumentSpecSchema } from '../../src/domain/targets/mongo-document';
 import { targetCollectionsGuard } from '../../src/client/target-collections-guard';
 import { changeRequestSchema, type ChangeRequest } from '../../src/domain/change-request';
 import { productCollectionNames, productCollections } from '../../src/store/collections';

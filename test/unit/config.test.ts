@@ -1,4 +1,4 @@
-import { crmConnection, loadConfig, workflowUiUrl } from '../../src/config';
+import { crmConnection, loadConfig, workflowUiUrl } from '../../src/config/index';
 import { ValidationError } from '../../src/domain/validation';
 
 describe('configuration from the environment', () => {

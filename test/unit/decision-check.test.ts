@@ -1,5 +1,5 @@
 import { judgeDecision } from '../../src/client/decision-check';
-import type { ChangeStatus, PendingQuestion } from '../../src/workflows/types';
+import type { ChangeStatus, PendingQuestion } from '../../src/domain/status';
 
 const question = (over: Partial<PendingQuestion> = {}): PendingQuestion => ({
   id: 'q1',

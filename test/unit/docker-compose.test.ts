@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { apiConfigSchema, loadApiConfig } from '../../src/api/config';
-import { configSchema, loadConfig } from '../../src/config';
+import { apiConfigSchema, loadApiConfig } from '../../src/config/api';
+import { configSchema, loadConfig } from '../../src/config/index';
 import { encryptionEnvShape } from '../../src/temporal/encryption-config';
 import { customSearchAttributes } from '../../src/workflows/search-attributes';
 

@@ -1,4 +1,4 @@
-import { FaultInjector, faultConfigSchema } from '../../src/peers/faults';
+import { FaultInjector, faultConfigSchema } from '../../tools/peers/faults';
 
 describe('peer fault injection', () => {
   test('given the same seed, when two injectors decide for the same requests, then they inject the same faults', () => {

@@ -4,7 +4,7 @@ import { changeRequestSchema, type ChangeRequestInput } from '../../src/domain/c
 import { durationLimits } from '../../src/domain/durations';
 import { eventCosts, estimateHistory, HISTORY_EVENT_BUDGET } from '../../src/domain/history-budget';
 import { worstLockAttempts } from '../../src/domain/lock-polls';
-import type { ChangeWorkflowInput } from '../../src/workflows/types';
+import type { ChangeWorkflowInput } from '../../src/domain/status';
 
 /** Every stored history of the change workflow (test/histories, older versions in sub-folders). */
 const historiesDir = path.resolve(__dirname, '..', 'histories');

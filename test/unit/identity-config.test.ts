@@ -1,6 +1,6 @@
-import { loadApiConfig } from '../../src/api/config';
+import { loadApiConfig } from '../../src/config/api';
 import { can, decidingGroups, tokenHash } from '../../src/auth/identity';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/index';
 import { ValidationError } from '../../src/domain/validation';
 
 function issuesOf(run: () => unknown): ValidationError {

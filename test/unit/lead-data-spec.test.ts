@@ -1,4 +1,4 @@
-import { leadDataSpecSchema, toMongoFilter, writtenFields } from '../../src/activities/targets/lead-data/spec';
+import { leadDataSpecSchema, toMongoFilter, writtenFields } from '../../src/domain/targets/lead-data';
 import { parseOrThrow, ValidationError } from '../../src/domain/validation';
 
 function issuesOf(input: unknown): { path: string; message: string }[] {

@@ -1,4 +1,4 @@
-import { readSlots, slotsEqual, slotsObject, updateFor } from '../../src/activities/targets/common/fields';
+import { readSlots, slotsEqual, slotsObject, updateFor } from '../../src/domain/targets/fields';
 
 describe('field slots of the MongoDB targets', () => {
   test('given missing fields, when read, then a missing parent is named so a restore can remove it', () => {

@@ -1,4 +1,4 @@
-import { mongoDocumentSpecSchema } from '../../src/activities/targets/mongo-document/spec';
+import { mongoDocumentSpecSchema } from '../../src/domain/targets/mongo-document';
 import { changeRequestSchema } from '../../src/domain/change-request';
 import { parseOrThrow, ValidationError } from '../../src/domain/validation';
 

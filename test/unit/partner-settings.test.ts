@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { configuredPartners, sandboxPartners } from '../../src/activities/http/partner-settings';
+import { configuredPartners, sandboxPartners } from '../../src/config/partners';
 import { notificationDepsFromConfig } from '../../src/activities/notify/channels';
 import { operatorGuards } from '../../src/client/operator-guards';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/index';
 import { ValidationError } from '../../src/domain/validation';
 
 const SECRET = 'partner-a-secret-0123456789';

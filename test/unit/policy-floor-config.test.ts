@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { policyFloorOf } from '../../src/activities/policy-floor/settings';
-import { loadConfig } from '../../src/config';
+import { policyFloorOf } from '../../src/config/policy-floor';
+import { loadConfig } from '../../src/config/index';
 import { builtInFloor } from '../../src/domain/policy-floor';
 import { ValidationError } from '../../src/domain/validation';
 

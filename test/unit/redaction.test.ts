@@ -1,10 +1,10 @@
 import { conflictOf } from '../../src/activities/targets/lead-data/classify';
-import type { LeadJournalDoc } from '../../src/activities/targets/lead-data/journal';
+import type { LeadJournalDoc } from '../../src/store/lead-journal';
 import { previewOperations } from '../../src/activities/targets/lead-data/preview';
 import { conflictSample } from '../../src/activities/targets/mongo-document/document';
-import type { MongoDocumentSpec } from '../../src/activities/targets/mongo-document/spec';
+import type { MongoDocumentSpec } from '../../src/domain/targets/mongo-document';
 import { viewFor } from '../../src/auth/target-values';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/index';
 import { REDACTED, redactFields, redactValueAt, withoutTargetValues } from '../../src/domain/redaction';
 
 const sample = { item: 'leads/lead-1', before: { contact: { email: 'ana@example.com' } }, written: { contact: { email: 'pool@example.com' } }, now: { contact: { email: 'bo@example.com' } } };

@@ -1,11 +1,11 @@
 import { MongoClient } from 'mongodb';
 import { sandboxPlans, webhookRehearsalProblem, type RehearsalDeps } from '../../src/activities/rehearsal/sandboxes';
 import { sandboxUrl } from '../../src/activities/targets/webhook/sandbox-url';
-import { loadConfig, rehearsalDbName, rehearsalDeps } from '../../src/config';
+import { loadConfig, rehearsalDbName, rehearsalDeps } from '../../src/config/index';
 import type { ChangeRequest } from '../../src/domain/change-request';
 import { ValidationError } from '../../src/domain/validation';
-import { rehearsalReport, type RehearsalObservations } from '../../src/rehearsal/outcome';
-import type { WebhookSpec } from '../../src/activities/targets/webhook/spec';
+import { rehearsalReport, type RehearsalObservations } from '../../src/domain/rehearsal-verdict';
+import type { WebhookSpec } from '../../src/domain/targets/webhook';
 import type { Partner } from '../../src/domain/partners';
 
 // Plans are pure; a Db object is only passed through (never connected here).

@@ -2,7 +2,7 @@ import type { ReportAnnotations } from '../../src/domain/root-cause';
 import { mermaidText } from '../../src/report/gantt';
 import { renderReportMarkdown } from '../../src/report/markdown';
 import { renderReportText } from '../../src/report/text';
-import type { ChangeReport } from '../../src/workflows/types';
+import type { ChangeReport } from '../../src/domain/status';
 
 const t0 = Date.parse('2026-02-03T10:00:00.000Z');
 const t = (ms: number) => new Date(t0 + ms).toISOString();

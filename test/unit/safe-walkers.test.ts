@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { readSlots, slotsObject, updateFor } from '../../src/activities/targets/common/fields';
+import { readSlots, slotsObject, updateFor } from '../../src/domain/targets/fields';
 import { conflictOf } from '../../src/activities/targets/lead-data/classify';
-import type { LeadJournalDoc } from '../../src/activities/targets/lead-data/journal';
+import type { LeadJournalDoc } from '../../src/store/lead-journal';
 import { conflictSample, targetState } from '../../src/activities/targets/mongo-document/document';
-import type { MongoDocumentSpec } from '../../src/activities/targets/mongo-document/spec';
-import { render, renderJson } from '../../src/activities/targets/webhook/template';
+import type { MongoDocumentSpec } from '../../src/domain/targets/mongo-document';
+import { render, renderJson } from '../../src/domain/targets/webhook-template';
 import { ErrorType } from '../../src/domain/errors';
 
 /**

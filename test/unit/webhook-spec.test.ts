@@ -1,7 +1,7 @@
 import { changeRequestSchema, type Step } from '../../src/domain/change-request';
 import { isIrreversible } from '../../src/domain/step-policy';
 import { parseOrThrow, ValidationError } from '../../src/domain/validation';
-import { renderHeader, renderJson, renderUrl, templateProblem } from '../../src/activities/targets/webhook/template';
+import { renderHeader, renderJson, renderUrl, templateProblem } from '../../src/domain/targets/webhook-template';
 
 const forward = { method: 'POST', url: 'https://partner.example.com/hooks/routes?change={{changeId}}', body: { change: '{{changeId}}', step: '{{stepId}}' } };
 const compensate = { method: 'DELETE', url: 'https://partner.example.com/hooks/routes/{{changeId}}-{{stepId}}' };

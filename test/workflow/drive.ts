@@ -5,7 +5,7 @@ import { DECISION_REPEATS } from '../../src/domain/history-budget';
 import type { DecisionInput, DecisionName } from '../../src/domain/decisions';
 import type { changeWorkflow } from '../../src/workflows/change';
 import { decisionUpdate } from '../../src/workflows/definitions';
-import type { ChangeReport, PendingQuestion } from '../../src/workflows/types';
+import type { ChangeReport, PendingQuestion } from '../../src/domain/status';
 import type { WorstPath } from './fake-activities';
 import type { TimeSkipping } from './time-skipping';
 import { decider, LEVELS } from './worst-requests';

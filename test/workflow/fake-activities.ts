@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
 import { ErrorType } from '../../src/domain/errors';
-import type { PendingQuestion } from '../../src/workflows/types';
+import type { PendingQuestion } from '../../src/domain/status';
 
 /** The activities the change workflow calls; the fakes implement exactly these, typed by the real ones. */
 type SagaActivities = Pick<

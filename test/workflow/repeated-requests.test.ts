@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import { ChangeClient } from '../../src/client/change-client';
 import { RequestRefusedError } from '../../src/client/errors';
-import type { RestoreOutcome } from '../../src/activities/targets/types';
+import type { RestoreOutcome } from '../../src/domain/outcomes';
 import { worstPathActivities, type WorstPath } from './fake-activities';
 import { openTimeSkipping, type TimeSkipping } from './time-skipping';
 import { REQUESTER } from './worst-requests';

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { ensureTemporalTestServer } from '../../src/devenv/tools';
+import { ensureTemporalTestServer } from '../../tools/devenv/tools';
 import { workflowInterceptorModules } from '../../src/temporal/workflow-interceptors';
 import { customSearchAttributes } from '../../src/workflows/search-attributes';
 

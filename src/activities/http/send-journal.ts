@@ -1,8 +1,8 @@
 import type { Collection, Db } from 'mongodb';
 import { checksum } from '../../domain/canonical';
-import type { TargetKind } from '../../domain/targets';
+import type { TargetKind } from '../../domain/targets/index';
 import { failureFor, trySend, type HttpRequest, type HttpResponse } from './client';
-import type { StepKey } from '../targets/types';
+import type { StepKey } from '../../domain/outcomes';
 import { productCollection } from '../../store/collections';
 
 /** A step's request to a partner: the change itself, or the request that undoes it. */

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { createLeadEventsSource } from './lead-events';
+import { createLeadEventsSource } from '../../store/lead-events';
 import { createPrometheusSource, type PrometheusConnection } from './prometheus';
 import { ApplicationFailure } from '@temporalio/common';
 import { UNAVAILABLE_CHARS } from '../../domain/history-budget';

@@ -1,4 +1,4 @@
-import { workflowUiUrl, type Config } from '../../config';
+import { workflowUiUrl, type Config } from '../../config/index';
 import { slackNotificationMessage } from '../../chatops/notification-message';
 import type { ChangeNotification } from '../../domain/notifications';
 import { partnerDestinationProblem, type Partner, type Partners } from '../../domain/partners';

@@ -5,7 +5,7 @@ import { floorRecord, floorViolations } from '../../domain/floor-rules';
 import type { FloorRecord, LoadedFloor } from '../../domain/policy-floor';
 import type { FieldIssue } from '../../domain/validation';
 import { permanent } from '../failures';
-import { RecoveryPointStore } from '../recovery-points';
+import { RecoveryPointStore } from '../../store/recovery-points';
 import type { StepInput } from '../index';
 import { floorFacts } from './facts';
 

@@ -2,16 +2,16 @@ import type { Db, Document } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import { partnerDestinationProblem, type Partners } from '../../domain/partners';
 import { productCollections } from '../../store/collections';
-import type { TargetKind } from '../../domain/targets';
+import type { TargetKind } from '../../domain/targets/index';
 import type { SendPhase } from '../http/send-journal';
-import type { StepKey } from '../targets/types';
+import type { StepKey } from '../../domain/outcomes';
 import type { CrmConnection } from '../targets/crm/api';
-import type { FlowDoc } from '../targets/flow-config/store';
-import { toMongoFilter } from '../targets/lead-data/spec';
+import type { FlowDoc } from '../../store/flows';
+import { toMongoFilter } from '../../domain/targets/lead-data';
 import { docId } from '../targets/mongo-document/document';
 import { rendered } from '../targets/webhook/adapter';
 import { sandboxUrl } from '../targets/webhook/sandbox-url';
-import type { WebhookSpec } from '../targets/webhook/spec';
+import type { WebhookSpec } from '../../domain/targets/webhook';
 
 /** The sandbox targets a rehearsal runs against; `src/worker.ts` builds them from REHEARSAL_* variables. */
 export interface RehearsalDeps {

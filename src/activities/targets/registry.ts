@@ -1,16 +1,16 @@
 import type { Db } from 'mongodb';
 import type { Step } from '../../domain/change-request';
-import type { TargetKind } from '../../domain/targets';
+import type { TargetKind } from '../../domain/targets/index';
 import type { CrmConnection } from './crm/api';
 import { collectionGate } from './common/collection-gate';
-import type { TargetCollections } from './common/collections';
+import type { TargetCollections } from '../../domain/targets/collections';
 import { createCrmAdapter } from './crm/adapter';
 import { createFlowConfigAdapter } from './flow-config/adapter';
 import { createLeadDataAdapter } from './lead-data/adapter';
 import { createMongoDocumentAdapter } from './mongo-document/adapter';
 import type { Partners } from '../../domain/partners';
 import { createWebhookAdapter } from './webhook/adapter';
-import type { TargetAdapter } from './types';
+import type { TargetAdapter } from '../../domain/outcomes';
 
 export type AdapterRegistry = { [K in TargetKind]: TargetAdapter<Extract<Step, { target: K }>['spec']> };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { can } from '../../auth/identity';
-import { flowIdSchema, flowRestoreTargetSchema } from '../../activities/targets/flow-config/spec';
+import { flowIdSchema, flowRestoreTargetSchema } from '../../domain/targets/flow-config';
 import { restoreFlowOptionsSchema } from '../../client/restore-flow';
 import type { ApiDeps } from '../deps';
 import { changeIdFor, idempotencyKeySchema } from '../idempotency';

@@ -1,7 +1,7 @@
 import { ErrorType } from '../../../domain/errors';
 import { permanent } from '../../failures';
-import type { TargetAdapter } from '../types';
-import { allowListProblem, reservedCollectionProblem, type CollectionKind, type TargetCollections } from './collections';
+import type { TargetAdapter } from '../../../domain/outcomes';
+import { allowListProblem, reservedCollectionProblem, type CollectionKind, type TargetCollections } from '../../../domain/targets/collections';
 
 /**
  * The worker's own check of a step's collection, for requests that reached it without the client's

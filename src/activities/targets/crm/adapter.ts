@@ -6,10 +6,10 @@ import { ownValue } from '../../../domain/safe-keys';
 import { permanent } from '../../failures';
 import type { HttpRequest } from '../../http/client';
 import { idempotencyKey, journaledSend, SendJournal, type SendDoc } from '../../http/send-journal';
-import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../recovery-points';
-import type { ConflictReport, RestoreOutcome, StepKey, TargetAdapter } from '../types';
+import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';
+import type { ConflictReport, RestoreOutcome, StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { CrmApi, normaliseValue, type CrmConnection, type CrmProperty, type RecordValues } from './api';
-import { creatablePropertyFields, type CrmSpec } from './spec';
+import { creatablePropertyFields, type CrmSpec } from '../../../domain/targets/crm';
 
 type PropertySpec = Exclude<CrmSpec, { action: 'update-record' }>;
 type RecordSpec = Extract<CrmSpec, { action: 'update-record' }>;

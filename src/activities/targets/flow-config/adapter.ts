@@ -3,11 +3,11 @@ import type { Db } from 'mongodb';
 import { checksum } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
 import { permanent, transient } from '../../failures';
-import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../recovery-points';
-import type { StepKey, TargetAdapter } from '../types';
+import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';
+import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { describeRestoreTo, planRestoreTo } from './restore-to';
-import { isRestoreSpec, type FlowConfigSpec, type FlowPatchSpec } from './spec';
-import { FlowStore, FlowVersionConflict, type FlowConfig, type FlowDoc, type FlowWriter } from './store';
+import { isRestoreSpec, type FlowConfigSpec, type FlowPatchSpec } from '../../../domain/targets/flow-config';
+import { FlowStore, FlowVersionConflict, type FlowConfig, type FlowDoc, type FlowWriter } from '../../../store/flows';
 
 /** Flow configuration documents: JSON-Patch and restore-to applies, restores written as new versions. */
 export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {

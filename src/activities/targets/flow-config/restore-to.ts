@@ -1,7 +1,7 @@
 import { ErrorType } from '../../../domain/errors';
 import { permanent } from '../../failures';
-import type { FlowRestoreSpec } from './spec';
-import type { FlowDoc, FlowStore, FlowVersionDoc, FlowWriter } from './store';
+import type { FlowRestoreSpec } from '../../../domain/targets/flow-config';
+import type { FlowDoc, FlowStore, FlowVersionDoc, FlowWriter } from '../../../store/flows';
 
 /** What a restore-to step writes: an earlier version's configuration, and where it came from. */
 export interface RestoreToPlan {

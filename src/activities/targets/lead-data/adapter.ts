@@ -2,16 +2,16 @@ import type { Db } from 'mongodb';
 import { canonicalJson } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
 import { permanent } from '../../failures';
-import { RecoveryPointStore, toRef } from '../../recovery-points';
-import { readSlots, slotsEqual } from '../common/fields';
+import { RecoveryPointStore, toRef } from '../../../store/recovery-points';
+import { readSlots, slotsEqual } from '../../../domain/targets/fields';
 import { activityProgress, inChunks } from '../common/progress';
-import type { StepKey, TargetAdapter } from '../types';
+import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { classify, conflictOf, SAMPLE_SIZE, sampleOf } from './classify';
-import { JOURNAL_COLLECTION, LeadJournal, leadKeyOf, type LeadJournalDoc } from './journal';
+import { JOURNAL_COLLECTION, LeadJournal, leadKeyOf, type LeadJournalDoc } from '../../../store/lead-journal';
 import { decodeLeadId, encodeLeadId, Leads } from './leads';
 import { previewOperations } from './preview';
 import { createLeadRestore } from './restore';
-import { writtenFields, type LeadDataSpec } from './spec';
+import { writtenFields, type LeadDataSpec } from '../../../domain/targets/lead-data';
 
 export interface LeadDataOptions {
   /** Leads per chunk: journaled, written and heartbeated together (default 1000). */

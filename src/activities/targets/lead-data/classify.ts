@@ -1,6 +1,6 @@
 import { redactFields } from '../../../domain/redaction';
-import { readSlots, slotsEqual, slotsObject, type Slot } from '../common/fields';
-import type { LeadConflictDoc, LeadJournalDoc } from './journal';
+import { readSlots, slotsEqual, slotsObject, type Slot } from '../../../domain/targets/fields';
+import type { LeadConflictDoc, LeadJournalDoc } from '../../../store/lead-journal';
 
 /** Where one journaled lead stands relative to its before-image and what the step wrote. */
 export type LeadState = 'carries-written' | 'at-before' | 'changed-since' | 'deleted';

@@ -1,10 +1,10 @@
 import { BSON, MongoServerError, type Collection, type Db, type Document, type Filter, type FindCursor } from 'mongodb';
 import { ErrorType } from '../../../domain/errors';
 import { permanent } from '../../failures';
-import { topLevelFields, updateFor, type Slot } from '../common/fields';
+import { topLevelFields, updateFor, type Slot } from '../../../domain/targets/fields';
 import { forEachLimited } from '../common/progress';
-import { leadKeyOf, WRITE_CONCURRENCY } from './journal';
-import { toMongoFilter, type LeadFilter } from './spec';
+import { leadKeyOf, WRITE_CONCURRENCY } from '../../../store/lead-journal';
+import { toMongoFilter, type LeadFilter } from '../../../domain/targets/lead-data';
 
 type LeadDoc = Document & { _id: unknown };
 

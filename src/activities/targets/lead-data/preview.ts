@@ -1,5 +1,5 @@
 import { redactValueAt } from '../../../domain/redaction';
-import type { LeadJournalDoc } from './journal';
+import type { LeadJournalDoc } from '../../../store/lead-journal';
 
 const pointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 

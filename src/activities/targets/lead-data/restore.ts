@@ -1,12 +1,12 @@
 import { ErrorType } from '../../../domain/errors';
 import { permanent } from '../../failures';
-import type { RecoveryPointDoc, RecoveryPointStore } from '../../recovery-points';
+import type { RecoveryPointDoc, RecoveryPointStore } from '../../../store/recovery-points';
 import { activityProgress, inChunks } from '../common/progress';
-import type { ConflictReport, RestoreOptions, RestoreOutcome, StepKey } from '../types';
+import type { ConflictReport, RestoreOptions, RestoreOutcome, StepKey } from '../../../domain/outcomes';
 import { classify, conflictOf, SAMPLE_SIZE, sampleOf } from './classify';
-import { JOURNAL_COLLECTION, LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from './journal';
+import { JOURNAL_COLLECTION, LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from '../../../store/lead-journal';
 import type { Leads } from './leads';
-import { writtenFields, type LeadDataSpec } from './spec';
+import { writtenFields, type LeadDataSpec } from '../../../domain/targets/lead-data';
 
 interface RestoreDeps {
   journal: LeadJournal;

@@ -4,11 +4,11 @@ import { ErrorType } from '../../../domain/errors';
 import { pointerTokens } from '../../../domain/json-patch';
 import { redactFields, redactValueAt } from '../../../domain/redaction';
 import { permanent } from '../../failures';
-import { RecoveryPointStore, toRef } from '../../recovery-points';
-import type { StepKey, TargetAdapter } from '../types';
+import { RecoveryPointStore, toRef } from '../../../store/recovery-points';
+import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { asJson, conflictSample, docId, sameState, stateOf, targetState, type DocState } from './document';
-import type { MongoDocumentSpec } from './spec';
-import { DocumentWrites } from './writes';
+import type { MongoDocumentSpec } from '../../../domain/targets/mongo-document';
+import { DocumentWrites } from '../../../store/document-writes';
 
 /** Any document of a named collection, by `_id`: set, unset or replace, with whole-document recovery points. */
 /** `redacted`: fields whose values conflict samples and previews never show (REDACTED_LEAD_FIELDS). */

@@ -4,7 +4,7 @@ import { ErrorType } from '../../../domain/errors';
 import { redactFields, redactValueAt } from '../../../domain/redaction';
 import { isPrototypeKey, ownValue, setOwn } from '../../../domain/safe-keys';
 import { permanent } from '../../failures';
-import type { MongoDocumentSpec } from './spec';
+import type { MongoDocumentSpec } from '../../../domain/targets/mongo-document';
 
 /** A document, or its absence: restoring an absence deletes the document the step created. */
 export type DocState = { exists: false } | { exists: true; document: Document };

@@ -6,11 +6,11 @@ import { permanent } from '../../failures';
 import { EXCERPT_CHARS, type HttpRequest } from '../../http/client';
 import { idempotencyKey, journaledSend, SendJournal, type SendDoc, type SendPhase } from '../../http/send-journal';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signedPartsOf, signRequest } from '../../http/signature';
-import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../recovery-points';
-import type { StepKey, TargetAdapter } from '../types';
+import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';
+import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { sandboxUrl } from './sandbox-url';
-import { defaultConflictStatus, defaultExpectedStatus, type WebhookRequestTemplate, type WebhookSpec } from './spec';
-import { renderHeader, renderJson, renderUrl, type TemplateValues } from './template';
+import { defaultConflictStatus, defaultExpectedStatus, type WebhookRequestTemplate, type WebhookSpec } from '../../../domain/targets/webhook';
+import { renderHeader, renderJson, renderUrl, type TemplateValues } from '../../../domain/targets/webhook-template';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
