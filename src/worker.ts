@@ -11,7 +11,8 @@ import { notificationDepsFromConfig, type NotificationDeps } from './activities/
 import type { RehearsalDeps } from './activities/rehearsal/sandboxes';
 import { policyFloorOf } from './config/policy-floor';
 import type { LoadedFloor } from './domain/policy-floor';
-import { crmConnection, loadConfig, rehearsalDeps } from './config/index';
+import { crmConnection, loadConfig, rehearsalDbName, type Config } from './config/index';
+import { sandboxPartners } from './config/partners';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
 import { loadEncryptionSettings } from './temporal/encryption-config';
@@ -114,4 +115,17 @@ if (require.main === module) {
     console.error(err);
     process.exit(1);
   });
+}
+
+/** The sandbox rehearsals run against: the rehearsal database, and sandbox CRM and partner sandboxes when configured. */
+export function rehearsalDeps(config: Config, mongo: MongoClient, env: NodeJS.ProcessEnv = process.env): RehearsalDeps {
+  return {
+    db: mongo.db(config.REHEARSAL_MONGODB_DB ?? rehearsalDbName(config.MONGODB_DB)),
+    crm:
+      config.REHEARSAL_CRM_BASE_URL && config.REHEARSAL_CRM_TOKEN
+        ? { baseUrl: config.REHEARSAL_CRM_BASE_URL, token: config.REHEARSAL_CRM_TOKEN, timeoutMs: config.CRM_TIMEOUT_MS }
+        : undefined,
+    webhookPartners: sandboxPartners(config, env, { requireSecrets: true }),
+    maxLeads: config.REHEARSAL_MAX_LEADS,
+  };
 }

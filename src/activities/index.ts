@@ -1,25 +1,25 @@
 import { log } from '@temporalio/activity';
-import type { Step } from '../domain/change-request';
 import { ErrorType } from '../domain/errors';
 import { ValidationError } from '../domain/validation';
 import type { ChangeReport, ChangeWorkflowInput } from '../domain/status';
 import { loadChangeRequest, storeChangeRequest } from '../store/change-requests';
-import { permanent } from './failures';
+import { permanent } from '../domain/failures';
 import { acquireLocks, releaseLocks, type LockAttempt } from '../store/locks';
 import { keepAlive } from './keep-alive';
 import { createMetricSampler, createMetricsSampler } from './metrics';
 import type { PrometheusConnection } from './metrics/prometheus';
-import type { MetricQuery, MetricSample, MetricsQuery } from './metrics/types';
+import type { MetricQuery, MetricSample, MetricsQuery } from '../domain/metrics';
 import type { ChangeNotification } from '../domain/notifications';
 import { builtInFloor, type LoadedFloor } from '../domain/policy-floor';
 import { checkPolicyFloor, refuseUnapprovedLeadBatch, type FloorVerdict } from './policy-floor/check';
-import { deliverNotification, recordNotification } from './notifications';
+import { deliverNotification } from './notify/deliver';
+import { recordNotification } from '../store/notifications';
 import type { NotificationDeps } from './notify/channels';
 import { createRehearsalActivities } from './rehearsal/activities';
 import type { RehearsalDeps } from './rehearsal/sandboxes';
 import { reportsCollection, storeReport } from '../store/reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
-import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview } from '../domain/outcomes';
+import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview, StepInput } from '../domain/outcomes';
 
 /**
  * `notifications` is optional: without it notifications are only recorded in the outbox.
@@ -29,16 +29,7 @@ import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, Re
  */
 export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection; rehearsal?: RehearsalDeps; policyFloor?: LoadedFloor };
 
-/** Input of every step activity: the step and the change it belongs to (its idempotency key). */
-export interface StepInput {
-  changeId: string;
-  step: Step;
-  /**
-   * Whether the change passed its approval gate; the floor's size rules hold a change that was not
-   * approved to their limits. Absent for runs started before the floor existed.
-   */
-  approved?: boolean;
-}
+export type { StepInput };
 
 /** A restore may be narrowed to some items (e.g. lead ids) of the step. */
 export type RestoreInput = StepInput & RestoreOptions;

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { ChangeClient } from '../client/change-client';
 import { operatorGuards } from '../client/operator-guards';
+import { SLACK_TOLERANCE_SECONDS } from '../slack/signature';
 import { MongoReplayGuard } from '../store/replay-guard';
 import { workflowUiUrl } from '../config/index';
 import { temporalConnectionOptions } from '../temporal/connection';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
         ? {
             signingSecret: config.SLACK_SIGNING_SECRET,
             users: config.SLACK_USERS,
-            replayGuard: new MongoReplayGuard(db),
+            replayGuard: new MongoReplayGuard(db, SLACK_TOLERANCE_SECONDS),
             responseUrlOrigins: config.SLACK_RESPONSE_URL_ORIGINS,
             responseTimeoutMs: config.SLACK_RESPONSE_TIMEOUT_MS,
           }

@@ -7,7 +7,7 @@ import { refusal } from '../client/refusals';
 import type { DecisionName } from '../domain/decisions';
 import { ValidationError } from '../domain/validation';
 import { changeWorkflowId } from '../workflows/definitions';
-import type { DecisionAction } from './action-value';
+import type { DecisionAction } from '../slack/action-value';
 import { parseCommand, usage, type ChatCommand } from './commands';
 import { withDeadline } from './deadline';
 import { statusText } from './status-text';

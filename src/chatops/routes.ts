@@ -5,10 +5,10 @@ import { OPERATOR_CONFIGURED } from '../activities/http/destinations';
 import { ApiError } from '../api/problem';
 import { destinationProblem } from '../domain/partners';
 import { findUnsafeKey } from '../domain/safe-keys';
-import { DECIDE_ACTION_PREFIX, readDecisionAction } from './action-value';
+import { DECIDE_ACTION_PREFIX, readDecisionAction } from '../slack/action-value';
 import type { ChatOps, SlackReply } from './chat-ops';
 import type { ReplayGuard } from '../store/replay-guard';
-import { verifySlackRequest } from './signature';
+import { verifySlackRequest } from '../slack/signature';
 
 export interface SlackRouteDeps {
   signingSecret: string;

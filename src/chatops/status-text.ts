@@ -1,5 +1,5 @@
 import type { ChangeStatus } from '../domain/status';
-import { escapeSlack, slackLink } from './slack-text';
+import { escapeSlack, slackLink } from '../slack/text';
 
 /** The status as a short Slack message: phase, the floor, steps, the open question with deadline and options. */
 export function statusText(status: ChangeStatus, uiUrl: string): string {

@@ -1,7 +1,5 @@
-import type { MongoClient } from 'mongodb';
 import { z } from 'zod';
-import { partnerSettingsSchema, sandboxPartners } from './partners';
-import type { RehearsalDeps } from '../activities/rehearsal/sandboxes';
+import { partnerSettingsSchema } from './partners';
 import { notificationSettingsSchema } from './notifications';
 import { checkFloorSettings, policyFloorSettingsSchema } from './policy-floor';
 import { redactionSettingsSchema } from './redaction';
@@ -87,17 +85,4 @@ export function crmConnection(config: Pick<Config, 'CRM_BASE_URL' | 'CRM_TOKEN' 
 /** Link to a workflow in the Temporal Web UI. */
 export function workflowUiUrl(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string): string {
   return `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
-}
-
-/** The sandbox rehearsals run against: the rehearsal database, and sandbox CRM and partner sandboxes when configured. */
-export function rehearsalDeps(config: Config, mongo: MongoClient, env: NodeJS.ProcessEnv = process.env): RehearsalDeps {
-  return {
-    db: mongo.db(config.REHEARSAL_MONGODB_DB ?? rehearsalDbName(config.MONGODB_DB)),
-    crm:
-      config.REHEARSAL_CRM_BASE_URL && config.REHEARSAL_CRM_TOKEN
-        ? { baseUrl: config.REHEARSAL_CRM_BASE_URL, token: config.REHEARSAL_CRM_TOKEN, timeoutMs: config.CRM_TIMEOUT_MS }
-        : undefined,
-    webhookPartners: sandboxPartners(config, env, { requireSecrets: true }),
-    maxLeads: config.REHEARSAL_MAX_LEADS,
-  };
 }

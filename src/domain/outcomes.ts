@@ -1,3 +1,4 @@
+import type { Step } from './change-request';
 import type { TargetKind } from './targets/index';
 
 /** Identifies one step of one change; idempotency keys derive from it. */
@@ -80,4 +81,15 @@ export interface TargetAdapter<Spec> {
   restore(key: StepKey, spec: Spec, options?: RestoreOptions): Promise<RestoreOutcome>;
   verifyRestore(key: StepKey, spec: Spec): Promise<void>;
   preview(key: StepKey, spec: Spec): Promise<RestorePreview>;
+}
+
+/** Input of every step activity: the step and the change it belongs to (its idempotency key). */
+export interface StepInput {
+  changeId: string;
+  step: Step;
+  /**
+   * Whether the change passed its approval gate; the floor's size rules hold a change that was not
+   * approved to their limits. Absent for runs started before the floor existed.
+   */
+  approved?: boolean;
 }

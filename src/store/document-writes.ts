@@ -1,7 +1,9 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import type { StepKey } from '../domain/outcomes';
-import type { DocState } from '../activities/targets/mongo-document/document';
 import { productCollection } from './collections';
+
+/** A document, or its absence: restoring an absence deletes the document the step created. */
+export type DocState = { exists: false } | { exists: true; document: Document };
 
 /**
  * The write markers of document steps, kept beside the documents rather than in them (a user's

@@ -1,6 +1,6 @@
 import type { Db, Filter } from 'mongodb';
 import type { LeadMetricName } from '../domain/observation';
-import type { MetricQuery, MetricSample, MetricSource } from '../activities/metrics/types';
+import type { MetricQuery, MetricSample, MetricSource } from '../domain/metrics';
 import { productCollection } from './collections';
 
 /** One lead's outcome in a flow, as the platform records it. */

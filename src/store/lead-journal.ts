@@ -1,7 +1,8 @@
 import { BSON, MongoBulkWriteError, type Collection, type Db, type Document, type FindCursor } from 'mongodb';
-import { productCollection, productCollections } from './collections';
+import { productCollection } from './collections';
+import { productCollections } from '../domain/product-collections';
 import type { Slot } from '../domain/targets/fields';
-import { forEachLimited } from '../activities/targets/common/progress';
+import { forEachLimited } from './batches';
 import type { RecoveryPointPurpose, StepKey } from '../domain/outcomes';
 
 /**

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { ErrorType } from '../domain/errors';
-import { permanent } from '../activities/failures';
+import { permanent } from '../domain/failures';
 import { productCollection } from './collections';
 
 interface LeaseDoc {

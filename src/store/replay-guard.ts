@@ -1,5 +1,4 @@
 import type { Collection, Db } from 'mongodb';
-import { SLACK_TOLERANCE_SECONDS } from '../chatops/signature';
 import { productCollection } from './collections';
 
 /** Remembers verified requests for the signature window, so a captured request cannot be sent again. */
@@ -24,12 +23,16 @@ export class MongoReplayGuard implements ReplayGuard {
   private readonly seen: Collection<SeenRequest>;
   private lastPrune = 0;
 
-  constructor(db: Db) {
+  /** `windowSeconds`: how long a signed request stays valid (Slack's: SLACK_TOLERANCE_SECONDS). */
+  constructor(
+    db: Db,
+    private readonly windowSeconds: number,
+  ) {
     this.seen = productCollection<SeenRequest>(db, 'chatopsSeenRequests');
   }
 
   async firstSeen(signature: string, timestampSeconds: number): Promise<boolean> {
-    const expiresAt = new Date((timestampSeconds + SLACK_TOLERANCE_SECONDS) * 1000);
+    const expiresAt = new Date((timestampSeconds + this.windowSeconds) * 1000);
     await this.prune();
     try {
       await this.seen.insertOne({ _id: signature, expiresAt });

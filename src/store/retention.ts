@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
-import { productCollection, productCollections, type ProductCollection } from './collections';
+import { productCollection } from './collections';
+import { productCollections, type ProductCollection } from '../domain/product-collections';
 import { terminalPhases } from '../domain/status';
 import { reportsCollection } from './reports';
 

@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import type { StepInput } from '../activities';
+import type { StepInput } from '../domain/outcomes';
 import type { ApplyOutcome } from '../domain/outcomes';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { NotificationEvent } from '../domain/notifications';

@@ -1,4 +1,4 @@
-import type { StepInput } from '../activities';
+import type { StepInput } from '../domain/outcomes';
 import { isIrreversible } from '../domain/step-policy';
 import { failureInfo } from './change-tracker';
 import type { ChangeRun } from './change-run';

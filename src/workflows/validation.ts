@@ -1,5 +1,5 @@
 import { sleep } from '@temporalio/workflow';
-import type { StepInput } from '../activities';
+import type { StepInput } from '../domain/outcomes';
 import type { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { durationMs } from '../domain/durations';

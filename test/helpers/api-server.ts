@@ -5,6 +5,7 @@ import { buildApiServer } from '../../src/api/server';
 import { readinessChecks } from '../../src/api/readiness';
 import type { Identity } from '../../src/auth/identity';
 import { tokenHash } from '../../src/auth/identity';
+import { SLACK_TOLERANCE_SECONDS } from '../../src/slack/signature';
 import { MongoReplayGuard } from '../../src/store/replay-guard';
 import { ChangeClient } from '../../src/client/change-client';
 import type { RequestGuard } from '../../src/client/request-guard';
@@ -51,7 +52,7 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
       slack: options.slack && {
         signingSecret: options.slack.signingSecret,
         users: new Map(Object.entries(options.slack.users)),
-        replayGuard: new MongoReplayGuard(env.db),
+        replayGuard: new MongoReplayGuard(env.db, SLACK_TOLERANCE_SECONDS),
         responseUrlOrigins: options.slack.responseUrlOrigins,
         // Generous, so a busy machine never turns a confirmed decision into "not confirmed"; the
         // deadline itself is tested with a short one of its own.

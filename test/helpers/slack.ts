@@ -1,4 +1,4 @@
-import { slackSignature } from '../../src/chatops/signature';
+import { slackSignature } from '../../src/slack/signature';
 
 /** Sends a form post to a Slack endpoint the way Slack does: raw body signed with v0 HMAC-SHA256. */
 export async function slackPost(

@@ -1,8 +1,8 @@
-import { decodeDecisionAction } from '../../src/chatops/action-value';
+import { decodeDecisionAction } from '../../src/slack/action-value';
 import type { Identity } from '../../src/auth/identity';
 import { verifyPartnerRequest } from '../../src/activities/http/signature';
 import { peerPartner } from '../../tools/peers/partner';
-import { notificationsCollection } from '../../src/activities/notifications';
+import { notificationsCollection } from '../../src/store/notifications';
 import { workflowUiUrl } from '../../src/config/index';
 import type { ChangeStatus } from '../../src/domain/status';
 import { call, startApi, UI, type RunningApi } from '../helpers/api-server';

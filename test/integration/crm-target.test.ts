@@ -1,4 +1,4 @@
-import { idempotencyKey, SendJournal } from '../../src/activities/http/send-journal';
+import { idempotencyKey, SendJournal } from '../../src/store/send-journal';
 import { RecoveryPointStore } from '../../src/store/recovery-points';
 import type { CrmSpec } from '../../src/domain/targets/crm';
 import { createAdapterRegistry } from '../../src/activities/targets/registry';

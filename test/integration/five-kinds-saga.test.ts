@@ -1,5 +1,5 @@
 import type { Document } from 'mongodb';
-import { idempotencyKey } from '../../src/activities/http/send-journal';
+import { idempotencyKey } from '../../src/store/send-journal';
 import { RecoveryPointStore } from '../../src/store/recovery-points';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';

@@ -1,5 +1,5 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { notificationsCollection } from '../../src/activities/notifications';
+import { notificationsCollection } from '../../src/store/notifications';
 import type { Identity } from '../../src/auth/identity';
 import { ChangeClient } from '../../src/client/change-client';
 import { NotAllowedError } from '../../src/client/errors';

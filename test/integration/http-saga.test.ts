@@ -1,4 +1,4 @@
-import { idempotencyKey } from '../../src/activities/http/send-journal';
+import { idempotencyKey } from '../../src/store/send-journal';
 import { RecoveryPointStore } from '../../src/store/recovery-points';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { notificationsCollection } from '../../src/activities/notifications';
+import { notificationsCollection } from '../../src/store/notifications';
 import { verifyPartnerRequest } from '../../src/activities/http/signature';
 import { peerPartner } from '../../tools/peers/partner';
 import type { ChangeNotification } from '../../src/domain/notifications';

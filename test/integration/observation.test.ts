@@ -1,5 +1,5 @@
 import { leadEventsCollection, type LeadEvent } from '../../src/store/lead-events';
-import { notificationsCollection } from '../../src/activities/notifications';
+import { notificationsCollection } from '../../src/store/notifications';
 import type { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
 import { startPrometheusPeer, type PrometheusPeer } from '../../tools/peers/prometheus-peer';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { failureFor, MAX_RESPONSE_BYTES, sendHttp } from '../../src/activities/http/client';
 import { OPERATOR_CONFIGURED } from '../../src/activities/http/destinations';
-import { idempotencyKey, SendJournal } from '../../src/activities/http/send-journal';
+import { idempotencyKey, SendJournal } from '../../src/store/send-journal';
 import { CrmApi } from '../../src/activities/targets/crm/api';
 import { partnerGuard } from '../../src/client/partner-guard';
 import { classifyAddress, classifyHostName } from '../../src/domain/addresses';

@@ -1,6 +1,6 @@
 import type { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
-import { notificationsCollection } from '../../src/activities/notifications';
+import { notificationsCollection } from '../../src/store/notifications';
 import { ChangeNotFoundError, RequestRefusedError } from '../../src/client/errors';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { EscalationLevelKey } from '../../src/workflows/search-attributes';

@@ -1,4 +1,4 @@
-import { idempotencyKey, SendJournal } from '../../src/activities/http/send-journal';
+import { idempotencyKey, SendJournal } from '../../src/store/send-journal';
 import { RecoveryPointStore } from '../../src/store/recovery-points';
 import { createAdapterRegistry } from '../../src/activities/targets/registry';
 import type { StepKey, TargetAdapter } from '../../src/domain/outcomes';

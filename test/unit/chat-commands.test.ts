@@ -1,4 +1,4 @@
-import { decodeDecisionAction, encodeDecisionAction } from '../../src/chatops/action-value';
+import { decodeDecisionAction, encodeDecisionAction } from '../../src/slack/action-value';
 import { parseCommand } from '../../src/chatops/commands';
 
 describe('slash command text and button values', () => {

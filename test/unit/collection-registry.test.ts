@@ -6,7 +6,7 @@ import { leadDataSpecSchema } from '../../src/domain/targets/lead-data';
 import { mongoDocumentSpecSchema } from '../../src/domain/targets/mongo-document';
 import { targetCollectionsGuard } from '../../src/client/target-collections-guard';
 import { changeRequestSchema, type ChangeRequest } from '../../src/domain/change-request';
-import { productCollectionNames, productCollections } from '../../src/store/collections';
+import { productCollectionNames, productCollections } from '../../src/domain/product-collections';
 
 const src = path.resolve(__dirname, '../../src');
 const registry = path.join(src, 'store/collections.ts');

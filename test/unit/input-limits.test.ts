@@ -1,4 +1,4 @@
-import { readDecisionAction } from '../../src/chatops/action-value';
+import { readDecisionAction } from '../../src/slack/action-value';
 import { changeRequestSchema, MAX_REQUEST_BYTES } from '../../src/domain/change-request';
 import { findUnstorableKey } from '../../src/domain/mongo-keys';
 import { MAX_INPUT_DEPTH, pathTooDeep } from '../../src/domain/nesting';

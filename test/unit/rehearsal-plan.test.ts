@@ -1,7 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { sandboxPlans, webhookRehearsalProblem, type RehearsalDeps } from '../../src/activities/rehearsal/sandboxes';
 import { sandboxUrl } from '../../src/activities/targets/webhook/sandbox-url';
-import { loadConfig, rehearsalDbName, rehearsalDeps } from '../../src/config/index';
+import { loadConfig, rehearsalDbName } from '../../src/config/index';
+import { rehearsalDeps } from '../../src/worker';
 import type { ChangeRequest } from '../../src/domain/change-request';
 import { ValidationError } from '../../src/domain/validation';
 import { rehearsalReport, type RehearsalObservations } from '../../src/domain/rehearsal-verdict';

@@ -1,4 +1,4 @@
-import { slackSignature, verifySlackRequest } from '../../src/chatops/signature';
+import { slackSignature, verifySlackRequest } from '../../src/slack/signature';
 
 // Slack's own worked example from its "Verifying requests from Slack" guide.
 const secret = '8f742231b10e8888abcd99yyyzzz85a5';

@@ -3,7 +3,7 @@ import { createLeadEventsSource } from '../../store/lead-events';
 import { createPrometheusSource, type PrometheusConnection } from './prometheus';
 import { ApplicationFailure } from '@temporalio/common';
 import { UNAVAILABLE_CHARS } from '../../domain/history-budget';
-import type { MetricQuery, MetricSample, MetricsQuery } from './types';
+import type { MetricQuery, MetricSample, MetricsQuery } from '../../domain/metrics';
 
 export interface MetricDeps {
   db: Db;

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { ErrorType } from '../../domain/errors';
-import { permanent } from '../failures';
-import type { MetricQuery, MetricSample, MetricSource } from './types';
+import { permanent } from '../../domain/failures';
+import type { MetricQuery, MetricSample, MetricSource } from '../../domain/metrics';
 
 export interface PrometheusConnection {
   /** Base URL of a server speaking the Prometheus HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics…). */

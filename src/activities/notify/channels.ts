@@ -1,5 +1,5 @@
 import { workflowUiUrl, type Config } from '../../config/index';
-import { slackNotificationMessage } from '../../chatops/notification-message';
+import { slackNotificationMessage } from '../../slack/notification-message';
 import type { ChangeNotification } from '../../domain/notifications';
 import { partnerDestinationProblem, type Partner, type Partners } from '../../domain/partners';
 import { ValidationError } from '../../domain/validation';

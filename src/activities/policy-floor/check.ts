@@ -4,9 +4,9 @@ import { ErrorType } from '../../domain/errors';
 import { floorRecord, floorViolations } from '../../domain/floor-rules';
 import type { FloorRecord, LoadedFloor } from '../../domain/policy-floor';
 import type { FieldIssue } from '../../domain/validation';
-import { permanent } from '../failures';
+import { permanent } from '../../domain/failures';
 import { RecoveryPointStore } from '../../store/recovery-points';
-import type { StepInput } from '../index';
+import type { StepInput } from '../../domain/outcomes';
 import { floorFacts } from './facts';
 
 /** The worker's verdict on a change before anything is applied: the floor that applies, and how the request is weaker. */

@@ -6,7 +6,7 @@ import type { Step } from '../../domain/change-request';
 import { ErrorType } from '../../domain/errors';
 import type { Partners } from '../../domain/partners';
 import type { PreparedStep, RehearsalReport, RehearsalStepInput, SandboxRun, StepComparison } from '../../domain/rehearsal';
-import { permanent } from '../failures';
+import { permanent } from '../../domain/failures';
 import { allowListProblem, reservedCollectionProblem, stepCollection, type TargetCollections } from '../../domain/targets/collections';
 import { adapterFor, createAdapterRegistry, type AdapterRegistry } from '../targets/registry';
 import type { ApplyOutcome, StepKey } from '../../domain/outcomes';

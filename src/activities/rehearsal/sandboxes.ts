@@ -1,9 +1,9 @@
 import type { Db, Document } from 'mongodb';
 import type { Step } from '../../domain/change-request';
 import { partnerDestinationProblem, type Partners } from '../../domain/partners';
-import { productCollections } from '../../store/collections';
+import { productCollections } from '../../domain/product-collections';
 import type { TargetKind } from '../../domain/targets/index';
-import type { SendPhase } from '../http/send-journal';
+import type { SendPhase } from '../../store/send-journal';
 import type { StepKey } from '../../domain/outcomes';
 import type { CrmConnection } from '../targets/crm/api';
 import type { FlowDoc } from '../../store/flows';

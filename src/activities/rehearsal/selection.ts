@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
 import { canonicalJson } from '../../domain/canonical';
-import { inChunks } from '../targets/common/progress';
+import { inChunks } from '../../store/batches';
 import type { DocumentSelection } from './sandboxes';
 
 /** Documents read (and copied) per round trip: memory stays at one batch whatever the selection's size. */

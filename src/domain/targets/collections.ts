@@ -1,7 +1,7 @@
 import type { Step } from '../change-request';
 import type { TargetKind } from './index';
 import type { FieldIssue } from '../validation';
-import { productCollectionNames } from '../../store/collections';
+import { productCollectionNames } from '../product-collections';
 
 /**
  * Which collections a step may name. Never the product's own (every store's collection, from

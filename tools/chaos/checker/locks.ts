@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { productCollection, productCollections } from '../../../src/store/collections';
+import { productCollection } from '../../../src/store/collections';
+import { productCollections } from '../../../src/domain/product-collections';
 
 /** A lock on a target, held by a change. */
 export interface HeldLock {

@@ -1,5 +1,5 @@
 import { ErrorType } from '../../../domain/errors';
-import { permanent } from '../../failures';
+import { permanent } from '../../../domain/failures';
 import type { TargetAdapter } from '../../../domain/outcomes';
 import { allowListProblem, reservedCollectionProblem, type CollectionKind, type TargetCollections } from '../../../domain/targets/collections';
 

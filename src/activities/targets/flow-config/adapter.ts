@@ -2,7 +2,7 @@ import jsonPatch from 'fast-json-patch';
 import type { Db } from 'mongodb';
 import { checksum } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
-import { permanent, transient } from '../../failures';
+import { permanent, transient } from '../../../domain/failures';
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';
 import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { describeRestoreTo, planRestoreTo } from './restore-to';

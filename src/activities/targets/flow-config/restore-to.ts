@@ -1,5 +1,5 @@
 import { ErrorType } from '../../../domain/errors';
-import { permanent } from '../../failures';
+import { permanent } from '../../../domain/failures';
 import type { FlowRestoreSpec } from '../../../domain/targets/flow-config';
 import type { FlowDoc, FlowStore, FlowVersionDoc, FlowWriter } from '../../../store/flows';
 

@@ -1,10 +1,11 @@
 import type { Db } from 'mongodb';
 import { canonicalJson } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
-import { permanent } from '../../failures';
+import { permanent } from '../../../domain/failures';
 import { RecoveryPointStore, toRef } from '../../../store/recovery-points';
 import { readSlots, slotsEqual } from '../../../domain/targets/fields';
-import { activityProgress, inChunks } from '../common/progress';
+import { activityProgress } from '../common/progress';
+import { inChunks } from '../../../store/batches';
 import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { classify, conflictOf, SAMPLE_SIZE, sampleOf } from './classify';
 import { JOURNAL_COLLECTION, LeadJournal, leadKeyOf, type LeadJournalDoc } from '../../../store/lead-journal';

@@ -1,7 +1,8 @@
 import { ErrorType } from '../../../domain/errors';
-import { permanent } from '../../failures';
+import { permanent } from '../../../domain/failures';
 import type { RecoveryPointDoc, RecoveryPointStore } from '../../../store/recovery-points';
-import { activityProgress, inChunks } from '../common/progress';
+import { activityProgress } from '../common/progress';
+import { inChunks } from '../../../store/batches';
 import type { ConflictReport, RestoreOptions, RestoreOutcome, StepKey } from '../../../domain/outcomes';
 import { classify, conflictOf, SAMPLE_SIZE, sampleOf } from './classify';
 import { JOURNAL_COLLECTION, LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from '../../../store/lead-journal';

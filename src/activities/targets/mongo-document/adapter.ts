@@ -3,7 +3,7 @@ import type { Db, Document } from 'mongodb';
 import { ErrorType } from '../../../domain/errors';
 import { pointerTokens } from '../../../domain/json-patch';
 import { redactFields, redactValueAt } from '../../../domain/redaction';
-import { permanent } from '../../failures';
+import { permanent } from '../../../domain/failures';
 import { RecoveryPointStore, toRef } from '../../../store/recovery-points';
 import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { asJson, conflictSample, docId, sameState, stateOf, targetState, type DocState } from './document';

@@ -3,11 +3,12 @@ import { checksum } from '../../../domain/canonical';
 import { ErrorType } from '../../../domain/errors';
 import { redactFields, redactValueAt } from '../../../domain/redaction';
 import { isPrototypeKey, ownValue, setOwn } from '../../../domain/safe-keys';
-import { permanent } from '../../failures';
+import { permanent } from '../../../domain/failures';
 import type { MongoDocumentSpec } from '../../../domain/targets/mongo-document';
 
-/** A document, or its absence: restoring an absence deletes the document the step created. */
-export type DocState = { exists: false } | { exists: true; document: Document };
+import type { DocState } from '../../../store/document-writes';
+
+export type { DocState };
 
 export function docId(spec: MongoDocumentSpec): string | BSON.ObjectId {
   return spec.idType === 'objectId' ? new BSON.ObjectId(spec.id) : spec.id;

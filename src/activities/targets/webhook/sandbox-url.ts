@@ -1,5 +1,5 @@
 import { ErrorType } from '../../../domain/errors';
-import { permanent } from '../../failures';
+import { permanent } from '../../../domain/failures';
 
 /**
  * A rendered webhook URL moved to a sandbox origin: the URL is parsed (as the HTTP client will

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ErrorTypeName } from '../domain/errors';
+import type { ErrorTypeName } from './errors';
 
 /** A failure retrying cannot fix: the workflow gets it at once and decides by policy. */
 export function permanent(type: ErrorTypeName, message: string, details?: Record<string, unknown>): ApplicationFailure {

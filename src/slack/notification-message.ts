@@ -1,7 +1,7 @@
 import type { DecisionName } from '../domain/decisions';
 import type { ChangeNotification, NotificationEvent } from '../domain/notifications';
 import { DECIDE_ACTION_PREFIX, encodeDecisionAction } from './action-value';
-import { escapeSlack, slackLink } from './slack-text';
+import { escapeSlack, slackLink } from './text';
 
 /** A Slack message as an incoming webhook takes it: fallback text plus Block Kit blocks. */
 export interface SlackMessage {

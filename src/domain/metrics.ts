@@ -1,4 +1,4 @@
-import type { Trigger } from '../../domain/observation';
+import type { Trigger } from './observation';
 
 /** One sampling of a trigger's metric over a window of workflow time. */
 export interface MetricQuery {

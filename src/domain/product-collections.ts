@@ -1,0 +1,47 @@
+/**
+ * The names of lead-rollback's own collections live in the contract layer, so validation can refuse
+ * them as step targets without importing the stores; the stores get their collections by these names
+ * (src/store/collections.ts).
+ */
+
+/**
+ * Every collection lead-rollback itself writes or reads as its own: the one list. Each store gets
+ * its collection through `productCollection`, and a unit test (test/unit/collection-registry.test.ts)
+ * fails when code in src/ names a collection by a literal instead, so a new store cannot be left
+ * off — and the names refused as step targets are derived from this object, never kept by hand.
+ */
+export const productCollections = {
+  /** Before-images of every step (src/activities/recovery-points.ts). */
+  recoveryPoints: 'recovery_points',
+  /** Change reports (src/activities/reports.ts). */
+  changeReports: 'change_reports',
+  /** Validated change requests, read back by later workflows (src/activities/change-requests.ts). */
+  changeRequests: 'change_requests',
+  /** Target locks held by running changes (src/activities/locks.ts). */
+  targetLocks: 'target_locks',
+  /** The notification outbox (src/activities/notifications.ts). */
+  notifications: 'notifications',
+  /** Intent and outcome of every partner call, which decides whether a compensation is sent (src/activities/http/send-journal.ts). */
+  httpSends: 'http_sends',
+  /** Per-lead before-images of lead-data steps (src/activities/targets/lead-data/journal.ts). */
+  leadJournal: 'lead_journal',
+  /** Leads a restore left alone, three-way (src/activities/targets/lead-data/journal.ts). */
+  leadConflicts: 'lead_conflicts',
+  /** Apply and restore markers of mongo-document steps (src/activities/targets/mongo-document/writes.ts). */
+  documentWrites: 'document_writes',
+  /** Lead-flow configurations and their versions (src/activities/targets/flow-config/store.ts). */
+  flows: 'flows',
+  flowVersions: 'flow_versions',
+  /** Rehearsal bookkeeping in the sandbox database (src/activities/rehearsal/). */
+  rehearsalLeases: 'rehearsal_leases',
+  rehearsalReports: 'rehearsal_reports',
+  /** Chat-ops replay protection (src/chatops/replay-guard.ts). */
+  chatopsSeenRequests: 'chatops_seen_requests',
+  /** The platform's lead events the observation triggers read (src/activities/metrics/lead-events.ts): forged events would fire or silence them. */
+  leadEvents: 'lead_events',
+} as const;
+
+export type ProductCollection = keyof typeof productCollections;
+
+/** The product's own collection names. */
+export const productCollectionNames: readonly string[] = Object.values(productCollections);
