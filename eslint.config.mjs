@@ -2,12 +2,14 @@
 // workflow code that stays deterministic (no Node built-ins, no activity implementations).
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import { layerRules } from './eslint.layers.mjs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.tmp/**', 'coverage/**', 'bench-results/**', '**/*.cjs', '*.config.js', '*.config.mjs'] },
+  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.tmp/**', 'coverage/**', 'bench-results/**', '**/*.cjs', '*.config.js', '*.config.mjs', 'eslint.layers.mjs'] },
   ...tseslint.configs.recommended,
+  ...layerRules,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { trySend } from '../activities/http/client';
-import { OPERATOR_CONFIGURED } from '../activities/http/destinations';
+import { trySend } from '../http/sender';
+import { OPERATOR_CONFIGURED } from '../http/destinations';
 import { ApiError } from '../api/problem';
 import { destinationProblem } from '../domain/partners';
 import { findUnsafeKey } from '../domain/safe-keys';

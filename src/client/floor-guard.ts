@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { floorFacts } from '../activities/policy-floor/facts';
+import { floorFacts } from '../store/floor-facts';
 import type { ChangeRequest } from '../domain/change-request';
 import { tightenToFloor } from '../domain/floor-rules';
 import type { LoadedFloor } from '../domain/policy-floor';

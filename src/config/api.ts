@@ -5,7 +5,7 @@ import { parseOrThrow } from '../domain/validation';
 import { plainEnv } from '../domain/safe-keys';
 
 /**
- * The API server's environment: everything the client needs (src/config.ts) plus listening,
+ * The API server's environment: everything the client needs (src/config/index.ts) plus listening,
  * identities and chat ops. Token and secret values never appear in errors or logs.
  */
 /** Compose files pass unset variables as empty strings (`${X:-}`): those mean "not set". */

@@ -1,6 +1,6 @@
 import { decodeDecisionAction } from '../../src/slack/action-value';
 import type { Identity } from '../../src/auth/identity';
-import { verifyPartnerRequest } from '../../src/activities/http/signature';
+import { verifyPartnerRequest } from '../../src/http/signature';
 import { peerPartner } from '../../tools/peers/partner';
 import { notificationsCollection } from '../../src/store/notifications';
 import { workflowUiUrl } from '../../src/config/index';

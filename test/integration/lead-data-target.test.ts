@@ -3,7 +3,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { BSON, type Filter } from 'mongodb';
 import { createLeadDataAdapter } from '../../src/activities/targets/lead-data/adapter';
 import { LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from '../../src/store/lead-journal';
-import { encodeLeadId } from '../../src/activities/targets/lead-data/leads';
+import { encodeLeadId } from '../../src/store/leads';
 import { leadDataSpecSchema, type LeadDataSpec } from '../../src/domain/targets/lead-data';
 import type { ApplyOutcome, StepKey, TargetAdapter } from '../../src/domain/outcomes';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { notificationsCollection } from '../../src/store/notifications';
-import { verifyPartnerRequest } from '../../src/activities/http/signature';
+import { verifyPartnerRequest } from '../../src/http/signature';
 import { peerPartner } from '../../tools/peers/partner';
 import type { ChangeNotification } from '../../src/domain/notifications';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';

@@ -1,4 +1,4 @@
-import { signedPartsOf, signRequest } from '../../src/activities/http/signature';
+import { signedPartsOf, signRequest } from '../../src/http/signature';
 import { startCrmPeer, type CrmPeer } from '../../tools/peers/crm-peer';
 import { startWebhookPeer, type WebhookPeer } from '../../tools/peers/webhook-peer';
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { classifyStatus, failureFor, MAX_RETRY_AFTER_MS, retryAfterMs, type HttpResponse } from '../../src/activities/http/client';
+import { classifyStatus, failureFor, MAX_RETRY_AFTER_MS, retryAfterMs, type HttpResponse } from '../../src/http/sender';
 import { ErrorType } from '../../src/domain/errors';
 
 const response = (status: number, headers: Record<string, string> = {}, text = ''): HttpResponse => ({ status, headers: new Headers(headers), text, truncated: false });

@@ -1,4 +1,4 @@
-import { signedPartsOf, signRequest, verifyPartnerRequest, verifySignature } from '../../src/activities/http/signature';
+import { signedPartsOf, signRequest, verifyPartnerRequest, verifySignature } from '../../src/http/signature';
 
 const secret = 'partner-a-secret-0123456789';
 const parts = { method: 'POST', host: 'hooks.partner-a.example', path: '/hooks/leads?x=1', idempotencyKey: 'c1/s1/forward', body: '{"a":1}' };

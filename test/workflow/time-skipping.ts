@@ -9,7 +9,7 @@ import { customSearchAttributes } from '../../src/workflows/search-attributes';
 
 /**
  * The fast workflow tier: the real workflow bundle against Temporal's time-skipping test server
- * (provisioned like the Temporal CLI, see src/devenv/tools.ts), with fake activities. Timers of
+ * (provisioned like the Temporal CLI, see tools/devenv/tools.ts), with fake activities. Timers of
  * days take no time, so whole policies run in seconds.
  */
 export interface TimeSkipping {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SIGNATURE_HEADER, verifyPartnerRequest } from '../../src/activities/http/signature';
+import { SIGNATURE_HEADER, verifyPartnerRequest } from '../../src/http/signature';
 import type { FaultConfigInput, FaultInjector } from './faults';
 import { headerValue, startPeerServer, type PeerRequest, type PeerStats, type Reply } from './server';
 

@@ -2,7 +2,7 @@ import { checksum } from '../../domain/canonical';
 import type { TargetKind } from '../../domain/targets/index';
 import type { StepKey } from '../../domain/outcomes';
 import { SendJournal, type SendPhase } from '../../store/send-journal';
-import { failureFor, trySend, type HttpRequest, type HttpResponse } from './client';
+import { failureFor, trySend, type HttpRequest, type HttpResponse } from '../../http/sender';
 
 export interface JournaledSend {
   target: TargetKind;

@@ -3,8 +3,8 @@ import { slackNotificationMessage } from '../../slack/notification-message';
 import type { ChangeNotification } from '../../domain/notifications';
 import { partnerDestinationProblem, type Partner, type Partners } from '../../domain/partners';
 import { ValidationError } from '../../domain/validation';
-import { OPERATOR_CONFIGURED } from '../http/destinations';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signedPartsOf, signRequest } from '../http/signature';
+import { OPERATOR_CONFIGURED } from '../../http/destinations';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signedPartsOf, signRequest } from '../../http/signature';
 import { postNotification } from './http';
 
 /** Where notifications can go, built by the worker from its configuration. */

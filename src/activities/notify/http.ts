@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { NetworkPolicy } from '../../domain/addresses';
 import { ErrorType } from '../../domain/errors';
-import { classifyStatus, excerpt, trySend } from '../http/client';
+import { classifyStatus, excerpt, trySend } from '../../http/sender';
 
 /**
  * POSTs a notification's JSON body through the one HTTP sender (destination rules, no redirects,

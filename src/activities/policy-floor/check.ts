@@ -7,7 +7,7 @@ import type { FieldIssue } from '../../domain/validation';
 import { permanent } from '../../domain/failures';
 import { RecoveryPointStore } from '../../store/recovery-points';
 import type { StepInput } from '../../domain/outcomes';
-import { floorFacts } from './facts';
+import { floorFacts } from '../../store/floor-facts';
 
 /** The worker's verdict on a change before anything is applied: the floor that applies, and how the request is weaker. */
 export interface FloorVerdict {

@@ -4,7 +4,7 @@ import { ErrorType } from '../../../domain/errors';
 import { redactValueAt } from '../../../domain/redaction';
 import { ownValue } from '../../../domain/safe-keys';
 import { permanent } from '../../../domain/failures';
-import type { HttpRequest } from '../../http/client';
+import type { HttpRequest } from '../../../http/sender';
 import { journaledSend } from '../../http/journaled-send';
 import { idempotencyKey, SendJournal, type SendDoc } from '../../../store/send-journal';
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';

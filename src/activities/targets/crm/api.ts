@@ -1,6 +1,6 @@
-import { IDEMPOTENCY_HEADER } from '../../http/signature';
-import { jsonBody, sendHttp, failureFor, type HttpMethod, type HttpRequest } from '../../http/client';
-import { OPERATOR_CONFIGURED } from '../../http/destinations';
+import { IDEMPOTENCY_HEADER } from '../../../http/signature';
+import { jsonBody, sendHttp, failureFor, type HttpMethod, type HttpRequest } from '../../../http/sender';
+import { OPERATOR_CONFIGURED } from '../../../http/destinations';
 import type { CrmOption } from '../../../domain/targets/crm';
 
 /** Where the CRM is and how to authenticate: from the worker's environment only. */

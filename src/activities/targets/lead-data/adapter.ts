@@ -9,7 +9,7 @@ import { inChunks } from '../../../store/batches';
 import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { classify, conflictOf, SAMPLE_SIZE, sampleOf } from './classify';
 import { JOURNAL_COLLECTION, LeadJournal, leadKeyOf, type LeadJournalDoc } from '../../../store/lead-journal';
-import { decodeLeadId, encodeLeadId, Leads } from './leads';
+import { decodeLeadId, encodeLeadId, Leads } from '../../../store/leads';
 import { previewOperations } from './preview';
 import { createLeadRestore } from './restore';
 import { writtenFields, type LeadDataSpec } from '../../../domain/targets/lead-data';

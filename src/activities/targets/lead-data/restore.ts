@@ -6,7 +6,7 @@ import { inChunks } from '../../../store/batches';
 import type { ConflictReport, RestoreOptions, RestoreOutcome, StepKey } from '../../../domain/outcomes';
 import { classify, conflictOf, SAMPLE_SIZE, sampleOf } from './classify';
 import { JOURNAL_COLLECTION, LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from '../../../store/lead-journal';
-import type { Leads } from './leads';
+import type { Leads } from '../../../store/leads';
 import { writtenFields, type LeadDataSpec } from '../../../domain/targets/lead-data';
 
 interface RestoreDeps {

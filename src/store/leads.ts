@@ -1,10 +1,10 @@
 import { BSON, MongoServerError, type Collection, type Db, type Document, type Filter, type FindCursor } from 'mongodb';
-import { ErrorType } from '../../../domain/errors';
-import { permanent } from '../../../domain/failures';
-import { topLevelFields, updateFor, type Slot } from '../../../domain/targets/fields';
-import { forEachLimited } from '../../../store/batches';
-import { leadKeyOf, WRITE_CONCURRENCY } from '../../../store/lead-journal';
-import { toMongoFilter, type LeadFilter } from '../../../domain/targets/lead-data';
+import { ErrorType } from '../domain/errors';
+import { permanent } from '../domain/failures';
+import { topLevelFields, updateFor, type Slot } from '../domain/targets/fields';
+import { forEachLimited } from './batches';
+import { leadKeyOf, WRITE_CONCURRENCY } from './lead-journal';
+import { toMongoFilter, type LeadFilter } from '../domain/targets/lead-data';
 
 type LeadDoc = Document & { _id: unknown };
 

@@ -1,8 +1,8 @@
 import type { Db } from 'mongodb';
-import type { ChangeRequest } from '../../domain/change-request';
-import type { FloorFacts } from '../../domain/floor-rules';
-import type { PolicyFloor } from '../../domain/policy-floor';
-import { Leads } from '../targets/lead-data/leads';
+import type { ChangeRequest } from '../domain/change-request';
+import type { FloorFacts } from '../domain/floor-rules';
+import type { PolicyFloor } from '../domain/policy-floor';
+import { Leads } from './leads';
 
 /**
  * What the floor's size rules need: each lead-data step's selection, counted up to the floor's

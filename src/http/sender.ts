@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { request as undiciRequest } from 'undici';
-import type { NetworkPolicy } from '../../domain/addresses';
-import { ErrorType } from '../../domain/errors';
-import { permanent, transient } from '../../domain/failures';
+import type { NetworkPolicy } from '../domain/addresses';
+import { ErrorType } from '../domain/errors';
+import { permanent, transient } from '../domain/failures';
 import { agentFor, DESTINATION_REFUSED } from './destinations';
 
 /**

@@ -1,7 +1,7 @@
 import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
 import type { Socket } from 'node:net';
 import { Agent, buildConnector } from 'undici';
-import { allowed, classifyAddress, hostProblem, type NetworkPolicy } from '../../domain/addresses';
+import { allowed, classifyAddress, hostProblem, type NetworkPolicy } from '../domain/addresses';
 
 /**
  * The connect-time half of the destination rules (validation is the other half): every socket the
