@@ -21,6 +21,15 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK's lib/ modules are internals that change without notice; only the Temporal plumbing
+    // (src/temporal) may lean on them, and says why where it does.
+    files: ['src/**/*.ts'],
+    ignores: ['src/temporal/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*/lib', '@temporalio/*/lib/**'], message: "SDK internals: use the package's public exports." }] }],
+    },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

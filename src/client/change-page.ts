@@ -1,9 +1,8 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
-// The public list iterator hides page tokens; this SDK helper (pinned version) decodes raw pages the same way.
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { parseOrThrow, ValidationError } from '../domain/validation';
 import { changeListQuery, listFilterSchema, type ListFilter } from './change-query';
 import { summaryFromExecution, type ChangeSummary } from './change-summary';
+import { executionFromVisibility } from './visibility-row';
 
 export interface ChangePage {
   changes: ChangeSummary[];
@@ -33,7 +32,7 @@ export async function listChanges(client: Client, taskQueue: string, filter: Lis
     }
     throw err;
   }
-  const changes = await Promise.all(response.executions.map(async (raw) => summaryFromExecution(await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace))));
+  const changes = await Promise.all(response.executions.map(async (raw) => summaryFromExecution(await executionFromVisibility(raw, loadedDataConverter, namespace))));
   const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64') : undefined;
   return { changes, ...(token ? { nextPageToken: token } : {}) };
 }
