@@ -2,6 +2,7 @@
 // workflow code that stays deterministic (no Node built-ins, no activity implementations).
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import prettierOff from 'eslint-config-prettier';
 import { layerRules } from './eslint.layers.mjs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -18,6 +19,15 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],
       'object-shorthand': ['error', 'always'],
+    },
+  },
+  {
+    // The SDK's lib/ modules are internals that change without notice; only the Temporal plumbing
+    // (src/temporal) may lean on them, and says why where it does.
+    files: ['src/**/*.ts'],
+    ignores: ['src/temporal/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*/lib', '@temporalio/*/lib/**'], message: "SDK internals: use the package's public exports." }] }],
     },
   },
   {
@@ -46,4 +56,6 @@ export default tseslint.config(
       ],
     },
   },
+  // Layout belongs to Prettier (npm run format); lint keeps to what code means.
+  prettierOff,
 );

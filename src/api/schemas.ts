@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { changePhases } from '../client/change-query';
-import type { AnnotatedReport, ChangePage, RootCauseResult, StartedChange } from '../client/change-client';
+import type { ChangePage } from '../client/change-page';
+import type { StartedChange } from '../client/changes';
+import type { AnnotatedReport, RootCauseResult } from '../client/reports';
 import type { ChangeSummary } from '../client/change-summary';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import { decisionNames, questionOptions, rollbackCategories, type DecisionName, type DecisionOutcome, type QuestionKind, type RollbackRequestOutcome } from '../domain/decisions';

@@ -1,4 +1,4 @@
-import type { ChangePage } from '../client/change-client';
+import type { ChangePage } from '../client/change-page';
 import type { ChangeSummary } from '../client/change-summary';
 import { floorLines } from '../report/text';
 import type { ChangeStatus } from '../domain/status';

@@ -1,5 +1,8 @@
 // The typed client as a library: what other services import.
-export { ChangeClient, type AnnotatedReport, type ChangeClientOptions, type ChangePage, type RootCauseResult, type StartedChange } from './change-client';
+export { ChangeClient, type ChangeClientOptions } from './change-client';
+export type { StartedChange } from './changes';
+export type { ChangePage } from './change-page';
+export type { AnnotatedReport, RootCauseResult } from './reports';
 export { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
 export type { RehearsalSubject, StartedRehearsal } from './rehearsals';
 export type { RehearsalReport, StepRehearsal } from '../domain/rehearsal';

@@ -3,6 +3,7 @@ import { changeIdSchema, changeRequestSchema, type ChangeRequestInput } from '..
 import { parseOrThrow, ValidationError } from '../domain/validation';
 import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId, type RehearsalInput, type RehearsalReport } from '../domain/rehearsal';
 import type { rehearsalWorkflow } from '../workflows/rehearsal';
+import type { Changes } from './changes';
 import { RehearsalNotAvailableError, RehearsalNotFoundError } from './errors';
 import { noGuard, type RequestGuard } from './request-guard';
 
@@ -18,18 +19,26 @@ export type RehearsalSubject = { changeId: string } | { request: ChangeRequestIn
 
 /**
  * Rehearsals on the client's task queue. Input is validated like a change; the workflow runs the
- * steps against the sandbox only. `ChangeClient` exposes these as `startRehearsal`, `rehearsal`
- * and `rehearse`.
+ * steps against the sandbox only. `ChangeClient` exposes these as `startRehearsal`, `rehearse`,
+ * `rehearsal` and `rehearsalResult`.
  */
-export class RehearsalClient {
+export class Rehearsals {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** A stored change is looked up before it is rehearsed (ChangeNotFoundError for an unknown one). */
+    private readonly changes: Changes,
     /** The operator's checks, as for changes: a request a change could not run is not rehearsed either. */
     private readonly guard: RequestGuard = noGuard,
   ) {}
 
+  /**
+   * Starts a rehearsal of a stored change (by id) or of a request that has not run: its steps are
+   * applied, rolled back and compared in the sandbox; production is only read. Starting again with
+   * the same rehearsal id returns the existing rehearsal.
+   */
   async start(subject: RehearsalSubject, options: { rehearsalId: string }): Promise<StartedRehearsal> {
+    if ('changeId' in subject) await this.changes.describe(subject.changeId);
     const rehearsalId = parseOrThrow(changeIdSchema, options.rehearsalId, 'rehearsal id');
     const input: RehearsalInput =
       'changeId' in subject
@@ -55,6 +64,12 @@ export class RehearsalClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { rehearsalId, workflowId, created: false };
       throw err;
     }
+  }
+
+  /** Rehearses a change request, or a stored change when given its id, and waits for the report. */
+  async rehearse(subject: ChangeRequestInput | string, options: { rehearsalId: string }): Promise<RehearsalReport> {
+    const started = await this.start(typeof subject === 'string' ? { changeId: subject } : { request: subject }, options);
+    return this.result(started.rehearsalId);
   }
 
   /** Waits for the rehearsal and returns its report. */

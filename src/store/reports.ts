@@ -33,3 +33,11 @@ export async function addRootCauseNote(db: Db, changeId: string, note: RootCause
   if (!stored?.rootCause) return null;
   return { rootCause: stored.rootCause, rootCauseHistory: stored.rootCauseHistory ?? [stored.rootCause] };
 }
+
+/** A stored report as it was stored, with its annotations, without the storage fields; null when none is stored. */
+export async function loadReport(db: Db, changeId: string): Promise<(ChangeReport & ReportAnnotations) | null> {
+  const stored = await reportsCollection(db).findOne({ _id: changeId });
+  if (!stored) return null;
+  const { _id, storedAt: _storedAt, ...report } = stored;
+  return report;
+}

@@ -1,0 +1,161 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { checksum } from '../domain/canonical';
+import { ErrorType } from '../domain/errors';
+import { historyBudgetIssues } from '../domain/history-budget';
+import { changeIdSchema, changeRequestSchema, type ChangeRequest } from '../domain/change-request';
+import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
+import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
+import { parseOrThrow, ValidationError } from '../domain/validation';
+import type { changeWorkflow } from '../workflows/change';
+import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
+import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
+import { terminalPhases, type ChangeReport, type ChangeStatus, type PendingQuestion } from '../domain/status';
+import { callChange, changeHandle } from './change-calls';
+import { listChanges, type ChangePage } from './change-page';
+import type { ListFilter } from './change-query';
+import { summaryFromExecution, type ChangeSummary } from './change-summary';
+import { judgeDecision } from './decision-check';
+import { ChangeClosedError, ChangeIdConflictError, NotAllowedError, RequestRefusedError } from './errors';
+import { noGuard, type RequestGuard } from './request-guard';
+
+export interface StartedChange {
+  changeId: string;
+  workflowId: string;
+  /** False when a change with this id already existed and was returned instead. */
+  created: boolean;
+}
+
+/**
+ * Changes on one task queue: start, read (status, describe, list, result) and steer them
+ * (decisions, rollback requests). Everything here talks to Temporal only.
+ */
+export class Changes {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    /** The operator's checks on top of the schemas (partners, allow-lists, policy floor). */
+    private readonly guard: RequestGuard = noGuard,
+  ) {}
+
+  /**
+   * Starts a change. Starting again with the same change id returns the existing change — running
+   * or finished, never a second workflow — or throws ChangeIdConflictError when that change was
+   * started with a different request.
+   */
+  async start(request: unknown, options: { changeId: string }): Promise<StartedChange> {
+    const changeId = parseOrThrow(changeIdSchema, options.changeId, 'change id');
+    const parsed: ChangeRequest = parseOrThrow(changeRequestSchema, request, 'change request');
+    const issues = await this.guard.check(parsed);
+    if (issues.length > 0) throw new ValidationError('change request', issues);
+    const valid = (await this.guard.tighten?.(parsed)) ?? parsed;
+    // The operator's floor may add levels or questions: the request as it will run must still fit the history budget.
+    const over = valid === parsed ? [] : historyBudgetIssues(valid);
+    if (over.length > 0) throw new ValidationError('change request', over);
+    const workflowId = changeWorkflowId(changeId);
+    // Of the request as sent: a retry is the same request even if tightening it now comes out
+    // differently (a lead selection that grew past the floor's size since the first try).
+    const requestChecksum = checksum(parsed);
+    try {
+      await this.client.workflow.start<typeof changeWorkflow>('changeWorkflow', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ changeId, request: valid }],
+        // FAIL + REJECT_DUPLICATE: any existing change with this id, running or closed, is reported
+        // as already started, so `created` is truthful and a finished change is never run again.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { title: valid.title, requestChecksum },
+        staticSummary: `${valid.title} — ${valid.steps.length} step(s), risk ${valid.risk}`,
+        staticDetails: `Requested by **${valid.requestedBy}**.\n\n${valid.steps.map((s) => `- \`${s.id}\` on ${s.target}${s.description ? `: ${s.description}` : ''}`).join('\n')}`,
+        typedSearchAttributes: [
+          { key: ChangeIdKey, value: changeId },
+          { key: ChangeStatusKey, value: valid.policy.approval === 'required' ? 'awaiting-approval' : 'applying' },
+          { key: TargetsKey, value: [...new Set(valid.steps.map((s) => s.target))] },
+          { key: RequestedByKey, value: valid.requestedBy },
+          { key: EscalationLevelKey, value: 0 },
+        ],
+      });
+      return { changeId, workflowId, created: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await this.client.workflow.getHandle(workflowId).describe();
+      const stored = existing.memo?.requestChecksum;
+      if (typeof stored === 'string' && stored !== requestChecksum) throw new ChangeIdConflictError(changeId);
+      return { changeId, workflowId, created: false };
+    }
+  }
+
+  async status(changeId: string): Promise<ChangeStatus> {
+    return callChange(this.client, changeId, () => changeHandle(this.client, changeId).query(statusQuery));
+  }
+
+  /** The change as visibility shows it (search attributes, execution status), without a query. */
+  async describe(changeId: string): Promise<ChangeSummary> {
+    return callChange(this.client, changeId, async () => summaryFromExecution(await changeHandle(this.client, changeId).describe()));
+  }
+
+  /** Changes on this task queue, newest first, narrowed by status, target kind and requester. */
+  async list(filter: ListFilter = {}): Promise<ChangePage> {
+    return listChanges(this.client, this.taskQueue, filter);
+  }
+
+  /** Waits for the change to settle and returns its report. */
+  async result(changeId: string): Promise<ChangeReport> {
+    return callChange(this.client, changeId, () => changeHandle(this.client, changeId).result());
+  }
+
+  /** Sends a decision and returns the workflow's verdict (accepted, or partial for a first of two approvals). */
+  async decide(changeId: string, decision: DecisionInput): Promise<DecisionOutcome> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    return callChange(this.client, changeId, () => changeHandle(this.client, changeId).executeUpdate(decisionUpdate, { args: [input] }));
+  }
+
+  /**
+   * Checks a decision against the change's open questions without sending it: throws
+   * ChangeClosedError, RequestRefusedError (no such question, wrong answer, already approved) or
+   * NotAllowedError (not a decider at the question's level, the requester approving their own
+   * change). Interfaces call it before `decide` to answer precisely; the workflow checks again.
+   */
+  async checkDecision(changeId: string, decision: DecisionInput): Promise<PendingQuestion> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
+      throw new ValidationError('decision', [{ path: 'comment', message: 'resolved-manually needs a comment saying what was done' }]);
+    }
+    const [status, summary] = await Promise.all([this.status(changeId), this.describe(changeId)]);
+    if (summary.executionStatus !== 'RUNNING' || (terminalPhases as readonly string[]).includes(status.phase)) throw new ChangeClosedError(changeId);
+    const verdict = judgeDecision(status, summary.requestedBy ?? '', input);
+    if (verdict.ok) return verdict.question;
+    throw verdict.notAllowed ? new NotAllowedError(changeId, verdict.reason) : new RequestRefusedError(changeId, verdict.reason);
+  }
+
+  /** Sends a decision as a signal: kept by the workflow even when it is not asking yet. */
+  async signalDecision(changeId: string, decision: DecisionInput): Promise<void> {
+    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
+    await callChange(this.client, changeId, () => changeHandle(this.client, changeId).signal(decisionSignal, input));
+  }
+
+  /** Asks for a manual rollback; a second request is a no-op (`already-requested`). */
+  async requestRollback(changeId: string, request: RollbackRequest): Promise<RollbackRequestOutcome> {
+    const input = parseOrThrow(rollbackRequestSchema, request, 'rollback request');
+    return callChange(this.client, changeId, async () => {
+      try {
+        return await changeHandle(this.client, changeId).executeUpdate(rollbackUpdate, { args: [input] });
+      } catch (err) {
+        // The workflow refuses repeats without writing them down (see workflows/handlers.ts).
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.RollbackAlreadyRequested) {
+          return { status: 'already-requested' as const };
+        }
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Runs `fn` with every Temporal call it makes tied to `signal`: aborting cancels the calls still in
+   * flight (chat ops stop waiting after Slack's deadline instead of leaving calls behind).
+   */
+  withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    return this.client.withAbortSignal(signal, fn);
+  }
+}
