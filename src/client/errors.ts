@@ -1,3 +1,6 @@
+import { ErrorType } from '../domain/errors';
+import { ValidationError } from '../domain/validation';
+
 /** Typed errors of the client, so callers (HTTP API, CLI, chat ops) can map them without parsing text. */
 export class ChangeNotFoundError extends Error {
   override readonly name = 'ChangeNotFoundError';
@@ -68,5 +71,23 @@ export class RehearsalNotAvailableError extends Error {
     readonly reason: string,
   ) {
     super(`no report for rehearsal ${rehearsalId}: ${reason}`);
+  }
+}
+
+/**
+ * The client's error for a refusal of the change workflow, by its type (src/domain/errors.ts),
+ * never by its sentence. A refusal without a known type (a worker older than typed refusals) is a
+ * plain RequestRefusedError.
+ */
+export function refusalError(changeId: string, type: string | null | undefined, reason: string): Error {
+  switch (type) {
+    case ErrorType.NotAllowed:
+      return new NotAllowedError(changeId, reason);
+    case ErrorType.ChangeClosed:
+      return new ChangeClosedError(changeId);
+    case ErrorType.IncompleteDecision:
+      return new ValidationError('decision', [{ path: 'comment', message: reason }]);
+    default:
+      return new RequestRefusedError(changeId, reason);
   }
 }
