@@ -24,10 +24,14 @@ export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<
     throw ApplicationFailure.nonRetryable(`change ${input.changeId} has not finished; request a rollback on the running change instead`, 'ChangeNotFinished');
   }
   const original = await bookkeeping.loadChangeRequest(input.changeId);
+  const { policy } = original.request;
+  // A rollback is never refused because a target is busy: it waits for the run that holds it, up
+  // to the change's maxWait, whatever the change's onBusy said about changes.
+  const locks = likeAChange ? { locks: { onBusy: 'wait' as const, maxWait: policy.locks?.maxWait ?? '1h' } } : {};
   const run = new ChangeRun(
     {
       changeId: input.changeId,
-      request: { ...original.request, title: `Roll back ${input.changeId}: ${original.request.title}`, policy: { ...original.request.policy, observe: undefined } },
+      request: { ...original.request, title: `Roll back ${input.changeId}: ${original.request.title}`, policy: { ...policy, observe: undefined, ...locks } },
     },
     input,
   );
@@ -46,6 +50,7 @@ export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<
     return report;
   }
   // The rollback itself is not cancellable, from taking the locks to the drained notifications.
+  // Past maxWait the run ends rejected (LockTimeout) with nothing restored; it can be asked again.
   return CancellationScope.nonCancellable(async () => {
     const keys = changeLockKeys(original.request.steps);
     if (keys.length === 0 || (await run.lockTargets(keys))) await run.rollback();
