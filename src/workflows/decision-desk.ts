@@ -101,9 +101,10 @@ export class DecisionDesk {
 
   /**
    * Judges a decision without changing anything. The update validator passes `segregation`, so
-   * runs older than the floor refuse what interfaces always refused before sending.
+   * runs older than the floor refuse what interfaces always refused before sending, and `phase`,
+   * so "nothing is asked" names where the change stands, as interfaces always answered.
    */
-  check(input: DecisionInput, options: { segregation?: boolean } = {}): { question: OpenQuestion } | { refusal: Refusal } {
+  check(input: DecisionInput, options: { segregation?: boolean; phase?: string } = {}): { question: OpenQuestion } | { refusal: Refusal } {
     return judgeDecision(this.open, input, { levels: this.levels, requestedBy: this.requestedBy, rules: this.rules, accepted: this.accepted, repeats: this.repeats, ...options });
   }
 

@@ -48,6 +48,8 @@ export interface DecisionContext {
    * a validator never runs on replay, so old histories are not affected.
    */
   segregation?: boolean;
+  /** The change's phase, named when no question is open (what callers were always told). */
+  phase?: string;
 }
 
 /** Whether two actors are the same person under the rules. */
@@ -77,7 +79,7 @@ export function isDecider(context: Pick<DecisionContext, 'levels' | 'rules'>, ac
 export function judgeDecision<Q extends JudgedQuestion>(open: readonly Q[], input: DecisionInput, context: DecisionContext): { question: Q } | { refusal: Refusal } {
   const refuse = (type: RefusalType, reason: string) => ({ refusal: { type, reason } });
   const question = input.questionId ? open.find((q) => q.id === input.questionId) : open[0];
-  if (!question) return input.questionId ? refuse(ErrorType.UnknownQuestion, `no open question ${input.questionId}`) : refuse(ErrorType.WrongState, 'no decision is being asked for');
+  if (!question) return input.questionId ? refuse(ErrorType.UnknownQuestion, `no open question ${input.questionId}`) : refuse(ErrorType.WrongState, `no decision is being asked for${context.phase ? ` (change is ${context.phase})` : ''}`);
   if (!(questionOptions[question.kind] as readonly DecisionName[]).includes(input.decision)) {
     return refuse(ErrorType.WrongState, `"${input.decision}" does not answer a ${question.kind} question (expected ${question.options.join(', ')})`);
   }

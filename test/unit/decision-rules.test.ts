@@ -60,6 +60,7 @@ describe('judging a decision (the update validator: a refusal writes nothing to 
       judgeDecision([compensation], { decision: 'resolved-manually', actor: 'lead@example.com', comment: '  ' }, context()),
     ];
     expect(results.map(verdict)).toEqual([ErrorType.WrongState, ErrorType.UnknownQuestion, ErrorType.WrongState, ErrorType.AlreadyApproved, ErrorType.IncompleteDecision]);
+    expect(judgeDecision([], { decision: 'approve', actor: 'lead@example.com' }, context({ phase: 'applying' }))).toEqual({ refusal: { type: ErrorType.WrongState, reason: 'no decision is being asked for (change is applying)' } });
   });
 
   test('given a question named by id, when it is open behind another, then the decision answers that one', () => {
