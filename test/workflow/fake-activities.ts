@@ -126,15 +126,13 @@ export interface SagaFakes {
 
 const healthyFloor = { name: 'built-in', source: 'built-in' as const, rules: [], breakGlassGroups: ['admin'] };
 
-/** A value on the wrong or the right side of the trigger's threshold, with traffic enough to judge it. */
+/** Twice or half the trigger's threshold, whichever side `shows` asks for, with traffic enough to judge it. */
 function sampleFor(trigger: Trigger, shows: 'healthy' | 'breach' | 'no-traffic'): MetricSample {
   if (shows === 'no-traffic') return { value: null, samples: 0 };
   const c = trigger.comparison;
-  if (c.kind !== 'above' && c.kind !== 'below') throw new Error(`the fake metrics judge thresholds only, not ${c.kind}`);
-  const high = c.threshold + 1;
-  const low = c.threshold - 1;
-  const breach = c.kind === 'above' ? high : low;
-  return { value: shows === 'breach' ? breach : c.kind === 'above' ? low : high, samples: 1000 };
+  if ((c.kind !== 'above' && c.kind !== 'below') || c.threshold <= 0) throw new Error(`the fake metrics judge positive thresholds only, not ${JSON.stringify(c)}`);
+  const high = (shows === 'breach') === (c.kind === 'above');
+  return { value: high ? c.threshold * 2 : c.threshold / 2, samples: 1000 };
 }
 
 /**
