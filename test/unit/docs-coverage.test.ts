@@ -58,4 +58,19 @@ describe('what the docs cover', () => {
     const broken = new Set(['provision']);
     expect(Object.keys(scripts).filter((name) => !broken.has(name) && !documented(name))).toEqual([]);
   });
+
+  test('given the layer table of eslint.layers.mjs, then the layout table in Developing says the same', () => {
+    const source = fs.readFileSync(path.join(repoRoot, 'eslint.layers.mjs'), 'utf8');
+    const table = /const layers = \{([^}]*)\};/.exec(source)![1]!;
+    const layers = [...table.matchAll(/^\s+'?([a-z-]+)'?: \[([^\]]*)\],$/gm)].map((match) => [match[1]!, [...match[2]!.matchAll(/'([a-z-]+)'/g)].map((name) => name[1]!)] as const);
+    expect(layers.length).toBeGreaterThanOrEqual(15);
+    const developing = fs.readFileSync(path.join(repoRoot, 'docs/developing.md'), 'utf8');
+    // A row's last cell lists the layers it may import ("nothing" for none), then "; " and a note.
+    const documented = layers.map(([layer]) => {
+      const row = new RegExp(`^\\| \`src/${layer}/\` \\|.*\\| ([^|]*) \\|$`, 'm').exec(developing);
+      const list = row?.[1]!.split(';')[0]!.trim();
+      return [layer, list === undefined ? ['(no row)'] : list === 'nothing' ? [] : list.split(/\s*,\s*/)] as const;
+    });
+    expect(documented).toEqual(layers);
+  });
 });
