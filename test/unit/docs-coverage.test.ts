@@ -54,9 +54,7 @@ describe('what the docs cover', () => {
   test('given package.json, then every npm script is documented', () => {
     const { scripts } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const documented = (name: string) => (name === 'test' ? allDocs.includes('npm test') : allDocs.includes(`npm run ${name}`));
-    // `provision` runs scripts/provision.ts, which does not exist: there is no command to document.
-    const broken = new Set(['provision']);
-    expect(Object.keys(scripts).filter((name) => !broken.has(name) && !documented(name))).toEqual([]);
+    expect(Object.keys(scripts).filter((name) => !documented(name))).toEqual([]);
   });
 
   test('given the layer table of eslint.layers.mjs, then the layout table in Developing says the same', () => {
