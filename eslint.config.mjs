@@ -2,6 +2,7 @@
 // workflow code that stays deterministic (no Node built-ins, no activity implementations).
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import prettierOff from 'eslint-config-prettier';
 import { layerRules } from './eslint.layers.mjs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -55,4 +56,6 @@ export default tseslint.config(
       ],
     },
   },
+  // Layout belongs to Prettier (npm run format); lint keeps to what code means.
+  prettierOff,
 );
