@@ -1,7 +1,12 @@
 import type { Step } from '../../src/domain/status';
 import { compensationUnits } from '../../src/workflows/compensation';
 
-const step = (id: string): Step => ({ id, target: 'flow-config', spec: { flowId: `flow-${id}`, patch: [{ op: 'replace', path: '/pricing/cap', value: 40 }] } }) as Step;
+const step = (id: string): Step =>
+  ({
+    id,
+    target: 'flow-config',
+    spec: { flowId: `flow-${id}`, patch: [{ op: 'replace', path: '/pricing/cap', value: 40 }] },
+  }) as Step;
 const registered = (...ids: string[]) => ids.map(step);
 const order = (units: Step[][]) => units.map((unit) => unit.map((s) => s.id));
 
@@ -19,7 +24,14 @@ describe('compensation order: reverse registration, independent groups together 
   });
 
   test('given two groups, when compensations are ordered, then each is one unit and the steps outside them keep reverse order', () => {
-    expect(order(compensationUnits(registered('a', 'b', 'c', 'd', 'e'), [['a', 'b'], ['d', 'e']]))).toEqual([['e', 'd'], ['c'], ['b', 'a']]);
+    expect(
+      order(
+        compensationUnits(registered('a', 'b', 'c', 'd', 'e'), [
+          ['a', 'b'],
+          ['d', 'e'],
+        ]),
+      ),
+    ).toEqual([['e', 'd'], ['c'], ['b', 'a']]);
   });
 
   test('given a group naming a step that was never registered (the change stopped before it), when ordered, then only registered steps are compensated', () => {

@@ -41,7 +41,9 @@ describe('compensation: reverse order, failed restores never dropped, irreversib
 
   test('given an independent group, when the change rolls back, then the group is restored together at the place of its latest step and the rest in reverse order', async () => {
     const s = await saga(ts, 'group', { failApply: { s3: Infinity } });
-    const report = await s.run(change(steps(4), { compensation: { independentGroups: [['s0', 's2']] } }), () => s.changes.result(s.changeId));
+    const report = await s.run(change(steps(4), { compensation: { independentGroups: [['s0', 's2']] } }), () =>
+      s.changes.result(s.changeId),
+    );
     expect(report.phase).toBe('rolled-back');
     const restores = s.fakes.steps('restoreAndVerifyStep');
     expect(restores[0]).toBe('s3');
@@ -76,36 +78,65 @@ describe('compensation: reverse order, failed restores never dropped, irreversib
       await s.question('compensation', 1);
       await s.skip('1h');
       const held = await s.until((status) => status.pendingDecisions.some((q) => q.mode === 'hold'));
-      expect(held.pendingDecisions).toEqual([expect.objectContaining({ kind: 'compensation', stepId: 's0', mode: 'hold', level: 1 })]);
+      expect(held.pendingDecisions).toEqual([
+        expect.objectContaining({ kind: 'compensation', stepId: 's0', mode: 'hold', level: 1 }),
+      ]);
       await s.skip('30d');
       const month = await s.changes.status(s.changeId);
       expect(month.phase).toBe('rolling-back');
-      expect(month.pendingDecisions).toEqual([expect.objectContaining({ kind: 'compensation', stepId: 's0', mode: 'hold' })]);
-      await expect(s.changes.decide(s.changeId, { decision: 'resolved-manually', actor: MANAGER })).rejects.toBeInstanceOf(RequestRefusedError);
-      await s.changes.decide(s.changeId, { decision: 'resolved-manually', actor: MANAGER, comment: 'cap set back by hand' });
+      expect(month.pendingDecisions).toEqual([
+        expect.objectContaining({ kind: 'compensation', stepId: 's0', mode: 'hold' }),
+      ]);
+      await expect(
+        s.changes.decide(s.changeId, { decision: 'resolved-manually', actor: MANAGER }),
+      ).rejects.toBeInstanceOf(RequestRefusedError);
+      await s.changes.decide(s.changeId, {
+        decision: 'resolved-manually',
+        actor: MANAGER,
+        comment: 'cap set back by hand',
+      });
       return s.changes.result(s.changeId);
     });
     expect(report.phase).toBe('rolled-back');
-    expect(report.steps[0]).toMatchObject({ state: 'compensation-failed', resolvedManually: { actor: MANAGER, comment: 'cap set back by hand' } });
+    expect(report.steps[0]).toMatchObject({
+      state: 'compensation-failed',
+      resolvedManually: { actor: MANAGER, comment: 'cap set back by hand' },
+    });
     // Once when the rollback reached it, once more when the escalation ran out, then no more without a person.
     expect(s.fakes.steps('restoreAndVerifyStep')).toEqual(['s1', 's0', 's0']);
     expect(s.fakes.notifications().filter((n) => n.event === 'compensation-failed')).toHaveLength(2);
-    expect(s.fakes.notifications().filter((n) => n.event === 'escalated').map((n) => n.channels)).toEqual([['webhook:managers'], ['webhook:managers']]);
+    expect(
+      s.fakes
+        .notifications()
+        .filter((n) => n.event === 'escalated')
+        .map((n) => n.channels),
+    ).toEqual([['webhook:managers'], ['webhook:managers']]);
   });
 
   test('given a restore that meets a later edit, when it is resolved by hand, then the edit is kept and the report says who resolved it', async () => {
     const s = await saga(ts, 'conflict', { failApply: { s1: Infinity }, conflictOnRestore: ['s0'] });
     const report = await s.run(change(steps(2), { escalation: { levels: twoLevels() } }), async () => {
       await s.question('compensation');
-      await s.changes.decide(s.changeId, { decision: 'resolved-manually', actor: ONCALL, comment: 'kept the teammate edit' });
+      await s.changes.decide(s.changeId, {
+        decision: 'resolved-manually',
+        actor: ONCALL,
+        comment: 'kept the teammate edit',
+      });
       return s.changes.result(s.changeId);
     });
-    expect(report.steps[0]).toMatchObject({ state: 'conflict', restore: { status: 'conflict', conflicts: { count: 1 } }, resolvedManually: { actor: ONCALL } });
+    expect(report.steps[0]).toMatchObject({
+      state: 'conflict',
+      restore: { status: 'conflict', conflicts: { count: 1 } },
+      resolvedManually: { actor: ONCALL },
+    });
     expect(s.fakes.steps('restoreAndVerifyStep')).toEqual(['s1', 's0']);
   });
 
   describe('an irreversible step between two others', () => {
-    const irreversibleChange = () => change([capStep('raise'), irreversibleStep('announce'), capStep('last')], { escalation: { levels: twoLevels() } });
+    const irreversibleChange = () =>
+      change([capStep('raise'), irreversibleStep('announce'), capStep('last')], {
+        escalation: { levels: twoLevels() },
+      });
 
     test('given its own approval is given, when a later step fails, then it is applied once and left in place by the rollback', async () => {
       const s = await saga(ts, 'irreversible-ok', { failApply: { last: Infinity } });
@@ -124,7 +155,9 @@ describe('compensation: reverse order, failed restores never dropped, irreversib
       ]);
       expect(s.fakes.steps('applyAndVerifyStep')).toEqual(['raise', 'announce', 'last']);
       expect(s.fakes.steps('restoreAndVerifyStep')).toEqual(['last', 'raise']);
-      expect(report.timeline.filter((e) => e.event === 'not compensated: irreversible step').map((e) => e.stepId)).toEqual(['announce']);
+      expect(
+        report.timeline.filter((e) => e.event === 'not compensated: irreversible step').map((e) => e.stepId),
+      ).toEqual(['announce']);
     });
 
     test('given its approval is refused, when the change rolls back, then it is never applied and the earlier step is restored', async () => {

@@ -22,13 +22,19 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
     const report = await s.run(approvalChange(), async () => {
       const question = await s.question('approval');
       expect(s.fakes.steps('snapshotStep')).toEqual([]);
-      await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL, questionId: question.id })).resolves.toEqual({ status: 'accepted', questionId: question.id });
+      await expect(
+        s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL, questionId: question.id }),
+      ).resolves.toEqual({ status: 'accepted', questionId: question.id });
       return s.changes.result(s.changeId);
     });
     expect(report.phase).toBe('completed');
-    expect(report.decisions).toEqual([expect.objectContaining({ kind: 'approval', decision: 'approve', actor: ONCALL, level: 0 })]);
+    expect(report.decisions).toEqual([
+      expect.objectContaining({ kind: 'approval', decision: 'approve', actor: ONCALL, level: 0 }),
+    ]);
     expect(s.fakes.steps('applyAndVerifyStep')).toEqual(['raise']);
-    expect(s.fakes.notifications().map((n) => [n.event, n.channels])).toEqual([['approval-needed', ['webhook:on-call']]]);
+    expect(s.fakes.notifications().map((n) => [n.event, n.channels])).toEqual([
+      ['approval-needed', ['webhook:on-call']],
+    ]);
     expect(s.fakes.steps('restoreAndVerifyStep')).toEqual([]);
   });
 
@@ -52,11 +58,15 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
       const question = await s.question('approval');
       expect(question.approvalsNeeded).toBe(2);
       expect((await s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL })).status).toBe('partial');
-      await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL })).rejects.toBeInstanceOf(RequestRefusedError);
+      await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL })).rejects.toBeInstanceOf(
+        RequestRefusedError,
+      );
       expect((await s.changes.status(s.changeId)).phase).toBe('awaiting-approval');
       expect(s.fakes.steps('snapshotStep')).toEqual([]);
       // The manager is not asked yet, but a later level's decider may not answer an earlier level.
-      await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: MANAGER })).rejects.toBeInstanceOf(RequestRefusedError);
+      await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: MANAGER })).rejects.toBeInstanceOf(
+        RequestRefusedError,
+      );
       await s.skip('1h');
       await s.question('approval', 1);
       expect((await s.changes.decide(s.changeId, { decision: 'approve', actor: MANAGER })).status).toBe('accepted');
@@ -74,7 +84,11 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
     const s = await saga(ts, 'approval-hold');
     const report = await s.run(approvalChange('medium', 'hold'), async () => {
       const first = await s.question('approval', 0);
-      expect(first).toMatchObject({ mode: 'escalate', level: 0, mayDecide: [expect.objectContaining({ level: 'on-call' }), expect.objectContaining({ level: 'break-glass' })] });
+      expect(first).toMatchObject({
+        mode: 'escalate',
+        level: 0,
+        mayDecide: [expect.objectContaining({ level: 'on-call' }), expect.objectContaining({ level: 'break-glass' })],
+      });
       await s.skip('1h');
       const escalated = await s.question('approval', 1);
       expect(escalated.mayDecide.map((m) => m.level)).toEqual(['on-call', 'managers', 'break-glass']);
@@ -85,7 +99,9 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
       expect(held.pendingDecisions[0]!.deadline).toBeUndefined();
       // A week later it still holds: nothing lapses without a deadline.
       await s.skip('7d');
-      expect((await s.changes.status(s.changeId)).pendingDecisions).toEqual([expect.objectContaining({ kind: 'approval', mode: 'hold' })]);
+      expect((await s.changes.status(s.changeId)).pendingDecisions).toEqual([
+        expect.objectContaining({ kind: 'approval', mode: 'hold' }),
+      ]);
       expect(s.fakes.steps('snapshotStep')).toEqual([]);
       await s.changes.decide(s.changeId, { decision: 'approve', actor: MANAGER });
       return s.changes.result(s.changeId);
@@ -115,7 +131,11 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
   });
 
   describe('a failed step with policy ask', () => {
-    const askChange = (whenExhausted: 'rollback' | 'hold' = 'rollback') => change([capStep('one'), capStep('two')], { onStepFailure: 'ask', escalation: { levels: twoLevels(), whenExhausted } });
+    const askChange = (whenExhausted: 'rollback' | 'hold' = 'rollback') =>
+      change([capStep('one'), capStep('two')], {
+        onStepFailure: 'ask',
+        escalation: { levels: twoLevels(), whenExhausted },
+      });
 
     test('given no decision, when both levels lapse, then it escalated to the managers, notified each level once and rolled back by policy', async () => {
       const s = await saga(ts, 'escalate', { failApply: { two: Infinity } });
@@ -125,7 +145,9 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
       });
       expect(report.phase).toBe('rolled-back');
       expect(report.cause).toMatchObject({ stepId: 'two' });
-      expect(report.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(['decision asked', 'escalated', 'escalation exhausted', 'step restored']));
+      expect(report.timeline.map((e) => e.event)).toEqual(
+        expect.arrayContaining(['decision asked', 'escalated', 'escalation exhausted', 'step restored']),
+      );
       const sent = s.fakes.notifications();
       expect(sent.filter((n) => n.event === 'decision-needed').map((n) => n.channels)).toEqual([['webhook:on-call']]);
       expect(sent.filter((n) => n.event === 'escalated').map((n) => n.channels)).toEqual([['webhook:managers']]);
@@ -154,7 +176,9 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
         await s.question('step-failure', 0);
         await s.skip('2h');
         const held = await s.until((status) => status.phase === 'held');
-        expect(held.pendingDecisions).toEqual([expect.objectContaining({ kind: 'step-failure', mode: 'hold', level: 1, stepId: 'two' })]);
+        expect(held.pendingDecisions).toEqual([
+          expect.objectContaining({ kind: 'step-failure', mode: 'hold', level: 1, stepId: 'two' }),
+        ]);
         await s.skip('1d');
         expect((await s.changes.status(s.changeId)).phase).toBe('held');
         await s.changes.decide(s.changeId, { decision: 'skip', actor: MANAGER });
@@ -172,9 +196,15 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
       const s = await saga(ts, 'wrong-answer', { failApply: { two: Infinity } });
       const report = await s.run(askChange(), async () => {
         await s.question('step-failure');
-        await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL })).rejects.toBeInstanceOf(RequestRefusedError);
-        await expect(s.changes.decide(s.changeId, { decision: 'retry', actor: ONCALL, questionId: 'stale' })).rejects.toBeInstanceOf(RequestRefusedError);
-        await expect(s.changes.decide(s.changeId, { decision: 'retry', actor: 'intern@example.com' })).rejects.toBeInstanceOf(RequestRefusedError);
+        await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL })).rejects.toBeInstanceOf(
+          RequestRefusedError,
+        );
+        await expect(
+          s.changes.decide(s.changeId, { decision: 'retry', actor: ONCALL, questionId: 'stale' }),
+        ).rejects.toBeInstanceOf(RequestRefusedError);
+        await expect(
+          s.changes.decide(s.changeId, { decision: 'retry', actor: 'intern@example.com' }),
+        ).rejects.toBeInstanceOf(RequestRefusedError);
         expect((await s.changes.status(s.changeId)).decisions).toEqual([]);
         await s.changes.decide(s.changeId, { decision: 'rollback', actor: ONCALL });
         return s.changes.result(s.changeId);

@@ -17,16 +17,25 @@ describe('manual rollback during a run', () => {
   });
   afterAll(() => ts?.close());
 
-  const why = (actor: string, category: RollbackRequest['category'] = 'business-impact'): RollbackRequest => ({ actor, reason: 'acceptance dropped 12% in the first minutes', category });
+  const why = (actor: string, category: RollbackRequest['category'] = 'business-impact'): RollbackRequest => ({
+    actor,
+    reason: 'acceptance dropped 12% in the first minutes',
+    category,
+  });
   const steps = (n: number) => Array.from({ length: n }, (_, i) => capStep(`s${i}`, 30 + i));
 
   test('given a change awaiting approval, when the on-call asks for a rollback, then it ends rolled back with nothing applied', async () => {
     const s = await saga(ts, 'before-approval');
-    const report = await s.run(change(steps(1), { approval: 'required', escalation: { levels: twoLevels() } }), async () => {
-      await s.question('approval');
-      await expect(s.changes.requestRollback(s.changeId, why(ONCALL, 'compliance'))).resolves.toEqual({ status: 'accepted' });
-      return s.changes.result(s.changeId);
-    });
+    const report = await s.run(
+      change(steps(1), { approval: 'required', escalation: { levels: twoLevels() } }),
+      async () => {
+        await s.question('approval');
+        await expect(s.changes.requestRollback(s.changeId, why(ONCALL, 'compliance'))).resolves.toEqual({
+          status: 'accepted',
+        });
+        return s.changes.result(s.changeId);
+      },
+    );
     expect(report.phase).toBe('rolled-back');
     expect(report.cause).toMatchObject({ type: 'ManualRollback' });
     expect(report.pendingDecisions).toEqual([]);
@@ -48,7 +57,9 @@ describe('manual rollback during a run', () => {
     const report = await s.run(change(steps(3)), async () => {
       await inSecondStep;
       try {
-        await expect(s.changes.requestRollback(s.changeId, why(REQUESTER, 'errors'))).resolves.toEqual({ status: 'accepted' });
+        await expect(s.changes.requestRollback(s.changeId, why(REQUESTER, 'errors'))).resolves.toEqual({
+          status: 'accepted',
+        });
       } finally {
         // Released whatever happened, or the worker would wait for the apply at shutdown.
         release();
@@ -65,14 +76,23 @@ describe('manual rollback during a run', () => {
 
   test('given a failed step waiting for a decision, when the on-call asks for a rollback twice, then the question closes, the second request is a no-op and the applied step is restored', async () => {
     const s = await saga(ts, 'waiting', { failApply: { s1: Infinity } });
-    const report = await s.run(change(steps(2), { onStepFailure: 'ask', escalation: { levels: twoLevels() } }), async () => {
-      await s.question('step-failure');
-      await expect(s.changes.requestRollback(s.changeId, why(ONCALL))).resolves.toEqual({ status: 'accepted' });
-      await expect(s.changes.requestRollback(s.changeId, why(ONCALL))).resolves.toEqual({ status: 'already-requested' });
-      return s.changes.result(s.changeId);
-    });
+    const report = await s.run(
+      change(steps(2), { onStepFailure: 'ask', escalation: { levels: twoLevels() } }),
+      async () => {
+        await s.question('step-failure');
+        await expect(s.changes.requestRollback(s.changeId, why(ONCALL))).resolves.toEqual({ status: 'accepted' });
+        await expect(s.changes.requestRollback(s.changeId, why(ONCALL))).resolves.toEqual({
+          status: 'already-requested',
+        });
+        return s.changes.result(s.changeId);
+      },
+    );
     expect(report.phase).toBe('rolled-back');
-    expect(report.rollbackRequest).toMatchObject({ actor: ONCALL, category: 'business-impact', reason: why(ONCALL).reason });
+    expect(report.rollbackRequest).toMatchObject({
+      actor: ONCALL,
+      category: 'business-impact',
+      reason: why(ONCALL).reason,
+    });
     expect(report.cause).toMatchObject({ type: 'ManualRollback' });
     expect(report.decisions).toEqual([]);
     expect(report.timeline.filter((e) => e.event === 'rollback requested')).toHaveLength(1);
@@ -81,28 +101,41 @@ describe('manual rollback during a run', () => {
 
   test('given a change in its observation window, when the on-call asks for a rollback, then the window ends at once and the change rolls back', async () => {
     const s = await saga(ts, 'observing');
-    const report = await s.run(change(steps(2), { observe: { bakeTime: '1d', interval: '1h', triggers: [errorRate()] }, escalation: { levels: twoLevels() } }), async () => {
-      await s.until((status) => status.phase === 'observing');
-      await s.skip('3h');
-      await s.changes.requestRollback(s.changeId, why(ONCALL, 'user-feedback'));
-      return s.changes.result(s.changeId);
-    });
+    const report = await s.run(
+      change(steps(2), {
+        observe: { bakeTime: '1d', interval: '1h', triggers: [errorRate()] },
+        escalation: { levels: twoLevels() },
+      }),
+      async () => {
+        await s.until((status) => status.phase === 'observing');
+        await s.skip('3h');
+        await s.changes.requestRollback(s.changeId, why(ONCALL, 'user-feedback'));
+        return s.changes.result(s.changeId);
+      },
+    );
     expect(report.phase).toBe('rolled-back');
     expect(report.observation!.outcome).toBe('interrupted');
     expect(report.cause).toMatchObject({ type: 'ManualRollback' });
-    expect(Date.parse(report.observation!.endedAt!) - Date.parse(report.observation!.startedAt)).toBeLessThan(4 * 3_600_000);
+    expect(Date.parse(report.observation!.endedAt!) - Date.parse(report.observation!.startedAt)).toBeLessThan(
+      4 * 3_600_000,
+    );
     expect(s.fakes.steps('restoreAndVerifyStep')).toEqual(['s1', 's0']);
   });
 
   test('given someone who is neither requester nor decider, when they ask for a rollback, then it is refused and the change goes on', async () => {
     const s = await saga(ts, 'stranger', { failApply: { s1: 1 } });
-    const report = await s.run(change(steps(2), { onStepFailure: 'ask', escalation: { levels: twoLevels() } }), async () => {
-      await s.question('step-failure');
-      await expect(s.changes.requestRollback(s.changeId, why('stranger@example.com'))).rejects.toBeInstanceOf(RequestRefusedError);
-      expect((await s.changes.status(s.changeId)).phase).toBe('awaiting-decision');
-      await s.changes.decide(s.changeId, { decision: 'retry', actor: ONCALL });
-      return s.changes.result(s.changeId);
-    });
+    const report = await s.run(
+      change(steps(2), { onStepFailure: 'ask', escalation: { levels: twoLevels() } }),
+      async () => {
+        await s.question('step-failure');
+        await expect(s.changes.requestRollback(s.changeId, why('stranger@example.com'))).rejects.toBeInstanceOf(
+          RequestRefusedError,
+        );
+        expect((await s.changes.status(s.changeId)).phase).toBe('awaiting-decision');
+        await s.changes.decide(s.changeId, { decision: 'retry', actor: ONCALL });
+        return s.changes.result(s.changeId);
+      },
+    );
     expect(report.phase).toBe('completed');
     expect(report.rollbackRequest).toBeUndefined();
     expect(s.fakes.steps('restoreAndVerifyStep')).toEqual([]);

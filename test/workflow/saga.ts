@@ -39,7 +39,8 @@ export async function saga(ts: TimeSkipping, name: string, script: SagaScript = 
     for (;;) {
       const status = await client.status(changeId).catch(() => undefined);
       if (status && check(status)) return status;
-      if (Date.now() > bound) throw new Error(`${changeId}: no such status within ${EVENT_BOUND_MS} ms; last phase ${status?.phase}`);
+      if (Date.now() > bound)
+        throw new Error(`${changeId}: no such status within ${EVENT_BOUND_MS} ms; last phase ${status?.phase}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
@@ -54,7 +55,9 @@ export async function saga(ts: TimeSkipping, name: string, script: SagaScript = 
       }),
     until,
     question: async (kind, level) => {
-      const status = await until((s) => s.pendingDecisions.some((q) => q.kind === kind && (level === undefined || q.level === level)));
+      const status = await until((s) =>
+        s.pendingDecisions.some((q) => q.kind === kind && (level === undefined || q.level === level)),
+      );
       return status.pendingDecisions.find((q) => q.kind === kind && (level === undefined || q.level === level))!;
     },
     skip: (duration) => ts.env.sleep(duration),
@@ -70,7 +73,12 @@ type StepInput = ChangeRequestInput['steps'][number];
 
 /** Escalation levels, each with its own decider and channel; deadlines are virtual time. */
 export function levels(...specs: [name: string, actor: string, deadline: string][]): LevelInput[] {
-  return specs.map(([name, actor, deadline]) => ({ name, deciders: { actors: [actor], groups: [] }, deadline, notify: [`webhook:${name}`] }));
+  return specs.map(([name, actor, deadline]) => ({
+    name,
+    deciders: { actors: [actor], groups: [] },
+    deadline,
+    notify: [`webhook:${name}`],
+  }));
 }
 
 /** On-call for an hour, then managers for an hour. */
@@ -78,17 +86,43 @@ export const twoLevels = () => levels(['on-call', ONCALL, '1h'], ['managers', MA
 
 /** A flow-config step (the fakes decide whether it applies). */
 export function capStep(id: string, cap = 40): StepInput {
-  return { id, target: 'flow-config', spec: { flowId: `flow-${id}`, patch: [{ op: 'replace', path: '/pricing/cap', value: cap }] } };
+  return {
+    id,
+    target: 'flow-config',
+    spec: { flowId: `flow-${id}`, patch: [{ op: 'replace', path: '/pricing/cap', value: cap }] },
+  };
 }
 
 /** A webhook the partner cannot take back: it needs its own approval and is never compensated. */
 export function irreversibleStep(id: string): StepInput {
-  return { id, target: 'webhook', spec: { partner: 'partner-a', irreversible: true, forward: { method: 'POST', url: 'https://partner-a.example.com/hooks/announce', body: { change: '{{changeId}}' } } } };
+  return {
+    id,
+    target: 'webhook',
+    spec: {
+      partner: 'partner-a',
+      irreversible: true,
+      forward: {
+        method: 'POST',
+        url: 'https://partner-a.example.com/hooks/announce',
+        body: { change: '{{changeId}}' },
+      },
+    },
+  };
 }
 
-export function change(steps: StepInput[], policy: ChangeRequestInput['policy'] = {}, extra: Partial<ChangeRequestInput> = {}): ChangeRequestInput {
+export function change(
+  steps: StepInput[],
+  policy: ChangeRequestInput['policy'] = {},
+  extra: Partial<ChangeRequestInput> = {},
+): ChangeRequestInput {
   return { title: 'Raise the caps', requestedBy: REQUESTER, steps, policy, ...extra };
 }
 
 /** A trigger on the error rate, judged against a threshold (the fakes answer on either side of it). */
-export const errorRate = (name = 'errors', consecutive = 1) => ({ name, metric: { source: 'lead-events' as const, name: 'error-rate' as const }, comparison: { kind: 'above' as const, threshold: 0.2 }, consecutive, minSamples: 1 });
+export const errorRate = (name = 'errors', consecutive = 1) => ({
+  name,
+  metric: { source: 'lead-events' as const, name: 'error-rate' as const },
+  comparison: { kind: 'above' as const, threshold: 0.2 },
+  consecutive,
+  minSamples: 1,
+});
