@@ -52,6 +52,44 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
     expect(s.fakes.steps('applyAndVerifyStep')).toEqual([]);
   });
 
+  test('given the requester is also the on-call, when they approve their own change by update or by signal, then both are refused, recorded, and nothing applies', async () => {
+    const s = await saga(ts, 'self-approval');
+    const report = await s.run({ ...approvalChange(), requestedBy: ONCALL }, async () => {
+      await s.question('approval');
+      await expect(s.changes.decide(s.changeId, { decision: 'approve', actor: ONCALL })).rejects.toBeInstanceOf(
+        RequestRefusedError,
+      );
+      await s.changes.signalDecision(s.changeId, { decision: 'approve', actor: ONCALL });
+      const refused = await s.until((status) =>
+        status.timeline.some((e) => e.event === 'decision refused' && e.actor === ONCALL),
+      );
+      expect(refused.phase).toBe('awaiting-approval');
+      expect(refused.decisions).toEqual([]);
+      expect(s.fakes.steps('snapshotStep')).toEqual([]);
+      // Rejecting accepts no risk: the requester may withdraw their own change.
+      await s.changes.decide(s.changeId, { decision: 'reject', actor: ONCALL, comment: 'withdrawn' });
+      return s.changes.result(s.changeId);
+    });
+    expect(report.phase).toBe('rejected');
+    expect(s.fakes.steps('applyAndVerifyStep')).toEqual([]);
+  });
+
+  test("given an admin of the floor's break-glass group, when they approve before any escalation, then it is accepted at the first level", async () => {
+    const s = await saga(ts, 'break-glass');
+    const report = await s.run(approvalChange(), async () => {
+      await s.question('approval', 0);
+      await expect(
+        s.changes.decide(s.changeId, { decision: 'approve', actor: 'admin@example.com' }),
+      ).rejects.toBeInstanceOf(RequestRefusedError);
+      await expect(
+        s.changes.decide(s.changeId, { decision: 'approve', actor: 'admin@example.com', groups: ['admin'] }),
+      ).resolves.toMatchObject({ status: 'accepted' });
+      return s.changes.result(s.changeId);
+    });
+    expect(report.phase).toBe('completed');
+    expect(report.decisions).toEqual([expect.objectContaining({ actor: 'admin@example.com', level: 0 })]);
+  });
+
   test('given risk high, when one approver approves twice and a second one approves, then it takes both distinct approvals', async () => {
     const s = await saga(ts, 'two-approvers');
     const report = await s.run(approvalChange('high'), async () => {
