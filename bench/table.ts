@@ -1,6 +1,6 @@
 import type { Summary } from './stats';
 
-/** A plain-text table with aligned columns (numbers right-aligned), for the terminal and the README. */
+/** A plain-text table with aligned columns (numbers right-aligned), for the terminal and docs/benchmarks.md. */
 export function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.every((r) => /^[-\d.,×%\s()–/≤≥~x]*$/.test(r[i] ?? '') || r[i] === '—'));

@@ -1,7 +1,7 @@
 import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, RehearsalNotAvailableError, RehearsalNotFoundError, ReportNotAvailableError, RequestRefusedError } from '../client/errors';
 import { ValidationError } from '../domain/validation';
 
-/** Exit codes scripts can rely on (documented in the README and in `--help`). */
+/** Exit codes scripts can rely on (documented in docs/operating.md, "The CLI", and in `--help`). */
 export const ExitCode = {
   Ok: 0,
   /** Anything unexpected: Temporal or MongoDB unreachable, a bug. */

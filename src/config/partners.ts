@@ -104,7 +104,7 @@ export const partnerSettingsSchema = {
   WEBHOOK_PARTNERS_FILE: partnersFile.optional(),
   /** The partners' sandboxes rehearsals call instead: the same map, each name's sandbox origin and secret. */
   REHEARSAL_WEBHOOK_PARTNERS: partnersJson.optional(),
-  WEBHOOK_SECRETS: retired('webhook steps name a partner of WEBHOOK_PARTNERS, whose entry holds its origins and secret (see the README, "Partners")'),
+  WEBHOOK_SECRETS: retired('webhook steps name a partner of WEBHOOK_PARTNERS, whose entry holds its origins and secret (see docs/targets/webhook.md, "Partners")'),
   REHEARSAL_WEBHOOK_BASE_URL: retired('each partner\'s sandbox is an entry of REHEARSAL_WEBHOOK_PARTNERS'),
   REHEARSAL_WEBHOOK_SECRETS: retired('each partner\'s sandbox secret is in its REHEARSAL_WEBHOOK_PARTNERS entry'),
 };

@@ -50,7 +50,7 @@ const keysSchema = z.string().transform((value, ctx) => {
   return keys;
 });
 
-/** The environment variables of payload encryption (see README, "Protected data"). */
+/** The environment variables of payload encryption (see docs/security.md, "Protected data"). */
 export const encryptionEnvShape = {
   /** Every key that may still have encrypted a stored payload: `id:base64(32 bytes)`, comma-separated. */
   LEAD_ROLLBACK_ENCRYPTION_KEYS: keysSchema.optional(),

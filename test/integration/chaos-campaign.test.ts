@@ -9,7 +9,7 @@ import { ENV, requiredEnv } from '../setup/services';
  *
  * Manual rollbacks are requested by update, as the API, CLI and chat ops do, while workers die: a
  * request reaching a change right after its worker was killed used to leave the change stuck on a
- * replay nondeterminism (README, "What the campaigns found"); it must not any more.
+ * replay nondeterminism (docs/developing.md, "What the campaigns found"); it must not any more.
  */
 describe('crash campaign (short): worker SIGKILLs, a Temporal restart and faulty partners, then an independent check', () => {
   test('given 20 changes under 3 random worker kills, a kill during compensation and a server restart, when the campaign ends, then every change is terminal, manual rollbacks included, and every target, effect and recovery point checks out', async () => {

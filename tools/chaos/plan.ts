@@ -51,8 +51,8 @@ const withoutMessages: Partial<Record<Scenario, Scenario>> = { 'ask-then-rollbac
 
 /**
  * The campaign's changes. `manualRollbacks: false` plans no scenario that sends a change a signal
- * or update (see README: a message arriving right after a worker crash can hit a replay
- * nondeterminism in the SDK), so the rest can be checked on its own.
+ * or update (docs/developing.md, "What the campaigns found": a message arriving right after a
+ * worker crash can hit a replay nondeterminism in the SDK), so the rest can be checked on its own.
  */
 export function planChanges(count: number, runId: string, random: Random, options: { manualRollbacks?: boolean } = {}): PlannedChange[] {
   const changes: PlannedChange[] = [];

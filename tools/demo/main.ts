@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     const ownServer = !process.env.TEMPORAL_ADDRESS;
     const uiPort = ownServer ? await freePort() : undefined;
     const uiOrigins = uiPort ? [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] : [new URL(config.TEMPORAL_UI_URL).origin];
-    // Loopback only and no token: the dev server's UI has no login to forward one (see README, "Protected data").
+    // Loopback only and no token: the dev server's UI has no login to forward one (see docs/security.md, "Codec server").
     const codecServer = await startCodecServer({
       codec: new EncryptionCodec(encryption.keyring),
       corsOrigins: uiOrigins,
