@@ -2,6 +2,7 @@ import type { Identity } from '../auth/identity';
 import { can, decidingGroups } from '../auth/identity';
 import { viewFor } from '../auth/target-values';
 import type { ChangeClient } from '../client/change-client';
+import { checkDecisionInput } from '../client/decision-input';
 import { ChangeClosedError, ChangeNotFoundError, NotAllowedError, RequestRefusedError } from '../client/errors';
 import type { DecisionName } from '../domain/decisions';
 import { ValidationError } from '../domain/validation';
@@ -82,6 +83,7 @@ export class ChatOps {
   private async decide(identity: Identity, command: Extract<ChatCommand, { kind: 'decide' }>, questionId?: string): Promise<SlackReply> {
     if (!can(identity, 'decide')) return reply('not-allowed', `${identity.actor} may not decide (needs the approver or admin role).`);
     const decision = { decision: command.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity), comment: command.comment, ...(questionId ? { questionId } : {}) };
+    checkDecisionInput(decision);
     const outcome = await this.deps.changes.decide(command.changeId, decision);
     if (outcome.status === 'refused') throw new RequestRefusedError(command.changeId, outcome.reason);
     if (outcome.status === 'partial') return reply('partial', `:ballot_box_with_check: ${identity.actor} approved \`${command.changeId}\` — ${outcome.reason}; one more approver is needed.`, { response_type: 'in_channel' });

@@ -113,10 +113,6 @@ export class Changes {
    */
   async decide(changeId: string, decision: DecisionInput): Promise<DecisionOutcome> {
     const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
-    // Answered here, as the request's own shape: it needs no round trip.
-    if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
-      throw new ValidationError('decision', [{ path: 'comment', message: 'resolved-manually needs a comment saying what was done' }]);
-    }
     return callChange(this.client, changeId, () => changeHandle(this.client, changeId).executeUpdate(decisionUpdate, { args: [input] }));
   }
 

@@ -1,5 +1,4 @@
 import { ErrorType } from '../domain/errors';
-import { ValidationError } from '../domain/validation';
 
 /** Typed errors of the client, so callers (HTTP API, CLI, chat ops) can map them without parsing text. */
 export class ChangeNotFoundError extends Error {
@@ -76,8 +75,8 @@ export class RehearsalNotAvailableError extends Error {
 
 /**
  * The client's error for a refusal of the change workflow, by its type (src/domain/errors.ts),
- * never by its sentence. A refusal without a known type (a worker older than typed refusals) is a
- * plain RequestRefusedError.
+ * never by its sentence. Every other refusal (wrong state, unknown question, already approved, an
+ * incomplete decision; or untyped, from a worker older than typed refusals) is a RequestRefusedError.
  */
 export function refusalError(changeId: string, type: string | null | undefined, reason: string): Error {
   switch (type) {
@@ -85,8 +84,6 @@ export function refusalError(changeId: string, type: string | null | undefined, 
       return new NotAllowedError(changeId, reason);
     case ErrorType.ChangeClosed:
       return new ChangeClosedError(changeId);
-    case ErrorType.IncompleteDecision:
-      return new ValidationError('decision', [{ path: 'comment', message: reason }]);
     default:
       return new RequestRefusedError(changeId, reason);
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { can, decidingGroups } from '../../auth/identity';
 import { TARGET_VALUES_NOTE, viewFor } from '../../auth/target-values';
 import { listFilterSchema } from '../../client/change-query';
+import { checkDecisionInput } from '../../client/decision-input';
 import { RequestRefusedError } from '../../client/errors';
 import { changeIdSchema, changeRequestSchema } from '../../domain/change-request';
 import type { DecisionName } from '../../domain/decisions';
@@ -131,6 +132,7 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       handle: async ({ params, body, identity }) => {
         // decisionInputSchema types `decision` as string; the enum it checks is decisionNames.
         const decision = { ...body, decision: body.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity) };
+        checkDecisionInput(decision);
         // One round trip: the update's validator refuses with a type the client maps to 403 / 409.
         const outcome = await changes.decide(params.changeId, decision);
         if (outcome.status === 'refused') throw new RequestRefusedError(params.changeId, outcome.reason);
