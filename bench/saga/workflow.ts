@@ -1,5 +1,5 @@
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
-import { targetActivityOptions } from '../../src/workflows/activity-options';
+import { targetActivityOptions } from '../../src/workflows/activity-proxies';
 import type { PatchInput, SagaActivities } from './activities';
 
 // The same retry and timeout preset as the product's flow-config steps.

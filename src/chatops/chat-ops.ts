@@ -2,8 +2,8 @@ import type { Identity } from '../auth/identity';
 import { can, decidingGroups } from '../auth/identity';
 import { viewFor } from '../auth/target-values';
 import type { ChangeClient } from '../client/change-client';
+import { checkDecisionInput } from '../client/decision-input';
 import { ChangeClosedError, ChangeNotFoundError, NotAllowedError, RequestRefusedError } from '../client/errors';
-import { refusal } from '../client/refusals';
 import type { DecisionName } from '../domain/decisions';
 import { ValidationError } from '../domain/validation';
 import { changeWorkflowId } from '../workflows/definitions';
@@ -72,10 +72,8 @@ export class ChatOps {
         return this.decide(identity, command);
       case 'rollback': {
         if (!can(identity, 'rollback')) return reply('not-allowed', `${identity.actor} may not request rollbacks.`);
-        const summary = await this.deps.changes.describe(command.changeId);
-        if (summary.executionStatus !== 'RUNNING') throw new ChangeClosedError(command.changeId);
         const outcome = await this.deps.changes.requestRollback(command.changeId, { actor: identity.actor, groups: decidingGroups(identity), reason: command.reason, category: command.category });
-        if (outcome.status === 'refused') throw refusal(command.changeId, outcome.reason);
+        if (outcome.status === 'refused') throw new RequestRefusedError(command.changeId, outcome.reason);
         if (outcome.status === 'already-requested') return reply('already-requested', `A rollback of \`${command.changeId}\` was already requested.`);
         return reply('accepted', `:rewind: ${identity.actor} requested a rollback of \`${command.changeId}\` (${command.category}): ${command.reason}`, { response_type: 'in_channel' });
       }
@@ -85,9 +83,9 @@ export class ChatOps {
   private async decide(identity: Identity, command: Extract<ChatCommand, { kind: 'decide' }>, questionId?: string): Promise<SlackReply> {
     if (!can(identity, 'decide')) return reply('not-allowed', `${identity.actor} may not decide (needs the approver or admin role).`);
     const decision = { decision: command.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity), comment: command.comment, ...(questionId ? { questionId } : {}) };
-    await this.deps.changes.checkDecision(command.changeId, decision);
+    checkDecisionInput(decision);
     const outcome = await this.deps.changes.decide(command.changeId, decision);
-    if (outcome.status === 'refused') throw refusal(command.changeId, outcome.reason);
+    if (outcome.status === 'refused') throw new RequestRefusedError(command.changeId, outcome.reason);
     if (outcome.status === 'partial') return reply('partial', `:ballot_box_with_check: ${identity.actor} approved \`${command.changeId}\` — ${outcome.reason}; one more approver is needed.`, { response_type: 'in_channel' });
     return reply('accepted', `:white_check_mark: ${identity.actor} chose *${command.decision}* for \`${command.changeId}\`.`, { response_type: 'in_channel', replace_original: true });
   }

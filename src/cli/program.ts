@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { listFilterSchema } from '../client/change-query';
+import { checkDecisionInput } from '../client/decision-input';
 import { decisionNames, rollbackCategories, type DecisionName, type RollbackCategory } from '../domain/decisions';
 import { renderReportMarkdown } from '../report/markdown';
 import { renderReportText } from '../report/text';
@@ -101,7 +102,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action((changeId: string, decision: DecisionName, options: { actor: string; group?: string[]; comment?: string; question?: string }, command: Command) =>
       withContext(async ({ changes }) => {
         const input = { decision, actor: options.actor, groups: options.group, comment: options.comment, ...(options.question ? { questionId: options.question } : {}) };
-        await changes.checkDecision(changeId, input);
+        checkDecisionInput(input);
         const outcome = await changes.decide(changeId, input);
         if (outcome.status === 'refused' || outcome.status === 'queued') exitCode = ExitCode.Refused;
         const text = outcome.status === 'partial' ? `Approval recorded: ${outcome.reason}` : outcome.status === 'accepted' ? `Decision ${decision} accepted` : `Decision not taken: ${JSON.stringify(outcome)}`;

@@ -1,10 +1,10 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { changeIdSchema } from '../domain/change-request';
 import { parseOrThrow } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
 import { changeWorkflowId } from '../workflows/definitions';
-import { ChangeClosedError, ChangeNotFoundError } from './errors';
-import { refusal } from './refusals';
+import { ChangeClosedError, ChangeNotFoundError, refusalError } from './errors';
 
 /** The change workflow's handle; the change id is validated first, so a bad id never reaches Temporal. */
 export function changeHandle(client: Client, changeId: string) {
@@ -13,14 +13,17 @@ export function changeHandle(client: Client, changeId: string) {
 
 /**
  * Runs one Temporal call on a change and turns Temporal's errors into the client's typed ones:
- * a refused update into RequestRefusedError or NotAllowedError, a finished change into
+ * a refused update into the error its refusal type names (src/client/errors.ts), a finished change into
  * ChangeClosedError, an unknown one into ChangeNotFoundError.
  */
 export async function callChange<T>(client: Client, changeId: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw refusal(changeId, err.cause?.message ?? err.message);
+    if (err instanceof WorkflowUpdateFailedError) {
+      const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+      throw refusalError(changeId, type, err.cause?.message ?? err.message);
+    }
     // An update to a finished workflow comes back as "not found: … already completed": closed, not unknown.
     if (isClosedError(err)) throw new ChangeClosedError(changeId);
     if (err instanceof WorkflowNotFoundError) throw (await exists(client, changeId)) ? new ChangeClosedError(changeId) : new ChangeNotFoundError(changeId);

@@ -4,7 +4,7 @@ import type { ChangeRequestInput } from '../domain/change-request';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { RehearsalReport } from '../domain/rehearsal';
 import type { RootCauseInput } from '../domain/root-cause';
-import type { ChangeReport, ChangeStatus, PendingQuestion } from '../domain/status';
+import type { ChangeReport, ChangeStatus } from '../domain/status';
 import type { ChangePage } from './change-page';
 import type { ListFilter } from './change-query';
 import type { ChangeSummary } from './change-summary';
@@ -69,11 +69,6 @@ export class ChangeClient {
 
   decide(changeId: string, decision: DecisionInput): Promise<DecisionOutcome> {
     return this.changes.decide(changeId, decision);
-  }
-
-  /** See {@link Changes.checkDecision}: the decision judged without sending it. */
-  checkDecision(changeId: string, decision: DecisionInput): Promise<PendingQuestion> {
-    return this.changes.checkDecision(changeId, decision);
   }
 
   signalDecision(changeId: string, decision: DecisionInput): Promise<void> {

@@ -10,13 +10,12 @@ import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
 import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
 import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
-import { terminalPhases, type ChangeReport, type ChangeStatus, type PendingQuestion } from '../domain/status';
+import type { ChangeReport, ChangeStatus } from '../domain/status';
 import { callChange, changeHandle } from './change-calls';
 import { listChanges, type ChangePage } from './change-page';
 import type { ListFilter } from './change-query';
 import { summaryFromExecution, type ChangeSummary } from './change-summary';
-import { judgeDecision } from './decision-check';
-import { ChangeClosedError, ChangeIdConflictError, NotAllowedError, RequestRefusedError } from './errors';
+import { ChangeIdConflictError } from './errors';
 import { noGuard, type RequestGuard } from './request-guard';
 
 export interface StartedChange {
@@ -105,28 +104,16 @@ export class Changes {
     return callChange(this.client, changeId, () => changeHandle(this.client, changeId).result());
   }
 
-  /** Sends a decision and returns the workflow's verdict (accepted, or partial for a first of two approvals). */
+  /**
+   * Sends a decision and returns the workflow's verdict (accepted, or partial for a first of two
+   * approvals): one round trip. The update's validator judges it first (src/workflows/decision-rules.ts)
+   * and a refusal writes nothing to the history: it comes back as NotAllowedError (not a decider at
+   * the question's level, the requester accepting its own change's risk), ChangeClosedError, or
+   * RequestRefusedError (no such question, wrong answer, already approved).
+   */
   async decide(changeId: string, decision: DecisionInput): Promise<DecisionOutcome> {
     const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
     return callChange(this.client, changeId, () => changeHandle(this.client, changeId).executeUpdate(decisionUpdate, { args: [input] }));
-  }
-
-  /**
-   * Checks a decision against the change's open questions without sending it: throws
-   * ChangeClosedError, RequestRefusedError (no such question, wrong answer, already approved) or
-   * NotAllowedError (not a decider at the question's level, the requester approving their own
-   * change). Interfaces call it before `decide` to answer precisely; the workflow checks again.
-   */
-  async checkDecision(changeId: string, decision: DecisionInput): Promise<PendingQuestion> {
-    const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
-    if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
-      throw new ValidationError('decision', [{ path: 'comment', message: 'resolved-manually needs a comment saying what was done' }]);
-    }
-    const [status, summary] = await Promise.all([this.status(changeId), this.describe(changeId)]);
-    if (summary.executionStatus !== 'RUNNING' || (terminalPhases as readonly string[]).includes(status.phase)) throw new ChangeClosedError(changeId);
-    const verdict = judgeDecision(status, summary.requestedBy ?? '', input);
-    if (verdict.ok) return verdict.question;
-    throw verdict.notAllowed ? new NotAllowedError(changeId, verdict.reason) : new RequestRefusedError(changeId, verdict.reason);
   }
 
   /** Sends a decision as a signal: kept by the workflow even when it is not asking yet. */

@@ -1,3 +1,5 @@
+import { ErrorType } from '../domain/errors';
+
 /** Typed errors of the client, so callers (HTTP API, CLI, chat ops) can map them without parsing text. */
 export class ChangeNotFoundError extends Error {
   override readonly name = 'ChangeNotFoundError';
@@ -68,5 +70,21 @@ export class RehearsalNotAvailableError extends Error {
     readonly reason: string,
   ) {
     super(`no report for rehearsal ${rehearsalId}: ${reason}`);
+  }
+}
+
+/**
+ * The client's error for a refusal of the change workflow, by its type (src/domain/errors.ts),
+ * never by its sentence. Every other refusal (wrong state, unknown question, already approved, an
+ * incomplete decision; or untyped, from a worker older than typed refusals) is a RequestRefusedError.
+ */
+export function refusalError(changeId: string, type: string | null | undefined, reason: string): Error {
+  switch (type) {
+    case ErrorType.NotAllowed:
+      return new NotAllowedError(changeId, reason);
+    case ErrorType.ChangeClosed:
+      return new ChangeClosedError(changeId);
+    default:
+      return new RequestRefusedError(changeId, reason);
   }
 }

@@ -9,7 +9,6 @@ export type { RehearsalReport, StepRehearsal } from '../domain/rehearsal';
 export type { RootCauseInput, RootCauseNote } from '../domain/root-cause';
 export { changePhases, listFilterSchema, type ListFilter } from './change-query';
 export type { ChangeSummary } from './change-summary';
-export { judgeDecision, type DecisionVerdict } from './decision-check';
 export {
   ChangeClosedError,
   ChangeIdConflictError,

@@ -36,6 +36,33 @@ export const ErrorType = {
    * validator (so it writes no history), and answered `already-requested` by the client.
    */
   RollbackAlreadyRequested: 'RollbackAlreadyRequestedError',
+  // Refusals: the types the change workflow's update validators throw (src/workflows/handlers.ts).
+  // Nothing was written to the history; clients map them to their errors (src/client/errors.ts).
+  /** The caller may not do this: not a decider at the question's level, the requester accepting its own risk, not allowed to roll back. */
+  NotAllowed: 'NotAllowedError',
+  /** The change has finished (or is finishing): it takes no decisions and no rollback requests. */
+  ChangeClosed: 'ChangeClosedError',
+  /** The decision names a question that is not open (answered, or never asked). */
+  UnknownQuestion: 'UnknownQuestionError',
+  /** The change is not where the request fits: no question is asked, the answer does not fit the question, it already holds, or the history budget's repeats are used up. */
+  WrongState: 'WrongStateError',
+  /** This actor has already given this approval (a risk-high change needs two distinct approvers). */
+  AlreadyApproved: 'AlreadyApprovedError',
+  /** The decision lacks what it needs (resolved-manually without a comment saying what was done). */
+  IncompleteDecision: 'IncompleteDecisionError',
 } as const;
+
+/** The refusal types, for callers that tell a refusal from any other failure. */
+export const refusalTypes = [
+  ErrorType.NotAllowed,
+  ErrorType.ChangeClosed,
+  ErrorType.UnknownQuestion,
+  ErrorType.WrongState,
+  ErrorType.AlreadyApproved,
+  ErrorType.IncompleteDecision,
+  ErrorType.RollbackAlreadyRequested,
+] as const;
+
+export type RefusalType = (typeof refusalTypes)[number];
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

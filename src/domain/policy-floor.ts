@@ -3,6 +3,7 @@ import { collectionNameSchema } from './targets/fields';
 import { durationSchema } from './duration';
 import { channelSchema, groupSchema } from './policy';
 import { targetKinds, type TargetKind } from './targets/index';
+import type { FieldIssue } from './validation';
 
 const crmActions = ['create-property', 'update-property', 'delete-property', 'update-record'] as const;
 
@@ -73,4 +74,11 @@ export interface FloorRecord {
   rules: string[];
   /** Who may always decide and roll back. */
   breakGlassGroups: string[];
+}
+
+/** The worker's verdict on a change before anything is applied: the floor that applies, and how the request is weaker. */
+export interface FloorVerdict {
+  floor: FloorRecord;
+  /** Empty when the request meets the floor; otherwise the change ends rejected. */
+  violations: FieldIssue[];
 }

@@ -3,6 +3,7 @@ import type { DecisionName, QuestionKind, RollbackCategory } from './decisions';
 import type { FloorRecord } from './policy-floor';
 import type { TargetKind } from './targets/index';
 import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome } from './outcomes';
+import type { ChangeCause } from './causes';
 
 export type { ChangeRequest, Step, TargetKind, RecoveryPointRef, RestoreOutcome, ApplyOutcome, FloorRecord };
 
@@ -153,7 +154,7 @@ export interface ChangeReport extends ChangeStatus {
   startedAt: string;
   finishedAt: string;
   /** What started the rollback: a failed step, a decision, a manual request or a cancellation. */
-  cause?: FailureInfo & { stepId?: string };
+  cause?: ChangeCause;
   /** Detection → every target restored and verified (and validated, when configured), in milliseconds. */
   timeToRecoverMs?: number;
   recovery?: RecoveryTimes;

@@ -16,7 +16,8 @@ import type { coresdk } from '@temporalio/proto';
  * How: the internals interceptor keeps message jobs back while the SDK applies the others and
  * runs the workflow's reactions; a condition that the SDK evaluates once those reactions have
  * settled hands the kept jobs to the SDK's own job dispatch, still within the same activation.
- * Enabled by the change workflow for its run; other workflow types keep the SDK's order.
+ * Enabled by every workflow built on a change run (the change, a restore, which runs as a change,
+ * and the roll-back-later behind its patch); other workflow types keep the SDK's order.
  */
 
 type Activation = coresdk.workflow_activation.IWorkflowActivation;
@@ -43,9 +44,11 @@ function isMessage(job: coresdk.workflow_activation.IWorkflowActivationJob): boo
 }
 
 /**
- * Called first thing by the change workflow. Deliberately not behind a patch: no release has run
- * changes with the old order, every stored history (test/histories/) replays with the new one, and
- * so do the histories of changes the old order had left stuck (test/histories/crash-campaign/).
+ * Called first thing by the change workflow, not behind a patch: no release has run changes with
+ * the old order, every stored history (test/histories/) replays with the new one, and so do the
+ * histories of changes the old order had left stuck (test/histories/crash-campaign/). The
+ * roll-back-later calls it behind its patch `rollback-later-like-a-change`: its earlier histories
+ * ran without it.
  */
 export function deliverMessagesAfterResolutions(): void {
   const order = state();

@@ -1,76 +1,131 @@
 import { patched } from '@temporalio/workflow';
-import type { StepInput } from '../domain/outcomes';
-import type { ApplyOutcome } from '../domain/outcomes';
+import type { ApplyOutcome, StepInput } from '../domain/outcomes';
+import { CauseType, type ChangeCause, type RunCause } from '../domain/causes';
 import type { RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
-import type { NotificationEvent } from '../domain/notifications';
+import { ErrorType } from '../domain/errors';
 import { DECISION_REPEATS } from '../domain/history-budget';
+import type { NotificationEvent } from '../domain/notifications';
+import type { ObservePolicy } from '../domain/observation';
 import type { EscalationLevel } from '../domain/policy';
 import type { FloorRecord } from '../domain/policy-floor';
+import { bookkeeping, stepActivities, stepOptions, verifiesInTheSameActivity } from './activity-proxies';
 import { ChangeTracker } from './change-tracker';
 import { compensateStep, compensationUnits } from './compensation';
-import { DecisionDesk } from './decision-desk';
+import { DecisionDesk, type Refusal } from './decision-desk';
+import { lockTargets, releaseTargetLocks } from './locks';
 import { Notifier } from './notifier';
-import { stepActivities, stepOptions, verifiesInTheSameActivity } from './step-activities';
-import { describeFailures, validateRollback } from './validation';
-import { terminalPhases, type ObservationReport, type TriggerReport, type ValidationReport, type RecoveryTimes, type ChangeReport, type ChangeStatus, type ChangeWorkflowInput, type FailureInfo, type RollbackRequestRecord, type Step } from '../domain/status';
+import { BakeWindow } from './observation';
+import type { RunScope } from './run-scope';
+import { acknowledgeFailedValidation, validateRollback } from './validation';
+import {
+  terminalPhases,
+  type ChangeReport,
+  type ChangeRequest,
+  type ChangeStatus,
+  type ChangeWorkflowInput,
+  type RecoveryTimes,
+  type RollbackLaterInput,
+  type RollbackRequestRecord,
+  type Step,
+  type TriggerReport,
+  type ValidationReport,
+} from '../domain/status';
 
 /** When a policy names no escalation, the requester (and admins) decide, e.g. on a failed compensation. */
 function defaultLevels(requestedBy: string): EscalationLevel[] {
   return [{ name: 'requester', deciders: { actors: [requestedBy], groups: ['admin'] }, notify: [], deadline: '1h' }];
 }
 
-/** Everything one change holds while it runs; the workflow function drives it. */
-export class ChangeRun {
+/**
+ * Everything one run holds — a change, or the rollback of a finished change later — and the only
+ * code that changes it: the workflow functions drive the run through these methods, and the saga's
+ * parts (locks, observation, compensation, validation) see it as a RunScope and hand results back.
+ */
+export class ChangeRun implements RunScope {
   readonly changeId: string;
   readonly tracker: ChangeTracker;
   readonly desk: DecisionDesk;
-  readonly levels: EscalationLevel[];
-  /** Steps whose compensation is registered, in registration order. */
-  readonly registered: Step[] = [];
-  private readonly notifier: Notifier;
-  rollbackRequest?: RollbackRequestRecord;
-  cause?: FailureInfo & { stepId?: string };
-  rollingBack = false;
-  /** When the problem that leads to the rollback was detected (failure, trigger, request). */
-  detectedAt?: string;
-  recovery?: RecoveryTimes;
-  observation?: ObservationReport;
-  /** Target locks this change holds; released when it ends, whatever happens. */
-  heldLocks: string[] = [];
-  trigger?: TriggerReport;
-  validation?: ValidationReport;
-  cancelled = false;
-  /** The change passed its approval gate (the floor's size rules bind a change that did not). */
-  approved = false;
-  /** The operator's floor the worker checked this change against. */
-  floor?: FloorRecord;
-  /** Set when the run follows the policy floor's rules (runs older than the floor do not). */
-  private floorRules = false;
   /**
    * Whether this run keeps to the history budget (src/domain/history-budget.ts): one sampling
    * activity per interval, lock polls spread over the wait, repeated decisions bounded. Decided
    * once, at the start: runs recorded before replay the old way from beginning to end.
    */
   readonly budgeted: boolean;
+  private readonly levels: EscalationLevel[];
+  private readonly notifier: Notifier;
+  /** Steps whose compensation is registered, in registration order. */
+  private readonly registered: Step[] = [];
+  private rollbackRequest?: RollbackRequestRecord;
+  private cause?: ChangeCause;
+  private rollingBack = false;
+  /** When the problem that leads to the rollback was detected (failure, trigger, request). */
+  private detectedAt?: string;
+  private recovery?: RecoveryTimes;
+  private bakeWindow?: BakeWindow;
+  /** Target locks this run holds; released when it ends, whatever happens. */
+  private heldLocks: string[] = [];
+  private trigger?: TriggerReport;
+  private validation?: ValidationReport;
+  private cancelled = false;
+  /** The change passed its approval gate (the floor's size rules bind a change that did not). */
+  private approved = false;
+  /** The operator's floor the worker checked this change against. */
+  private floor?: FloorRecord;
+  /** Set when the run follows the policy floor's rules (runs older than the floor do not). */
+  private floorRules = false;
 
-  constructor(readonly input: ChangeWorkflowInput) {
+  /** `later`: this run rolls back a finished change; its locks and report are its own (`rollbackId`). */
+  constructor(
+    readonly input: ChangeWorkflowInput,
+    private readonly later?: RollbackLaterInput,
+  ) {
     const { request } = input;
     this.budgeted = patched('history-budget');
     this.changeId = input.changeId;
     this.tracker = new ChangeTracker(input);
     this.levels = request.policy.escalation?.levels ?? defaultLevels(request.requestedBy);
     this.notifier = new Notifier(input.changeId, request.title, this.tracker);
-    this.desk = new DecisionDesk(this.levels, request.requestedBy, this.tracker, {
-      onLevelAsked: (question, level) => {
-        const event: NotificationEvent = question.level > 0 ? 'escalated' : question.kind === 'approval' ? 'approval-needed' : 'decision-needed';
-        this.notifier.send(event, question.prompt, { channels: level.notify, level: { index: question.level, name: level.name }, question });
+    this.desk = new DecisionDesk(
+      this.levels,
+      request.requestedBy,
+      this.tracker,
+      {
+        onLevelAsked: (question, level) => {
+          const event: NotificationEvent = question.level > 0 ? 'escalated' : question.kind === 'approval' ? 'approval-needed' : 'decision-needed';
+          this.notifier.send(event, question.prompt, { channels: level.notify, level: { index: question.level, name: level.name }, question });
+        },
+        interrupted: () => this.rollbackRequest !== undefined && !this.rollingBack,
       },
-      interrupted: () => this.rollbackRequest !== undefined && !this.rollingBack,
-    }, this.budgeted ? DECISION_REPEATS : undefined);
+      this.budgeted ? DECISION_REPEATS : undefined,
+    );
+  }
+
+  get request(): ChangeRequest {
+    return this.input.request;
+  }
+
+  /** A manual rollback was asked for (it wakes every wait before the rollback starts). */
+  get rollbackRequested(): boolean {
+    return this.rollbackRequest !== undefined;
+  }
+
+  /** Something was detected that the change rolls back for (or ends rejected for). */
+  get detected(): boolean {
+    return this.cause !== undefined;
+  }
+
+  /** The finished change's id when this run rolls it back later; the change's own otherwise. */
+  private get ownId(): string {
+    return this.later?.rollbackId ?? this.changeId;
   }
 
   status(): ChangeStatus {
     return this.tracker.status({ pendingDecisions: this.desk.pending, decisions: this.desk.decisions, rollbackRequest: this.rollbackRequest, floor: this.floor });
+  }
+
+  /** Whether the change has reached a terminal phase (it takes no more decisions or rollback requests). */
+  get closed(): boolean {
+    return (terminalPhases as readonly string[]).includes(this.tracker.phase);
   }
 
   /**
@@ -92,28 +147,94 @@ export class ChangeRun {
     this.notifier.send(event, summary, { channels: this.levels[0]!.notify, level: { index: 0, name: this.levels[0]!.name } });
   }
 
-  /** Checks a manual rollback request without changing anything (the update validator uses it). */
-  checkRollback(request: RollbackRequest): RollbackRequestOutcome {
+  /** The first cause detected is the one the change rolls back for; `at` when it was detected. */
+  detect(cause: ChangeCause, at?: string): void {
+    this.cause ??= cause;
+    if (at !== undefined) this.detectedAt ??= at;
+  }
+
+  /** Ends the change with nothing applied: not approved, below the floor, or its targets locked. */
+  reject(cause: RunCause): void {
+    this.cause = cause;
+    this.tracker.setPhase('rejected', cause.message);
+  }
+
+  /** The change passed its approval gate. */
+  approve(): void {
+    this.approved = true;
+  }
+
+  /** The workflow was cancelled: what was applied is restored all the same. */
+  cancel(): void {
+    this.cancelled = true;
+    this.detect({ type: CauseType.Cancelled, message: 'the change workflow was cancelled' }, new Date().toISOString());
+    this.tracker.record('change cancelled');
+  }
+
+  /** The manual request becomes the cause, unless something was detected before it. */
+  causeFromRollbackRequest(): void {
+    const request = this.rollbackRequest!;
+    this.detect({ type: CauseType.ManualRollback, message: `rollback requested by ${request.actor} (${request.category}): ${request.reason}` }, request.at);
+  }
+
+  /** A rollback requested while nothing was applied yet (awaiting approval, waiting for a lock). */
+  rolledBackBeforeApplying(): void {
+    this.causeFromRollbackRequest();
+    this.tracker.setPhase('rolled-back', 'rollback requested before anything was applied');
+  }
+
+  /**
+   * The rollback of a finished change, as its workflow was asked for it: every step may have
+   * applied (the restore of one that did not is a no-op and it stays pending).
+   */
+  requestLaterRollback(): void {
+    const later = this.later!;
+    this.tracker.record('rollback of a finished change requested', { actor: later.requestedBy, detail: `${later.category}: ${later.reason}` });
+    this.rollbackRequest = { actor: later.requestedBy, reason: later.reason, category: later.category, at: new Date().toISOString() };
+    this.causeFromRollbackRequest();
+    this.registered.push(...this.request.steps);
+  }
+
+  /** Refuses a manual rollback request without changing anything (the update validator uses it). */
+  checkRollback(request: RollbackRequest): Refusal | undefined {
     const phase = this.tracker.phase;
-    if ((terminalPhases as readonly string[]).includes(phase)) {
-      return { status: 'refused', reason: `change is ${phase}; roll back a finished change with a restore` };
-    }
-    const allowed = this.desk.same(request.actor, this.input.request.requestedBy) || this.desk.isDecider(request.actor, request.groups);
-    if (!allowed) return { status: 'refused', reason: `${request.actor} may not roll back this change` };
-    if (this.rollbackRequest || this.rollingBack) return { status: 'already-requested' };
-    return { status: 'accepted' };
+    if (this.closed) return { type: ErrorType.ChangeClosed, reason: `change is ${phase}; roll back a finished change with a restore` };
+    const allowed = this.desk.same(request.actor, this.request.requestedBy) || this.desk.isDecider(request.actor, request.groups);
+    if (!allowed) return { type: ErrorType.NotAllowed, reason: `${request.actor} may not roll back this change` };
+    if (this.rollbackRequest || this.rollingBack) return { type: ErrorType.RollbackAlreadyRequested, reason: 'a rollback was already requested' };
+    return undefined;
   }
 
   requestRollback(request: RollbackRequest): RollbackRequestOutcome {
-    const outcome = this.checkRollback(request);
+    const refusal = this.checkRollback(request);
     const detail = `${request.category}: ${request.reason}`;
-    if (outcome.status === 'refused') this.tracker.record('rollback request refused', { actor: request.actor, detail: `${detail} (${outcome.reason})` });
-    else if (outcome.status === 'already-requested') this.tracker.record('rollback already requested', { actor: request.actor, detail });
-    else {
-      this.rollbackRequest = { actor: request.actor, reason: request.reason, category: request.category, at: new Date().toISOString() };
-      this.tracker.record('rollback requested', { actor: request.actor, detail });
+    if (refusal?.type === ErrorType.RollbackAlreadyRequested) {
+      this.tracker.record('rollback already requested', { actor: request.actor, detail });
+      return { status: 'already-requested' };
     }
-    return outcome;
+    if (refusal) {
+      this.tracker.record('rollback request refused', { actor: request.actor, detail: `${detail} (${refusal.reason})` });
+      return { status: 'refused', reason: refusal.reason };
+    }
+    this.rollbackRequest = { actor: request.actor, reason: request.reason, category: request.category, at: new Date().toISOString() };
+    this.tracker.record('rollback requested', { actor: request.actor, detail });
+    return { status: 'accepted' };
+  }
+
+  /**
+   * Takes the run's target locks. False when it must not go on: refused (the change ends
+   * rejected) or a rollback was requested while it waited. A roll-back-later is never interrupted:
+   * it is the rollback.
+   */
+  async lockTargets(keys: string[]): Promise<boolean> {
+    const outcome = await lockTargets(this, this.ownId, keys, () => !this.later && this.rollbackRequest !== undefined);
+    if ('taken' in outcome) {
+      this.heldLocks = keys;
+      return true;
+    }
+    if ('refused' in outcome) this.reject(outcome.refused);
+    else this.rolledBackBeforeApplying();
+    return false;
   }
 
   /** Recovery point → compensation registered → apply → verify. Idempotent: a retried step reuses its recovery point. */
@@ -139,6 +260,24 @@ export class ChangeRun {
     this.tracker.updateStep(step.id, { state: 'applied', applied }, 'step applied and verified', applied.summary);
   }
 
+  /** Opens the bake window: its baselines are taken before anything is applied. */
+  async openBakeWindow(policy: ObservePolicy): Promise<void> {
+    this.bakeWindow = await BakeWindow.open(this, policy);
+  }
+
+  /** Whether the bake window was opened (its baselines taken). */
+  get observing(): boolean {
+    return this.bakeWindow !== undefined;
+  }
+
+  /** Watches the bake window to its end; a manual rollback request ends it early. The trigger that fired, if one did. */
+  async watchBakeWindow(): Promise<{ fired?: TriggerReport; outcome: 'healthy' | 'fired' | 'inconclusive' | 'interrupted' }> {
+    const window = this.bakeWindow!;
+    const fired = await window.watch(() => this.rollbackRequest !== undefined);
+    if (fired) this.trigger = fired;
+    return { fired, outcome: window.outcome };
+  }
+
   /** Compensates every registered step, in reverse, independent groups in parallel; each restore verified. */
   async rollback(): Promise<void> {
     this.rollingBack = true;
@@ -146,61 +285,51 @@ export class ChangeRun {
     const detectedAt = (this.detectedAt ??= rollbackStartedAt);
     this.tracker.setPhase('rolling-back', this.cause?.message);
     this.notify('rollback-started', `Rolling back ${this.registered.length} step(s): ${this.cause?.message ?? 'requested'}`);
-    for (const unit of compensationUnits(this.registered, this.input.request.policy.compensation.independentGroups)) {
+    for (const unit of compensationUnits(this.registered, this.request.policy.compensation.independentGroups)) {
       await Promise.all(unit.map((step) => compensateStep(this, step)));
     }
     const restoredAt = new Date().toISOString();
     this.recovery = { detectedAt, rollbackStartedAt, restoredAt, timeToRecoverMs: Date.parse(restoredAt) - Date.parse(detectedAt) };
     // Added after the first histories were recorded: older runs replay without the validation pass.
     if (patched('post-rollback-validation')) {
-      this.validation = await validateRollback(this);
+      this.validation = await validateRollback(this, this.registered, this.bakeWindow?.baselines ?? []);
       this.recovery.validatedAt = this.validation.validatedAt;
       this.recovery.timeToRecoverMs = Date.parse(this.validation.validatedAt) - Date.parse(detectedAt);
-      if (!this.validation.ok) await this.escalateValidation(this.validation);
+      if (!this.validation.ok) await acknowledgeFailedValidation(this, this.validation);
     }
     this.tracker.setPhase('rolled-back');
     this.notify('rollback-finished', `Rolled back: ${this.recovery.timeToRecoverMs} ms from detection to every target restored`);
   }
 
-  /** A failed validation needs a person to acknowledge it; after the last level it waits without deadline. */
-  private async escalateValidation(validation: ValidationReport): Promise<void> {
-    this.notify('validation-failed', `Rollback validation failed: ${describeFailures(validation)}`);
-    let mode: 'escalate' | 'hold' = 'escalate';
-    for (;;) {
-      const answer = await this.desk.ask({
-        kind: 'validation',
-        mode,
-        startLevel: mode === 'hold' ? this.levels.length - 1 : 0,
-        prompt: `The rollback did not validate: ${describeFailures(validation)}. Look into it and acknowledge.`,
-      });
-      if ('decision' in answer) return;
-      mode = 'hold';
-    }
-  }
-
-  causeFromRollbackRequest(): void {
-    const request = this.rollbackRequest!;
-    this.detectedAt ??= request.at;
-    this.cause ??= { type: 'ManualRollback', message: `rollback requested by ${request.actor} (${request.category}): ${request.reason}` };
+  /**
+   * The one way every workflow built on a run ends, whatever happened before: a cancelled change is
+   * compensated, target locks are released, the report is stored and notifications are drained.
+   * The caller runs it outside cancellation (CancellationScope.nonCancellable).
+   */
+  async finish(): Promise<ChangeReport> {
+    if (this.cancelled) await this.rollback();
+    if (this.heldLocks.length > 0) await releaseTargetLocks(this, this.ownId, this.heldLocks);
+    const report = this.report();
+    await bookkeeping.saveReport(report);
+    await this.notifier.drain();
+    return report;
   }
 
   report(): ChangeReport {
-    return {
+    const report: ChangeReport = {
       ...this.status(),
-      requestedBy: this.input.request.requestedBy,
+      requestedBy: this.request.requestedBy,
       startedAt: this.tracker.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       cause: this.cause,
       timeToRecoverMs: this.recovery?.timeToRecoverMs,
       recovery: this.recovery,
-      observation: this.observation,
+      observation: this.bakeWindow?.report(),
       trigger: this.trigger,
       validation: this.validation,
       cancelled: this.cancelled || undefined,
     };
-  }
-
-  drainNotifications(): Promise<void> {
-    return this.notifier.drain();
+    // Stored under the rollback's own id, naming the change it rolls back.
+    return this.later ? { ...report, changeId: this.later.rollbackId, requestedBy: this.later.requestedBy, rollsBack: this.later.changeId } : report;
   }
 }

@@ -1,19 +1,14 @@
-import { CancellationScope, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { bookkeepingActivityOptions } from './activity-options';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { bookkeeping, bookkeepingOptions } from './activity-proxies';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { registerHandlers } from './handlers';
 import { deliverMessagesAfterResolutions } from '../temporal/message-order';
-import type { ObservePolicy } from '../domain/observation';
+import { CauseType } from '../domain/causes';
+import type { FloorVerdict } from '../domain/policy-floor';
 import { isIrreversible } from '../domain/step-policy';
 import { changeLockKeys } from '../domain/locks';
-import { lockTargets, releaseTargetLocks } from './locks';
-import { observe, takeBaselines } from './observation';
-import type { ChangeReport, ChangeWorkflowInput, FailureInfo, ObservationReport, Step } from '../domain/status';
-import type { FieldIssue } from '../domain/validation';
-
-const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
+import type { ChangeReport, ChangeWorkflowInput, FailureInfo, Step } from '../domain/status';
 
 /**
  * A change as a saga with people in the loop. Optional approval first; then per step: recovery
@@ -27,138 +22,112 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
   registerHandlers(run);
   run.tracker.record('change started', { actor: input.request.requestedBy, detail: input.request.title });
   // Added with the operator's policy floor: older runs replay with the rules they started with.
-  const violations = patched('policy-floor') ? await checkFloor(run) : [];
+  const verdict = patched('policy-floor') ? await checkFloor(run) : undefined;
+  const violations = verdict?.violations ?? [];
   // Added after the first histories were recorded: older runs replay without this activity.
   if (violations.length === 0 && patched('store-change-request')) await bookkeeping.saveChangeRequest(input);
 
   let cancellation: unknown;
   try {
-    if (violations.length > 0) refuseBelowFloor(run, violations);
+    if (verdict && violations.length > 0) refuseBelowFloor(run, verdict);
     else await execute(run);
   } catch (err) {
     if (!isCancellation(err)) throw err;
     cancellation = err;
-    run.cancelled = true;
-    run.cause ??= { type: 'Cancelled', message: 'the change workflow was cancelled' };
-    run.detectedAt ??= new Date().toISOString();
-    run.tracker.record('change cancelled');
+    run.cancel();
   }
   // Compensation and the report survive cancellation of the workflow.
   return CancellationScope.nonCancellable(async () => {
-    if (run.cancelled) await run.rollback();
-    await releaseTargetLocks(run);
-    const report = run.report();
-    await bookkeeping.saveReport(report);
-    await run.drainNotifications();
+    const report = await run.finish();
     if (cancellation) throw cancellation;
     return report;
   });
 }
 
 /** The worker's own check of the operator's floor, before anything else happens. */
-async function checkFloor(run: ChangeRun): Promise<FieldIssue[]> {
+async function checkFloor(run: ChangeRun): Promise<FloorVerdict> {
   run.useFloorRules();
-  const verdict = await bookkeeping.checkPolicyFloor.executeWithOptions({ ...bookkeepingActivityOptions, summary: 'check the operator policy floor' }, [run.input]);
+  const verdict = await bookkeeping.checkPolicyFloor.executeWithOptions(bookkeepingOptions('check the operator policy floor'), [run.input]);
   run.applyFloor(verdict.floor);
-  return verdict.violations;
+  return verdict;
 }
 
 /** A request weaker than the worker's floor reached it without the API or CLI: it ends rejected, nothing applied. */
-function refuseBelowFloor(run: ChangeRun, violations: FieldIssue[]): void {
-  const floor = run.floor!;
-  run.cause = { type: 'PolicyFloorViolated', message: `the request is weaker than the operator's policy floor "${floor.name}" (${floor.source}): ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}` };
-  run.tracker.setPhase('rejected', run.cause.message);
+function refuseBelowFloor(run: ChangeRun, { floor, violations }: FloorVerdict): void {
+  const issues = violations.map((v) => `${v.path}: ${v.message}`).join('; ');
+  run.reject({ type: CauseType.PolicyFloorViolated, message: `the request is weaker than the operator's policy floor "${floor.name}" (${floor.source}): ${issues}` });
 }
 
 async function execute(run: ChangeRun): Promise<void> {
-  const { request } = run.input;
+  const { request } = run;
   if (request.policy.approval === 'required' && !(await approved(run))) return;
   const keys = changeLockKeys(request.steps);
   // Added after earlier histories were recorded: they replay without taking locks.
-  if (keys.length > 0 && patched('target-locks') && !(await lockTargets(run, keys))) return;
-  const observePolicy = request.policy.observe;
+  if (keys.length > 0 && patched('target-locks') && !(await run.lockTargets(keys))) return;
   // The baseline is taken before anything is applied: it describes the world without the change.
-  if (observePolicy) run.observation = { startedAt: '', outcome: 'healthy', baselines: await takeBaselines(run, observePolicy), samples: [] };
+  if (request.policy.observe) await run.openBakeWindow(request.policy.observe);
   run.tracker.setPhase('applying');
   for (const step of request.steps) {
-    if (run.rollbackRequest) break;
+    if (run.rollbackRequested) break;
     if ((await applyWithPolicy(run, step)) === 'rollback') break;
   }
-  if (observePolicy && run.observation && !run.cause && !run.rollbackRequest) await observeAndDecide(run, observePolicy, run.observation);
-  if (run.rollbackRequest) run.causeFromRollbackRequest();
-  if (run.cause) await run.rollback();
+  if (run.observing && !run.detected && !run.rollbackRequested) await observeAndDecide(run);
+  if (run.rollbackRequested) run.causeFromRollbackRequest();
+  if (run.detected) await run.rollback();
   else run.tracker.setPhase('completed');
 }
 
+/** Whether people may wait without deadline once every level's deadline has passed (else the policy's default applies). */
+const whenExhausted = (run: ChangeRun) => (run.request.policy.escalation?.whenExhausted === 'hold' ? 'hold' : 'return');
+
 /** The bake window: a fired trigger rolls back or asks; an inconclusive window completes or asks. */
-async function observeAndDecide(run: ChangeRun, policy: ObservePolicy, report: ObservationReport): Promise<void> {
-  report.startedAt = new Date().toISOString();
-  const fired = await observe(run, policy, report);
-  report.endedAt = new Date().toISOString();
+async function observeAndDecide(run: ChangeRun): Promise<void> {
+  const policy = run.request.policy.observe!;
+  const { fired, outcome } = await run.watchBakeWindow();
   if (fired) {
-    run.trigger = fired;
     run.notify('trigger-fired', `Trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison}${fired.baseline != null ? `, baseline ${fired.baseline}` : ''})`);
     const rollback = policy.onTrigger === 'rollback' || (await askAfterObservation(run, 'trigger', `Trigger ${fired.name} fired (${fired.metric} = ${fired.value}, ${fired.comparison}). Roll back or accept?`)) === 'rollback';
-    if (rollback) {
-      run.cause ??= { type: 'TriggerFired', message: `trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison})` };
-      run.detectedAt ??= fired.firedAt;
-    }
-  } else if (report.outcome === 'inconclusive' && policy.onInconclusive === 'ask') {
+    if (rollback) run.detect({ type: CauseType.TriggerFired, message: `trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison})` }, fired.firedAt);
+  } else if (outcome === 'inconclusive' && policy.onInconclusive === 'ask') {
     const decision = await askAfterObservation(run, 'inconclusive', 'The observation window ended without enough traffic to judge. Complete or roll back?');
-    if (decision === 'rollback') run.cause ??= { type: 'Inconclusive', message: 'rolled back after an inconclusive observation window' };
+    if (decision === 'rollback') run.detect({ type: CauseType.Inconclusive, message: 'rolled back after an inconclusive observation window' });
   }
 }
 
+/** Rollback or accept (trigger), complete or rollback (inconclusive); nobody in time means the default. */
 async function askAfterObservation(run: ChangeRun, kind: 'trigger' | 'inconclusive', prompt: string): Promise<string> {
-  let mode: 'escalate' | 'hold' = 'escalate';
-  for (;;) {
-    run.tracker.setPhase(mode === 'hold' ? 'held' : 'awaiting-decision');
-    const answer = await run.desk.ask({ kind, mode, prompt, startLevel: mode === 'hold' ? run.levels.length - 1 : 0 });
-    if ('interrupted' in answer) return 'rollback';
-    if ('decision' in answer) return answer.decision.decision;
-    if (run.input.request.policy.escalation?.whenExhausted !== 'hold') return kind === 'trigger' ? 'rollback' : 'complete';
-    mode = 'hold';
-  }
+  const answer = await run.desk.decide({ kind, prompt, whenExhausted: whenExhausted(run), phases: { escalating: 'awaiting-decision', holding: 'held' } });
+  if ('interrupted' in answer) return 'rollback';
+  if ('decision' in answer) return answer.decision.decision;
+  return kind === 'trigger' ? 'rollback' : 'complete';
 }
 
 /** The approval gate: approve goes on; reject (or no decision in time) ends with nothing applied. */
 async function approved(run: ChangeRun): Promise<boolean> {
-  const { request } = run.input;
-  run.tracker.setPhase('awaiting-approval');
-  let mode: 'escalate' | 'hold' = 'escalate';
-  for (;;) {
-    const answer = await run.desk.ask({
-      kind: 'approval',
-      mode,
-      approvalsNeeded: request.risk === 'high' ? 2 : 1,
-      startLevel: mode === 'hold' ? run.levels.length - 1 : 0,
-      prompt: `Approve "${request.title}" (${request.steps.length} step(s), risk ${request.risk}) requested by ${request.requestedBy}?`,
-    });
-    if ('interrupted' in answer) {
-      run.causeFromRollbackRequest();
-      run.tracker.setPhase('rolled-back', 'rollback requested before anything was applied');
-      return false;
-    }
-    if ('exhausted' in answer) {
-      if (request.policy.escalation?.whenExhausted === 'hold') {
-        mode = 'hold';
-        continue;
-      }
-      run.cause = { type: 'NotApproved', message: 'no approval before the last deadline' };
-    } else if (answer.decision.decision === 'approve') {
-      run.approved = true;
-      return true;
-    } else {
-      run.cause = { type: 'Rejected', message: `rejected by ${answer.decision.actor}${answer.decision.comment ? `: ${answer.decision.comment}` : ''}` };
-    }
-    run.tracker.setPhase('rejected', run.cause.message);
+  const { request } = run;
+  const answer = await run.desk.decide({
+    kind: 'approval',
+    approvalsNeeded: request.risk === 'high' ? 2 : 1,
+    prompt: `Approve "${request.title}" (${request.steps.length} step(s), risk ${request.risk}) requested by ${request.requestedBy}?`,
+    whenExhausted: whenExhausted(run),
+    phases: { escalating: 'awaiting-approval', holding: 'awaiting-approval' },
+  });
+  if ('interrupted' in answer) {
+    run.rolledBackBeforeApplying();
     return false;
   }
+  if ('decision' in answer && answer.decision.decision === 'approve') {
+    run.approve();
+    return true;
+  }
+  if ('exhausted' in answer) run.reject({ type: CauseType.NotApproved, message: 'no approval before the last deadline' });
+  else run.reject({ type: CauseType.Rejected, message: `rejected by ${answer.decision.actor}${answer.decision.comment ? `: ${answer.decision.comment}` : ''}` });
+  return false;
 }
 
 /** Applies a step; on failure follows the policy, asking people when it says so. */
 async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 'skipped' | 'rollback'> {
-  const { policy } = run.input.request;
+  const { policy } = run.request;
   if (isIrreversible(step) && !(await irreversibleApproved(run, step))) return 'rollback';
   for (;;) {
     try {
@@ -170,9 +139,9 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
       const failedAt = new Date().toISOString();
       run.tracker.updateStep(step.id, { state: 'failed', error: failure }, 'step failed', failure.message);
       run.notify('step-failed', `Step ${step.id} failed: ${failure.message}`);
-      if (run.rollbackRequest) return 'rollback';
+      if (run.rollbackRequested) return 'rollback';
       if (policy.onStepFailure === 'rollback') return rollbackBecause(run, step, failure, failedAt);
-      const decision = await decideOnFailure(run, step, failure.message, policy.onStepFailure === 'ask' ? 'escalate' : 'hold');
+      const decision = await decideOnFailure(run, step, failure.message, policy.onStepFailure === 'hold');
       if (decision === 'retry') continue;
       if (decision === 'skip') {
         run.tracker.updateStep(step.id, { state: 'skipped' }, 'step skipped');
@@ -186,63 +155,38 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
 
 /** A step that cannot be undone needs its own approval, whatever the change's approval policy. */
 async function irreversibleApproved(run: ChangeRun, step: Step): Promise<boolean> {
-  let mode: 'escalate' | 'hold' = 'escalate';
-  for (;;) {
-    run.tracker.setPhase('awaiting-approval');
-    const answer = await run.desk.ask({
-      kind: 'approval',
-      stepId: step.id,
-      mode,
-      startLevel: mode === 'hold' ? run.levels.length - 1 : 0,
-      prompt: `Step ${step.id} (${step.target}) cannot be undone once applied. Apply it?`,
-    });
-    run.tracker.setPhase('applying');
-    if ('interrupted' in answer) return false;
-    if ('exhausted' in answer && run.input.request.policy.escalation?.whenExhausted === 'hold') {
-      mode = 'hold';
-      continue;
-    }
-    if (!('exhausted' in answer) && answer.decision.decision === 'approve') return true;
-    const by = 'exhausted' in answer ? 'no approval before the last deadline' : `rejected by ${answer.decision.actor}`;
-    run.cause ??= { stepId: step.id, type: 'IrreversibleStepNotApproved', message: `irreversible step ${step.id}: ${by}` };
-    run.detectedAt ??= new Date().toISOString();
-    return false;
-  }
+  const answer = await run.desk.decide({
+    kind: 'approval',
+    stepId: step.id,
+    prompt: `Step ${step.id} (${step.target}) cannot be undone once applied. Apply it?`,
+    whenExhausted: whenExhausted(run),
+    phases: { escalating: 'awaiting-approval', holding: 'awaiting-approval', answered: 'applying' },
+  });
+  if ('interrupted' in answer) return false;
+  if ('decision' in answer && answer.decision.decision === 'approve') return true;
+  const by = 'decision' in answer ? `rejected by ${answer.decision.actor}` : 'no approval before the last deadline';
+  run.detect({ stepId: step.id, type: CauseType.IrreversibleStepNotApproved, message: `irreversible step ${step.id}: ${by}` }, new Date().toISOString());
+  return false;
 }
 
 /** The failed step becomes the cause only when the change is rolled back for it. */
 function rollbackBecause(run: ChangeRun, step: Step, failure: FailureInfo, failedAt: string): 'rollback' {
-  run.cause ??= { stepId: step.id, ...failure };
-  run.detectedAt ??= failedAt;
+  run.detect({ stepId: step.id, ...failure }, failedAt);
   return 'rollback';
 }
 
 /** Waits for retry / skip / rollback; `hold` and `whenExhausted: hold` keep waiting without deadline. */
-async function decideOnFailure(run: ChangeRun, step: Step, problem: string, initial: 'escalate' | 'hold'): Promise<'retry' | 'skip' | 'rollback' | 'interrupted'> {
-  let mode = initial;
-  for (;;) {
-    run.tracker.setPhase(mode === 'hold' ? 'held' : 'awaiting-decision');
-    const answer = await run.desk.ask({
-      kind: 'step-failure',
-      stepId: step.id,
-      mode,
-      startLevel: mode === 'hold' && initial === 'escalate' ? run.levels.length - 1 : 0,
-      prompt: `Step ${step.id} (${step.target}) failed: ${problem}. Retry, skip, roll back or hold?`,
-    });
-    run.tracker.setPhase('applying');
-    if ('interrupted' in answer) return 'interrupted';
-    if ('exhausted' in answer) {
-      if (run.input.request.policy.escalation?.whenExhausted === 'hold') {
-        mode = 'hold';
-        continue;
-      }
-      return 'rollback';
-    }
-    const { decision } = answer.decision;
-    if (decision === 'hold') {
-      mode = 'hold';
-      continue;
-    }
-    return decision as 'retry' | 'skip' | 'rollback';
-  }
+async function decideOnFailure(run: ChangeRun, step: Step, problem: string, holdFromStart: boolean): Promise<'retry' | 'skip' | 'rollback' | 'interrupted'> {
+  const answer = await run.desk.decide({
+    kind: 'step-failure',
+    stepId: step.id,
+    prompt: `Step ${step.id} (${step.target}) failed: ${problem}. Retry, skip, roll back or hold?`,
+    whenExhausted: whenExhausted(run),
+    holdFromStart,
+    holdOn: 'hold',
+    phases: { escalating: 'awaiting-decision', holding: 'held', answered: 'applying' },
+  });
+  if ('interrupted' in answer) return 'interrupted';
+  if ('exhausted' in answer) return 'rollback';
+  return answer.decision.decision as 'retry' | 'skip' | 'rollback';
 }

@@ -2,40 +2,54 @@ import { condition, uuid4 } from '@temporalio/workflow';
 import { questionOptions, type DecisionInput, type DecisionName, type DecisionOutcome, type QuestionKind } from '../domain/decisions';
 import { durationMs } from '../domain/durations';
 import type { EscalationLevel } from '../domain/policy';
-import { acceptsRisk, sameActor, selfDecisionRefusal } from '../domain/segregation';
 import type { ChangeTracker } from './change-tracker';
-import type { AcceptedDecision, PendingQuestion } from '../domain/status';
+import { isDecider, judgeDecision, legacyRules, same, type DecisionRules, type JudgedQuestion, type Refusal } from './decision-rules';
+import type { AcceptedDecision, ChangePhase, PendingQuestion } from '../domain/status';
 
-export interface AskOptions {
+export type { DecisionRules, Refusal } from './decision-rules';
+
+/** A question to ask until it is settled, and what to do when nobody answers in time. */
+export interface DecisionRequest {
   kind: QuestionKind;
   prompt: string;
   stepId?: string;
-  /** `escalate`: walk the levels with their deadlines; `hold`: wait without deadlines. */
-  mode: 'escalate' | 'hold';
   /** Distinct approvers needed (risk: high asks for two). */
   approvalsNeeded?: number;
-  /** Level to start at, e.g. the last one when a question that was already escalated is asked again. */
-  startLevel?: number;
+  /**
+   * When every level's deadline has passed: `hold` waits at the last level without deadline until
+   * someone answers; `return` answers `exhausted`, and the caller applies the policy's default (or,
+   * for a compensation, tries the restore again before asking again, holding).
+   */
+  whenExhausted: 'hold' | 'return';
+  /** The first ask already waits without deadline, at the first level (policy `onStepFailure: hold`). */
+  holdFromStart?: boolean;
+  /** An answer that means "keep waiting without deadline" (the step-failure question's `hold`). */
+  holdOn?: DecisionName;
+  /** The phase the change shows while the question escalates, while it holds, and once it is answered. */
+  phases?: { escalating: ChangePhase; holding: ChangePhase; answered?: ChangePhase };
 }
+
+/** How a question ended: a decision, every level's deadline passed (`return`), or a manual rollback request. */
+export type Decided = { decision: AcceptedDecision } | { exhausted: true } | { interrupted: true };
 
 /**
- * Who may decide beyond the levels, and how strictly. Runs started before the policy floor keep the
- * rules they started with (exact actors, only `approve` barred to the requester, no break-glass).
+ * Where one question stands across asks: escalating from the first level, or holding at the last
+ * without deadline once its escalation ran out. A compensation keeps one across restore attempts,
+ * so a restore that fails again after an exhausted escalation is asked about holding.
  */
-export interface DecisionRules {
-  /** The requester may not make any risk-accepting decision; actors compare case-insensitively. */
-  strict: boolean;
-  /** Groups that may decide at every level (the floor's break-glass groups). */
-  breakGlassGroups: string[];
+export class Escalation {
+  holding: boolean;
+  constructor(private readonly fromStart = false) {
+    this.holding = fromStart;
+  }
+
+  /** A question held from the start waits at the first level; one that escalated, at the last. */
+  startLevel(levels: number): number {
+    return this.holding && !this.fromStart ? levels - 1 : 0;
+  }
 }
 
-const legacyRules: DecisionRules = { strict: false, breakGlassGroups: [] };
-
-/** How a question ended: a decision, or every level's deadline passed. */
-export type AskResult = { decision: AcceptedDecision } | { exhausted: true } | { interrupted: true };
-
-interface OpenQuestion extends PendingQuestion {
-  approvals: AcceptedDecision[];
+interface OpenQuestion extends JudgedQuestion {
   answer?: AcceptedDecision;
 }
 
@@ -48,8 +62,9 @@ export interface DecisionDeskHooks {
 
 /**
  * Asks people and waits for their decisions with Temporal timers: each escalation level has its
- * deadline; when it passes, the next level is asked and who may decide widens. Decisions that
- * arrive before a question exists are kept and applied when it is asked.
+ * deadline; when it passes, the next level is asked and who may decide widens; after the last, the
+ * question holds or gives up as its request says. Decisions that arrive before a question exists
+ * are kept and applied when it is asked.
  */
 export class DecisionDesk {
   private readonly open: OpenQuestion[] = [];
@@ -84,34 +99,13 @@ export class DecisionDesk {
     return Math.max(0, ...this.open.map((q) => q.level));
   }
 
-  /** Validates without changing anything; used by the update validator. */
-  check(input: DecisionInput): { ok: true; question: OpenQuestion } | { ok: false; reason: string } {
-    const question = input.questionId ? this.open.find((q) => q.id === input.questionId) : this.open[0];
-    if (!question) return { ok: false, reason: input.questionId ? `no open question ${input.questionId}` : 'no decision is being asked for' };
-    if (!(questionOptions[question.kind] as readonly DecisionName[]).includes(input.decision)) {
-      return { ok: false, reason: `"${input.decision}" does not answer a ${question.kind} question (expected ${question.options.join(', ')})` };
-    }
-    if (!this.mayDecide(input, question.level)) {
-      return { ok: false, reason: `${input.actor} may not decide at escalation level ${question.level} (${this.levels[question.level]!.name})` };
-    }
-    if (this.rules.strict && acceptsRisk(input.decision) && sameActor(input.actor, this.requestedBy)) {
-      return { ok: false, reason: selfDecisionRefusal(input.actor, input.decision) };
-    }
-    if (question.kind === 'approval' && input.decision === 'approve') {
-      if (input.actor === this.requestedBy) return { ok: false, reason: `${input.actor} requested this change and cannot approve it` };
-      if (question.approvals.some((a) => this.same(a.actor, input.actor))) return { ok: false, reason: `${input.actor} has already approved` };
-    }
-    const repeats = this.repeats?.[input.decision];
-    if (repeats !== undefined && this.accepted.filter((d) => d.decision === input.decision).length >= repeats) {
-      return { ok: false, reason: `"${input.decision}" was already chosen ${repeats} times in this change, the most the history budget allows; choose another answer (${question.options.filter((o) => o !== input.decision).join(', ')})` };
-    }
-    if (this.repeats && input.decision === 'hold' && question.mode === 'hold') {
-      return { ok: false, reason: 'the change is already holding for this question; choose another answer' };
-    }
-    if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
-      return { ok: false, reason: 'resolved-manually needs a comment saying what was done' };
-    }
-    return { ok: true, question };
+  /**
+   * Judges a decision without changing anything. The update validator passes `segregation`, so
+   * runs older than the floor refuse what interfaces always refused before sending, and `phase`,
+   * so "nothing is asked" names where the change stands, as interfaces always answered.
+   */
+  check(input: DecisionInput, options: { segregation?: boolean; phase?: string } = {}): { question: OpenQuestion } | { refusal: Refusal } {
+    return judgeDecision(this.open, input, { levels: this.levels, requestedBy: this.requestedBy, rules: this.rules, accepted: this.accepted, repeats: this.repeats, ...options });
   }
 
   /** Takes a decision from a signal or an update; refusals are recorded and change nothing. */
@@ -122,31 +116,51 @@ export class DecisionDesk {
       return { status: 'queued' };
     }
     const checked = this.check(input);
-    if (!checked.ok) {
-      this.tracker.record('decision refused', { actor: input.actor, detail: `${input.decision}: ${checked.reason}` });
-      return { status: 'refused', reason: checked.reason };
+    if ('refusal' in checked) {
+      this.tracker.record('decision refused', { actor: input.actor, detail: `${input.decision}: ${checked.refusal.reason}` });
+      return { status: 'refused', reason: checked.refusal.reason };
     }
     return this.accept(checked.question, input);
   }
 
-  /** Asks a question and waits for a decision, escalating on each deadline. */
-  async ask(options: AskOptions): Promise<AskResult> {
+  /**
+   * Asks until the question is settled — the one escalate-then-hold loop: escalating level by
+   * level on each deadline; when the last has passed, or the answer is the request's `holdOn`,
+   * waiting at the last level without deadline (or answering `exhausted`, for `return`). Pass an
+   * `escalation` to carry where the question stands into a later ask of the same question.
+   */
+  async decide(request: DecisionRequest, escalation = new Escalation(request.holdFromStart)): Promise<Decided> {
+    for (;;) {
+      if (request.phases) this.tracker.setPhase(escalation.holding ? request.phases.holding : request.phases.escalating);
+      const answer = await this.ask(request, escalation);
+      if (request.phases?.answered) this.tracker.setPhase(request.phases.answered);
+      if ('decision' in answer && answer.decision.decision !== request.holdOn) return answer;
+      if ('interrupted' in answer) return answer;
+      // Exhausted, or told to hold: from now on the question waits without deadline.
+      escalation.holding = true;
+      if ('exhausted' in answer && request.whenExhausted === 'return') return answer;
+    }
+  }
+
+  /** Asks once and waits for a decision, escalating on each deadline while the question escalates. */
+  private async ask(request: DecisionRequest, escalation: Escalation): Promise<Decided> {
+    const mode = escalation.holding ? 'hold' : 'escalate';
     const question: OpenQuestion = {
       id: uuid4(),
-      kind: options.kind,
-      stepId: options.stepId,
-      prompt: options.prompt,
-      options: [...questionOptions[options.kind]],
+      kind: request.kind,
+      stepId: request.stepId,
+      prompt: request.prompt,
+      options: [...questionOptions[request.kind]],
       level: 0,
-      mode: options.mode,
-      approvalsNeeded: options.approvalsNeeded ?? 1,
+      mode,
+      approvalsNeeded: request.approvalsNeeded ?? 1,
       askedAt: new Date().toISOString(),
       mayDecide: [],
       approvals: [],
     };
     this.open.push(question);
     try {
-      this.askLevel(question, Math.min(options.startLevel ?? 0, this.levels.length - 1));
+      this.askLevel(question, Math.min(escalation.startLevel(this.levels.length), this.levels.length - 1));
       for (const input of this.early.splice(0)) this.receive(input, 'update');
       for (;;) {
         const deadline = question.mode === 'escalate' ? this.levels[question.level]!.deadline : undefined;
@@ -204,26 +218,13 @@ export class DecisionDesk {
     return { status: 'accepted', questionId: question.id };
   }
 
-  /** Actors and groups of the current level and every earlier one may decide, and the break-glass groups. */
-  private mayDecide(input: DecisionInput, level: number): boolean {
-    return this.breakGlass(input.groups) || this.levels.slice(0, level + 1).some((l) => this.named(l, input.actor, input.groups));
-  }
-
   /** Anyone who may decide at some level, or break glass (used to authorize manual rollback requests). */
   isDecider(actor: string, groups: string[] = []): boolean {
-    return this.breakGlass(groups) || this.levels.some((l) => this.named(l, actor, groups));
+    return isDecider({ levels: this.levels, rules: this.rules }, actor, groups);
   }
 
   /** Whether two actors are the same person under the current rules. */
   same(a: string, b: string): boolean {
-    return this.rules.strict ? sameActor(a, b) : a === b;
-  }
-
-  private named(level: EscalationLevel, actor: string, groups: string[] = []): boolean {
-    return level.deciders.actors.some((a) => this.same(a, actor)) || groups.some((g) => level.deciders.groups.includes(g));
-  }
-
-  private breakGlass(groups: string[] = []): boolean {
-    return groups.some((g) => this.rules.breakGlassGroups.includes(g));
+    return same(this.rules, a, b);
   }
 }

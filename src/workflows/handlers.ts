@@ -1,7 +1,16 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
 import type { ChangeRun } from './change-run';
+import type { Refusal } from './decision-desk';
 import { decisionSignal, decisionUpdate, rollbackSignal, rollbackUpdate, statusQuery } from './definitions';
+
+/**
+ * A refused update: typed (src/domain/errors.ts), so clients map it without reading the sentence.
+ * Thrown by a validator, it writes nothing to the history.
+ */
+function refused({ type, reason }: Refusal): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(reason, type);
+}
 
 /** Status, decisions and rollback requests, the same for every workflow that runs a ChangeRun. */
 export function registerHandlers(run: ChangeRun): void {
@@ -9,17 +18,17 @@ export function registerHandlers(run: ChangeRun): void {
   setHandler(decisionSignal, (decision) => void run.desk.receive(decision, 'signal'));
   setHandler(decisionUpdate, (decision) => run.desk.receive(decision, 'update'), {
     validator: (decision) => {
-      const checked = run.desk.check(decision);
-      if (!checked.ok) throw new Error(checked.reason);
+      if (run.closed) throw refused({ type: ErrorType.ChangeClosed, reason: `change is ${run.tracker.phase}; it takes no more decisions` });
+      const checked = run.desk.check(decision, { segregation: true, phase: run.tracker.phase });
+      if ('refusal' in checked) throw refused(checked.refusal);
     },
   });
   setHandler(rollbackSignal, (request) => void run.requestRollback(request));
   setHandler(rollbackUpdate, (request) => run.requestRollback(request), {
     validator: (request) => {
-      const checked = run.checkRollback(request);
-      if (checked.status === 'refused') throw new Error(checked.reason);
-      // Accepted, a repeat would write events to the history for nothing, as often as it is sent.
-      if (checked.status === 'already-requested') throw ApplicationFailure.nonRetryable('a rollback was already requested', ErrorType.RollbackAlreadyRequested);
+      // Refused repeats too: accepted, a repeat would write events to the history for nothing, as often as it is sent.
+      const refusal = run.checkRollback(request);
+      if (refusal) throw refused(refusal);
     },
   });
 }

@@ -1,10 +1,7 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { workflowInfo } from '@temporalio/workflow';
 import type { ChangeNotification, NotificationEvent } from '../domain/notifications';
+import { notifyActivity } from './activity-proxies';
 import { failureInfo, type ChangeTracker } from './change-tracker';
-
-const notifyOptions = { startToCloseTimeout: '15s', retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 } } as const;
-const { notify } = proxyActivities<Activities>(notifyOptions);
 
 /**
  * Sends notifications without making the saga wait for them: a failed notification is recorded
@@ -32,7 +29,7 @@ export class Notifier {
       ...extra,
     };
     this.inflight.push(
-      notify.executeWithOptions({ ...notifyOptions, summary: `notify ${event}` }, [notification]).catch((err: unknown) => {
+      notifyActivity(notification).catch((err: unknown) => {
         this.tracker.record('notification failed', { detail: `${event}: ${failureInfo(err).message}` });
       }),
     );

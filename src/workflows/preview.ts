@@ -1,9 +1,5 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { bookkeepingActivityOptions, targetActivityOptions } from './activity-options';
+import { bookkeeping, stepActivities, stepOptions } from './activity-proxies';
 import type { RollbackPreview } from '../domain/status';
-
-const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 
 /**
  * What a rollback of a change (running or finished) would do, per target, as a diff between now
@@ -14,11 +10,7 @@ export async function previewRollbackWorkflow(input: { changeId: string }): Prom
   const { request } = await bookkeeping.loadChangeRequest(input.changeId);
   const steps = await Promise.all(
     [...request.steps].reverse().map(async (step) => {
-      const { previewRestoreStep } = proxyActivities<Activities>(targetActivityOptions[step.target]);
-      const preview = await previewRestoreStep.executeWithOptions(
-        { ...targetActivityOptions[step.target], summary: `preview restore of ${step.id} (${step.target})` },
-        [{ changeId: input.changeId, step }],
-      );
+      const preview = await stepActivities(step).previewRestoreStep.executeWithOptions(stepOptions(step, 'preview restore of'), [{ changeId: input.changeId, step }]);
       return { stepId: step.id, target: step.target, ...preview };
     }),
   );

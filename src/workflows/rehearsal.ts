@@ -1,14 +1,10 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
 import { rehearsalReport } from '../domain/rehearsal-verdict';
 import type { FailureNote, PreparedStep, RehearsalInput, RehearsalReport, RehearsalStepInput, SandboxRun } from '../domain/rehearsal';
-import { bookkeepingActivityOptions } from './activity-options';
+import { bookkeeping, stepActivities, stepOptions } from './activity-proxies';
 import { failureInfo } from './change-tracker';
-import { stepActivities, stepOptions } from './step-activities';
 import type { ChangeRequest, Step } from '../domain/status';
-
-const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 
 /**
  * Rollback testing before the real run: the change's steps are applied in the sandbox (recovery

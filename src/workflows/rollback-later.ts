@@ -1,28 +1,40 @@
-import { ApplicationFailure, CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { bookkeepingActivityOptions } from './activity-options';
+import { ApplicationFailure, CancellationScope, patched } from '@temporalio/workflow';
+import { bookkeeping } from './activity-proxies';
 import { ChangeRun } from './change-run';
 import { registerHandlers } from './handlers';
+import { changeLockKeys } from '../domain/locks';
+import { deliverMessagesAfterResolutions } from '../temporal/message-order';
 import { terminalPhases, type ChangeReport, type RollbackLaterInput } from '../domain/status';
-
-const bookkeeping = proxyActivities<Activities>(bookkeepingActivityOptions);
 
 /**
  * Rolls back a finished change later, from the recovery points it kept: every step is restored in
  * reverse (independent groups in parallel), each restore verified, conflicts with later edits
- * reported and asked about instead of overwritten, then validated. Its report is stored under the
- * rollback's own id and names the change it rolls back.
+ * reported and asked about instead of overwritten, then validated. It holds the change's target
+ * locks while it restores (so it never interleaves with a change on the same targets) and
+ * finishes as a change does. Its report is stored under the rollback's own id and names the
+ * change it rolls back. Cancelling it does not stop the rollback.
  */
 export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<ChangeReport> {
+  // Added after the first roll-back-later histories were recorded: they replay as they ran, without
+  // message ordering, locks or the change's finish.
+  const likeAChange = patched('rollback-later-like-a-change');
+  if (likeAChange) deliverMessagesAfterResolutions();
   const phase = await bookkeeping.finishedPhase(input.changeId);
   if (phase === null || !(terminalPhases as readonly string[]).includes(phase)) {
     throw ApplicationFailure.nonRetryable(`change ${input.changeId} has not finished; request a rollback on the running change instead`, 'ChangeNotFinished');
   }
   const original = await bookkeeping.loadChangeRequest(input.changeId);
-  const run = new ChangeRun({
-    changeId: input.changeId,
-    request: { ...original.request, title: `Roll back ${input.changeId}: ${original.request.title}`, policy: { ...original.request.policy, observe: undefined } },
-  });
+  const { policy } = original.request;
+  // A rollback is never refused because a target is busy: it waits for the run that holds it, up
+  // to the change's maxWait, whatever the change's onBusy said about changes.
+  const locks = likeAChange ? { locks: { onBusy: 'wait' as const, maxWait: policy.locks?.maxWait ?? '1h' } } : {};
+  const run = new ChangeRun(
+    {
+      changeId: input.changeId,
+      request: { ...original.request, title: `Roll back ${input.changeId}: ${original.request.title}`, policy: { ...policy, observe: undefined, ...locks } },
+    },
+    input,
+  );
   registerHandlers(run);
   // Added with the operator's policy floor: break-glass groups may answer this rollback's questions too.
   // A rollback is never refused for the floor, so the verdict's violations do not matter here.
@@ -30,13 +42,18 @@ export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<
     run.useFloorRules();
     run.applyFloor((await bookkeeping.checkPolicyFloor({ changeId: input.changeId, request: original.request })).floor);
   }
-  run.tracker.record('rollback of a finished change requested', { actor: input.requestedBy, detail: `${input.category}: ${input.reason}` });
-  run.rollbackRequest = { actor: input.requestedBy, reason: input.reason, category: input.category, at: new Date().toISOString() };
-  run.causeFromRollbackRequest();
-  // Every step may have applied; the restore of one that did not is a no-op and it stays pending.
-  run.registered.push(...original.request.steps);
-  await CancellationScope.nonCancellable(() => run.rollback());
-  const report: ChangeReport = { ...run.report(), changeId: input.rollbackId, requestedBy: input.requestedBy, rollsBack: input.changeId };
-  await bookkeeping.saveReport(report);
-  return report;
+  run.requestLaterRollback();
+  if (!likeAChange) {
+    await CancellationScope.nonCancellable(() => run.rollback());
+    const report = run.report();
+    await bookkeeping.saveReport(report);
+    return report;
+  }
+  // The rollback itself is not cancellable, from taking the locks to the drained notifications.
+  // Past maxWait the run ends rejected (LockTimeout) with nothing restored; it can be asked again.
+  return CancellationScope.nonCancellable(async () => {
+    const keys = changeLockKeys(original.request.steps);
+    if (keys.length === 0 || (await run.lockTargets(keys))) await run.rollback();
+    return run.finish();
+  });
 }

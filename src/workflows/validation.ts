@@ -1,24 +1,25 @@
 import { sleep } from '@temporalio/workflow';
 import type { StepInput } from '../domain/outcomes';
-import type { ChangeRun } from './change-run';
+import { stepActivities, stepOptions } from './activity-proxies';
 import { failureInfo } from './change-tracker';
 import { durationMs } from '../domain/durations';
 import { judgeAll } from './observation';
-import { stepActivities, stepOptions } from './step-activities';
-import type { ValidationReport } from '../domain/status';
+import type { RunScope } from './run-scope';
+import type { ObservationReport, Step, ValidationReport } from '../domain/status';
 
 /**
  * After every compensation: each restored target is re-read and compared with its recovery point,
  * and, when the policy has a recovery window, the triggers' metrics are observed again to confirm
- * recovery. A failed validation is escalated (someone must acknowledge it), never hidden.
+ * recovery (against the baselines taken before the change, when there are any). A failed
+ * validation is escalated (someone must acknowledge it), never hidden.
  */
-export async function validateRollback(run: ChangeRun): Promise<ValidationReport> {
-  run.tracker.record('validating rollback');
-  const restored = run.registered.filter((s) => run.tracker.step(s.id).state === 'restored');
+export async function validateRollback(scope: RunScope, registered: readonly Step[], baselines: ObservationReport['baselines']): Promise<ValidationReport> {
+  scope.tracker.record('validating rollback');
+  const restored = registered.filter((s) => scope.tracker.step(s.id).state === 'restored');
   const targets = await Promise.all(
     restored.map(async (step) => {
-      const input: StepInput = { changeId: run.changeId, step };
-      const recoveryPointChecksum = run.tracker.step(step.id).recoveryPoint?.checksum;
+      const input: StepInput = { changeId: scope.changeId, step };
+      const recoveryPointChecksum = scope.tracker.step(step.id).recoveryPoint?.checksum;
       try {
         await stepActivities(step).verifyRestoreStep.executeWithOptions(stepOptions(step, 'validate restore of'), [input]);
         return { stepId: step.id, target: step.target, ok: true, recoveryPointChecksum, detail: 'matches its recovery point' };
@@ -27,24 +28,34 @@ export async function validateRollback(run: ChangeRun): Promise<ValidationReport
       }
     }),
   );
-  const observe = run.input.request.policy.observe;
+  const observe = scope.request.policy.observe;
   let metrics: ValidationReport['metrics'];
   if (observe?.recoveryWindow) {
     await sleep(observe.recoveryWindow);
     const to = new Date();
     const from = new Date(to.getTime() - durationMs(observe.recoveryWindow));
-    const judged = await judgeAll(run, observe, { baselines: run.observation?.baselines ?? [], samples: [] }, from, to);
+    const judged = await judgeAll(scope, observe, baselines, [], from, to);
     metrics = judged.map((j) => j.record);
   }
   const ok = targets.every((t) => t.ok) && !(metrics ?? []).some((m) => m.verdict === 'breach');
   const report: ValidationReport = { ok, validatedAt: new Date().toISOString(), targets, metrics };
-  run.tracker.record(ok ? 'rollback validated' : 'rollback validation failed', {
+  scope.tracker.record(ok ? 'rollback validated' : 'rollback validation failed', {
     detail: ok ? `${targets.length} target(s) match their recovery points` : describeFailures(report),
   });
   return report;
 }
 
-export function describeFailures(report: ValidationReport): string {
+/**
+ * A failed validation needs a person to acknowledge it, whatever the policy says about exhausted
+ * escalations: after the last level it waits without deadline. (Never interrupted: it runs while
+ * the change rolls back, when a rollback request wakes nothing.)
+ */
+export async function acknowledgeFailedValidation(scope: RunScope, validation: ValidationReport): Promise<void> {
+  scope.notify('validation-failed', `Rollback validation failed: ${describeFailures(validation)}`);
+  await scope.desk.decide({ kind: 'validation', whenExhausted: 'hold', prompt: `The rollback did not validate: ${describeFailures(validation)}. Look into it and acknowledge.` });
+}
+
+function describeFailures(report: ValidationReport): string {
   const targets = report.targets.filter((t) => !t.ok).map((t) => `${t.stepId}: ${t.detail}`);
   const metrics = (report.metrics ?? []).filter((m) => m.verdict === 'breach').map((m) => `${m.trigger} still breaching: ${m.reason}`);
   return [...targets, ...metrics].join('; ');

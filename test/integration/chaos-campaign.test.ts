@@ -40,4 +40,29 @@ describe('crash campaign (short): worker SIGKILLs, a Temporal restart and faulty
     expect(figures.faults.total).toBeGreaterThan(0);
     expect(result.check.notes.maxEffectsPerKey).toBe(1);
   }, 40 * 60_000);
+
+  test('given 12 changes whose completed ones are rolled back later, under 2 random worker kills and a kill during compensation, when the campaign ends, then every change and every roll-back-later is terminal and every target is back at its seed', async () => {
+    const result = await runCampaign({
+      changes: 12,
+      kills: 2,
+      compensationKills: 1,
+      serverRestarts: 0,
+      seed: 2027,
+      concurrency: 6,
+      maxMinutes: 30,
+      stallMinutes: 10,
+      rollbackVia: 'update',
+      rollBackLater: true,
+      mongoUri: requiredEnv(ENV.mongoUri),
+    });
+    console.log(renderCampaign(result));
+    const { figures } = result;
+
+    expect(result.check.inconsistencies).toEqual([]);
+    expect(figures).toMatchObject({ changes: 12, notTerminal: 0, completed: 0, unexpectedWorkerExits: 0 });
+    expect(figures.rolledBack).toBe(12);
+    expect(figures.rolledBackLater).toBeGreaterThan(0);
+    expect(figures.workerKills).toBeGreaterThanOrEqual(2);
+    expect(result.check.notes.maxEffectsPerKey).toBe(1);
+  }, 40 * 60_000);
 });

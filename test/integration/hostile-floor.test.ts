@@ -134,7 +134,7 @@ const cases: DoorCase[] = [
   { surface: 'client', input: 'a lead batch over the floor, only the requester deciding', field: 'policy.escalation.levels', send: start(leads({ policy: { onStepFailure: 'ask', escalation: onlyMe() } })) },
   { surface: 'client', input: 'a webhook step, only the requester deciding in capitals', field: 'policy.escalation.levels', send: start(hook({ policy: { onStepFailure: 'ask', escalation: onlyMe('REQUESTER@example.com') } })) },
   { surface: 'client', input: 'a document in a guarded collection with approval waived', field: 'policy.escalation', send: start(document({ policy: { approval: 'none' } })) },
-  { surface: 'client', input: 'checking an approval of its own change under another spelling', field: 'cannot approve it', send: clientNotAllowed((d) => d.env.changes.checkDecision(SEEDED.own, { decision: 'approve', actor: 'REQUESTER@example.com' })) },
+  { surface: 'client', input: 'approving its own change under another spelling (the validator refuses it, nothing written)', field: 'cannot approve it', send: clientNotAllowed((d) => d.env.changes.decide(SEEDED.own, { decision: 'approve', actor: 'REQUESTER@example.com' })) },
   { surface: 'client', input: 'skipping the failed step of its own change (straight to the workflow)', field: 'cannot skip its failed step', send: clientNotAllowed((d) => d.env.changes.decide(SEEDED.failed, { decision: 'skip', actor: 'Requester@example.com' })) },
   { surface: 'client', input: 'rolling back someone else\'s change', field: 'may not roll back this change', send: clientNotAllowed((d) => d.env.changes.requestRollback(SEEDED.other, { actor: 'requester@example.com', reason: 'mine now', category: 'errors' })) },
 ];

@@ -88,4 +88,61 @@ describe('preview and roll back later: finished changes restored from their kept
     await env.changes.decide(changeId, { decision: 'rollback', actor: 'oncall@example.com' });
     await env.changes.result(changeId);
   });
+
+  test('given a change holding the flow while it asks about a failure, when a finished change on that flow is rolled back later, then the rollback waits for the lock and restores only after that change ends', async () => {
+    const changeId = uniqueId('done');
+    await completed(changeId);
+    const holder = uniqueId('holder');
+    await env.changes.start(request({ steps: [failingStep('fails', ids[0]!)], policy: { onStepFailure: 'ask', escalation } }), { changeId: holder });
+    await waitForQuestion(env.changes, holder, { kind: 'step-failure' });
+
+    const handle = await rollbackLater({ changeId, rollbackId: uniqueId('rb'), requestedBy: 'oncall@example.com', reason: 'caps raised too early', category: 'business-impact' });
+    const waiting = await eventually(async () => {
+      const status = await handle.query(statusQuery).catch(() => undefined);
+      return status?.phase === 'waiting-for-lock' ? status : undefined;
+    });
+    expect(waiting.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'waiting for lock', detail: expect.stringContaining(`held by change ${holder}`) })]));
+    expect((await flows.get(ids[0]!))!.config).toMatchObject({ pricing: { cap: 31 } });
+
+    await env.changes.decide(holder, { decision: 'rollback', actor: 'oncall@example.com' });
+    const held = await env.changes.result(holder);
+    const report = await handle.result();
+
+    expect(report).toMatchObject({ phase: 'rolled-back', rollsBack: changeId, validation: { ok: true } });
+    expect(report.steps.map((s) => s.state)).toEqual(['restored', 'restored']);
+    const events = report.timeline.map((e) => e.event);
+    expect(events.indexOf('waiting for lock')).toBeLessThan(events.indexOf('target locks taken'));
+    // The holder lets go of its locks after its own restores: the rollback's restores start after those.
+    expect(Date.parse(report.steps[0]!.timings!.compensationStartedAt!)).toBeGreaterThanOrEqual(Date.parse(held.recovery!.restoredAt));
+    for (const id of ids) expect((await flows.get(id))!.config).toEqual(sampleFlowConfig(id));
+  });
+
+  test('given a roll-back-later holding the flows while it asks about a conflict, when a change on one of them starts, then the change waits and applies only after the rollback ends', async () => {
+    const changeId = uniqueId('edited');
+    await completed(changeId);
+    const b = (await flows.get(ids[1]!))!;
+    await flows.write(ids[1]!, b.version, { ...b.config, enabled: false }, { action: 'edit', actor: 'teammate@example.com' });
+    const rollbackId = uniqueId('rb');
+    const handle = await rollbackLater({ changeId, rollbackId, requestedBy: 'oncall@example.com', reason: 'undo caps', category: 'errors' });
+    await eventually(async () => (await handle.query(statusQuery).catch(() => undefined))?.pendingDecisions.find((q) => q.kind === 'compensation'));
+
+    const next = uniqueId('next');
+    await env.changes.start(request({ steps: [capStep('cap-a-again', ids[0]!, 45)], policy: { escalation } }), { changeId: next });
+    const waiting = await eventually(async () => {
+      const status = await env.changes.status(next);
+      return status.phase === 'waiting-for-lock' ? status : undefined;
+    });
+    expect(waiting.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'waiting for lock', detail: expect.stringContaining(`held by change ${rollbackId}`) })]));
+    expect((await flows.get(ids[0]!))!.config).toMatchObject({ pricing: { cap: 31 } });
+
+    await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'resolved-manually', actor: 'oncall@example.com', comment: 'teammate disabled the flow on purpose' }] });
+    const rolledBack = await handle.result();
+    const applied = await env.changes.result(next);
+
+    expect(rolledBack.phase).toBe('rolled-back');
+    expect(rolledBack.steps.find((s) => s.id === 'cap-a')!.state).toBe('restored');
+    expect(applied.phase).toBe('completed');
+    expect(Date.parse(applied.steps[0]!.timings!.applyStartedAt!)).toBeGreaterThanOrEqual(Date.parse(rolledBack.recovery!.restoredAt));
+    expect((await flows.get(ids[0]!))!.config).toMatchObject({ pricing: { cap: 45 } });
+  });
 });

@@ -28,6 +28,8 @@ export interface CampaignFigures {
   changes: number;
   completed: number;
   rolledBack: number;
+  /** Of the rolled back: changes that completed and were rolled back later (option rollBackLater). */
+  rolledBackLater: number;
   notTerminal: number;
   manualRollbacks: { accepted: number; refused: number };
   workerKills: number;
@@ -93,7 +95,17 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
     const drives: DriveRecord[] = [];
     await inParallel(manifest.changes, options.concurrency, async (change) => {
       try {
-        drives.push(await driveChange(change, { changes, client: env.client, rollbackVia: options.rollbackVia === 'signal' ? 'signal' : 'update', progress, deadline, stallMs: options.stallMinutes * 60_000 }));
+        drives.push(
+          await driveChange(change, {
+            changes,
+            client: env.client,
+            rollbackVia: options.rollbackVia === 'signal' ? 'signal' : 'update',
+            rollBackLater: options.rollBackLater ? { taskQueue: env.taskQueue } : undefined,
+            progress,
+            deadline,
+            stallMs: options.stallMinutes * 60_000,
+          }),
+        );
       } catch (err) {
         step(`chaos: driving ${change.changeId} failed: ${(err as Error).message}`);
       }
@@ -145,6 +157,7 @@ function summarise(
     changes: manifest.changes.length,
     completed: outcomes.filter((o) => o === 'completed').length,
     rolledBack: outcomes.filter((o) => o === 'rolled-back').length,
+    rolledBackLater: manifest.changes.filter((c) => c.rolledBackLater && check.outcomes[c.changeId] === 'rolled-back').length,
     notTerminal: outcomes.filter((o) => o === 'not-terminal').length,
     manualRollbacks: {
       accepted: rollbacks.filter((d) => d.rollback!.answer === 'accepted' || d.rollback!.answer === 'already-requested').length,

@@ -1,8 +1,9 @@
 import { ChangeClosedError, RequestRefusedError } from '../../src/client/errors';
 import type { ChangeClient } from '../../src/client/change-client';
-import type { Client } from '@temporalio/client';
-import type { ChangeStatus } from '../../src/domain/status';
-import { changeWorkflowId, rollbackSignal } from '../../src/workflows/definitions';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { ChangeReport, ChangeStatus, RollbackLaterInput } from '../../src/domain/status';
+import { changeWorkflowId, rollbackLaterWorkflowId, rollbackSignal } from '../../src/workflows/definitions';
+import { ChangeStatusKey } from '../../src/workflows/search-attributes';
 import { REQUESTER } from './fixtures';
 import type { ChangeManifest } from './manifest';
 import type { Progress } from './progress';
@@ -17,6 +18,8 @@ export interface DriverContext {
    * back from the status query).
    */
   rollbackVia: 'update' | 'signal';
+  /** Roll every change that completed back later, and wait for that too. */
+  rollBackLater?: { taskQueue: string };
   progress: Progress;
   /** Epoch ms after which the campaign stops waiting. */
   deadline: number;
@@ -50,7 +53,28 @@ export async function driveChange(change: ChangeManifest, context: DriverContext
     if (record.rollback) change.expected = record.rollback.answer === 'accepted' || record.rollback.answer === 'already-requested' ? 'rolled-back' : 'completed';
   }
   if (await context.progress.settled(changeWorkflowId(change.changeId), deadline, context.stallMs)) record.settledAt = Date.now();
+  if (record.settledAt !== undefined && context.rollBackLater) await rollBackLater(change, context, context.rollBackLater.taskQueue);
   return record;
+}
+
+/** Rolls a change that completed back later and waits for the rollback to close (the checker judges it). */
+async function rollBackLater(change: ChangeManifest, context: DriverContext, taskQueue: string): Promise<void> {
+  const { client, deadline } = context;
+  const description = await untilAnswered(`describe ${change.changeId}`, () => client.workflow.getHandle(changeWorkflowId(change.changeId)).describe(), deadline);
+  if (description.typedSearchAttributes.get(ChangeStatusKey) !== 'completed') return;
+  const rollbackId = `${change.changeId}-later`;
+  const workflowId = rollbackLaterWorkflowId(rollbackId);
+  const input: RollbackLaterInput = { changeId: change.changeId, rollbackId, requestedBy: REQUESTER, reason: 'chaos campaign: undo a finished change', category: 'errors' };
+  change.rolledBackLater = { rollbackId };
+  await untilAnswered(
+    `roll back ${change.changeId} later`,
+    // A start retried across a server restart may find its first attempt running: that is the rollback.
+    () => client.workflow.start<(input: RollbackLaterInput) => Promise<ChangeReport>>('rollbackLaterWorkflow', { workflowId, taskQueue, args: [input] }).catch((err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }),
+    deadline,
+  );
+  await context.progress.settled(workflowId, deadline, context.stallMs);
 }
 
 async function rollbackWhen(change: ChangeManifest, context: DriverContext, ready: (status: ChangeStatus) => boolean): Promise<DriveRecord['rollback']> {

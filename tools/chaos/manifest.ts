@@ -25,6 +25,8 @@ export interface ChangeManifest {
   expected: 'completed' | 'rolled-back' | 'either';
   request: ChangeRequestInput;
   targets: StepTarget[];
+  /** Set when the campaign rolled the finished change back later: the roll-back-later's id. */
+  rolledBackLater?: { rollbackId: string };
 }
 
 /** The target one step touches and its state before the campaign ran (its seed). */

@@ -37,6 +37,11 @@ export const campaignOptionsSchema = z
      * change is sent any message (those scenarios become a failing step and a metric trigger).
      */
     rollbackVia: z.enum(['update', 'signal', 'none']).default('update'),
+    /**
+     * Every change that completes is then rolled back later (rollbackLaterWorkflow, from its kept
+     * recovery points) while workers keep dying; the checker judges its targets as rolled back.
+     */
+    rollBackLater: z.boolean().default(false),
     faults: campaignFaultsSchema.default(campaignFaultsSchema.parse({})),
     /** Use this database server instead of starting one (a fresh database name is used on it). */
     mongoUri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),

@@ -9,6 +9,7 @@ export function renderCampaign(result: CampaignResult): string {
     ['changes', String(f.changes)],
     ['  completed', String(f.completed)],
     ['  rolled back', String(f.rolledBack)],
+    ['    of which completed, then rolled back later', String(f.rolledBackLater)],
     ['  not terminal', String(f.notTerminal)],
     ['manual rollbacks asked (accepted / refused: finished first)', `${f.manualRollbacks.accepted} / ${f.manualRollbacks.refused}`],
     ['worker kills (SIGKILL)', String(f.workerKills)],

@@ -2,19 +2,11 @@ import type { Db } from 'mongodb';
 import type { ChangeRequest } from '../../domain/change-request';
 import { ErrorType } from '../../domain/errors';
 import { floorRecord, floorViolations } from '../../domain/floor-rules';
-import type { FloorRecord, LoadedFloor } from '../../domain/policy-floor';
-import type { FieldIssue } from '../../domain/validation';
+import type { FloorVerdict, LoadedFloor } from '../../domain/policy-floor';
 import { permanent } from '../../domain/failures';
 import { RecoveryPointStore } from '../../store/recovery-points';
 import type { StepInput } from '../../domain/outcomes';
 import { floorFacts } from '../../store/floor-facts';
-
-/** The worker's verdict on a change before anything is applied: the floor that applies, and how the request is weaker. */
-export interface FloorVerdict {
-  floor: FloorRecord;
-  /** Empty when the request meets the floor; otherwise the change ends rejected. */
-  violations: FieldIssue[];
-}
 
 /**
  * The worker's own check of the floor, for requests that reached Temporal without the API or the

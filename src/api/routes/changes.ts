@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { can, decidingGroups } from '../../auth/identity';
 import { TARGET_VALUES_NOTE, viewFor } from '../../auth/target-values';
 import { listFilterSchema } from '../../client/change-query';
-import { ChangeClosedError } from '../../client/errors';
-import { refusal } from '../../client/refusals';
+import { checkDecisionInput } from '../../client/decision-input';
+import { RequestRefusedError } from '../../client/errors';
 import { changeIdSchema, changeRequestSchema } from '../../domain/change-request';
 import type { DecisionName } from '../../domain/decisions';
 import { renderReportMarkdown } from '../../report/markdown';
@@ -132,9 +132,10 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       handle: async ({ params, body, identity }) => {
         // decisionInputSchema types `decision` as string; the enum it checks is decisionNames.
         const decision = { ...body, decision: body.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity) };
-        await changes.checkDecision(params.changeId, decision);
+        checkDecisionInput(decision);
+        // One round trip: the update's validator refuses with a type the client maps to 403 / 409.
         const outcome = await changes.decide(params.changeId, decision);
-        if (outcome.status === 'refused') throw refusal(params.changeId, outcome.reason);
+        if (outcome.status === 'refused') throw new RequestRefusedError(params.changeId, outcome.reason);
         return outcome;
       },
     }),
@@ -155,10 +156,9 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
         409: { description: 'The change has finished' },
       },
       handle: async ({ params, body, identity }) => {
-        const summary = await changes.describe(params.changeId);
-        if (summary.executionStatus !== 'RUNNING') throw new ChangeClosedError(params.changeId);
+        // One round trip: a finished change refuses the update (ChangeClosedError), as does its validator.
         const outcome = await changes.requestRollback(params.changeId, { ...body, actor: identity.actor, groups: decidingGroups(identity) });
-        if (outcome.status === 'refused') throw refusal(params.changeId, outcome.reason);
+        if (outcome.status === 'refused') throw new RequestRefusedError(params.changeId, outcome.reason);
         return outcome;
       },
     }),
