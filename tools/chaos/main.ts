@@ -26,6 +26,7 @@ async function main(): Promise<number> {
     .option('--max-minutes <n>', 'stop waiting after this long (default 30)', Number)
     .option('--stall-minutes <n>', 'stop waiting when no change settled for this long (default 5)', Number)
     .option('--rollback-via <how>', 'manual rollbacks by "update" (as the API, CLI and chat ops do; default), "signal", or "none" (no change is sent a message)')
+    .option('--roll-back-later', 'roll every change that completes back later (rollbackLaterWorkflow) while workers keep dying')
     .option('--faults <json>', 'random faults, e.g. {"error":0.2,"rateLimit":0.1,"slow":0.05,"drop":0.02}')
     .option('--keep', 'keep .tmp/chaos-<run>/ (Temporal database file, logs, manifest, result.json)')
     .option('--json', 'print the result as JSON instead of the table')
@@ -41,6 +42,7 @@ async function main(): Promise<number> {
     maxMinutes: opts.maxMinutes as number | undefined,
     stallMinutes: opts.stallMinutes as number | undefined,
     rollbackVia: opts.rollbackVia as 'update' | 'signal' | 'none' | undefined,
+    rollBackLater: opts.rollBackLater === true,
     faults: opts.faults === undefined ? undefined : (JSON.parse(opts.faults as string) as CampaignOptionsInput['faults']),
     keep: opts.keep === true,
   };
