@@ -8,7 +8,20 @@ import { layerRules } from './eslint.layers.mjs';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.tmp/**', 'coverage/**', 'bench-results/**', '**/*.cjs', '*.config.js', '*.config.mjs', 'eslint.layers.mjs'] },
+  {
+    ignores: [
+      'lib/**',
+      'node_modules/**',
+      '.tools/**',
+      '.tmp/**',
+      'coverage/**',
+      'bench-results/**',
+      '**/*.cjs',
+      '*.config.js',
+      '*.config.mjs',
+      'eslint.layers.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   ...layerRules,
   {
@@ -27,7 +40,17 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/temporal/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*/lib', '@temporalio/*/lib/**'], message: "SDK internals: use the package's public exports." }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@temporalio/*/lib', '@temporalio/*/lib/**'],
+              message: "SDK internals: use the package's public exports.",
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -37,7 +60,10 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })),
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.',
+            })),
             { name: 'mongodb', message: 'Workflow code does no I/O: use an activity.' },
             { name: '@temporalio/activity', message: 'Workflows call activities through proxyActivities.' },
             { name: '@temporalio/client', message: 'Workflows do not use the client.' },

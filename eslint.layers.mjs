@@ -50,7 +50,11 @@ export const layerRules = [
     rules: {
       'import-x/no-restricted-paths': [
         'error',
-        { zones: zones.map((zone) => (zone.target === './src/workflows' ? { ...zone, except: [...zone.except, './activities/index.ts'] } : zone)) },
+        {
+          zones: zones.map((zone) =>
+            zone.target === './src/workflows' ? { ...zone, except: [...zone.except, './activities/index.ts'] } : zone,
+          ),
+        },
       ],
     },
   },

@@ -3,7 +3,10 @@
 // time-skipping test server with fake activities. `npm test` runs unit, workflow and integration;
 // the scale tier (100 000 leads and more) runs only through `npm run test:scale`.
 const transform = {
-  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
 
 // Tests live under test/; everything else (sources resolve by path) stays out of jest's file map, above
@@ -30,7 +33,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     // Workflows on the time-skipping test server with fake activities: no database, no dev server.
-    { displayName: 'workflow', roots, testEnvironment: 'node', transform, testMatch: ['<rootDir>/test/workflow/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/setup/workflow-env.ts'] },
+    {
+      displayName: 'workflow',
+      roots,
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/workflow/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/workflow-env.ts'],
+    },
     { displayName: 'integration', ...withServices, testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { displayName: 'scale', ...withServices, testMatch: ['<rootDir>/test/scale/**/*.test.ts'] },
   ],

@@ -23,10 +23,22 @@ export async function activitySpans(client: Client, workflowId: string): Promise
   const closed = new Map<string, { at: number; outcome: ActivitySpan['outcome'] }>();
   for (const e of events) {
     const close =
-      (e.activityTaskCompletedEventAttributes && { id: e.activityTaskCompletedEventAttributes.scheduledEventId, outcome: 'completed' as const }) ||
-      (e.activityTaskFailedEventAttributes && { id: e.activityTaskFailedEventAttributes.scheduledEventId, outcome: 'failed' as const }) ||
-      (e.activityTaskTimedOutEventAttributes && { id: e.activityTaskTimedOutEventAttributes.scheduledEventId, outcome: 'timed-out' as const }) ||
-      (e.activityTaskCanceledEventAttributes && { id: e.activityTaskCanceledEventAttributes.scheduledEventId, outcome: 'canceled' as const });
+      (e.activityTaskCompletedEventAttributes && {
+        id: e.activityTaskCompletedEventAttributes.scheduledEventId,
+        outcome: 'completed' as const,
+      }) ||
+      (e.activityTaskFailedEventAttributes && {
+        id: e.activityTaskFailedEventAttributes.scheduledEventId,
+        outcome: 'failed' as const,
+      }) ||
+      (e.activityTaskTimedOutEventAttributes && {
+        id: e.activityTaskTimedOutEventAttributes.scheduledEventId,
+        outcome: 'timed-out' as const,
+      }) ||
+      (e.activityTaskCanceledEventAttributes && {
+        id: e.activityTaskCanceledEventAttributes.scheduledEventId,
+        outcome: 'canceled' as const,
+      });
     if (close) closed.set(String(close.id), { at: eventTime(e), outcome: close.outcome });
   }
   const spans: ActivitySpan[] = [];

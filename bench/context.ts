@@ -19,18 +19,29 @@ export interface BenchContext {
   client(encrypted: boolean): Client;
   logDir: string;
   workerOptions: WorkerTuning;
-  startWorker(label: string, variant: WorkerVariant, options: { taskQueue: string; dbName: string; encrypted: boolean }): Promise<WorkerProcess>;
+  startWorker(
+    label: string,
+    variant: WorkerVariant,
+    options: { taskQueue: string; dbName: string; encrypted: boolean },
+  ): Promise<WorkerProcess>;
   /** CPU ms so far of the servers, this process (the client side) and the given worker. */
   cpu(worker?: WorkerProcess): Record<string, number>;
   close(): Promise<void>;
 }
 
-export async function openBenchContext(services: BenchServices, mongo: MongoClient, logDir: string, workerOptions: WorkerTuning): Promise<BenchContext> {
+export async function openBenchContext(
+  services: BenchServices,
+  mongo: MongoClient,
+  logDir: string,
+  workerOptions: WorkerTuning,
+): Promise<BenchContext> {
   const connection = await Connection.connect({ address: services.temporal.address });
   const encrypted = new Client({
     connection,
     namespace: services.temporal.namespace,
-    dataConverter: createDataConverter(loadEncryptionSettings({ ...services.keyEnv, LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true' })),
+    dataConverter: createDataConverter(
+      loadEncryptionSettings({ ...services.keyEnv, LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true' }),
+    ),
   });
   const plain = new Client({ connection, namespace: services.temporal.namespace });
   return {
@@ -62,7 +73,12 @@ export async function openBenchContext(services: BenchServices, mongo: MongoClie
       );
     },
     cpu(worker) {
-      return cpuSnapshot({ worker: worker?.pid, temporal: services.pids.temporal, database: services.pids.database, client: process.pid });
+      return cpuSnapshot({
+        worker: worker?.pid,
+        temporal: services.pids.temporal,
+        database: services.pids.database,
+        client: process.pid,
+      });
     },
     close: () => connection.close(),
   };

@@ -9,12 +9,28 @@ export function benchFlowConfig(name: string): FlowConfig {
     name,
     enabled: true,
     steps: [
-      { type: 'filter', rules: [{ field: 'state', op: 'in', value: ['CA', 'TX', 'NY', 'FL'] }, { field: 'age', op: 'gte', value: 18 }] },
-      { type: 'mapping', fields: { phone: 'phone_1', email: 'email', first: 'first_name', last: 'last_name', zip: 'postal_code' } },
+      {
+        type: 'filter',
+        rules: [
+          { field: 'state', op: 'in', value: ['CA', 'TX', 'NY', 'FL'] },
+          { field: 'age', op: 'gte', value: 18 },
+        ],
+      },
+      {
+        type: 'mapping',
+        fields: { phone: 'phone_1', email: 'email', first: 'first_name', last: 'last_name', zip: 'postal_code' },
+      },
       { type: 'delivery', recipient: 'crm-east', timeoutMs: 5000, retries: 2 },
       { type: 'delivery', recipient: 'partner-hub', timeoutMs: 3000, retries: 1 },
     ],
-    pricing: { cap: 20, currency: 'USD', tiers: [{ upTo: 100, price: 12.5 }, { upTo: 1000, price: 10 }] },
+    pricing: {
+      cap: 20,
+      currency: 'USD',
+      tiers: [
+        { upTo: 100, price: 12.5 },
+        { upTo: 1000, price: 10 },
+      ],
+    },
   };
 }
 
@@ -28,8 +44,19 @@ export async function seedFlows(db: Db, flowIds: string[]): Promise<void> {
   const writtenBy = { action: 'create' as const, actor: 'bench-seed' };
   for (let i = 0; i < flowIds.length; i += 1000) {
     const ids = flowIds.slice(i, i + 1000);
-    await store.flows.insertMany(ids.map((id) => ({ _id: id, version: 1, config: benchFlowConfig(id), writtenBy, updatedAt })));
-    await store.versions.insertMany(ids.map((id) => ({ _id: `${id}@1`, flowId: id, version: 1, config: benchFlowConfig(id), writtenBy, writtenAt: updatedAt })));
+    await store.flows.insertMany(
+      ids.map((id) => ({ _id: id, version: 1, config: benchFlowConfig(id), writtenBy, updatedAt })),
+    );
+    await store.versions.insertMany(
+      ids.map((id) => ({
+        _id: `${id}@1`,
+        flowId: id,
+        version: 1,
+        config: benchFlowConfig(id),
+        writtenBy,
+        writtenAt: updatedAt,
+      })),
+    );
   }
 }
 
@@ -41,7 +68,13 @@ export async function seedFlows(db: Db, flowIds: string[]): Promise<void> {
 export function patchSteps(flowIds: string[], failLast: boolean): PatchInput[] {
   return flowIds.map((flowId, i) =>
     failLast && i === flowIds.length - 1
-      ? { flowId, patch: [{ op: 'test', path: '/pricing/currency', value: 'EUR' }, { op: 'replace', path: '/enabled', value: false }] }
+      ? {
+          flowId,
+          patch: [
+            { op: 'test', path: '/pricing/currency', value: 'EUR' },
+            { op: 'replace', path: '/enabled', value: false },
+          ],
+        }
       : { flowId, patch: [{ op: 'replace', path: '/pricing/cap', value: 30 + i }] },
   );
 }
@@ -52,7 +85,11 @@ export function changeRequest(title: string, steps: PatchInput[]): ChangeRequest
     title,
     requestedBy: 'bench@example.com',
     risk: 'low',
-    steps: steps.map((s, i) => ({ id: `step-${i + 1}`, target: 'flow-config' as const, spec: { flowId: s.flowId, patch: s.patch } })),
+    steps: steps.map((s, i) => ({
+      id: `step-${i + 1}`,
+      target: 'flow-config' as const,
+      spec: { flowId: s.flowId, patch: s.patch },
+    })),
     policy: { onStepFailure: 'rollback' },
   };
 }

@@ -24,7 +24,10 @@ export async function profileHistory(client: Client, workflowId: string): Promis
   const events: Record<string, number> = {};
   const activities: Record<string, number> = {};
   for (const event of history.events ?? []) {
-    const name = (temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType)).replace(/^EVENT_TYPE_/, '');
+    const name = (temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType)).replace(
+      /^EVENT_TYPE_/,
+      '',
+    );
     events[name] = (events[name] ?? 0) + 1;
     const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
     if (scheduled) activities[scheduled] = (activities[scheduled] ?? 0) + 1;

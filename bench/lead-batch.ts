@@ -18,7 +18,15 @@ async function main(): Promise<void> {
     const result = await runLeadBatch(db, count, (line) => console.log(`  ${line}`));
     const restoredAll = result.restored.status === 'restored' && result.restored.restoredCount === result.selected;
     console.log(`  ${result.applied.summary}\n  ${result.restored.summary}`);
-    console.log(JSON.stringify({ leads: count, selected: result.selected, database: database.kind, restoredAll, phases: result.phases }));
+    console.log(
+      JSON.stringify({
+        leads: count,
+        selected: result.selected,
+        database: database.kind,
+        restoredAll,
+        phases: result.phases,
+      }),
+    );
     await db.dropDatabase();
     if (!restoredAll) process.exitCode = 1;
   } finally {

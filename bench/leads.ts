@@ -55,7 +55,13 @@ export function bulkChunk(databaseKind: string): number {
  * The floor: the same updates as plain `bulkWrite`s of `updateOne` by `_id` (unordered, `chunk`
  * per call), with the ids and old values already known — no reads, no journal, no checks.
  */
-export async function rawBulkWrite(db: Db, name: string, count: number, direction: 'apply' | 'restore', chunk: number): Promise<number> {
+export async function rawBulkWrite(
+  db: Db,
+  name: string,
+  count: number,
+  direction: 'apply' | 'restore',
+  chunk: number,
+): Promise<number> {
   const collection = db.collection<BenchLead>(name);
   const started = performance.now();
   for (let start = 0; start < count; start += chunk) {

@@ -38,7 +38,10 @@ export function machineInfo(database: DatabaseKind, databaseVersion?: string): M
 
 function temporalVersion(): string | undefined {
   try {
-    return execFileSync(ensureTemporalCli(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(ensureTemporalCli(), ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }

@@ -37,7 +37,11 @@ async function main(): Promise<number> {
   fs.mkdirSync(logDir, { recursive: true });
   const started = Date.now();
   const services = await startBenchServices(scratchDir);
-  const workerTuning: WorkerTuning = { ...defaultTuning, ...(services.database.kind === 'ferretdb' ? ferretDbTuning : {}), ...(options.workerOptions as WorkerTuning) };
+  const workerTuning: WorkerTuning = {
+    ...defaultTuning,
+    ...(services.database.kind === 'ferretdb' ? ferretDbTuning : {}),
+    ...(options.workerOptions as WorkerTuning),
+  };
   const mongo = await MongoClient.connect(services.database.uri);
   const cleanup = async () => {
     await mongo.close();
@@ -60,7 +64,9 @@ async function main(): Promise<number> {
     const build = (await mongo.db('admin').command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
     const machine = machineInfo(services.database.kind, build.ferretdbVersion ?? build.version);
     step(`machine: ${describeMachine(machine)}`);
-    step(`payload encryption: ${options.encryption ? 'ON (AES-256-GCM, production configuration)' : 'OFF (--no-encryption)'}`);
+    step(
+      `payload encryption: ${options.encryption ? 'ON (AES-256-GCM, production configuration)' : 'OFF (--no-encryption)'}`,
+    );
     step(`worker options for every worker under test: ${JSON.stringify(workerTuning)}`);
     ctx = await openBenchContext(services, mongo, logDir, workerTuning);
     const sections: string[] = [];
@@ -72,7 +78,11 @@ async function main(): Promise<number> {
       try {
         const text = await fn();
         results.load[name] = { before, after: os.loadavg()[0]!, durationMs: Date.now() - t0 };
-        sections.push(text, `  (took ${((Date.now() - t0) / 60_000).toFixed(1)} min; 1-min load average ${before.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after, on ${os.cpus().length} cores)`, '');
+        sections.push(
+          text,
+          `  (took ${((Date.now() - t0) / 60_000).toFixed(1)} min; 1-min load average ${before.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after, on ${os.cpus().length} cores)`,
+          '',
+        );
       } catch (err) {
         results.errors[name] = err instanceof Error ? (err.stack ?? err.message) : String(err);
         sections.push(`${title}: FAILED — ${err instanceof Error ? err.message : String(err)}`, '');
@@ -109,15 +119,29 @@ async function main(): Promise<number> {
       });
       return dataTables(results.data);
     });
-    const output = [`Benchmarks on ${describeMachine(machine)}; payload encryption ${options.encryption ? 'on' : 'off'}; worker options ${JSON.stringify(workerTuning)}`, '', ...sections].join('\n');
+    const output = [
+      `Benchmarks on ${describeMachine(machine)}; payload encryption ${options.encryption ? 'on' : 'off'}; worker options ${JSON.stringify(workerTuning)}`,
+      '',
+      ...sections,
+    ].join('\n');
     console.log(`\n${output}\n`);
     const file = path.join(outDir, `bench-${stamp}.json`);
-    const json = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, options, workerTuning, encryption: options.encryption, machine, results };
+    const json = {
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      options,
+      workerTuning,
+      encryption: options.encryption,
+      machine,
+      results,
+    };
     const text = `${JSON.stringify(json, null, 2)}\n`;
     fs.writeFileSync(file, text);
     fs.writeFileSync(path.join(outDir, 'latest.json'), text);
     fs.writeFileSync(path.join(outDir, 'latest.txt'), `${output}\n`);
-    step(`results: ${path.relative(process.cwd(), file)} (raw samples, summaries, machine); took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+    step(
+      `results: ${path.relative(process.cwd(), file)} (raw samples, summaries, machine); took ${((Date.now() - started) / 60_000).toFixed(1)} min`,
+    );
     return Object.keys(results.errors).length > 0 ? 1 : 0;
   } finally {
     await ctx?.close();

@@ -45,7 +45,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--sizes <list>', 'data: lead counts, comma-separated (e.g. 10000,100000)', parseSizes)
     .option('--cap <minutes>', 'hard cap per bench in minutes (default: ttr 6, throughput 16, data 30)', positiveInt)
     .option('--out <dir>', 'where JSON results go', 'bench-results')
-    .option('--worker-options <json>', 'extra Temporal worker options for every worker under test, e.g. \'{"maxConcurrentActivityTaskExecutions":16}\'', parseJsonObject)
+    .option(
+      '--worker-options <json>',
+      'extra Temporal worker options for every worker under test, e.g. \'{"maxConcurrentActivityTaskExecutions":16}\'',
+      parseJsonObject,
+    )
     .parse(argv, { from: 'user' });
   const o = program.opts<{
     only?: BenchName[];
@@ -86,9 +90,13 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
 }
 
 function parseOnly(value: string): BenchName[] {
-  const names = value.split(/[,|]/).map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(/[,|]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(benchNames as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown bench "${name}"; expected ${benchNames.join(', ')}`);
+    if (!(benchNames as readonly string[]).includes(name))
+      throw new InvalidArgumentError(`unknown bench "${name}"; expected ${benchNames.join(', ')}`);
   }
   return names as BenchName[];
 }
@@ -100,7 +108,8 @@ function parseJsonObject(value: string): Record<string, unknown> {
   } catch {
     throw new InvalidArgumentError('must be a JSON object');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError('must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 

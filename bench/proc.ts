@@ -50,7 +50,10 @@ export function findProcess(matches: (args: string[]) => boolean): number | unde
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter((a) => a.length > 0);
+      const args = fs
+        .readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a.length > 0);
       if (args.length > 0 && matches(args)) return Number(entry);
     } catch {
       // the process ended while we looked

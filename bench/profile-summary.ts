@@ -36,7 +36,8 @@ function main(): void {
   }
   const print = (title: string, map: Map<string, number>) => {
     console.log(`\n${title}`);
-    for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(us / 1000).toFixed(0).padStart(8)} ms ${((us / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+      console.log(`${(us / 1000).toFixed(0).padStart(8)} ms ${((us / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
   };
   console.log(`total sampled: ${(total / 1000).toFixed(0)} ms`);
   print('by area', byFile);
@@ -55,7 +56,10 @@ function area(url: string, fn: string): string {
 }
 
 function shorten(url: string): string {
-  return url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(/.*\/(src|bench)\//, '$1/');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/.*node_modules\//, '')
+    .replace(/.*\/(src|bench)\//, '$1/');
 }
 
 main();

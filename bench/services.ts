@@ -43,7 +43,13 @@ export async function startBenchServices(scratch: string): Promise<BenchServices
   const databasePort = new URL(database.uri).port;
   const pids = {
     temporal: findProcess((args) => args.includes('start-dev') && args.includes(port) && !args[0]!.endsWith('node')),
-    database: database.kind === 'external' ? undefined : findProcess((args) => !args[0]!.endsWith('node') && args.some((a) => a.endsWith(`:${databasePort}`) || a === databasePort)),
+    database:
+      database.kind === 'external'
+        ? undefined
+        : findProcess(
+            (args) =>
+              !args[0]!.endsWith('node') && args.some((a) => a.endsWith(`:${databasePort}`) || a === databasePort),
+          ),
   };
   fs.mkdirSync(scratch, { recursive: true });
   const bundles = new Map<string, Promise<string>>();
@@ -55,12 +61,14 @@ export async function startBenchServices(scratch: string): Promise<BenchServices
     keyEnv: { LEAD_ROLLBACK_ENCRYPTION_KEYS: `${keyId}:${generateKey()}`, LEAD_ROLLBACK_ENCRYPTION_KEY_ID: keyId },
     bundle(variant, encrypted) {
       const name = `${variant}-${encrypted ? 'encrypted' : 'plain'}`;
-      if (!bundles.has(name)) bundles.set(name, writeBundle(variant, encrypted, path.join(scratch, `bundle-${name}-${process.pid}.js`)));
+      if (!bundles.has(name))
+        bundles.set(name, writeBundle(variant, encrypted, path.join(scratch, `bundle-${name}-${process.pid}.js`)));
       return bundles.get(name)!;
     },
     async stop() {
       await Promise.allSettled([temporal.stop(), database.stop()]);
-      for (const file of await Promise.allSettled(bundles.values())) if (file.status === 'fulfilled') fs.rmSync(file.value, { force: true });
+      for (const file of await Promise.allSettled(bundles.values()))
+        if (file.status === 'fulfilled') fs.rmSync(file.value, { force: true });
     },
   };
 }

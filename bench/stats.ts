@@ -26,7 +26,16 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 export function summarize(samples: readonly number[]): Summary {
-  if (samples.length === 0) return { n: 0, min: Number.NaN, max: Number.NaN, median: Number.NaN, p50: Number.NaN, p95: Number.NaN, mean: Number.NaN };
+  if (samples.length === 0)
+    return {
+      n: 0,
+      min: Number.NaN,
+      max: Number.NaN,
+      median: Number.NaN,
+      p50: Number.NaN,
+      p95: Number.NaN,
+      mean: Number.NaN,
+    };
   const median = percentile(samples, 50);
   return {
     n: samples.length,

@@ -17,7 +17,9 @@ export function num(value: number | undefined, decimals = 1): string {
 
 /** `median (min–max)`. */
 export function medianRange(summary: Summary, decimals = 1): string {
-  return summary.n === 0 ? '—' : `${num(summary.median, decimals)} (${num(summary.min, decimals)}–${num(summary.max, decimals)})`;
+  return summary.n === 0
+    ? '—'
+    : `${num(summary.median, decimals)} (${num(summary.min, decimals)}–${num(summary.max, decimals)})`;
 }
 
 export function times(value: number): string {

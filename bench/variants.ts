@@ -26,7 +26,12 @@ export interface RunSample {
 }
 
 /** The product: a change through the typed client (validated, search attributes, report). */
-export async function runChange(changes: ChangeClient, changeId: string, steps: PatchInput[], timeoutMs: number): Promise<RunSample> {
+export async function runChange(
+  changes: ChangeClient,
+  changeId: string,
+  steps: PatchInput[],
+  timeoutMs: number,
+): Promise<RunSample> {
   const started = performance.now();
   const { workflowId } = await changes.start(changeRequest(`bench ${changeId}`, steps), { changeId });
   const report = await withTimeout(changes.result(changeId), timeoutMs, workflowId);
@@ -47,12 +52,23 @@ function outcomeOf(report: ChangeReport): RunSample['outcome'] {
 }
 
 /** Baseline (a): the saga-sample workflow on its own worker. */
-export async function runSaga(client: Client, taskQueue: string, workflowId: string, steps: PatchInput[], timeoutMs: number): Promise<RunSample> {
+export async function runSaga(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  steps: PatchInput[],
+  timeoutMs: number,
+): Promise<RunSample> {
   const started = performance.now();
-  const handle = await client.workflow.start<typeof sagaWorkflow>('sagaWorkflow', { workflowId, taskQueue, args: [{ steps }] });
+  const handle = await client.workflow.start<typeof sagaWorkflow>('sagaWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [{ steps }],
+  });
   const result: SagaResult = await withTimeout(handle.result(), timeoutMs, workflowId);
   const wallMs = performance.now() - started;
-  const recoverMs = result.failedAt !== undefined && result.restoredAt !== undefined ? result.restoredAt - result.failedAt : undefined;
+  const recoverMs =
+    result.failedAt !== undefined && result.restoredAt !== undefined ? result.restoredAt - result.failedAt : undefined;
   return { wallMs, outcome: result.status, recoverMs, workflowId };
 }
 

@@ -57,7 +57,17 @@ export type WorkerRole = 'all' | 'workflows' | 'activities';
 /** The one place that wires real dependencies into activities and workflows. */
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const role = deps.role ?? 'all';
-  const activities = createActivities({ db: deps.db, crm: deps.crm, partners: deps.partners, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields, notifications: deps.notifications, prometheus: deps.prometheus, rehearsal: deps.rehearsal, policyFloor: deps.policyFloor });
+  const activities = createActivities({
+    db: deps.db,
+    crm: deps.crm,
+    partners: deps.partners,
+    targetCollections: deps.targetCollections,
+    redactedLeadFields: deps.redactedLeadFields,
+    notifications: deps.notifications,
+    prometheus: deps.prometheus,
+    rehearsal: deps.rehearsal,
+    policyFloor: deps.policyFloor,
+  });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
@@ -123,7 +133,11 @@ export function rehearsalDeps(config: Config, mongo: MongoClient, env: NodeJS.Pr
     db: mongo.db(config.REHEARSAL_MONGODB_DB ?? rehearsalDbName(config.MONGODB_DB)),
     crm:
       config.REHEARSAL_CRM_BASE_URL && config.REHEARSAL_CRM_TOKEN
-        ? { baseUrl: config.REHEARSAL_CRM_BASE_URL, token: config.REHEARSAL_CRM_TOKEN, timeoutMs: config.CRM_TIMEOUT_MS }
+        ? {
+            baseUrl: config.REHEARSAL_CRM_BASE_URL,
+            token: config.REHEARSAL_CRM_TOKEN,
+            timeoutMs: config.CRM_TIMEOUT_MS,
+          }
         : undefined,
     webhookPartners: sandboxPartners(config, env, { requireSecrets: true }),
     maxLeads: config.REHEARSAL_MAX_LEADS,

@@ -92,7 +92,9 @@ export async function benchDataScale(ctx: BenchContext, options: DataOptions): P
       }
       reps.push(await oneRun(ctx, size, rep, run, deadline));
       const last = reps[reps.length - 1]!;
-      step(`data: ${size} leads rep ${rep + 1}/${runs}: apply ${Math.round(size / (last.verbs.apply / 1000))} leads/s, restore ${Math.round(size / (last.verbs.restore / 1000))} leads/s (raw bulkWrite ${Math.round(size / (last.raw.restoreMs / 1000))})`);
+      step(
+        `data: ${size} leads rep ${rep + 1}/${runs}: apply ${Math.round(size / (last.verbs.apply / 1000))} leads/s, restore ${Math.round(size / (last.verbs.restore / 1000))} leads/s (raw bulkWrite ${Math.round(size / (last.raw.restoreMs / 1000))})`,
+      );
     }
   }
   const perSecond = (ms: number, size: number) => size / (ms / 1000);
@@ -121,8 +123,14 @@ export async function benchDataScale(ctx: BenchContext, options: DataOptions): P
     ratios: {
       restoreVsRaw: Object.fromEntries(sizes.map((s) => [s.size, ratio(s.restore.median, s.rawRestore.median)])),
       applyVsRaw: Object.fromEntries(sizes.map((s) => [s.size, ratio(s.apply.median, s.rawApply.median)])),
-      peakRss: smallest && largest && smallest !== largest ? ratio(largest.peakRssBytes.median, smallest.peakRssBytes.median) : Number.NaN,
-      historySize: smallest && largest && smallest !== largest ? ratio(largest.historySizeBytes.median, smallest.historySizeBytes.median) : Number.NaN,
+      peakRss:
+        smallest && largest && smallest !== largest
+          ? ratio(largest.peakRssBytes.median, smallest.peakRssBytes.median)
+          : Number.NaN,
+      historySize:
+        smallest && largest && smallest !== largest
+          ? ratio(largest.historySizeBytes.median, smallest.historySizeBytes.median)
+          : Number.NaN,
     },
   };
 }
@@ -139,7 +147,10 @@ async function oneRun(ctx: BenchContext, size: number, rep: number, run: string,
     // which leaves every lead exactly as seeded for the change.
     phase('raw bulkWrite floor');
     const chunk = bulkChunk(ctx.services.database.kind);
-    const raw = { applyMs: await rawBulkWrite(db, 'leads', size, 'apply', chunk), restoreMs: await rawBulkWrite(db, 'leads', size, 'restore', chunk) };
+    const raw = {
+      applyMs: await rawBulkWrite(db, 'leads', size, 'apply', chunk),
+      restoreMs: await rawBulkWrite(db, 'leads', size, 'restore', chunk),
+    };
     const changeId = `data-${run}-${size}-${rep}`;
     const flowId = `${changeId}-flow`;
     await seedFlows(db, [flowId]);
@@ -154,7 +165,11 @@ async function oneRun(ctx: BenchContext, size: number, rep: number, run: string,
       policy: { onStepFailure: 'rollback' },
     };
     const taskQueue = `bench-data-${run}-${size}-${rep}`;
-    const worker = await ctx.startWorker(`data-${run}-${size}-${rep}`, 'change', { taskQueue, dbName, encrypted: true });
+    const worker = await ctx.startWorker(`data-${run}-${size}-${rep}`, 'change', {
+      taskQueue,
+      dbName,
+      encrypted: true,
+    });
     let report: ChangeReport;
     let wallMs: number;
     let cpuMs: Record<string, number>;
@@ -210,7 +225,9 @@ async function oneRun(ctx: BenchContext, size: number, rep: number, run: string,
 
 /** Duration of the lead-data step's first activity of a type (the compensation's, not the validation's, for verifyRestore). */
 function verb(spans: ActivitySpan[], type: string): number {
-  return spans.find((s) => s.type === type && s.stepId === 'reassign' && s.outcome === 'completed')?.durationMs ?? Number.NaN;
+  return (
+    spans.find((s) => s.type === type && s.stepId === 'reassign' && s.outcome === 'completed')?.durationMs ?? Number.NaN
+  );
 }
 
 function span(from?: string, to?: string): number {
@@ -220,7 +237,10 @@ function span(from?: string, to?: string): number {
 async function withDeadline<T>(promise: Promise<T>, at: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish before the hard cap`)), Math.max(1000, at - Date.now()));
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish before the hard cap`)),
+      Math.max(1000, at - Date.now()),
+    );
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -83,16 +83,28 @@ export async function benchThroughput(ctx: BenchContext, options: ThroughputOpti
         break;
       }
       const taskQueue = `bench-tp-${variant}-${run}-${rep}`;
-      const worker = await ctx.startWorker(`tp-${variant}-${run}-${rep}`, variant === 'ours' ? 'change' : 'saga', { taskQueue, dbName: dbName(variant), encrypted: true });
+      const worker = await ctx.startWorker(`tp-${variant}-${run}-${rep}`, variant === 'ours' ? 'change' : 'saga', {
+        taskQueue,
+        dbName: dbName(variant),
+        encrypted: true,
+      });
       try {
         const db = ctx.db(dbName(variant));
-        const ids = Array.from({ length: options.warmup + options.changes }, (_, i) => `tp-${variant}-${run}-${rep}-${i}`);
-        await seedFlows(db, ids.flatMap((id) => flowIds(id, options.steps)));
+        const ids = Array.from(
+          { length: options.warmup + options.changes },
+          (_, i) => `tp-${variant}-${run}-${rep}-${i}`,
+        );
+        await seedFlows(
+          db,
+          ids.flatMap((id) => flowIds(id, options.steps)),
+        );
         const changes = new ChangeClient(ctx.client(true), taskQueue);
         const one = (id: string, i: number): Promise<RunSample> => {
           const steps = patchSteps(flowIds(id, options.steps), i % 2 === 1);
           const timeoutMs = Math.max(10_000, deadline - Date.now() + 60_000);
-          return variant === 'ours' ? runChange(changes, id, steps, timeoutMs) : runSaga(ctx.client(true), taskQueue, id, steps, timeoutMs);
+          return variant === 'ours'
+            ? runChange(changes, id, steps, timeoutMs)
+            : runSaga(ctx.client(true), taskQueue, id, steps, timeoutMs);
         };
         await Promise.all(ids.slice(0, options.warmup).map(one));
         const measured = ids.slice(options.warmup);
@@ -107,7 +119,15 @@ export async function benchThroughput(ctx: BenchContext, options: ThroughputOpti
           step(`throughput: ${failures.length} ${variant} change(s) did not finish: ${failures[0]}`);
           // End them, so no wait for their result outlives the bench (and its connection).
           const unfinished = measured.filter((_, i) => settled[i]!.status === 'rejected');
-          await Promise.all(unfinished.map((id) => ctx.client(true).workflow.getHandle(variant === 'ours' ? `change-${id}` : id).terminate('bench: did not finish in time').catch(() => undefined)));
+          await Promise.all(
+            unfinished.map((id) =>
+              ctx
+                .client(true)
+                .workflow.getHandle(variant === 'ours' ? `change-${id}` : id)
+                .terminate('bench: did not finish in time')
+                .catch(() => undefined),
+            ),
+          );
         }
         lastIds[variant] = { completed: measured[0], rolledBack: measured[1] };
         const atEnd = await worker.stop();
@@ -123,7 +143,9 @@ export async function benchThroughput(ctx: BenchContext, options: ThroughputOpti
           cpuMs,
           worker: { atReady: worker.atReady, atEnd },
         });
-        step(`throughput: ${variant} rep ${rep + 1}/${options.reps}: ${((samples.length / elapsedMs) * 1000).toFixed(1)} changes/s`);
+        step(
+          `throughput: ${variant} rep ${rep + 1}/${options.reps}: ${((samples.length / elapsedMs) * 1000).toFixed(1)} changes/s`,
+        );
       } catch (err) {
         await worker.stop().catch(() => undefined);
         throw err;
@@ -144,7 +166,12 @@ export async function benchThroughput(ctx: BenchContext, options: ThroughputOpti
       changesPerSecond: summarize(mine.map((r) => r.changesPerSecond)),
       latencyMs: summarize(mine.flatMap((r) => r.latencyMs)),
       peakRssBytes: summarize(mine.map((r) => r.worker.atEnd.vmHwmBytes ?? r.worker.atEnd.maxRssBytes)),
-      cpuMsPerChange: Object.fromEntries(processes.map((p) => [p, summarize(mine.map((r) => (r.cpuMs[p] ?? Number.NaN) / (r.completed + r.rolledBack))).median])),
+      cpuMsPerChange: Object.fromEntries(
+        processes.map((p) => [
+          p,
+          summarize(mine.map((r) => (r.cpuMs[p] ?? Number.NaN) / (r.completed + r.rolledBack))).median,
+        ]),
+      ),
       history: {
         completed: ids.completed ? await profileHistory(client, workflowId(ids.completed)) : undefined,
         rolledBack: ids.rolledBack ? await profileHistory(client, workflowId(ids.rolledBack)) : undefined,

@@ -72,7 +72,10 @@ export async function benchTimeToRecover(ctx: BenchContext, options: TtrOptions)
   const variants: TtrVariant[] = ['ours', 'saga', 'direct', ...(options.withPlain ? (['ours-plain'] as const) : [])];
   const run = randomUUID().slice(0, 6);
   const queues = Object.fromEntries(variants.map((v) => [v, `bench-ttr-${v}-${run}`])) as Record<TtrVariant, string>;
-  const dbNames = Object.fromEntries(variants.map((v) => [v, `bench_ttr_${v.replace('-', '_')}`])) as Record<TtrVariant, string>;
+  const dbNames = Object.fromEntries(variants.map((v) => [v, `bench_ttr_${v.replace('-', '_')}`])) as Record<
+    TtrVariant,
+    string
+  >;
   for (const v of variants) await ctx.db(dbNames[v]).dropDatabase();
 
   type Running = Awaited<ReturnType<BenchContext['startWorker']>>;
@@ -81,15 +84,30 @@ export async function benchTimeToRecover(ctx: BenchContext, options: TtrOptions)
   const plainChanges = new ChangeClient(ctx.client(false), queues['ours-plain']);
   const direct = createSagaActivities(ctx.db(dbNames.direct));
   const samples = Object.fromEntries(variants.map((v) => [v, [] as RunSample[]])) as Record<TtrVariant, RunSample[]>;
-  const cpu = Object.fromEntries(variants.map((v) => [v, {} as Record<string, number>])) as Record<TtrVariant, Record<string, number>>;
+  const cpu = Object.fromEntries(variants.map((v) => [v, {} as Record<string, number>])) as Record<
+    TtrVariant,
+    Record<string, number>
+  >;
   let truncated = false;
   let stopped: Awaited<ReturnType<typeof stopAll>>;
 
   try {
-    workers.ours = await ctx.startWorker(`ttr-ours-${run}`, 'change', { taskQueue: queues.ours, dbName: dbNames.ours, encrypted: true });
-    workers.saga = await ctx.startWorker(`ttr-saga-${run}`, 'saga', { taskQueue: queues.saga, dbName: dbNames.saga, encrypted: true });
+    workers.ours = await ctx.startWorker(`ttr-ours-${run}`, 'change', {
+      taskQueue: queues.ours,
+      dbName: dbNames.ours,
+      encrypted: true,
+    });
+    workers.saga = await ctx.startWorker(`ttr-saga-${run}`, 'saga', {
+      taskQueue: queues.saga,
+      dbName: dbNames.saga,
+      encrypted: true,
+    });
     if (options.withPlain) {
-      workers['ours-plain'] = await ctx.startWorker(`ttr-ours-plain-${run}`, 'change', { taskQueue: queues['ours-plain'], dbName: dbNames['ours-plain'], encrypted: false });
+      workers['ours-plain'] = await ctx.startWorker(`ttr-ours-plain-${run}`, 'change', {
+        taskQueue: queues['ours-plain'],
+        dbName: dbNames['ours-plain'],
+        encrypted: false,
+      });
     }
     for (let round = -options.warmup; round < options.runs; round++) {
       if (Date.now() > deadline) {
@@ -123,10 +141,12 @@ export async function benchTimeToRecover(ctx: BenchContext, options: TtrOptions)
           truncated = true;
           break;
         }
-        if (sample.outcome !== 'rolled-back') throw new Error(`${variant} run ${id} ended ${sample.outcome}, expected rolled-back`);
+        if (sample.outcome !== 'rolled-back')
+          throw new Error(`${variant} run ${id} ended ${sample.outcome}, expected rolled-back`);
         if (round < 0) continue;
         samples[variant].push(sample);
-        for (const [name, ms] of Object.entries(cpuDelta(before, ctx.cpu(workers[variant])))) cpu[variant][name] = (cpu[variant][name] ?? 0) + ms;
+        for (const [name, ms] of Object.entries(cpuDelta(before, ctx.cpu(workers[variant]))))
+          cpu[variant][name] = (cpu[variant][name] ?? 0) + ms;
       }
       if (round >= 0 && (round + 1) % 10 === 0) step(`time to recover: ${round + 1}/${options.runs} rounds`);
     }
@@ -144,7 +164,9 @@ export async function benchTimeToRecover(ctx: BenchContext, options: TtrOptions)
       recover: summarize(list.map((s) => s.recoverMs).filter((x): x is number => x !== undefined)),
       validated: summarize(list.map((s) => s.validatedMs).filter((x): x is number => x !== undefined)),
       wall: summarize(list.map((s) => s.wallMs)),
-      cpuPerRunMs: Object.fromEntries(Object.entries(cpu[variant]).map(([k, ms]) => [k, list.length ? ms / list.length : Number.NaN])),
+      cpuPerRunMs: Object.fromEntries(
+        Object.entries(cpu[variant]).map(([k, ms]) => [k, list.length ? ms / list.length : Number.NaN]),
+      ),
       history: last?.workflowId ? await profileHistory(clientFor, last.workflowId) : undefined,
       worker: stopped[variant],
     };
@@ -179,7 +201,10 @@ function rotate<T>(list: T[], by: number): T[] {
 
 async function stopAll(workers: Partial<Record<TtrVariant, Awaited<ReturnType<BenchContext['startWorker']>>>>) {
   const stopped: Partial<Record<TtrVariant, { atReady: WorkerSample; atEnd: WorkerSample }>> = {};
-  for (const [variant, worker] of Object.entries(workers) as [TtrVariant, NonNullable<(typeof workers)[TtrVariant]>][]) {
+  for (const [variant, worker] of Object.entries(workers) as [
+    TtrVariant,
+    NonNullable<(typeof workers)[TtrVariant]>,
+  ][]) {
     stopped[variant] = { atReady: worker.atReady, atEnd: await worker.stop() };
   }
   return stopped;

@@ -35,7 +35,10 @@ export function createSagaActivities(db: Db) {
       try {
         config = jsonPatch.applyPatch(structuredClone(flow.config), input.patch, true, false).newDocument;
       } catch (err) {
-        throw ApplicationFailure.nonRetryable(`patch cannot be applied to flow ${input.flowId}: ${(err as Error).message.split('\n')[0]}`, 'InvalidStep');
+        throw ApplicationFailure.nonRetryable(
+          `patch cannot be applied to flow ${input.flowId}: ${(err as Error).message.split('\n')[0]}`,
+          'InvalidStep',
+        );
       }
       const written = await flows.write(input.flowId, flow.version, config, { action: 'apply' });
       return { flowId: input.flowId, fromVersion: flow.version, toVersion: written.version };
@@ -43,8 +46,15 @@ export function createSagaActivities(db: Db) {
 
     async revertPatch(applied: PatchApplied): Promise<void> {
       const previous = await flows.getVersion(applied.flowId, applied.fromVersion);
-      if (!previous) throw ApplicationFailure.nonRetryable(`flow ${applied.flowId} has no version ${applied.fromVersion}`, 'TargetNotFound');
-      await flows.write(applied.flowId, applied.toVersion, previous.config, { action: 'restore', restoresVersion: applied.fromVersion });
+      if (!previous)
+        throw ApplicationFailure.nonRetryable(
+          `flow ${applied.flowId} has no version ${applied.fromVersion}`,
+          'TargetNotFound',
+        );
+      await flows.write(applied.flowId, applied.toVersion, previous.config, {
+        action: 'restore',
+        restoresVersion: applied.fromVersion,
+      });
     },
   };
 }

@@ -4,7 +4,17 @@ import { medianRange, mib, num, renderTable, times } from '../table';
 /** The data-rollback table: leads/s against the raw bulkWrite floor, memory and history per size. */
 export function dataTables(r: DataResult): string {
   const speed = renderTable(
-    ['leads', 'runs', 'apply leads/s', 'raw apply', 'restore leads/s', 'raw restore', 'restore vs raw', 'step apply*', 'step compensate*'],
+    [
+      'leads',
+      'runs',
+      'apply leads/s',
+      'raw apply',
+      'restore leads/s',
+      'raw restore',
+      'restore vs raw',
+      'step apply*',
+      'step compensate*',
+    ],
     r.sizes.map((s) => [
       String(s.size),
       String(s.reps.length),
@@ -18,7 +28,15 @@ export function dataTables(r: DataResult): string {
     ]),
   );
   const scale = renderTable(
-    ['leads', 'worker peak RSS MiB', 'RSS at start MiB', 'heap after GC MiB', 'history events', 'history bytes', 'all restored'],
+    [
+      'leads',
+      'worker peak RSS MiB',
+      'RSS at start MiB',
+      'heap after GC MiB',
+      'history events',
+      'history bytes',
+      'all restored',
+    ],
     r.sizes.map((s) => [
       String(s.size),
       `${mib(s.peakRssBytes.median)} (${mib(s.peakRssBytes.min)}–${mib(s.peakRssBytes.max)})`,
@@ -40,7 +58,7 @@ export function dataTables(r: DataResult): string {
       ? `  ${last.size} vs ${first.size} leads: worker peak RSS ${times(r.ratios.peakRss)} (goal ≤ 1.20×); history size ${times(r.ratios.historySize)} (goal: independent of the batch)`
       : '',
     '  apply / restore: the applyStep / restoreStep activity (scheduled → completed, server time); raw: bulkWrite of the same updateOne-by-_id, unordered (99 per call on FerretDB, which deadlocks at 100; 1000 on MongoDB), ids and old values known.',
-    '  * step apply = snapshot + apply + verify, step compensate = restore + verify restore (the report\'s step timings), leads/s.',
+    "  * step apply = snapshot + apply + verify, step compensate = restore + verify restore (the report's step timings), leads/s.",
     r.truncated ? '  NOTE: the hard cap was reached; fewer runs than asked were measured.' : '',
   ]
     .filter((l) => l !== '')

@@ -5,7 +5,15 @@ import { medianRange, mib, num, renderTable, times } from '../table';
 export function throughputTables(r: ThroughputResult): string {
   const present = (['ours', 'saga'] as TpVariant[]).filter((v) => r.variants[v]);
   const main = renderTable(
-    ['variant', 'reps', 'changes/s median (min–max)', 'latency p50 s', 'p95 s', 'worker peak RSS MiB', 'RSS at start MiB'],
+    [
+      'variant',
+      'reps',
+      'changes/s median (min–max)',
+      'latency p50 s',
+      'p95 s',
+      'worker peak RSS MiB',
+      'RSS at start MiB',
+    ],
     present.map((v) => {
       const x = r.variants[v]!;
       return [
@@ -20,7 +28,16 @@ export function throughputTables(r: ThroughputResult): string {
     }),
   );
   const profile = renderTable(
-    ['variant', 'worker CPU ms/change', 'Temporal CPU ms/change', 'DB CPU ms/change', 'client CPU ms/change', 'activities (ok / rolled back)', 'events (ok / rolled back)', 'bytes/event'],
+    [
+      'variant',
+      'worker CPU ms/change',
+      'Temporal CPU ms/change',
+      'DB CPU ms/change',
+      'client CPU ms/change',
+      'activities (ok / rolled back)',
+      'events (ok / rolled back)',
+      'bytes/event',
+    ],
     present.map((v) => {
       const x = r.variants[v]!;
       const h = x.history;

@@ -7,7 +7,17 @@ export function ttrTables(r: TtrResult): string {
   const present = order.filter((v) => r.variants[v]);
   const saga = r.variants.saga!;
   const latency = renderTable(
-    ['variant', 'n', 'failure→restored p50 ms', 'p95', 'min–max', 'p50 vs (a)', '→validated p50 ms', 'start→result p50 ms', 'p95'],
+    [
+      'variant',
+      'n',
+      'failure→restored p50 ms',
+      'p95',
+      'min–max',
+      'p50 vs (a)',
+      '→validated p50 ms',
+      'start→result p50 ms',
+      'p95',
+    ],
     present.map((v) => {
       const x = r.variants[v]!;
       return [
@@ -24,7 +34,16 @@ export function ttrTables(r: TtrResult): string {
     }),
   );
   const profile = renderTable(
-    ['variant', 'activities/change', 'workflow tasks', 'history events', 'bytes/event', 'worker CPU ms/run', 'Temporal CPU ms/run', 'DB CPU ms/run'],
+    [
+      'variant',
+      'activities/change',
+      'workflow tasks',
+      'history events',
+      'bytes/event',
+      'worker CPU ms/run',
+      'Temporal CPU ms/run',
+      'DB CPU ms/run',
+    ],
     present.map((v) => {
       const x = r.variants[v]!;
       return [
@@ -43,7 +62,9 @@ export function ttrTables(r: TtrResult): string {
   const lines = [
     `ours / (a), failure→restored: p50 ${times(q.recoverP50VsSaga)}, p95 ${times(q.recoverP95VsSaga)} (goal ≤ 1.30×); with ours' validation pass ${times(q.validatedP50VsSaga)}; start→result p50 ${times(q.wallP50VsSaga)}`,
     `overhead per step (p50, ${r.options.steps} steps): ${num(q.overheadMsPerStepVsSaga)} ms vs (a), ${num(q.overheadMsPerStepVsDirect)} ms vs (b); start→result ${num(q.wallOverheadMsPerStepVsSaga)} ms/step vs (a)`,
-    Number.isFinite(q.encryptionRecoverP50) ? `encryption on / off (ours): failure→restored p50 ${times(q.encryptionRecoverP50)}, start→result p50 ${times(q.encryptionWallP50)}` : '',
+    Number.isFinite(q.encryptionRecoverP50)
+      ? `encryption on / off (ours): failure→restored p50 ${times(q.encryptionRecoverP50)}, start→result p50 ${times(q.encryptionWallP50)}`
+      : '',
     r.truncated ? 'NOTE: the hard cap was reached; fewer rounds than asked were measured.' : '',
   ].filter(Boolean);
   return [
@@ -57,4 +78,3 @@ export function ttrTables(r: TtrResult): string {
     `failure→restored: workflow time of the task that saw the step fail → of the task that saw the last undo finish (ours: the report's recovery.detectedAt → restoredAt, each restore verified; (a): the same two points in its workflow, no verification; (b): performance.now() around the undo loop). →validated: ours' recovery.timeToRecoverMs, which adds the post-rollback validation pass (every restored target re-read).`,
   ].join('\n');
 }
-

@@ -15,11 +15,18 @@ async function main(): Promise<void> {
   // measure the terminal, not the worker).
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const dataConverter = config.encrypted ? dataConverterFromEnv() : {};
-  if (config.encrypted && !dataConverter.payloadCodecs) throw new Error('encryption asked for but no keys in the environment');
+  if (config.encrypted && !dataConverter.payloadCodecs)
+    throw new Error('encryption asked for but no keys in the environment');
   const mongo = await MongoClient.connect(config.mongoUri);
   const db = mongo.db(config.dbName);
   const connection = await NativeConnection.connect({ address: config.address });
-  const base = { connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle: { codePath: config.bundlePath }, dataConverter };
+  const base = {
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    workflowBundle: { codePath: config.bundlePath },
+    dataConverter,
+  };
   const worker =
     config.variant === 'change'
       ? await createWorker({ ...base, db, options: config.workerOptions })
@@ -66,7 +73,10 @@ function stats(collect = false): ChildStats {
 main().then(
   () => process.disconnect?.(),
   (err: unknown) => {
-    process.send?.({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies ChildMessage);
+    process.send?.({
+      type: 'error',
+      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    } satisfies ChildMessage);
     console.error(err);
     process.exitCode = 1;
     process.disconnect?.();

@@ -25,11 +25,24 @@ export interface WorkerProcess {
 const childEntry = path.join(__dirname, 'child.ts');
 
 /** Starts a worker child (node + tsx, the way `npm run worker` runs) and waits until it polls. */
-export async function startWorkerProcess(label: string, config: WorkerChildConfig, env: NodeJS.ProcessEnv, logDir: string): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  label: string,
+  config: WorkerChildConfig,
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+): Promise<WorkerProcess> {
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.openSync(path.join(logDir, `worker-${label}.log`), 'w');
   // BENCH_CPU_PROF=<dir>: the child writes a V8 CPU profile there when it exits (for profiling runs).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `worker-${label}.cpuprofile`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        path.resolve(process.env.BENCH_CPU_PROF),
+        '--cpu-prof-name',
+        `worker-${label}.cpuprofile`,
+      ]
+    : [];
   const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', childEntry], {
     env: { ...env, [CONFIG_ENV]: JSON.stringify(config) },
     stdio: ['ignore', log, log, 'ipc'],
@@ -39,10 +52,16 @@ export async function startWorkerProcess(label: string, config: WorkerChildConfi
   const ready = await nextMessage(child, 'ready', 60_000).catch(async (err: unknown) => {
     child.kill('SIGKILL');
     await exited;
-    throw new Error(`worker ${label} did not start (log: ${path.join(logDir, `worker-${label}.log`)}): ${(err as Error).message}`);
+    throw new Error(
+      `worker ${label} did not start (log: ${path.join(logDir, `worker-${label}.log`)}): ${(err as Error).message}`,
+    );
   });
   const pid = child.pid!;
-  const withProc = (stats: ChildStats): WorkerSample => ({ ...stats, vmHwmBytes: statusBytes(pid, 'VmHWM'), procCpuMs: cpuMs(pid) });
+  const withProc = (stats: ChildStats): WorkerSample => ({
+    ...stats,
+    vmHwmBytes: statusBytes(pid, 'VmHWM'),
+    procCpuMs: cpuMs(pid),
+  });
 
   const sample = async (gc = false) => {
     child.send({ type: 'stats', gc });
@@ -67,7 +86,11 @@ export async function startWorkerProcess(label: string, config: WorkerChildConfi
   };
 }
 
-function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
+function nextMessage<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<ChildMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer);

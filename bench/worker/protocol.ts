@@ -16,7 +16,17 @@ export interface WorkerChildConfig {
   /** Payload encryption on: keys are in the child's LEAD_ROLLBACK_ENCRYPTION_* env. */
   encrypted: boolean;
   /** The same tuning for every variant (JSON-serialisable options only). */
-  workerOptions: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentWorkflowTaskPolls'>>;
+  workerOptions: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxCachedWorkflows'
+      | 'shutdownGraceTime'
+      | 'maxConcurrentActivityTaskPolls'
+      | 'maxConcurrentWorkflowTaskPolls'
+    >
+  >;
 }
 
 /** The child's own view of its resources (process.cpuUsage / resourceUsage / memoryUsage). */
@@ -33,6 +43,7 @@ export interface ChildStats {
 
 /** `gc`: collect garbage first (the child runs with --expose-gc), to tell retained memory from garbage. */
 export type ParentMessage = { type: 'stats'; gc?: boolean } | { type: 'stop' };
-export type ChildMessage = { type: 'ready'; stats: ChildStats } | { type: 'stats'; stats: ChildStats } | { type: 'error'; message: string };
+export type ChildMessage =
+  { type: 'ready'; stats: ChildStats } | { type: 'stats'; stats: ChildStats } | { type: 'error'; message: string };
 
 export const CONFIG_ENV = 'BENCH_WORKER_CONFIG';

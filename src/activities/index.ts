@@ -20,7 +20,14 @@ import { createRehearsalActivities } from './rehearsal/activities';
 import type { RehearsalDeps } from './rehearsal/sandboxes';
 import { reportsCollection, storeReport } from '../store/reports';
 import { adapterFor, createAdapterRegistry, type TargetDeps } from './targets/registry';
-import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, RestorePreview, StepInput } from '../domain/outcomes';
+import type {
+  ApplyOutcome,
+  RecoveryPointRef,
+  RestoreOptions,
+  RestoreOutcome,
+  RestorePreview,
+  StepInput,
+} from '../domain/outcomes';
 
 /**
  * `notifications` is optional: without it notifications are only recorded in the outbox.
@@ -28,7 +35,12 @@ import type { ApplyOutcome, RecoveryPointRef, RestoreOptions, RestoreOutcome, Re
  * `rehearsal` is the sandbox rehearsals run against; without it rehearsals fail as misconfigured.
  * `policyFloor` is the operator's floor (POLICY_FLOOR, POLICY_FLOOR_FILE); without it, the built-in one.
  */
-export type ActivityDeps = TargetDeps & { notifications?: NotificationDeps; prometheus?: PrometheusConnection; rehearsal?: RehearsalDeps; policyFloor?: LoadedFloor };
+export type ActivityDeps = TargetDeps & {
+  notifications?: NotificationDeps;
+  prometheus?: PrometheusConnection;
+  rehearsal?: RehearsalDeps;
+  policyFloor?: LoadedFloor;
+};
 
 export type { StepInput };
 
@@ -52,7 +64,9 @@ export function createActivities(deps: ActivityDeps) {
     return outcome;
   };
   const restore = async (input: RestoreInput) => {
-    const outcome = await adapterFor(registry, input.step).restore(keyOf(input), input.step.spec, { itemIds: input.itemIds });
+    const outcome = await adapterFor(registry, input.step).restore(keyOf(input), input.step.spec, {
+      itemIds: input.itemIds,
+    });
     log.info('step restored', { changeId: input.changeId, stepId: input.step.id, status: outcome.status });
     return outcome;
   };
@@ -92,7 +106,8 @@ export function createActivities(deps: ActivityDeps) {
     async restoreAndVerifyStep(input: RestoreInput): Promise<RestoreOutcome> {
       return keepAlive(input.step, async () => {
         const outcome = await restore(input);
-        if (outcome.status !== 'conflict' && outcome.status !== 'partial') await adapterFor(registry, input.step).verifyRestore(keyOf(input), input.step.spec);
+        if (outcome.status !== 'conflict' && outcome.status !== 'partial')
+          await adapterFor(registry, input.step).verifyRestore(keyOf(input), input.step.spec);
         return outcome;
       });
     },
@@ -135,7 +150,8 @@ export function createActivities(deps: ActivityDeps) {
       try {
         input = await loadChangeRequest(deps.db, changeId);
       } catch (err) {
-        if (err instanceof ValidationError) throw permanent(ErrorType.InvalidRequest, err.message, { issues: err.issues });
+        if (err instanceof ValidationError)
+          throw permanent(ErrorType.InvalidRequest, err.message, { issues: err.issues });
         throw err;
       }
       if (!input) throw permanent(ErrorType.TargetNotFound, `no stored request for change ${changeId}`);

@@ -18,6 +18,9 @@ export function parseJsonBody(text: string): unknown {
     throw new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY();
   }
   const unsafe = findUnsafeKey(value);
-  if (unsafe) throw new RequestValidationError([{ in: 'body', path: unsafe.path.map(String).join('.'), message: unsafe.problem }]);
+  if (unsafe)
+    throw new RequestValidationError([
+      { in: 'body', path: unsafe.path.map(String).join('.'), message: unsafe.problem },
+    ]);
   return value;
 }

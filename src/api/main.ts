@@ -17,11 +17,16 @@ import { buildApiServer } from './server';
  */
 async function main(): Promise<void> {
   const config = loadApiConfig();
-  if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the API (reports and chat-ops replay protection live there)');
+  if (!config.MONGODB_URI)
+    throw new Error('MONGODB_URI is required for the API (reports and chat-ops replay protection live there)');
   const mongo = new MongoClient(config.MONGODB_URI);
   const db = mongo.db(config.MONGODB_DB);
   const connection = Connection.lazy(temporalConnectionOptions(config));
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFromEnv() });
+  const client = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverterFromEnv(),
+  });
   const app = await buildApiServer(
     {
       changes: new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db, guard: operatorGuards(config, { db }) }),
@@ -52,7 +57,8 @@ async function main(): Promise<void> {
     await connection.close();
     await mongo.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal).then(() => process.exit(0)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void stop(signal).then(() => process.exit(0)));
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
 }
 

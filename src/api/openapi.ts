@@ -14,7 +14,11 @@ class SchemaBook {
   private anonymous = 0;
 
   ref(schema: z.ZodType, name?: string): JsonSchema {
-    const generated = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+    const generated = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io: 'input',
+      unrepresentable: 'any',
+    }) as JsonSchema;
     delete generated.$schema;
     const defs = (generated.$defs ?? {}) as Record<string, JsonSchema>;
     delete generated.$defs;
@@ -24,7 +28,12 @@ class SchemaBook {
       if (Array.isArray(value)) return value.map(rewrite);
       if (value === null || typeof value !== 'object') return value;
       return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/') ? `#/components/schemas/${rename(v.slice(8))}` : rewrite(v)]),
+        Object.entries(value).map(([k, v]) => [
+          k,
+          k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')
+            ? `#/components/schemas/${rename(v.slice(8))}`
+            : rewrite(v),
+        ]),
       );
     };
     for (const [key, def] of Object.entries(defs)) this.components[rename(key)] = rewrite(def) as JsonSchema;
@@ -57,22 +66,37 @@ function headerName(lower: string): string {
   return lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
 }
 
-const problem = (book: SchemaBook, description: string) => ({ description, content: { 'application/problem+json': { schema: book.ref(problemSchema) } } });
+const problem = (book: SchemaBook, description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: book.ref(problemSchema) } },
+});
 
 /** The OpenAPI 3.1 document of the routes, generated from the same specs the server registers. */
-export function openApiDocument(routes: AnyRoute[], info: { version: string; extraPaths?: Record<string, unknown> }): Record<string, unknown> {
+export function openApiDocument(
+  routes: AnyRoute[],
+  info: { version: string; extraPaths?: Record<string, unknown> },
+): Record<string, unknown> {
   const book = new SchemaBook();
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
-      const alternatives = Object.fromEntries((response.alsoAs ?? []).map((type) => [type, { schema: { type: 'string' } }]));
+      const alternatives = Object.fromEntries(
+        (response.alsoAs ?? []).map((type) => [type, { schema: { type: 'string' } }]),
+      );
       responses[status] = response.schema
-        ? { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: book.ref(response.schema) }, ...alternatives } }
+        ? {
+            description: response.description,
+            content: {
+              [response.contentType ?? 'application/json']: { schema: book.ref(response.schema) },
+              ...alternatives,
+            },
+          }
         : { description: response.description };
     }
-    if (route.params || route.query || route.headers || route.body) responses['400'] ??= problem(book, 'Bad input: every bad field with its location and path');
+    if (route.params || route.query || route.headers || route.body)
+      responses['400'] ??= problem(book, 'Bad input: every bad field with its location and path');
     if (route.permission) {
       responses['401'] ??= problem(book, 'Missing or unknown bearer token');
       responses['403'] ??= problem(book, `The token's roles do not allow this (needs ${route.permission})`);
@@ -85,8 +109,19 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string; ext
       ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
       ...(route.permission ? { security: [{ bearer: [] }] } : { security: [] }),
-      parameters: [...book.parameters(route.params, 'path'), ...book.parameters(route.query, 'query'), ...book.parameters(route.headers, 'header')],
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: book.ref(route.body, route.bodyName) } } } } : {}),
+      parameters: [
+        ...book.parameters(route.params, 'path'),
+        ...book.parameters(route.query, 'query'),
+        ...book.parameters(route.headers, 'header'),
+      ],
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: book.ref(route.body, route.bodyName) } },
+            },
+          }
+        : {}),
       responses,
     };
   }
@@ -106,6 +141,9 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string; ext
       { name: 'chat ops', description: 'Slack slash command and interactive buttons (signed by Slack)' },
     ],
     paths: { ...paths, ...(info.extraPaths ?? {}) },
-    components: { schemas: book.components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' } } },
+    components: {
+      schemas: book.components,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' } },
+    },
   };
 }

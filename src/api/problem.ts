@@ -49,11 +49,22 @@ interface Problem {
 /** Maps every error the API can meet to a status; unknown errors are 500 and logged, their text not shown. */
 export function problemFor(err: unknown): Problem | undefined {
   if (err instanceof ApiError) return { status: err.status, code: err.code, detail: err.message, headers: err.headers };
-  if (err instanceof RequestValidationError) return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues };
+  if (err instanceof RequestValidationError)
+    return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues };
   // Client-level validation (the change request's cross-field rules, an expired page token).
   if (err instanceof ValidationError) {
-    const where: RequestIssue['in'] = err.subject === 'list filter' ? 'query' : err.subject === 'change id' || err.subject === 'rehearsal id' ? 'path' : 'body';
-    return { status: 400, code: 'ValidationError', detail: err.message, issues: err.issues.map((i) => ({ in: where, ...i })) };
+    const where: RequestIssue['in'] =
+      err.subject === 'list filter'
+        ? 'query'
+        : err.subject === 'change id' || err.subject === 'rehearsal id'
+          ? 'path'
+          : 'body';
+    return {
+      status: 400,
+      code: 'ValidationError',
+      detail: err.message,
+      issues: err.issues.map((i) => ({ in: where, ...i })),
+    };
   }
   if (err instanceof ChangeNotFoundError) return { status: 404, code: 'ChangeNotFound', detail: err.message };
   if (err instanceof NotAllowedError) return { status: 403, code: 'NotAllowed', detail: err.reason };
@@ -62,28 +73,51 @@ export function problemFor(err: unknown): Problem | undefined {
   if (err instanceof ChangeIdConflictError) return { status: 409, code: 'IdempotencyKeyReused', detail: err.message };
   if (err instanceof ReportNotAvailableError) return { status: 409, code: 'ReportNotAvailable', detail: err.message };
   if (err instanceof RehearsalNotFoundError) return { status: 404, code: 'RehearsalNotFound', detail: err.message };
-  if (err instanceof RehearsalNotAvailableError) return { status: 409, code: 'RehearsalNotAvailable', detail: err.message };
+  if (err instanceof RehearsalNotAvailableError)
+    return { status: 409, code: 'RehearsalNotAvailable', detail: err.message };
   const status = (err as FastifyError).statusCode;
   // Fastify's own 4xx (malformed JSON, unsupported media type, body too large).
-  if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: (err as FastifyError).code ?? 'BadRequest', detail: (err as Error).message };
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return { status, code: (err as FastifyError).code ?? 'BadRequest', detail: (err as Error).message };
   return undefined;
 }
 
 /** Every error becomes RFC 9457 problem details with the request id; nothing else leaks. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
-    const problem = problemFor(err) ?? { status: 500, code: 'InternalError', detail: 'internal error; see the server log for this request id' };
-    if (problem.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem.detail = unsupportedMediaType(request.headers['content-type']);
+    const problem = problemFor(err) ?? {
+      status: 500,
+      code: 'InternalError',
+      detail: 'internal error; see the server log for this request id',
+    };
+    if (problem.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      problem.detail = unsupportedMediaType(request.headers['content-type']);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ status: problem.status, code: problem.code }, 'request refused');
     return reply
       .code(problem.status)
       .headers(problem.headers ?? {})
       .type('application/problem+json')
-      .send({ title: STATUS_CODES[problem.status] ?? 'Error', status: problem.status, detail: problem.detail, code: problem.code, ...(problem.issues ? { issues: problem.issues } : {}), requestId: request.id });
+      .send({
+        title: STATUS_CODES[problem.status] ?? 'Error',
+        status: problem.status,
+        detail: problem.detail,
+        code: problem.code,
+        ...(problem.issues ? { issues: problem.issues } : {}),
+        requestId: request.id,
+      });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).type('application/problem+json').send({ title: 'Not Found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'RouteNotFound', requestId: request.id }),
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send({
+        title: 'Not Found',
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+        code: 'RouteNotFound',
+        requestId: request.id,
+      }),
   );
 }
 

@@ -16,7 +16,11 @@ const PROBES = new Set(['/healthz', '/readyz', '/openapi.json']);
  * buys no extra requests. Probes and the document are not limited. A refusal is a 429 problem with
  * `Retry-After`, like every other error of this API.
  */
-export async function installRateLimit(app: FastifyInstance, tokens: ReadonlyMap<string, Identity>, options: RateLimitOptions): Promise<void> {
+export async function installRateLimit(
+  app: FastifyInstance,
+  tokens: ReadonlyMap<string, Identity>,
+  options: RateLimitOptions,
+): Promise<void> {
   // Not `global`: the plugin would append its check after each route's own onRequest hook, so an
   // authentication failure (401/403) would be answered before the request is ever counted. An
   // instance-level hook runs before every route-level one.
@@ -29,10 +33,15 @@ export async function installRateLimit(app: FastifyInstance, tokens: ReadonlyMap
       allowList: (request) => PROBES.has(request.url.split('?')[0]!),
       keyGenerator: (request) => callerKey(request, tokens),
       errorResponseBuilder: (_request, context) =>
-        Object.assign(new Error(`too many requests: at most ${context.max} per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`), {
-          statusCode: 429,
-          code: 'RateLimited',
-        }),
+        Object.assign(
+          new Error(
+            `too many requests: at most ${context.max} per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`,
+          ),
+          {
+            statusCode: 429,
+            code: 'RateLimited',
+          },
+        ),
     }),
   );
 }

@@ -5,7 +5,9 @@ import type { RehearsalReport } from '../domain/rehearsal';
 
 /** Response and body schemas of `/v1/rehearsals`, checked against the client's types below. */
 const failure = z.object({ type: z.string().optional(), message: z.string() });
-const outcome = z.object({ status: z.string(), summary: z.string() }).describe('See the target adapter contract for every field');
+const outcome = z
+  .object({ status: z.string(), summary: z.string() })
+  .describe('See the target adapter contract for every field');
 
 export const rehearsalBodySchema = z
   .strictObject({
@@ -13,12 +15,18 @@ export const rehearsalBodySchema = z
     request: changeRequestSchema.optional().describe('Rehearse a change request that has not run'),
   })
   .superRefine((body, ctx) => {
-    if ((body.changeId === undefined) === (body.request === undefined)) ctx.addIssue({ code: 'custom', message: 'give exactly one of changeId or request' });
+    if ((body.changeId === undefined) === (body.request === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of changeId or request' });
   })
   .meta({ id: 'RehearsalBody' });
 
 export const startedRehearsalSchema = z
-  .object({ rehearsalId: z.string(), workflowId: z.string(), created: z.boolean(), links: z.object({ self: z.string(), temporalUi: z.string() }) })
+  .object({
+    rehearsalId: z.string(),
+    workflowId: z.string(),
+    created: z.boolean(),
+    links: z.object({ self: z.string(), temporalUi: z.string() }),
+  })
   .meta({ id: 'StartedRehearsal' });
 
 export const rehearsalReportSchema = z
@@ -50,4 +58,7 @@ export const rehearsalReportSchema = z
   .meta({ id: 'RehearsalReport' });
 
 type Fits<Actual, Schema extends z.ZodType> = Actual extends z.output<Schema> ? true : never;
-const _fits: [Fits<RehearsalReport, typeof rehearsalReportSchema>, Fits<StartedRehearsal & { links: { self: string; temporalUi: string } }, typeof startedRehearsalSchema>] = [true, true];
+const _fits: [
+  Fits<RehearsalReport, typeof rehearsalReportSchema>,
+  Fits<StartedRehearsal & { links: { self: string; temporalUi: string } }, typeof startedRehearsalSchema>,
+] = [true, true];

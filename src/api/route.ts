@@ -40,16 +40,27 @@ export interface RouteSpec<P = unknown, Q = unknown, H = unknown, B = unknown> {
   /** Component name of the body schema in the document (e.g. ChangeRequest). */
   bodyName?: string;
   responses: Record<number, ResponseSpec>;
-  handle(input: { params: Out<P>; query: Out<Q>; headers: Out<H>; body: Out<B>; identity: Identity; request: FastifyRequest; reply: FastifyReply }): Promise<unknown>;
+  handle(input: {
+    params: Out<P>;
+    query: Out<Q>;
+    headers: Out<H>;
+    body: Out<B>;
+    identity: Identity;
+    request: FastifyRequest;
+    reply: FastifyReply;
+  }): Promise<unknown>;
 }
 
 // Spec arrays mix routes of different input types; each route is checked where it is defined.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = RouteSpec<any, any, any, any>;
 
-export function defineRoute<P extends ZodObjectLike | undefined = undefined, Q extends ZodObjectLike | undefined = undefined, H extends ZodObjectLike | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  spec: RouteSpec<P, Q, H, B>,
-): RouteSpec<P, Q, H, B> {
+export function defineRoute<
+  P extends ZodObjectLike | undefined = undefined,
+  Q extends ZodObjectLike | undefined = undefined,
+  H extends ZodObjectLike | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(spec: RouteSpec<P, Q, H, B>): RouteSpec<P, Q, H, B> {
   return spec;
 }
 
@@ -85,7 +96,9 @@ export function registerRoutes(app: FastifyInstance, routes: AnyRoute[], tokens:
           }
           const result = schema.safeParse(value);
           if (result.success) return result.data;
-          issues.push(...result.error.issues.map((i) => ({ in: where, path: i.path.map(String).join('.'), message: i.message })));
+          issues.push(
+            ...result.error.issues.map((i) => ({ in: where, path: i.path.map(String).join('.'), message: i.message })),
+          );
           return undefined;
         };
         const params = parse(route.params, request.params, 'path');

@@ -5,7 +5,15 @@ import type { StartedChange } from '../client/changes';
 import type { AnnotatedReport, RootCauseResult } from '../client/reports';
 import type { ChangeSummary } from '../client/change-summary';
 import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
-import { decisionNames, questionOptions, rollbackCategories, type DecisionName, type DecisionOutcome, type QuestionKind, type RollbackRequestOutcome } from '../domain/decisions';
+import {
+  decisionNames,
+  questionOptions,
+  rollbackCategories,
+  type DecisionName,
+  type DecisionOutcome,
+  type QuestionKind,
+  type RollbackRequestOutcome,
+} from '../domain/decisions';
 import { rootCauseInputSchema } from '../domain/root-cause';
 import type { ChangeReport, ChangeStatus } from '../domain/status';
 
@@ -18,7 +26,9 @@ const decisionName = z.enum(decisionNames as [DecisionName, ...DecisionName[]]);
 const questionKind = z.enum(Object.keys(questionOptions) as [QuestionKind, ...QuestionKind[]]);
 const isoTime = z.string().describe('ISO 8601 timestamp');
 const failure = z.object({ type: z.string().optional(), message: z.string() });
-const outcome = z.object({ status: z.string(), summary: z.string() }).describe('See the target adapter contract for every field');
+const outcome = z
+  .object({ status: z.string(), summary: z.string() })
+  .describe('See the target adapter contract for every field');
 
 export const changeSummarySchema = z
   .object({
@@ -35,7 +45,9 @@ export const changeSummarySchema = z
   })
   .meta({ id: 'ChangeSummary' });
 
-export const changePageSchema = z.object({ changes: z.array(changeSummarySchema), nextPageToken: z.string().optional() }).meta({ id: 'ChangePage' });
+export const changePageSchema = z
+  .object({ changes: z.array(changeSummarySchema), nextPageToken: z.string().optional() })
+  .meta({ id: 'ChangePage' });
 
 const pendingQuestionSchema = z.object({
   id: z.string(),
@@ -65,13 +77,31 @@ const acceptedDecisionSchema = z.object({
 const stepStatusSchema = z.object({
   id: z.string(),
   target: z.string(),
-  state: z.string().describe('pending, applying, applied, failed, skipped, compensating, restored, conflict, compensation-failed'),
-  recoveryPoint: z.object({ id: z.string(), target: z.string(), purpose: z.string(), checksum: z.string(), summary: z.string(), capturedAt: isoTime }).optional(),
+  state: z
+    .string()
+    .describe('pending, applying, applied, failed, skipped, compensating, restored, conflict, compensation-failed'),
+  recoveryPoint: z
+    .object({
+      id: z.string(),
+      target: z.string(),
+      purpose: z.string(),
+      checksum: z.string(),
+      summary: z.string(),
+      capturedAt: isoTime,
+    })
+    .optional(),
   applied: outcome.optional(),
   restore: outcome.optional(),
   error: failure.optional(),
   resolvedManually: z.object({ actor: z.string(), comment: z.string().optional(), at: isoTime }).optional(),
-  timings: z.object({ applyStartedAt: isoTime.optional(), appliedAt: isoTime.optional(), compensationStartedAt: isoTime.optional(), compensatedAt: isoTime.optional() }).optional(),
+  timings: z
+    .object({
+      applyStartedAt: isoTime.optional(),
+      appliedAt: isoTime.optional(),
+      compensationStartedAt: isoTime.optional(),
+      compensatedAt: isoTime.optional(),
+    })
+    .optional(),
 });
 
 const changeStatusShape = {
@@ -81,12 +111,22 @@ const changeStatusShape = {
   steps: z.array(stepStatusSchema),
   pendingDecisions: z.array(pendingQuestionSchema),
   decisions: z.array(acceptedDecisionSchema),
-  rollbackRequest: z.object({ actor: z.string(), reason: z.string(), category: z.enum(rollbackCategories), at: isoTime }).optional(),
+  rollbackRequest: z
+    .object({ actor: z.string(), reason: z.string(), category: z.enum(rollbackCategories), at: isoTime })
+    .optional(),
   floor: z
     .object({ name: z.string(), source: z.string(), rules: z.array(z.string()), breakGlassGroups: z.array(z.string()) })
     .optional()
     .describe('The operator policy floor the worker checked the change against, and the rules of it that applied'),
-  timeline: z.array(z.object({ at: isoTime, event: z.string(), stepId: z.string().optional(), actor: z.string().optional(), detail: z.string().optional() })),
+  timeline: z.array(
+    z.object({
+      at: isoTime,
+      event: z.string(),
+      stepId: z.string().optional(),
+      actor: z.string().optional(),
+      detail: z.string().optional(),
+    }),
+  ),
 };
 
 export const changeStatusSchema = z.object(changeStatusShape).meta({ id: 'ChangeStatus' });
@@ -122,7 +162,13 @@ export const changeReportSchema = z
     cause: failure.extend({ stepId: z.string().optional() }).optional(),
     timeToRecoverMs: z.number().optional(),
     recovery: z
-      .object({ detectedAt: isoTime, rollbackStartedAt: isoTime, restoredAt: isoTime, validatedAt: isoTime.optional(), timeToRecoverMs: z.number() })
+      .object({
+        detectedAt: isoTime,
+        rollbackStartedAt: isoTime,
+        restoredAt: isoTime,
+        validatedAt: isoTime.optional(),
+        timeToRecoverMs: z.number(),
+      })
       .optional(),
     cancelled: z.boolean().optional(),
     observation: z
@@ -130,7 +176,15 @@ export const changeReportSchema = z
         startedAt: isoTime,
         endedAt: isoTime.optional(),
         outcome: z.enum(['healthy', 'fired', 'inconclusive', 'interrupted']),
-        baselines: z.array(z.object({ trigger: z.string(), value: z.number().nullable(), samples: z.number().nullable(), from: isoTime, to: isoTime })),
+        baselines: z.array(
+          z.object({
+            trigger: z.string(),
+            value: z.number().nullable(),
+            samples: z.number().nullable(),
+            from: isoTime,
+            to: isoTime,
+          }),
+        ),
         samples: z.array(metricSampleSchema),
       })
       .optional(),
@@ -150,7 +204,15 @@ export const changeReportSchema = z
       .object({
         ok: z.boolean(),
         validatedAt: isoTime,
-        targets: z.array(z.object({ stepId: z.string(), target: z.string(), ok: z.boolean(), recoveryPointChecksum: z.string().optional(), detail: z.string() })),
+        targets: z.array(
+          z.object({
+            stepId: z.string(),
+            target: z.string(),
+            ok: z.boolean(),
+            recoveryPointChecksum: z.string().optional(),
+            detail: z.string(),
+          }),
+        ),
         metrics: z.array(metricSampleSchema).optional(),
       })
       .optional(),
@@ -167,18 +229,33 @@ export const rootCauseResultSchema = z
 export const rootCauseBodySchema = rootCauseInputSchema.pick({ note: true }).meta({ id: 'RootCauseBody' });
 
 export const startedChangeSchema = z
-  .object({ changeId: z.string(), workflowId: z.string(), created: z.boolean(), links: z.object({ self: z.string(), temporalUi: z.string() }) })
+  .object({
+    changeId: z.string(),
+    workflowId: z.string(),
+    created: z.boolean(),
+    links: z.object({ self: z.string(), temporalUi: z.string() }),
+  })
   .meta({ id: 'StartedChange' });
 
 export const decisionOutcomeSchema = z
-  .object({ status: z.enum(['accepted', 'partial', 'queued', 'refused']), questionId: z.string().optional(), reason: z.string().optional() })
+  .object({
+    status: z.enum(['accepted', 'partial', 'queued', 'refused']),
+    questionId: z.string().optional(),
+    reason: z.string().optional(),
+  })
   .meta({ id: 'DecisionOutcome' });
 
-export const rollbackOutcomeSchema = z.object({ status: z.enum(['accepted', 'already-requested', 'refused']), reason: z.string().optional() }).meta({ id: 'RollbackOutcome' });
+export const rollbackOutcomeSchema = z
+  .object({ status: z.enum(['accepted', 'already-requested', 'refused']), reason: z.string().optional() })
+  .meta({ id: 'RollbackOutcome' });
 
 /** What callers send: the actor and groups come from the bearer token, never from the body. */
-export const decisionBodySchema = decisionInputSchema.pick({ decision: true, comment: true, questionId: true }).meta({ id: 'DecisionBody' });
-export const rollbackBodySchema = rollbackRequestSchema.pick({ reason: true, category: true }).meta({ id: 'RollbackBody' });
+export const decisionBodySchema = decisionInputSchema
+  .pick({ decision: true, comment: true, questionId: true })
+  .meta({ id: 'DecisionBody' });
+export const rollbackBodySchema = rollbackRequestSchema
+  .pick({ reason: true, category: true })
+  .meta({ id: 'RollbackBody' });
 
 /** RFC 9457 problem details, with every bad field's location and path for 400. */
 export const problemSchema = z
@@ -186,8 +263,12 @@ export const problemSchema = z
     title: z.string(),
     status: z.number(),
     detail: z.string(),
-    code: z.string().describe('Machine-readable: ValidationError, Unauthorized, NotAllowed, ChangeNotFound, Conflict, …'),
-    issues: z.array(z.object({ in: z.enum(['body', 'query', 'path', 'header']), path: z.string(), message: z.string() })).optional(),
+    code: z
+      .string()
+      .describe('Machine-readable: ValidationError, Unauthorized, NotAllowed, ChangeNotFound, Conflict, …'),
+    issues: z
+      .array(z.object({ in: z.enum(['body', 'query', 'path', 'header']), path: z.string(), message: z.string() }))
+      .optional(),
     requestId: z.string(),
   })
   .meta({ id: 'Problem' });

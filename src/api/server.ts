@@ -46,10 +46,16 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: 'info', redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] },
+    logger: options.logger ?? {
+      level: 'info',
+      redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'],
+    },
     requestIdHeader: false,
     // Probes hit /healthz and /readyz every few seconds; their lines would drown the rest.
-    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz',
+    }),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
@@ -76,14 +82,35 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
 
   // The document describes every route, including the one that serves it.
   const holder: { document?: Record<string, unknown> } = {};
-  const routes = [...changeRoutes(deps), ...rootCauseRoutes(deps), ...flowRoutes(deps), ...rehearsalRoutes(deps), ...operationRoutes(deps.readiness, () => holder.document!)];
-  holder.document = openApiDocument(routes, { version: options.version ?? '0.1.0', extraPaths: options.slack ? slackPaths : {} });
+  const routes = [
+    ...changeRoutes(deps),
+    ...rootCauseRoutes(deps),
+    ...flowRoutes(deps),
+    ...rehearsalRoutes(deps),
+    ...operationRoutes(deps.readiness, () => holder.document!),
+  ];
+  holder.document = openApiDocument(routes, {
+    version: options.version ?? '0.1.0',
+    extraPaths: options.slack ? slackPaths : {},
+  });
   registerRoutes(app, routes, options.tokens);
 
   if (options.slack) {
     const { slack } = options;
-    const chatOps = new ChatOps({ changes: deps.changes, users: slack.users, timeoutMs: slack.responseTimeoutMs, workflowUrl: deps.workflowUrl });
-    await app.register(async (scope) => slackRoutes(scope, { signingSecret: slack.signingSecret, replayGuard: slack.replayGuard, chatOps, responseUrlOrigins: slack.responseUrlOrigins }));
+    const chatOps = new ChatOps({
+      changes: deps.changes,
+      users: slack.users,
+      timeoutMs: slack.responseTimeoutMs,
+      workflowUrl: deps.workflowUrl,
+    });
+    await app.register(async (scope) =>
+      slackRoutes(scope, {
+        signingSecret: slack.signingSecret,
+        replayGuard: slack.replayGuard,
+        chatOps,
+        responseUrlOrigins: slack.responseUrlOrigins,
+      }),
+    );
   }
   return app;
 }

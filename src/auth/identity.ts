@@ -48,7 +48,9 @@ export function can(identity: Identity, permission: Permission): boolean {
  * covers every admin whether or not its entry lists the group.
  */
 export function decidingGroups(identity: Identity): string[] {
-  return identity.roles.includes('admin') && !identity.groups.includes('admin') ? [...identity.groups, 'admin'] : [...identity.groups];
+  return identity.roles.includes('admin') && !identity.groups.includes('admin')
+    ? [...identity.groups, 'admin']
+    : [...identity.groups];
 }
 
 /** sha256 hex of a secret token: tokens are looked up by hash, so configuration may hold hashes only. */
@@ -78,7 +80,10 @@ export function jsonEnv<S extends z.ZodType>(schema: S) {
 const apiTokenEntrySchema = identitySchema
   .extend({
     token: z.string().min(16, 'tokens need at least 16 characters').max(512).optional(),
-    tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits').optional(),
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+      .optional(),
   })
   .refine((entry) => (entry.token === undefined) !== (entry.tokenSha256 === undefined), {
     message: 'give exactly one of token or tokenSha256',
@@ -96,5 +101,11 @@ export const apiTokensSchema = jsonEnv(z.array(apiTokenEntrySchema).max(1000)).t
 
 /** `SLACK_USERS`: a JSON array of `{ slackUserId, actor, roles, groups }`. */
 export const slackUsersSchema = jsonEnv(
-  z.array(identitySchema.extend({ slackUserId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id such as U012AB3CD') })).max(5000),
+  z
+    .array(
+      identitySchema.extend({
+        slackUserId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id such as U012AB3CD'),
+      }),
+    )
+    .max(5000),
 ).transform((entries) => new Map(entries.map(({ slackUserId, ...identity }) => [slackUserId, identity])));

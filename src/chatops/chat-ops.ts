@@ -19,7 +19,16 @@ export interface SlackReply {
   /** For button clicks: replace the decision message (its buttons go away once answered). */
   replace_original?: boolean;
   /** What happened, for logs and tests; Slack ignores unknown fields. */
-  outcome: 'accepted' | 'partial' | 'refused' | 'not-allowed' | 'not-found' | 'invalid' | 'unconfirmed' | 'info' | 'already-requested';
+  outcome:
+    | 'accepted'
+    | 'partial'
+    | 'refused'
+    | 'not-allowed'
+    | 'not-found'
+    | 'invalid'
+    | 'unconfirmed'
+    | 'info'
+    | 'already-requested';
 }
 
 export interface ChatOpsDeps {
@@ -31,7 +40,12 @@ export interface ChatOpsDeps {
   workflowUrl(workflowId: string): string;
 }
 
-const reply = (outcome: SlackReply['outcome'], text: string, extra: Partial<SlackReply> = {}): SlackReply => ({ response_type: 'ephemeral', text, outcome, ...extra });
+const reply = (outcome: SlackReply['outcome'], text: string, extra: Partial<SlackReply> = {}): SlackReply => ({
+  response_type: 'ephemeral',
+  text,
+  outcome,
+  ...extra,
+});
 
 /**
  * Chat ops over the typed client. The Slack user is mapped to an identity from configuration (the
@@ -44,7 +58,11 @@ export class ChatOps {
 
   async command(slackUserId: string, text: string): Promise<SlackReply> {
     const identity = this.deps.users.get(slackUserId);
-    if (!identity) return reply('not-allowed', `Your Slack user (${slackUserId}) is not mapped to an actor; ask an admin to add it to SLACK_USERS.`);
+    if (!identity)
+      return reply(
+        'not-allowed',
+        `Your Slack user (${slackUserId}) is not mapped to an actor; ask an admin to add it to SLACK_USERS.`,
+      );
     const command = parseCommand(text, identity.actor);
     return this.guarded(command, () => this.run(identity, command));
   }
@@ -52,8 +70,17 @@ export class ChatOps {
   /** A decision button: change id + question id + decision from the (verified) payload. */
   async button(slackUserId: string, action: DecisionAction): Promise<SlackReply> {
     const identity = this.deps.users.get(slackUserId);
-    if (!identity) return reply('not-allowed', `Your Slack user (${slackUserId}) is not mapped to an actor; ask an admin to add it to SLACK_USERS.`);
-    const command: ChatCommand = { kind: 'decide', changeId: action.changeId, decision: action.decision, comment: 'via Slack button' };
+    if (!identity)
+      return reply(
+        'not-allowed',
+        `Your Slack user (${slackUserId}) is not mapped to an actor; ask an admin to add it to SLACK_USERS.`,
+      );
+    const command: ChatCommand = {
+      kind: 'decide',
+      changeId: action.changeId,
+      decision: action.decision,
+      comment: 'via Slack button',
+    };
     return this.guarded(command, () => this.decide(identity, command, action.questionId));
   }
 
@@ -72,22 +99,52 @@ export class ChatOps {
         return this.decide(identity, command);
       case 'rollback': {
         if (!can(identity, 'rollback')) return reply('not-allowed', `${identity.actor} may not request rollbacks.`);
-        const outcome = await this.deps.changes.requestRollback(command.changeId, { actor: identity.actor, groups: decidingGroups(identity), reason: command.reason, category: command.category });
+        const outcome = await this.deps.changes.requestRollback(command.changeId, {
+          actor: identity.actor,
+          groups: decidingGroups(identity),
+          reason: command.reason,
+          category: command.category,
+        });
         if (outcome.status === 'refused') throw new RequestRefusedError(command.changeId, outcome.reason);
-        if (outcome.status === 'already-requested') return reply('already-requested', `A rollback of \`${command.changeId}\` was already requested.`);
-        return reply('accepted', `:rewind: ${identity.actor} requested a rollback of \`${command.changeId}\` (${command.category}): ${command.reason}`, { response_type: 'in_channel' });
+        if (outcome.status === 'already-requested')
+          return reply('already-requested', `A rollback of \`${command.changeId}\` was already requested.`);
+        return reply(
+          'accepted',
+          `:rewind: ${identity.actor} requested a rollback of \`${command.changeId}\` (${command.category}): ${command.reason}`,
+          { response_type: 'in_channel' },
+        );
       }
     }
   }
 
-  private async decide(identity: Identity, command: Extract<ChatCommand, { kind: 'decide' }>, questionId?: string): Promise<SlackReply> {
-    if (!can(identity, 'decide')) return reply('not-allowed', `${identity.actor} may not decide (needs the approver or admin role).`);
-    const decision = { decision: command.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity), comment: command.comment, ...(questionId ? { questionId } : {}) };
+  private async decide(
+    identity: Identity,
+    command: Extract<ChatCommand, { kind: 'decide' }>,
+    questionId?: string,
+  ): Promise<SlackReply> {
+    if (!can(identity, 'decide'))
+      return reply('not-allowed', `${identity.actor} may not decide (needs the approver or admin role).`);
+    const decision = {
+      decision: command.decision as DecisionName,
+      actor: identity.actor,
+      groups: decidingGroups(identity),
+      comment: command.comment,
+      ...(questionId ? { questionId } : {}),
+    };
     checkDecisionInput(decision);
     const outcome = await this.deps.changes.decide(command.changeId, decision);
     if (outcome.status === 'refused') throw new RequestRefusedError(command.changeId, outcome.reason);
-    if (outcome.status === 'partial') return reply('partial', `:ballot_box_with_check: ${identity.actor} approved \`${command.changeId}\` — ${outcome.reason}; one more approver is needed.`, { response_type: 'in_channel' });
-    return reply('accepted', `:white_check_mark: ${identity.actor} chose *${command.decision}* for \`${command.changeId}\`.`, { response_type: 'in_channel', replace_original: true });
+    if (outcome.status === 'partial')
+      return reply(
+        'partial',
+        `:ballot_box_with_check: ${identity.actor} approved \`${command.changeId}\` — ${outcome.reason}; one more approver is needed.`,
+        { response_type: 'in_channel' },
+      );
+    return reply(
+      'accepted',
+      `:white_check_mark: ${identity.actor} chose *${command.decision}* for \`${command.changeId}\`.`,
+      { response_type: 'in_channel', replace_original: true },
+    );
   }
 
   /** Maps typed errors to messages and answers within the deadline whatever happens. */
@@ -100,9 +157,15 @@ export class ChatOps {
     if ('value' in result) return result.value;
     // Cancel what is still in flight; a decision already delivered stands, which is why the reply says "not confirmed".
     abandon.abort();
-    const what = command.kind === 'decide' ? `Your ${command.decision} for \`${command.changeId}\` was sent` : 'Your request was sent';
+    const what =
+      command.kind === 'decide'
+        ? `Your ${command.decision} for \`${command.changeId}\` was sent`
+        : 'Your request was sent';
     const id = 'changeId' in command ? command.changeId : '<change>';
-    return reply('unconfirmed', `:hourglass: ${what} but the change has not confirmed it yet; check \`/rollback status ${id}\`.`);
+    return reply(
+      'unconfirmed',
+      `:hourglass: ${what} but the change has not confirmed it yet; check \`/rollback status ${id}\`.`,
+    );
   }
 }
 

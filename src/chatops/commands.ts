@@ -29,13 +29,16 @@ export function parseCommand(text: string, user: string): ChatCommand {
       return { kind: 'decide', changeId, decision: verb, ...(remainder ? { comment: remainder } : {}) };
     case 'decide': {
       const [decision, ...comment] = rest;
-      if (!decision || !(decisionNames as string[]).includes(decision)) return { kind: 'invalid', message: `\`decide\` needs one of ${decisionNames.join(', ')}.` };
+      if (!decision || !(decisionNames as string[]).includes(decision))
+        return { kind: 'invalid', message: `\`decide\` needs one of ${decisionNames.join(', ')}.` };
       const text = comment.join(' ').trim();
       return { kind: 'decide', changeId, decision: decision as DecisionName, ...(text ? { comment: text } : {}) };
     }
     case 'rollback': {
       const [first, ...others] = rest;
-      const category = (rollbackCategories as readonly string[]).includes(first ?? '') ? (first as RollbackCategory) : undefined;
+      const category = (rollbackCategories as readonly string[]).includes(first ?? '')
+        ? (first as RollbackCategory)
+        : undefined;
       const reason = (category ? others : rest).join(' ').trim() || `requested from Slack by ${user}`;
       return { kind: 'rollback', changeId, category: category ?? 'errors', reason };
     }

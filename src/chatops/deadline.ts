@@ -4,7 +4,10 @@ export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<{ v
   // The work goes on after a timeout; its late failure must not become an unhandled rejection.
   work.catch(() => undefined);
   try {
-    return await Promise.race([work.then((value) => ({ value })), new Promise<{ timedOut: true }>((resolve) => (timer = setTimeout(() => resolve({ timedOut: true }), ms)))]);
+    return await Promise.race([
+      work.then((value) => ({ value })),
+      new Promise<{ timedOut: true }>((resolve) => (timer = setTimeout(() => resolve({ timedOut: true }), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

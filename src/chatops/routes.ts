@@ -34,7 +34,11 @@ const interactionSchema = z.looseObject({
 export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): Promise<void> {
   // Outcomes go only to these origins, judged as written (the rules partner URLs follow); the operator chose them.
   const responseUrls = { origins: deps.responseUrlOrigins.map((o) => new URL(o).origin), ...OPERATOR_CONFIGURED };
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit: 64 * 1024 },
+    (_request, body, done) => done(null, body),
+  );
 
   const verified = async (request: FastifyRequest): Promise<URLSearchParams> => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -44,7 +48,8 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
       rawBody,
     });
     if (!check.ok) throw new ApiError(401, 'SlackSignatureRejected', check.reason);
-    if (!(await deps.replayGuard.firstSeen(check.signature, check.timestamp))) throw new ApiError(401, 'SlackReplayRejected', 'this request was already received (replay)');
+    if (!(await deps.replayGuard.firstSeen(check.signature, check.timestamp)))
+      throw new ApiError(401, 'SlackReplayRejected', 'this request was already received (replay)');
     return new URLSearchParams(rawBody.toString('utf8'));
   };
 
@@ -55,7 +60,11 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
       slackReply = await work();
     } catch (err) {
       request.log.error({ err }, 'chat ops failed');
-      slackReply = { response_type: 'ephemeral', text: `:boom: Something went wrong (request ${request.id}); nothing may have changed — check the status.`, outcome: 'unconfirmed' };
+      slackReply = {
+        response_type: 'ephemeral',
+        text: `:boom: Something went wrong (request ${request.id}); nothing may have changed — check the status.`,
+        outcome: 'unconfirmed',
+      };
     }
     request.log.info({ outcome: slackReply.outcome }, 'chat ops answered');
     return { slackReply, sent: reply.code(200).send(slackReply) };
@@ -64,7 +73,8 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
   app.post('/slack/commands', async (request, reply) => {
     const form = await verified(request);
     const command = commandSchema.safeParse(Object.fromEntries(form));
-    if (!command.success) throw new ApiError(400, 'ValidationError', `not a Slack slash command payload: ${fieldProblems(command.error)}`);
+    if (!command.success)
+      throw new ApiError(400, 'ValidationError', `not a Slack slash command payload: ${fieldProblems(command.error)}`);
     request.log.info({ slackUser: command.data.user_id }, 'slash command');
     return (await answer(request, reply, () => deps.chatOps.command(command.data.user_id, command.data.text))).sent;
   });
@@ -79,20 +89,49 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
     }
     // Zod drops a "__proto__" key silently; refuse it by where it was, as the API does.
     const unsafe = findUnsafeKey(json);
-    if (unsafe) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: ${['payload', ...unsafe.path].join('.')}: ${unsafe.problem}`);
+    if (unsafe)
+      throw new ApiError(
+        400,
+        'ValidationError',
+        `not a Slack interaction payload: ${['payload', ...unsafe.path].join('.')}: ${unsafe.problem}`,
+      );
     const parsed = interactionSchema.safeParse(json);
-    if (!parsed.success) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: ${fieldProblems(parsed.error, 'payload')}`);
+    if (!parsed.success)
+      throw new ApiError(
+        400,
+        'ValidationError',
+        `not a Slack interaction payload: ${fieldProblems(parsed.error, 'payload')}`,
+      );
     const payload = parsed.data;
     // Checked before anything is decided: an outcome that could only be posted elsewhere is a payload Slack did not send.
-    const responseUrlProblem = payload.response_url === undefined ? undefined : destinationProblem(payload.response_url, responseUrls, 'SLACK_RESPONSE_URL_ORIGINS');
-    if (responseUrlProblem) throw new ApiError(400, 'ValidationError', `not a Slack interaction payload: payload.response_url ${responseUrlProblem}`);
-    const action = payload.type === 'block_actions' ? payload.actions.find((a) => a.action_id.startsWith(DECIDE_ACTION_PREFIX)) : undefined;
+    const responseUrlProblem =
+      payload.response_url === undefined
+        ? undefined
+        : destinationProblem(payload.response_url, responseUrls, 'SLACK_RESPONSE_URL_ORIGINS');
+    if (responseUrlProblem)
+      throw new ApiError(
+        400,
+        'ValidationError',
+        `not a Slack interaction payload: payload.response_url ${responseUrlProblem}`,
+      );
+    const action =
+      payload.type === 'block_actions'
+        ? payload.actions.find((a) => a.action_id.startsWith(DECIDE_ACTION_PREFIX))
+        : undefined;
     // Other interactions (link buttons, shortcuts) are acknowledged and left alone.
     if (!action) return reply.code(200).send();
     const read = readDecisionAction(action.value);
-    if ('problem' in read) throw new ApiError(400, 'ValidationError', `the button does not carry a decision: actions.${payload.actions.indexOf(action)}.${read.problem}`);
+    if ('problem' in read)
+      throw new ApiError(
+        400,
+        'ValidationError',
+        `the button does not carry a decision: actions.${payload.actions.indexOf(action)}.${read.problem}`,
+      );
     const decision = read.action;
-    request.log.info({ slackUser: payload.user.id, changeId: decision.changeId, decision: decision.decision }, 'decision button');
+    request.log.info(
+      { slackUser: payload.user.id, changeId: decision.changeId, decision: decision.decision },
+      'decision button',
+    );
     const { slackReply, sent } = await answer(request, reply, () => deps.chatOps.button(payload.user.id, decision));
     postToResponseUrl(request, payload.response_url, slackReply);
     return sent;
@@ -101,7 +140,9 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
 
 /** Every bad field of a Slack payload, by path: `user_id: Invalid input…; text: …`. */
 function fieldProblems(error: z.ZodError, prefix?: string): string {
-  return error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`).join('; ');
+  return error.issues
+    .map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

@@ -22,7 +22,11 @@ export async function withContext<T>(run: (context: CliContext) => Promise<T>): 
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const mongo = config.MONGODB_URI ? new MongoClient(config.MONGODB_URI) : undefined;
   try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFromEnv() });
+    const client = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverterFromEnv(),
+    });
     const db = mongo?.db(config.MONGODB_DB);
     const changes = new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db, guard: operatorGuards(config, { db }) });
     return await run({ config, changes, uiUrl: (workflowId) => workflowUiUrl(config, workflowId) });
@@ -33,7 +37,9 @@ export async function withContext<T>(run: (context: CliContext) => Promise<T>): 
 }
 
 /** For commands that only need the database (MONGODB_URI, MONGODB_DB); closes it whatever happens. */
-export async function withDatabase<T>(run: (context: { config: Config; db: Db; mongo: MongoClient }) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  run: (context: { config: Config; db: Db; mongo: MongoClient }) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   if (!config.MONGODB_URI) throw new InputError('MONGODB_URI is required for this command');
   const mongo = await MongoClient.connect(config.MONGODB_URI);

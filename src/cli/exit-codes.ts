@@ -1,4 +1,12 @@
-import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, RehearsalNotAvailableError, RehearsalNotFoundError, ReportNotAvailableError, RequestRefusedError } from '../client/errors';
+import {
+  ChangeClosedError,
+  ChangeIdConflictError,
+  ChangeNotFoundError,
+  RehearsalNotAvailableError,
+  RehearsalNotFoundError,
+  ReportNotAvailableError,
+  RequestRefusedError,
+} from '../client/errors';
 import { ValidationError } from '../domain/validation';
 
 /** Exit codes scripts can rely on (documented in docs/operating.md, "The CLI", and in `--help`). */
@@ -20,7 +28,13 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof ValidationError || err instanceof InputError) return ExitCode.InvalidInput;
   if (err instanceof ChangeNotFoundError || err instanceof RehearsalNotFoundError) return ExitCode.NotFound;
   if (err instanceof RehearsalNotAvailableError) return ExitCode.Refused;
-  if (err instanceof RequestRefusedError || err instanceof ChangeClosedError || err instanceof ReportNotAvailableError || err instanceof ChangeIdConflictError) return ExitCode.Refused;
+  if (
+    err instanceof RequestRefusedError ||
+    err instanceof ChangeClosedError ||
+    err instanceof ReportNotAvailableError ||
+    err instanceof ChangeIdConflictError
+  )
+    return ExitCode.Refused;
   return ExitCode.Error;
 }
 

@@ -67,9 +67,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       // Read before connecting: a bad file is invalid input even when Temporal is down.
       const request = readChangeFile(file);
       return withContext(async ({ changes, uiUrl }) => {
-        const started = await changes.start(request, { changeId: options.changeId ?? `c-${randomUUID().replace(/-/g, '').slice(0, 24)}` });
+        const started = await changes.start(request, {
+          changeId: options.changeId ?? `c-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+        });
         const links = { temporalUi: uiUrl(started.workflowId) };
-        print(command, { ...started, links }, `${started.created ? 'Started' : 'Already started:'} change ${started.changeId}\nTemporal UI: ${links.temporalUi}`);
+        print(
+          command,
+          { ...started, links },
+          `${started.created ? 'Started' : 'Already started:'} change ${started.changeId}\nTemporal UI: ${links.temporalUi}`,
+        );
       });
     });
 
@@ -82,11 +88,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action((changeId: string, options: { watch?: boolean; interval: number }, command: Command) =>
       withContext(async ({ changes, uiUrl }) => {
         if (options.watch) {
-          await watchChange(changes, changeId, { intervalMs: options.interval, json: json(command), uiUrl, write: io.out, tty: io.tty && !json(command) });
+          await watchChange(changes, changeId, {
+            intervalMs: options.interval,
+            json: json(command),
+            uiUrl,
+            write: io.out,
+            tty: io.tty && !json(command),
+          });
           return;
         }
         const [status, summary] = await Promise.all([changes.status(changeId), changes.describe(changeId)]);
-        print(command, { ...status, executionStatus: summary.executionStatus, requestedBy: summary.requestedBy }, renderStatus(status, summary, Date.now(), uiUrl(changeWorkflowId(changeId))));
+        print(
+          command,
+          { ...status, executionStatus: summary.executionStatus, requestedBy: summary.requestedBy },
+          renderStatus(status, summary, Date.now(), uiUrl(changeWorkflowId(changeId))),
+        );
       }),
     );
 
@@ -99,15 +115,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--group <group...>', 'groups the actor belongs to')
     .option('--comment <text>', 'why (required for resolved-manually)')
     .option('--question <id>', 'the question answered (default: the oldest open one)')
-    .action((changeId: string, decision: DecisionName, options: { actor: string; group?: string[]; comment?: string; question?: string }, command: Command) =>
-      withContext(async ({ changes }) => {
-        const input = { decision, actor: options.actor, groups: options.group, comment: options.comment, ...(options.question ? { questionId: options.question } : {}) };
-        checkDecisionInput(input);
-        const outcome = await changes.decide(changeId, input);
-        if (outcome.status === 'refused' || outcome.status === 'queued') exitCode = ExitCode.Refused;
-        const text = outcome.status === 'partial' ? `Approval recorded: ${outcome.reason}` : outcome.status === 'accepted' ? `Decision ${decision} accepted` : `Decision not taken: ${JSON.stringify(outcome)}`;
-        print(command, outcome, text);
-      }),
+    .action(
+      (
+        changeId: string,
+        decision: DecisionName,
+        options: { actor: string; group?: string[]; comment?: string; question?: string },
+        command: Command,
+      ) =>
+        withContext(async ({ changes }) => {
+          const input = {
+            decision,
+            actor: options.actor,
+            groups: options.group,
+            comment: options.comment,
+            ...(options.question ? { questionId: options.question } : {}),
+          };
+          checkDecisionInput(input);
+          const outcome = await changes.decide(changeId, input);
+          if (outcome.status === 'refused' || outcome.status === 'queued') exitCode = ExitCode.Refused;
+          const text =
+            outcome.status === 'partial'
+              ? `Approval recorded: ${outcome.reason}`
+              : outcome.status === 'accepted'
+                ? `Decision ${decision} accepted`
+                : `Decision not taken: ${JSON.stringify(outcome)}`;
+          print(command, outcome, text);
+        }),
     );
 
   program
@@ -118,27 +151,55 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .requiredOption('--reason <text>', 'why')
     .addOption(new Option('--category <category>', 'reason category').choices(rollbackCategories).makeOptionMandatory())
     .option('--group <group...>', 'groups the actor belongs to')
-    .action((changeId: string, options: { actor: string; reason: string; category: RollbackCategory; group?: string[] }, command: Command) =>
-      withContext(async ({ changes }) => {
-        const outcome = await changes.requestRollback(changeId, { actor: options.actor, groups: options.group, reason: options.reason, category: options.category });
-        if (outcome.status === 'refused') exitCode = ExitCode.Refused;
-        print(command, outcome, outcome.status === 'refused' ? `Refused: ${outcome.reason}` : `Rollback ${outcome.status}`);
-      }),
+    .action(
+      (
+        changeId: string,
+        options: { actor: string; reason: string; category: RollbackCategory; group?: string[] },
+        command: Command,
+      ) =>
+        withContext(async ({ changes }) => {
+          const outcome = await changes.requestRollback(changeId, {
+            actor: options.actor,
+            groups: options.group,
+            reason: options.reason,
+            category: options.category,
+          });
+          if (outcome.status === 'refused') exitCode = ExitCode.Refused;
+          print(
+            command,
+            outcome,
+            outcome.status === 'refused' ? `Refused: ${outcome.reason}` : `Rollback ${outcome.status}`,
+          );
+        }),
     );
 
   program
     .command('list')
     .description('changes on the task queue, newest first')
-    .addOption(new Option('--status <phase>', 'only this phase (ChangeStatus search attribute)').choices(listFilterSchema.shape.status.unwrap().options))
+    .addOption(
+      new Option('--status <phase>', 'only this phase (ChangeStatus search attribute)').choices(
+        listFilterSchema.shape.status.unwrap().options,
+      ),
+    )
     .option('--target <kind>', 'only changes touching this target kind')
     .option('--requested-by <actor>', 'only changes by this requester')
     .option('--limit <n>', 'page size (1-100)', positiveInt, 20)
     .option('--page-token <token>', 'next page, from a previous list')
-    .action((options: { status?: string; target?: string; requestedBy?: string; limit: number; pageToken?: string }, command: Command) =>
-      withContext(async ({ changes }) => {
-        const page = await changes.list({ status: options.status as never, target: options.target as never, requestedBy: options.requestedBy, pageSize: options.limit, nextPageToken: options.pageToken });
-        print(command, page, renderList(page));
-      }),
+    .action(
+      (
+        options: { status?: string; target?: string; requestedBy?: string; limit: number; pageToken?: string },
+        command: Command,
+      ) =>
+        withContext(async ({ changes }) => {
+          const page = await changes.list({
+            status: options.status as never,
+            target: options.target as never,
+            requestedBy: options.requestedBy,
+            pageSize: options.limit,
+            nextPageToken: options.pageToken,
+          });
+          print(command, page, renderList(page));
+        }),
     );
 
   program
@@ -162,11 +223,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are not errors; every other commander error is bad usage.
-      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? ExitCode.Ok : ExitCode.InvalidInput;
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? ExitCode.Ok
+        : ExitCode.InvalidInput;
     }
     const code = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
-    if ((program.opts() as Globals).json) io.out(`${JSON.stringify({ error: { name: err instanceof Error ? err.name : 'Error', message, exitCode: code, ...issuesOf(err) } }, null, 2)}\n`);
+    if ((program.opts() as Globals).json)
+      io.out(
+        `${JSON.stringify({ error: { name: err instanceof Error ? err.name : 'Error', message, exitCode: code, ...issuesOf(err) } }, null, 2)}\n`,
+      );
     io.err(`lead-rollback: ${message}\n`);
     return code;
   }

@@ -34,16 +34,25 @@ export function addRecoveryCommands(program: Command, { print, setExitCode }: Co
     .action((changeId: string, options: { note: string; author: string }, command: Command) =>
       withContext(async ({ changes }) => {
         const result = await changes.addRootCause(changeId, options);
-        print(command, result, `Root cause attached to change ${changeId} by ${result.rootCause.author} (${result.rootCauseHistory.length} note(s) in all)`);
+        print(
+          command,
+          result,
+          `Root cause attached to change ${changeId} by ${result.rootCause.author} (${result.rootCauseHistory.length} note(s) in all)`,
+        );
       }),
     );
 
   program
     .command('restore')
-    .description('restore a flow to a version (--version) or to its configuration at a time (--at), as a change that can be rolled back in turn')
+    .description(
+      'restore a flow to a version (--version) or to its configuration at a time (--at), as a change that can be rolled back in turn',
+    )
     .argument('<flow>')
     .option('--version <n>', 'the flow version to restore', positiveInt)
-    .option('--at <timestamp>', 'restore the latest version written at or before this ISO 8601 time, e.g. 2025-03-01T12:00:00Z')
+    .option(
+      '--at <timestamp>',
+      'restore the latest version written at or before this ISO 8601 time, e.g. 2025-03-01T12:00:00Z',
+    )
     .requiredOption('--requested-by <actor>', 'who asks for the restore')
     .option('--expected-version <n>', 'only restore if the flow is still at this version', positiveInt)
     .option('--title <text>', 'the change title (default: "Restore flow <flow> to …")')
@@ -52,13 +61,24 @@ export function addRecoveryCommands(program: Command, { print, setExitCode }: Co
     .action(
       (
         flowId: string,
-        options: { version?: number; at?: string; requestedBy: string; expectedVersion?: number; title?: string; policy?: string; changeId?: string },
+        options: {
+          version?: number;
+          at?: string;
+          requestedBy: string;
+          expectedVersion?: number;
+          title?: string;
+          policy?: string;
+          changeId?: string;
+        },
         command: Command,
       ) => {
         // Read before connecting: a bad file is invalid input even when Temporal is down.
         const policy = options.policy ? readChangeFile(options.policy) : undefined;
         return withContext(async ({ changes, uiUrl }) => {
-          const restoreTo = { ...(options.version !== undefined ? { version: options.version } : {}), ...(options.at !== undefined ? { at: options.at } : {}) };
+          const restoreTo = {
+            ...(options.version !== undefined ? { version: options.version } : {}),
+            ...(options.at !== undefined ? { at: options.at } : {}),
+          };
           const started = await changes.restoreFlow(flowId, restoreTo, {
             changeId: options.changeId ?? newChangeId(),
             requestedBy: options.requestedBy,
@@ -68,7 +88,11 @@ export function addRecoveryCommands(program: Command, { print, setExitCode }: Co
             policy: policy as RestoreFlowOptions['policy'],
           });
           const links = { temporalUi: uiUrl(started.workflowId) };
-          print(command, { ...started, links }, `${started.created ? 'Started' : 'Already started:'} restore of flow ${flowId} as change ${started.changeId}\nTemporal UI: ${links.temporalUi}`);
+          print(
+            command,
+            { ...started, links },
+            `${started.created ? 'Started' : 'Already started:'} restore of flow ${flowId} as change ${started.changeId}\nTemporal UI: ${links.temporalUi}`,
+          );
         });
       },
     );
@@ -80,19 +104,28 @@ export function addRecoveryCommands(program: Command, { print, setExitCode }: Co
     .option('--retention-days <n>', 'override RECOVERY_POINT_RETENTION_DAYS', days)
     .action((options: { dryRun?: boolean; retentionDays?: number }, command: Command) =>
       withDatabase(async ({ config, db }) => {
-        const result = await purgeRecoveryData(db, { retentionDays: options.retentionDays ?? config.RECOVERY_POINT_RETENTION_DAYS, dryRun: options.dryRun });
+        const result = await purgeRecoveryData(db, {
+          retentionDays: options.retentionDays ?? config.RECOVERY_POINT_RETENTION_DAYS,
+          dryRun: options.dryRun,
+        });
         print(command, result, renderPurge(result));
       }),
     );
 
   program
     .command('rehearse')
-    .description('rehearse a change against the sandbox (apply, roll back, compare) and wait for the verdict; production is only read')
+    .description(
+      'rehearse a change against the sandbox (apply, roll back, compare) and wait for the verdict; production is only read',
+    )
     .argument('[file]', 'a change file (JSON or YAML, - for stdin)')
     .option('--change <id>', 'rehearse a stored change instead of a file')
-    .option('--rehearsal-id <id>', 'the rehearsal id; running again with it returns the same rehearsal (default: a new id)')
+    .option(
+      '--rehearsal-id <id>',
+      'the rehearsal id; running again with it returns the same rehearsal (default: a new id)',
+    )
     .action((file: string | undefined, options: { change?: string; rehearsalId?: string }, command: Command) => {
-      if ((file === undefined) === (options.change === undefined)) throw new InputError('give a change file or --change <id>, not both');
+      if ((file === undefined) === (options.change === undefined))
+        throw new InputError('give a change file or --change <id>, not both');
       const request = file !== undefined ? readChangeFile(file) : undefined;
       return withContext(async ({ changes }) => {
         const rehearsalId = options.rehearsalId ?? `r-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
@@ -110,7 +143,9 @@ function renderPurge(result: PurgeResult): string {
     `Recovery data captured before ${result.cutoff} (retention ${result.retentionDays} day(s)): ${result.purged.length} change(s) ${verb}, ${result.kept.length} kept${result.dryRun ? ' (dry run: nothing deleted)' : ''}`,
   ];
   for (const change of result.purged) {
-    const counts = Object.entries(change.deleted).map(([collection, n]) => `${n} ${collection}`).join(', ');
+    const counts = Object.entries(change.deleted)
+      .map(([collection, n]) => `${n} ${collection}`)
+      .join(', ');
     lines.push(`  ${verb} ${change.changeId} (${change.phase}, finished ${change.finishedAt}): ${counts}`);
   }
   for (const change of result.kept) lines.push(`  kept ${change.changeId}: ${change.reason}`);

@@ -24,8 +24,16 @@ export function countdown(deadline: string | undefined, now: number): string {
  * The live view: phase, the policy floor that applies, steps, each open question with who may decide and the deadline countdown,
  * and the latest timeline events. `now` is passed in so a redraw only changes the countdown.
  */
-export function renderStatus(status: ChangeStatus, summary: Pick<ChangeSummary, 'requestedBy' | 'executionStatus'>, now: number, uiUrl: string, timelineTail = 8): string {
-  const lines = [`Change ${status.changeId} "${status.title}" — ${status.phase}${summary.executionStatus !== 'RUNNING' ? ` (${summary.executionStatus.toLowerCase()})` : ''}`];
+export function renderStatus(
+  status: ChangeStatus,
+  summary: Pick<ChangeSummary, 'requestedBy' | 'executionStatus'>,
+  now: number,
+  uiUrl: string,
+  timelineTail = 8,
+): string {
+  const lines = [
+    `Change ${status.changeId} "${status.title}" — ${status.phase}${summary.executionStatus !== 'RUNNING' ? ` (${summary.executionStatus.toLowerCase()})` : ''}`,
+  ];
   if (summary.requestedBy) lines.push(`  requested by ${summary.requestedBy}`);
   if (status.floor) lines.push(...floorLines(status.floor));
   lines.push('', 'Steps');
@@ -46,7 +54,9 @@ export function renderStatus(status: ChangeStatus, summary: Pick<ChangeSummary, 
   }
   lines.push('', 'Latest events');
   for (const event of status.timeline.slice(-timelineTail)) {
-    lines.push(`  ${event.at}  ${event.event}${event.stepId ? ` [${event.stepId}]` : ''}${event.actor ? ` by ${event.actor}` : ''}${event.detail ? ` — ${event.detail}` : ''}`);
+    lines.push(
+      `  ${event.at}  ${event.event}${event.stepId ? ` [${event.stepId}]` : ''}${event.actor ? ` by ${event.actor}` : ''}${event.detail ? ` — ${event.detail}` : ''}`,
+    );
   }
   lines.push('', `Temporal UI: ${uiUrl}`);
   return lines.join('\n');
@@ -54,10 +64,18 @@ export function renderStatus(status: ChangeStatus, summary: Pick<ChangeSummary, 
 
 export function renderList(page: ChangePage): string {
   if (page.changes.length === 0) return 'No changes.';
-  const rows = page.changes.map((c) => [c.changeId, c.phase ?? '?', c.executionStatus.toLowerCase(), c.requestedBy ?? '', c.startedAt, c.title ?? '']);
+  const rows = page.changes.map((c) => [
+    c.changeId,
+    c.phase ?? '?',
+    c.executionStatus.toLowerCase(),
+    c.requestedBy ?? '',
+    c.startedAt,
+    c.title ?? '',
+  ]);
   const header = ['CHANGE', 'PHASE', 'EXECUTION', 'REQUESTED BY', 'STARTED', 'TITLE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
   const out = [line(header), ...rows.map(line)];
   if (page.nextPageToken) out.push('', `More: --page-token ${page.nextPageToken}`);
   return out.join('\n');

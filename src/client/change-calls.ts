@@ -8,7 +8,9 @@ import { ChangeClosedError, ChangeNotFoundError, refusalError } from './errors';
 
 /** The change workflow's handle; the change id is validated first, so a bad id never reaches Temporal. */
 export function changeHandle(client: Client, changeId: string) {
-  return client.workflow.getHandle<typeof changeWorkflow>(changeWorkflowId(parseOrThrow(changeIdSchema, changeId, 'change id')));
+  return client.workflow.getHandle<typeof changeWorkflow>(
+    changeWorkflowId(parseOrThrow(changeIdSchema, changeId, 'change id')),
+  );
 }
 
 /**
@@ -26,7 +28,8 @@ export async function callChange<T>(client: Client, changeId: string, action: ()
     }
     // An update to a finished workflow comes back as "not found: … already completed": closed, not unknown.
     if (isClosedError(err)) throw new ChangeClosedError(changeId);
-    if (err instanceof WorkflowNotFoundError) throw (await exists(client, changeId)) ? new ChangeClosedError(changeId) : new ChangeNotFoundError(changeId);
+    if (err instanceof WorkflowNotFoundError)
+      throw (await exists(client, changeId)) ? new ChangeClosedError(changeId) : new ChangeNotFoundError(changeId);
     throw err;
   }
 }

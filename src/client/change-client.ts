@@ -84,7 +84,11 @@ export class ChangeClient {
   }
 
   /** See {@link Flows.restoreFlow}: a restore is a change like any other. */
-  restoreFlow(flowId: string, restoreTo: RestoreTargetInput, options: RestoreFlowOptions & { changeId: string }): Promise<StartedChange> {
+  restoreFlow(
+    flowId: string,
+    restoreTo: RestoreTargetInput,
+    options: RestoreFlowOptions & { changeId: string },
+  ): Promise<StartedChange> {
     return this.flows.restoreFlow(flowId, restoreTo, options);
   }
 

@@ -28,11 +28,20 @@ export async function listChanges(client: Client, taskQueue: string, filter: Lis
   } catch (err) {
     // INVALID_ARGUMENT with a token means the token is not one of ours (or has expired).
     if (valid.nextPageToken && isGrpcServiceError(err) && err.code === 3) {
-      throw new ValidationError('list filter', [{ path: 'nextPageToken', message: 'must be a token returned by a previous page' }]);
+      throw new ValidationError('list filter', [
+        { path: 'nextPageToken', message: 'must be a token returned by a previous page' },
+      ]);
     }
     throw err;
   }
-  const changes = await Promise.all(response.executions.map(async (raw) => summaryFromExecution(await executionFromVisibility(raw, loadedDataConverter, namespace))));
-  const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64') : undefined;
+  const changes = await Promise.all(
+    response.executions.map(async (raw) =>
+      summaryFromExecution(await executionFromVisibility(raw, loadedDataConverter, namespace)),
+    ),
+  );
+  const token =
+    response.nextPageToken && response.nextPageToken.length > 0
+      ? Buffer.from(response.nextPageToken).toString('base64')
+      : undefined;
   return { changes, ...(token ? { nextPageToken: token } : {}) };
 }

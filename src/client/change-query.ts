@@ -6,7 +6,18 @@ import { CHANGE_WORKFLOW_TYPE } from '../workflows/definitions';
 import { ChangeStatusKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
 
 /** Every phase at run time (the workflow types only declare the union); the check below keeps them equal. */
-export const changePhases = ['awaiting-approval', 'waiting-for-lock', 'applying', 'observing', 'awaiting-decision', 'held', 'rolling-back', 'completed', 'rolled-back', 'rejected'] as const;
+export const changePhases = [
+  'awaiting-approval',
+  'waiting-for-lock',
+  'applying',
+  'observing',
+  'awaiting-decision',
+  'held',
+  'rolling-back',
+  'completed',
+  'rolled-back',
+  'rejected',
+] as const;
 type Missing = Exclude<ChangePhase, (typeof changePhases)[number]>;
 const _everyPhaseListed: [Missing] extends [never] ? true : Missing = true;
 
@@ -16,17 +27,24 @@ const unquotable = /['"\\\u0000-\u001f\u007f]/;
 export const listFilterSchema = z.strictObject({
   status: z.enum(changePhases).optional(),
   target: z.enum(targetKinds as [TargetKind, ...TargetKind[]]).optional(),
-  requestedBy: actorSchema.refine((v) => !unquotable.test(v), 'must not contain quotes, backslashes or control characters').optional(),
+  requestedBy: actorSchema
+    .refine((v) => !unquotable.test(v), 'must not contain quotes, backslashes or control characters')
+    .optional(),
   pageSize: z.int().min(1).max(100).default(20),
   /** Opaque token from the previous page (base64). */
-  nextPageToken: z.string().max(8192).regex(/^[A-Za-z0-9+/=_-]+$/, 'must be a token returned by a previous page').optional(),
+  nextPageToken: z
+    .string()
+    .max(8192)
+    .regex(/^[A-Za-z0-9+/=_-]+$/, 'must be a token returned by a previous page')
+    .optional(),
 });
 
 export type ListFilter = z.input<typeof listFilterSchema>;
 
 /** Quotes a visibility value; values were validated already, this refuses anything that slipped by. */
 function quote(value: string): string {
-  if (unquotable.test(value)) throw new TypeError('refusing to quote a value with quotes, backslashes or control characters');
+  if (unquotable.test(value))
+    throw new TypeError('refusing to quote a value with quotes, backslashes or control characters');
   return `'${value}'`;
 }
 

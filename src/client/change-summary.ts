@@ -1,5 +1,11 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
+import {
+  ChangeIdKey,
+  ChangeStatusKey,
+  EscalationLevelKey,
+  RequestedByKey,
+  TargetsKey,
+} from '../workflows/search-attributes';
 import type { ChangePhase } from '../domain/status';
 
 /** A change as visibility shows it: enough for lists and for checks that need no query. */
@@ -18,7 +24,12 @@ export interface ChangeSummary {
   closedAt?: string;
 }
 
-export function summaryFromExecution(info: Pick<WorkflowExecutionInfo, 'workflowId' | 'typedSearchAttributes' | 'memo' | 'status' | 'startTime' | 'closeTime'>): ChangeSummary {
+export function summaryFromExecution(
+  info: Pick<
+    WorkflowExecutionInfo,
+    'workflowId' | 'typedSearchAttributes' | 'memo' | 'status' | 'startTime' | 'closeTime'
+  >,
+): ChangeSummary {
   const attributes = info.typedSearchAttributes;
   const title = info.memo?.title;
   return {

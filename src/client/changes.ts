@@ -8,8 +8,20 @@ import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-s
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
-import { changeWorkflowId, decisionSignal, decisionUpdate, rollbackUpdate, statusQuery } from '../workflows/definitions';
-import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
+import {
+  changeWorkflowId,
+  decisionSignal,
+  decisionUpdate,
+  rollbackUpdate,
+  statusQuery,
+} from '../workflows/definitions';
+import {
+  ChangeIdKey,
+  ChangeStatusKey,
+  EscalationLevelKey,
+  RequestedByKey,
+  TargetsKey,
+} from '../workflows/search-attributes';
 import type { ChangeReport, ChangeStatus } from '../domain/status';
 import { callChange, changeHandle } from './change-calls';
 import { listChanges, type ChangePage } from './change-page';
@@ -91,7 +103,9 @@ export class Changes {
 
   /** The change as visibility shows it (search attributes, execution status), without a query. */
   async describe(changeId: string): Promise<ChangeSummary> {
-    return callChange(this.client, changeId, async () => summaryFromExecution(await changeHandle(this.client, changeId).describe()));
+    return callChange(this.client, changeId, async () =>
+      summaryFromExecution(await changeHandle(this.client, changeId).describe()),
+    );
   }
 
   /** Changes on this task queue, newest first, narrowed by status, target kind and requester. */
@@ -113,7 +127,9 @@ export class Changes {
    */
   async decide(changeId: string, decision: DecisionInput): Promise<DecisionOutcome> {
     const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
-    return callChange(this.client, changeId, () => changeHandle(this.client, changeId).executeUpdate(decisionUpdate, { args: [input] }));
+    return callChange(this.client, changeId, () =>
+      changeHandle(this.client, changeId).executeUpdate(decisionUpdate, { args: [input] }),
+    );
   }
 
   /** Sends a decision as a signal: kept by the workflow even when it is not asking yet. */
@@ -130,7 +146,11 @@ export class Changes {
         return await changeHandle(this.client, changeId).executeUpdate(rollbackUpdate, { args: [input] });
       } catch (err) {
         // The workflow refuses repeats without writing them down (see workflows/handlers.ts).
-        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.RollbackAlreadyRequested) {
+        if (
+          err instanceof WorkflowUpdateFailedError &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.type === ErrorType.RollbackAlreadyRequested
+        ) {
           return { status: 'already-requested' as const };
         }
         throw err;

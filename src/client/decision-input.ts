@@ -10,6 +10,8 @@ import { parseOrThrow, ValidationError } from '../domain/validation';
 export function checkDecisionInput(decision: DecisionInput): void {
   const input = parseOrThrow(decisionInputSchema, decision, 'decision') as DecisionInput;
   if (input.decision === 'resolved-manually' && !input.comment?.trim()) {
-    throw new ValidationError('decision', [{ path: 'comment', message: 'resolved-manually needs a comment saying what was done' }]);
+    throw new ValidationError('decision', [
+      { path: 'comment', message: 'resolved-manually needs a comment saying what was done' },
+    ]);
   }
 }

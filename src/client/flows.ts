@@ -11,7 +11,11 @@ export class Flows {
    * so it can be rolled back in turn; the version it writes records which version it restores and
    * which changes it undoes.
    */
-  async restoreFlow(flowId: string, restoreTo: RestoreTargetInput, options: RestoreFlowOptions & { changeId: string }): Promise<StartedChange> {
+  async restoreFlow(
+    flowId: string,
+    restoreTo: RestoreTargetInput,
+    options: RestoreFlowOptions & { changeId: string },
+  ): Promise<StartedChange> {
     const { changeId, ...rest } = options;
     return this.changes.start(restoreFlowRequest(flowId, restoreTo, rest), { changeId });
   }

@@ -18,7 +18,10 @@ export function partnerGuard(partners: Partners): RequestGuard {
         const at = `steps.${index}.spec`;
         const partner = partners.get(step.spec.partner);
         if (!partner) {
-          issues.push({ path: `${at}.partner`, message: `"${step.spec.partner}" is not a configured partner (WEBHOOK_PARTNERS)` });
+          issues.push({
+            path: `${at}.partner`,
+            message: `"${step.spec.partner}" is not a configured partner (WEBHOOK_PARTNERS)`,
+          });
           return;
         }
         for (const phase of ['forward', 'compensate'] as const) {

@@ -1,7 +1,17 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { changeIdSchema, changeRequestSchema, type ChangeRequestInput } from '../domain/change-request';
 import { parseOrThrow, ValidationError } from '../domain/validation';
-import { REHEARSAL_WORKFLOW_TYPE, rehearsalWorkflowId, type RehearsalInput, type RehearsalReport } from '../domain/rehearsal';
+import {
+  REHEARSAL_WORKFLOW_TYPE,
+  rehearsalWorkflowId,
+  type RehearsalInput,
+  type RehearsalReport,
+} from '../domain/rehearsal';
 import type { rehearsalWorkflow } from '../workflows/rehearsal';
 import type { Changes } from './changes';
 import { RehearsalNotAvailableError, RehearsalNotFoundError } from './errors';
@@ -68,25 +78,33 @@ export class Rehearsals {
 
   /** Rehearses a change request, or a stored change when given its id, and waits for the report. */
   async rehearse(subject: ChangeRequestInput | string, options: { rehearsalId: string }): Promise<RehearsalReport> {
-    const started = await this.start(typeof subject === 'string' ? { changeId: subject } : { request: subject }, options);
+    const started = await this.start(
+      typeof subject === 'string' ? { changeId: subject } : { request: subject },
+      options,
+    );
     return this.result(started.rehearsalId);
   }
 
   /** Waits for the rehearsal and returns its report. */
   async result(rehearsalId: string): Promise<RehearsalReport> {
-    const handle = this.client.workflow.getHandle<typeof rehearsalWorkflow>(rehearsalWorkflowId(parseOrThrow(changeIdSchema, rehearsalId, 'rehearsal id')));
+    const handle = this.client.workflow.getHandle<typeof rehearsalWorkflow>(
+      rehearsalWorkflowId(parseOrThrow(changeIdSchema, rehearsalId, 'rehearsal id')),
+    );
     try {
       return await handle.result();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new RehearsalNotFoundError(rehearsalId);
-      if (err instanceof WorkflowFailedError) throw new RehearsalNotAvailableError(rehearsalId, `it could not run to the end: ${innermostMessage(err)}`);
+      if (err instanceof WorkflowFailedError)
+        throw new RehearsalNotAvailableError(rehearsalId, `it could not run to the end: ${innermostMessage(err)}`);
       throw err;
     }
   }
 
   /** The report when the rehearsal has finished; RehearsalNotAvailableError while it runs. */
   async report(rehearsalId: string): Promise<RehearsalReport> {
-    const handle = this.client.workflow.getHandle(rehearsalWorkflowId(parseOrThrow(changeIdSchema, rehearsalId, 'rehearsal id')));
+    const handle = this.client.workflow.getHandle(
+      rehearsalWorkflowId(parseOrThrow(changeIdSchema, rehearsalId, 'rehearsal id')),
+    );
     let status: string;
     try {
       status = (await handle.describe()).status.name;

@@ -1,7 +1,12 @@
 import type { Db } from 'mongodb';
 import { addRootCauseNote, loadReport } from '../store/reports';
 import { changeIdSchema } from '../domain/change-request';
-import { rootCauseInputSchema, type ReportAnnotations, type RootCauseInput, type RootCauseNote } from '../domain/root-cause';
+import {
+  rootCauseInputSchema,
+  type ReportAnnotations,
+  type RootCauseInput,
+  type RootCauseNote,
+} from '../domain/root-cause';
 import type { ChangeReport } from '../domain/status';
 import { parseOrThrow } from '../domain/validation';
 import type { Changes } from './changes';
@@ -39,8 +44,13 @@ export class Reports {
       if (stored) return stored;
     }
     const summary = await this.changes.describe(changeId);
-    if (summary.executionStatus === 'RUNNING') throw new ReportNotAvailableError(changeId, `the change is still ${summary.phase ?? 'running'}`);
-    if (summary.executionStatus !== 'COMPLETED') throw new ReportNotAvailableError(changeId, `the workflow ended ${summary.executionStatus} without a stored report`);
+    if (summary.executionStatus === 'RUNNING')
+      throw new ReportNotAvailableError(changeId, `the change is still ${summary.phase ?? 'running'}`);
+    if (summary.executionStatus !== 'COMPLETED')
+      throw new ReportNotAvailableError(
+        changeId,
+        `the workflow ended ${summary.executionStatus} without a stored report`,
+      );
     return this.changes.result(changeId);
   }
 
@@ -56,7 +66,10 @@ export class Reports {
     const notes = await addRootCauseNote(db, changeId, { ...valid, at: new Date().toISOString() });
     if (notes) return { changeId, ...notes };
     const summary = await this.changes.describe(changeId);
-    const reason = summary.executionStatus === 'RUNNING' ? `the change is still ${summary.phase ?? 'running'}; add the root cause once it has settled` : 'no stored report for this change';
+    const reason =
+      summary.executionStatus === 'RUNNING'
+        ? `the change is still ${summary.phase ?? 'running'}; add the root cause once it has settled`
+        : 'no stored report for this change';
     throw new ReportNotAvailableError(changeId, reason);
   }
 

@@ -26,9 +26,18 @@ export const RESTORE_STEP_ID = 'restore-flow';
  * flow-config restore-to step, so the restore runs as a change like any other (approval policy,
  * recovery point, report) and can itself be rolled back.
  */
-export function restoreFlowRequest(flowId: string, restoreTo: RestoreTargetInput, options: RestoreFlowOptions): ChangeRequestInput {
-  const valid = parseOrThrow(z.strictObject({ flowId: flowIdSchema, restoreTo: flowRestoreTargetSchema, options: restoreFlowOptionsSchema }), { flowId, restoreTo, options }, 'flow restore');
-  const target = 'version' in valid.restoreTo ? `version ${valid.restoreTo.version}` : `its configuration at ${valid.restoreTo.at}`;
+export function restoreFlowRequest(
+  flowId: string,
+  restoreTo: RestoreTargetInput,
+  options: RestoreFlowOptions,
+): ChangeRequestInput {
+  const valid = parseOrThrow(
+    z.strictObject({ flowId: flowIdSchema, restoreTo: flowRestoreTargetSchema, options: restoreFlowOptionsSchema }),
+    { flowId, restoreTo, options },
+    'flow restore',
+  );
+  const target =
+    'version' in valid.restoreTo ? `version ${valid.restoreTo.version}` : `its configuration at ${valid.restoreTo.at}`;
   const { requestedBy, title, risk, expectedVersion, policy } = valid.options;
   return {
     title: title ?? `Restore flow ${flowId} to ${target}`,

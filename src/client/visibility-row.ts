@@ -14,7 +14,10 @@ import { google, temporal } from '@temporalio/proto';
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
 
 /** What a change's summary reads of an execution: the same fields `describe()` decodes. */
-export type VisibleExecution = Pick<WorkflowExecutionInfo, 'workflowId' | 'typedSearchAttributes' | 'memo' | 'status' | 'startTime' | 'closeTime'>;
+export type VisibleExecution = Pick<
+  WorkflowExecutionInfo,
+  'workflowId' | 'typedSearchAttributes' | 'memo' | 'status' | 'startTime' | 'closeTime'
+>;
 
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 
@@ -38,7 +41,11 @@ const statusNames: Record<temporal.api.enums.v1.WorkflowExecutionStatus, Workflo
  * SDK decodes it: memo through the client's codecs and payload converter, search attributes by the
  * type each payload declares, timestamps to the millisecond.
  */
-export async function executionFromVisibility(raw: RawExecution, converter: LoadedDataConverter, namespace: string): Promise<VisibleExecution> {
+export async function executionFromVisibility(
+  raw: RawExecution,
+  converter: LoadedDataConverter,
+  namespace: string,
+): Promise<VisibleExecution> {
   const workflowId = raw.execution?.workflowId ?? '';
   const status = raw.status ?? Status.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
   const context: WorkflowSerializationContext = { type: 'workflow', namespace, workflowId };
@@ -53,7 +60,11 @@ export async function executionFromVisibility(raw: RawExecution, converter: Load
 }
 
 /** Memo payloads through every codec, last first (as they were encoded first to last), then the payload converter. */
-async function decodeMemo(fields: Record<string, Payload> | null | undefined, converter: LoadedDataConverter, context: WorkflowSerializationContext): Promise<Record<string, unknown> | undefined> {
+async function decodeMemo(
+  fields: Record<string, Payload> | null | undefined,
+  converter: LoadedDataConverter,
+  context: WorkflowSerializationContext,
+): Promise<Record<string, unknown> | undefined> {
   if (!fields) return undefined;
   const decoded = await Promise.all(
     Object.entries(fields).map(async ([key, payload]): Promise<[string, Payload]> => {

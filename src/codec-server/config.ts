@@ -22,7 +22,10 @@ const originList = z.string().transform((value, ctx) => {
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
-      ctx.addIssue({ code: 'custom', message: `"${origin.slice(0, 100)}" is not an origin like https://temporal-ui.example.com or http://localhost:8233 (no path, no trailing slash, no "*")` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${origin.slice(0, 100)}" is not an origin like https://temporal-ui.example.com or http://localhost:8233 (no path, no trailing slash, no "*")`,
+      });
     }
   }
   return origins;
@@ -35,7 +38,11 @@ const tokenList = z.string().transform((value, ctx) => {
   const tokens = list(value);
   if (tokens.length === 0) ctx.addIssue({ code: 'custom', message: 'lists no token' });
   tokens.forEach((token, index) => {
-    if (!TOKEN.test(token)) ctx.addIssue({ code: 'custom', message: `token ${index + 1} must be 24-512 characters of A-Z a-z 0-9 - . _ ~ + / (e.g. openssl rand -base64 32)` });
+    if (!TOKEN.test(token))
+      ctx.addIssue({
+        code: 'custom',
+        message: `token ${index + 1} must be 24-512 characters of A-Z a-z 0-9 - . _ ~ + / (e.g. openssl rand -base64 32)`,
+      });
   });
   return tokens;
 });
@@ -65,7 +72,8 @@ const codecServerEnvSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['CODEC_SERVER_TOKENS'],
-        message: 'is required: the bearer tokens allowed to decode payloads (or CODEC_SERVER_ALLOW_UNAUTHENTICATED=true on a loopback host)',
+        message:
+          'is required: the bearer tokens allowed to decode payloads (or CODEC_SERVER_ALLOW_UNAUTHENTICATED=true on a loopback host)',
       });
     }
     if (!env.CODEC_SERVER_TOKENS && env.CODEC_SERVER_ALLOW_UNAUTHENTICATED && !isLoopbackHost(env.CODEC_SERVER_HOST)) {
@@ -90,7 +98,11 @@ export const codecServerEnvNames = Object.keys(codecServerEnvSchema.shape);
 
 /** Reads the codec server's settings; a bad value is refused with a ValidationError naming it. */
 export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
-  const parsed = parseOrThrow(codecServerEnvSchema, plainEnv(env), 'codec server configuration (environment variables)');
+  const parsed = parseOrThrow(
+    codecServerEnvSchema,
+    plainEnv(env),
+    'codec server configuration (environment variables)',
+  );
   return {
     host: parsed.CODEC_SERVER_HOST,
     port: parsed.CODEC_SERVER_PORT,

@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   const encryption = loadEncryptionSettings();
   if (!encryption.keyring) {
     throw new ValidationError('codec server configuration (environment variables)', [
-      { path: 'LEAD_ROLLBACK_ENCRYPTION_KEYS', message: 'is required: the codec server decodes with the same keys as the workers' },
+      {
+        path: 'LEAD_ROLLBACK_ENCRYPTION_KEYS',
+        message: 'is required: the codec server decodes with the same keys as the workers',
+      },
     ]);
   }
   const config = loadCodecServerConfig();

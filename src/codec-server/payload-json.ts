@@ -24,14 +24,18 @@ export type PayloadJson = z.infer<typeof payloadJsonSchema>;
 
 export function payloadFromJson({ metadata, data }: PayloadJson): Payload {
   return {
-    metadata: metadata ? Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])) : {},
+    metadata: metadata
+      ? Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]))
+      : {},
     data: data ? Buffer.from(data, 'base64') : undefined,
   };
 }
 
 export function payloadToJson({ metadata, data }: Payload): { metadata: Record<string, string>; data?: string } {
   const json: { metadata: Record<string, string>; data?: string } = {
-    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+    ),
   };
   if (data && data.length > 0) json.data = Buffer.from(data).toString('base64');
   return json;

@@ -61,7 +61,9 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
   const host = options.host ?? '127.0.0.1';
   const tokens = options.tokens ?? [];
   if (tokens.length === 0 && !options.allowUnauthenticated) {
-    throw new Error('codec server needs bearer tokens (CODEC_SERVER_TOKENS), or allowUnauthenticated on a loopback host');
+    throw new Error(
+      'codec server needs bearer tokens (CODEC_SERVER_TOKENS), or allowUnauthenticated on a loopback host',
+    );
   }
   if (options.allowUnauthenticated && tokens.length === 0 && !isLoopbackHost(host)) {
     throw new Error(`codec server without tokens may only bind a loopback address, not ${host}`);
@@ -75,7 +77,8 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
     if (err instanceof ValidationError) return reply.code(400).send({ error: err.message, issues: err.issues });
     if (err instanceof HttpError) return reply.code(err.statusCode).headers(err.headers).send({ error: err.message });
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return reply.code(err.statusCode).send({ error: err.message });
     options.log?.(`codec server error: ${err.message}`);
     return reply.code(500).send({ error: 'internal error' });
   });
@@ -104,20 +107,25 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
   app.addHook('onRequest', async (request) => {
     if (tokenDigests.length > 0) authenticate(request.headers.authorization, tokenDigests);
     const namespace = request.headers['x-namespace'];
-    if (typeof namespace !== 'string' || namespace.length === 0) throw new HttpError(400, 'the X-Namespace header is required');
-    if (namespaces !== '*' && !namespaces.has(namespace)) throw new HttpError(403, `namespace ${namespace.slice(0, 200)} is not served here`);
+    if (typeof namespace !== 'string' || namespace.length === 0)
+      throw new HttpError(400, 'the X-Namespace header is required');
+    if (namespaces !== '*' && !namespaces.has(namespace))
+      throw new HttpError(403, `namespace ${namespace.slice(0, 200)} is not served here`);
   });
 
   app.post('/*', async (request: FastifyRequest, reply: FastifyReply) => {
     const operation = request.url.split('?')[0]!.split('/').filter(Boolean).pop();
-    if (operation !== 'encode' && operation !== 'decode') throw new HttpError(404, 'not found: POST …/encode or …/decode');
+    if (operation !== 'encode' && operation !== 'decode')
+      throw new HttpError(404, 'not found: POST …/encode or …/decode');
     const body = parseOrThrow(payloadsBodySchema, request.body, 'request body');
     const output = [];
     // One payload at a time, so an error names the payload that failed.
     for (const [index, json] of body.payloads.entries()) {
       const input = [payloadFromJson(json)];
       try {
-        output.push(...(operation === 'encode' ? await options.codec.encode(input) : await options.codec.decode(input)));
+        output.push(
+          ...(operation === 'encode' ? await options.codec.encode(input) : await options.codec.decode(input)),
+        );
       } catch (err) {
         throw new HttpError(400, `payloads.${index}: cannot ${operation}: ${(err as Error).message}`);
       }
@@ -157,5 +165,8 @@ function authenticate(header: string | undefined, accepted: Buffer[]): void {
   const presented = digest(match[1]!);
   let ok = false;
   for (const candidate of accepted) ok = timingSafeEqual(candidate, presented) || ok;
-  if (!ok) throw new HttpError(401, 'the bearer token is not accepted', { 'www-authenticate': 'Bearer realm="lead-rollback codec", error="invalid_token"' });
+  if (!ok)
+    throw new HttpError(401, 'the bearer token is not accepted', {
+      'www-authenticate': 'Bearer realm="lead-rollback codec", error="invalid_token"',
+    });
 }

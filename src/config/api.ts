@@ -9,7 +9,8 @@ import { plainEnv } from '../domain/safe-keys';
  * identities and chat ops. Token and secret values never appear in errors or logs.
  */
 /** Compose files pass unset variables as empty strings (`${X:-}`): those mean "not set". */
-const unsetIfEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+const unsetIfEmpty = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema);
 
 export const apiConfigSchema = configSchema.extend({
   API_HOST: z.string().min(1).default('127.0.0.1'),

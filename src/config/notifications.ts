@@ -17,7 +17,11 @@ function namedValues(value: z.ZodType<string>, what: string) {
         const at = entry.indexOf('=');
         const name = at > 0 ? entry.slice(0, at) : '';
         if (!namePattern.test(name)) {
-          ctx.addIssue({ code: 'custom', path: [index], message: `entry ${index + 1} must be name=${what} with a name of letters, digits, "#", ".", "_" or "-"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `entry ${index + 1} must be name=${what} with a name of letters, digits, "#", ".", "_" or "-"`,
+          });
           return;
         }
         const parsed = value.safeParse(entry.slice(at + 1));
@@ -28,7 +32,9 @@ function namedValues(value: z.ZodType<string>, what: string) {
   });
 }
 
-const httpUrl = z.url({ protocol: /^https?$/ }).refine((url) => credentialInQuery(url) === undefined, 'must not carry a credential in its query');
+const httpUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((url) => credentialInQuery(url) === undefined, 'must not carry a credential in its query');
 
 /** Environment variables of the notification senders (part of the worker's configuration). */
 export const notificationSettingsSchema = {
@@ -43,5 +49,7 @@ export const notificationSettingsSchema = {
   NOTIFY_WEBHOOK_SECRETS: z
     .string()
     .optional()
-    .refine((value) => value === undefined || value.trim() === '', { error: 'is no longer read: each NOTIFY_WEBHOOK_URLS name is a partner of WEBHOOK_PARTNERS, whose secret signs' }),
+    .refine((value) => value === undefined || value.trim() === '', {
+      error: 'is no longer read: each NOTIFY_WEBHOOK_URLS name is a partner of WEBHOOK_PARTNERS, whose secret signs',
+    }),
 };

@@ -24,21 +24,38 @@ const originSchema = z
   .max(300)
   .superRefine((text, ctx) => {
     const origin = canonicalOrigin(text);
-    if (!origin) ctx.addIssue({ code: 'custom', message: 'must be an http or https origin: scheme, host and optional port, nothing after it (e.g. https://hooks.partner.example)' });
-    else if (origin !== text) ctx.addIssue({ code: 'custom', message: `must be written as the origin ${origin} (lowercase, no default port, no trailing slash)` });
+    if (!origin)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be an http or https origin: scheme, host and optional port, nothing after it (e.g. https://hooks.partner.example)',
+      });
+    else if (origin !== text)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be written as the origin ${origin} (lowercase, no default port, no trailing slash)`,
+      });
   });
 
 export const partnerEntrySchema = z
   .strictObject({
     origins: z.array(originSchema).min(1).max(20),
     secret: z.string().min(16).max(1024).optional(),
-    secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable').optional(),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable')
+      .optional(),
     allowPrivateNetwork: z.boolean().default(false),
     description: z.string().max(200).optional(),
   })
   .superRefine((entry, ctx) => {
     if ((entry.secret === undefined) === (entry.secretEnv === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['secret'], message: 'give exactly one of secret (at least 16 characters) or secretEnv (the environment variable holding it)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret'],
+        message:
+          'give exactly one of secret (at least 16 characters) or secretEnv (the environment variable holding it)',
+      });
     }
     entry.origins.forEach((origin, index) => {
       if (canonicalOrigin(origin) !== origin) return;
@@ -49,7 +66,9 @@ export const partnerEntrySchema = z
 
 export type PartnerEntry = z.output<typeof partnerEntrySchema>;
 
-export const partnerEntriesSchema = z.record(partnerNameSchema, partnerEntrySchema).refine((entries) => Object.keys(entries).length <= 200, 'at most 200 partners');
+export const partnerEntriesSchema = z
+  .record(partnerNameSchema, partnerEntrySchema)
+  .refine((entries) => Object.keys(entries).length <= 200, 'at most 200 partners');
 
 export type PartnerEntries = z.output<typeof partnerEntriesSchema>;
 
@@ -61,7 +80,10 @@ const partnersJson = z
     try {
       return JSON.parse(text);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not valid JSON (a map of partner name → { origins, secret | secretEnv, allowPrivateNetwork })' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is not valid JSON (a map of partner name → { origins, secret | secretEnv, allowPrivateNetwork })',
+      });
       return z.NEVER;
     }
   })
@@ -104,9 +126,11 @@ export const partnerSettingsSchema = {
   WEBHOOK_PARTNERS_FILE: partnersFile.optional(),
   /** The partners' sandboxes rehearsals call instead: the same map, each name's sandbox origin and secret. */
   REHEARSAL_WEBHOOK_PARTNERS: partnersJson.optional(),
-  WEBHOOK_SECRETS: retired('webhook steps name a partner of WEBHOOK_PARTNERS, whose entry holds its origins and secret (see docs/targets/webhook.md, "Partners")'),
-  REHEARSAL_WEBHOOK_BASE_URL: retired('each partner\'s sandbox is an entry of REHEARSAL_WEBHOOK_PARTNERS'),
-  REHEARSAL_WEBHOOK_SECRETS: retired('each partner\'s sandbox secret is in its REHEARSAL_WEBHOOK_PARTNERS entry'),
+  WEBHOOK_SECRETS: retired(
+    'webhook steps name a partner of WEBHOOK_PARTNERS, whose entry holds its origins and secret (see docs/targets/webhook.md, "Partners")',
+  ),
+  REHEARSAL_WEBHOOK_BASE_URL: retired("each partner's sandbox is an entry of REHEARSAL_WEBHOOK_PARTNERS"),
+  REHEARSAL_WEBHOOK_SECRETS: retired("each partner's sandbox secret is in its REHEARSAL_WEBHOOK_PARTNERS entry"),
 };
 
 export interface PartnerConfig {
@@ -123,7 +147,11 @@ export interface ResolveOptions {
 const SUBJECT = 'configuration (environment variables)';
 
 /** Entries (from one or more variables) → partners, secrets taken from the environment where named. */
-function resolve(sources: [variable: string, entries: PartnerEntries | undefined][], env: NodeJS.ProcessEnv, options: ResolveOptions): Partners {
+function resolve(
+  sources: [variable: string, entries: PartnerEntries | undefined][],
+  env: NodeJS.ProcessEnv,
+  options: ResolveOptions,
+): Partners {
   const partners = new Map<string, Partner>();
   const issues: { path: string; message: string }[] = [];
   for (const [variable, entries] of sources) {
@@ -136,9 +164,18 @@ function resolve(sources: [variable: string, entries: PartnerEntries | undefined
       if (entry.secretEnv !== undefined) {
         const value = env[entry.secretEnv];
         if (value !== undefined && value.length >= 16) secret = value;
-        else if (options.requireSecrets) issues.push({ path: `${variable}.${name}.secretEnv`, message: `names ${entry.secretEnv}, which is not set or shorter than 16 characters` });
+        else if (options.requireSecrets)
+          issues.push({
+            path: `${variable}.${name}.secretEnv`,
+            message: `names ${entry.secretEnv}, which is not set or shorter than 16 characters`,
+          });
       }
-      partners.set(name, { name, origins: entry.origins, allowPrivateNetwork: entry.allowPrivateNetwork, ...(secret !== undefined ? { secret } : {}) });
+      partners.set(name, {
+        name,
+        origins: entry.origins,
+        allowPrivateNetwork: entry.allowPrivateNetwork,
+        ...(secret !== undefined ? { secret } : {}),
+      });
     }
   }
   if (issues.length > 0) throw new ValidationError(SUBJECT, issues);
@@ -146,7 +183,11 @@ function resolve(sources: [variable: string, entries: PartnerEntries | undefined
 }
 
 /** The partners webhook steps and notification webhooks may call (WEBHOOK_PARTNERS and WEBHOOK_PARTNERS_FILE). */
-export function configuredPartners(config: PartnerConfig, env: NodeJS.ProcessEnv = process.env, options: ResolveOptions = {}): Partners {
+export function configuredPartners(
+  config: PartnerConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ResolveOptions = {},
+): Partners {
   return resolve(
     [
       ['WEBHOOK_PARTNERS', config.WEBHOOK_PARTNERS],
@@ -158,6 +199,10 @@ export function configuredPartners(config: PartnerConfig, env: NodeJS.ProcessEnv
 }
 
 /** The partners' sandboxes (REHEARSAL_WEBHOOK_PARTNERS), by the partner's name. */
-export function sandboxPartners(config: PartnerConfig, env: NodeJS.ProcessEnv = process.env, options: ResolveOptions = {}): Partners {
+export function sandboxPartners(
+  config: PartnerConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ResolveOptions = {},
+): Partners {
   return resolve([['REHEARSAL_WEBHOOK_PARTNERS', config.REHEARSAL_WEBHOOK_PARTNERS]], env, options);
 }

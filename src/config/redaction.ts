@@ -14,7 +14,8 @@ export const redactedLeadFieldsSchema = z.string().transform((text, ctx) => {
     .filter(Boolean);
   fields.forEach((field, index) => {
     const parsed = fieldPathSchema.safeParse(field);
-    if (!parsed.success) ctx.addIssue({ code: 'custom', path: [index], message: `"${field}" ${parsed.error.issues[0]!.message}` });
+    if (!parsed.success)
+      ctx.addIssue({ code: 'custom', path: [index], message: `"${field}" ${parsed.error.issues[0]!.message}` });
   });
   return [...new Set(fields)];
 });

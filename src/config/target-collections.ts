@@ -18,17 +18,28 @@ export const targetCollectionsSchema = z.string().transform((text, ctx): TargetC
       const at = entry.indexOf('=');
       const kind = (at < 0 ? entry : entry.slice(0, at)).trim();
       if (!(collectionKinds as readonly string[]).includes(kind)) {
-        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be kind=collection,… with a kind of ${collectionKinds.join(' or ')} (the kinds whose steps name a collection)` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${index + 1} must be kind=collection,… with a kind of ${collectionKinds.join(' or ')} (the kinds whose steps name a collection)`,
+        });
         return;
       }
       if (Object.hasOwn(allowed, kind)) {
         ctx.addIssue({ code: 'custom', message: `${kind} is given twice` });
         return;
       }
-      const names = at < 0 ? [] : entry.slice(at + 1).split(',').map((name) => name.trim()).filter(Boolean);
+      const names =
+        at < 0
+          ? []
+          : entry
+              .slice(at + 1)
+              .split(',')
+              .map((name) => name.trim())
+              .filter(Boolean);
       for (const name of names) {
         const parsed = collectionNameSchema.safeParse(name);
-        if (!parsed.success) ctx.addIssue({ code: 'custom', message: `${kind}: collection "${name}" ${parsed.error.issues[0]!.message}` });
+        if (!parsed.success)
+          ctx.addIssue({ code: 'custom', message: `${kind}: collection "${name}" ${parsed.error.issues[0]!.message}` });
       }
       allowed[kind as CollectionKind] = names;
     });

@@ -20,7 +20,13 @@ export interface NetworkPolicy {
 /** Cloud metadata endpoints: AWS/GCP/Azure/OpenStack, AWS ECS task metadata, Alibaba, AWS IPv6. */
 const METADATA_V4 = ['169.254.169.254', '169.254.170.2', '100.100.100.200'];
 const METADATA_V6 = ['fd00:ec2:0:0:0:0:0:254'];
-const METADATA_NAMES = ['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal'];
+const METADATA_NAMES = [
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+];
 
 type Range = readonly [string, number, Exclude<AddressClass, 'public' | 'metadata'>, string];
 
@@ -114,7 +120,9 @@ function classifyV4(bytes: number[]): AddressVerdict {
 }
 
 function classifyV6(bytes: number[]): AddressVerdict {
-  const canonical = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16)).join(':');
+  const canonical = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16)).join(
+    ':',
+  );
   if (METADATA_V6.includes(canonical)) return { class: 'metadata', what: 'cloud metadata' };
   const embedded = embeddedIPv4(bytes);
   if (embedded) {
@@ -150,7 +158,8 @@ export function classifyAddress(address: string): AddressVerdict | undefined {
 export function classifyHostName(host: string): AddressVerdict | undefined {
   const name = host.toLowerCase().replace(/\.$/, '');
   if (METADATA_NAMES.includes(name)) return { class: 'metadata', what: 'cloud metadata' };
-  if (name === 'localhost' || name.endsWith('.localhost') || name === 'localhost.localdomain') return { class: 'private', what: 'loopback' };
+  if (name === 'localhost' || name.endsWith('.localhost') || name === 'localhost.localdomain')
+    return { class: 'private', what: 'loopback' };
   return undefined;
 }
 
@@ -167,6 +176,7 @@ export function allowed(verdict: AddressVerdict, policy: NetworkPolicy): boolean
 export function hostProblem(host: string, policy: NetworkPolicy): string | undefined {
   const verdict = classifyAddress(host) ?? classifyHostName(host);
   if (!verdict || allowed(verdict, policy)) return undefined;
-  if (verdict.class === 'private') return `${host} is a ${verdict.what} address; only partners whose entry sets allowPrivateNetwork: true may be there`;
+  if (verdict.class === 'private')
+    return `${host} is a ${verdict.what} address; only partners whose entry sets allowPrivateNetwork: true may be there`;
   return `${host} is a ${verdict.what} address, which is never called`;
 }

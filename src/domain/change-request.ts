@@ -48,7 +48,11 @@ export const changeRequestSchema = z
     requestedBy: actorSchema,
     risk: z.enum(['low', 'medium', 'high']).default('low'),
     steps: z.array(stepSchema).min(1).max(100),
-    policy: policySchema.default({ onStepFailure: 'rollback', locks: { onBusy: 'wait', maxWait: '1h' }, compensation: { independentGroups: [] } }),
+    policy: policySchema.default({
+      onStepFailure: 'rollback',
+      locks: { onBusy: 'wait', maxWait: '1h' },
+      compensation: { independentGroups: [] },
+    }),
   })
   .superRefine((request, ctx) => {
     const bytes = utf8Bytes(request);
@@ -63,7 +67,8 @@ export const changeRequestSchema = z
     }
     const ids = new Set<string>();
     request.steps.forEach((step, index) => {
-      if (ids.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
+      if (ids.has(step.id))
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
       ids.add(step.id);
     });
     const { policy } = request;
@@ -71,30 +76,53 @@ export const changeRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['policy', 'approval'], message: 'risk "high" requires approval' });
     }
     const approval = policy.approval ?? (request.risk === 'high' ? 'required' : 'none');
-    if (!policy.escalation && (approval === 'required' || policy.onStepFailure !== 'rollback' || request.steps.some(isIrreversible))) {
+    if (
+      !policy.escalation &&
+      (approval === 'required' || policy.onStepFailure !== 'rollback' || request.steps.some(isIrreversible))
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['policy', 'escalation'],
-        message: 'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
+        message:
+          'required when approval is required, onStepFailure is "ask" or "hold", or a step is irreversible: name who decides',
       });
     }
     // zod runs this refinement even when a field inside failed: malformed durations are reported already.
     const wellFormed = policyDurations(policy).every((d) => DURATION_PATTERN.test(d));
     const observe = policy.observe;
     if (observe) {
-      const needsBaseline = observe.triggers.some((t) => t.comparison.kind === 'increase' || t.comparison.kind === 'decrease');
+      const needsBaseline = observe.triggers.some(
+        (t) => t.comparison.kind === 'increase' || t.comparison.kind === 'decrease',
+      );
       if (needsBaseline && !observe.baselineWindow) {
-        ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'baselineWindow'], message: 'required when a trigger compares with the baseline (increase/decrease)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policy', 'observe', 'baselineWindow'],
+          message: 'required when a trigger compares with the baseline (increase/decrease)',
+        });
       }
       if ((observe.onTrigger === 'ask' || observe.onInconclusive === 'ask') && !policy.escalation) {
-        ctx.addIssue({ code: 'custom', path: ['policy', 'escalation'], message: 'required when observe.onTrigger or observe.onInconclusive is "ask"' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policy', 'escalation'],
+          message: 'required when observe.onTrigger or observe.onInconclusive is "ask"',
+        });
       }
       if (wellFormed && durationMs(observe.interval) > durationMs(observe.bakeTime)) {
-        ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'interval'], message: `must not be longer than bakeTime (${observe.bakeTime})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policy', 'observe', 'interval'],
+          message: `must not be longer than bakeTime (${observe.bakeTime})`,
+        });
       }
       const names = new Set<string>();
       observe.triggers.forEach((t, i) => {
-        if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'observe', 'triggers', i, 'name'], message: `duplicate trigger name "${t.name}"` });
+        if (names.has(t.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policy', 'observe', 'triggers', i, 'name'],
+            message: `duplicate trigger name "${t.name}"`,
+          });
         names.add(t.name);
       });
     }
@@ -103,16 +131,22 @@ export const changeRequestSchema = z
       group.forEach((stepId, s) => {
         const path = ['policy', 'compensation', 'independentGroups', g, s];
         if (!ids.has(stepId)) ctx.addIssue({ code: 'custom', path, message: `no step "${stepId}"` });
-        else if (grouped.has(stepId)) ctx.addIssue({ code: 'custom', path, message: `step "${stepId}" is in two groups` });
+        else if (grouped.has(stepId))
+          ctx.addIssue({ code: 'custom', path, message: `step "${stepId}" is in two groups` });
         grouped.add(stepId);
       }),
     );
     // Last: the worst case of the request as it stands, the field that costs most named.
-    if (wellFormed) for (const issue of historyBudgetIssues(request)) ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message });
+    if (wellFormed)
+      for (const issue of historyBudgetIssues(request))
+        ctx.addIssue({ code: 'custom', path: issue.path ? issue.path.split('.') : [], message: issue.message });
   })
   .transform((request) => ({
     ...request,
-    policy: { ...request.policy, approval: request.policy.approval ?? (request.risk === 'high' ? ('required' as const) : ('none' as const)) },
+    policy: {
+      ...request.policy,
+      approval: request.policy.approval ?? (request.risk === 'high' ? ('required' as const) : ('none' as const)),
+    },
   }));
 
 export const changeIdSchema = idSchema;
@@ -124,7 +158,12 @@ export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
 function policyDurations(policy: z.infer<typeof policySchema>): string[] {
   const { observe } = policy;
   const optional = [observe?.baselineWindow, observe?.recoveryWindow].filter((d): d is string => d !== undefined);
-  return [...(policy.escalation?.levels.map((l) => l.deadline) ?? []), policy.locks.maxWait, ...(observe ? [observe.bakeTime, observe.interval] : []), ...optional];
+  return [
+    ...(policy.escalation?.levels.map((l) => l.deadline) ?? []),
+    policy.locks.maxWait,
+    ...(observe ? [observe.bakeTime, observe.interval] : []),
+    ...optional,
+  ];
 }
 
 function utf8Bytes(value: unknown): number {

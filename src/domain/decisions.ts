@@ -50,4 +50,5 @@ export interface RollbackRequest {
   category: RollbackCategory;
 }
 
-export type RollbackRequestOutcome = { status: 'accepted' | 'already-requested' } | { status: 'refused'; reason: string };
+export type RollbackRequestOutcome =
+  { status: 'accepted' | 'already-requested' } | { status: 'refused'; reason: string };

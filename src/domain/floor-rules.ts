@@ -29,28 +29,55 @@ const MAX_LEVEL_GROUPS = 20;
 export function approvalReasons(request: ChangeRequest, floor: PolicyFloor, facts: FloorFacts): ApprovalReason[] {
   const { approval } = floor;
   const reasons: ApprovalReason[] = [];
-  if (request.risk === 'high') reasons.push({ path: 'risk', rule: 'built-in', reason: 'risk high (always, by two distinct approvers)' });
-  else if (approval.risks.includes(request.risk)) reasons.push({ path: 'risk', rule: 'approval.risks', reason: `risk ${request.risk}` });
+  if (request.risk === 'high')
+    reasons.push({ path: 'risk', rule: 'built-in', reason: 'risk high (always, by two distinct approvers)' });
+  else if (approval.risks.includes(request.risk))
+    reasons.push({ path: 'risk', rule: 'approval.risks', reason: `risk ${request.risk}` });
   if (approval.maxSteps !== undefined && request.steps.length > approval.maxSteps) {
-    reasons.push({ path: 'steps', rule: 'approval.maxSteps', reason: `${request.steps.length} steps, more than ${approval.maxSteps}` });
+    reasons.push({
+      path: 'steps',
+      rule: 'approval.maxSteps',
+      reason: `${request.steps.length} steps, more than ${approval.maxSteps}`,
+    });
   }
   request.steps.forEach((step, index) => {
     const at = `steps.${index}`;
-    if (approval.targets.includes(step.target)) reasons.push({ path: `${at}.target`, rule: 'approval.targets', reason: `step ${step.id} is a ${step.target} step` });
+    if (approval.targets.includes(step.target))
+      reasons.push({
+        path: `${at}.target`,
+        rule: 'approval.targets',
+        reason: `step ${step.id} is a ${step.target} step`,
+      });
     if (step.target === 'lead-data' && approval.leadData) {
       const { maxLeads } = approval.leadData;
       const count = facts.leadCounts[step.id];
       if (count === undefined) {
-        reasons.push({ path: `${at}.spec.filter`, rule: 'approval.leadData.maxLeads', reason: `step ${step.id}'s lead selection could not be counted here, so it counts as more than ${maxLeads}` });
+        reasons.push({
+          path: `${at}.spec.filter`,
+          rule: 'approval.leadData.maxLeads',
+          reason: `step ${step.id}'s lead selection could not be counted here, so it counts as more than ${maxLeads}`,
+        });
       } else if (count > maxLeads) {
-        reasons.push({ path: `${at}.spec.filter`, rule: 'approval.leadData.maxLeads', reason: `step ${step.id} selects more than ${maxLeads} lead(s)` });
+        reasons.push({
+          path: `${at}.spec.filter`,
+          rule: 'approval.leadData.maxLeads',
+          reason: `step ${step.id} selects more than ${maxLeads} lead(s)`,
+        });
       }
     }
     if (step.target === 'mongo-document' && approval.mongoDocument?.collections.includes(step.spec.collection)) {
-      reasons.push({ path: `${at}.spec.collection`, rule: 'approval.mongoDocument.collections', reason: `step ${step.id} writes the collection ${step.spec.collection}` });
+      reasons.push({
+        path: `${at}.spec.collection`,
+        rule: 'approval.mongoDocument.collections',
+        reason: `step ${step.id} writes the collection ${step.spec.collection}`,
+      });
     }
     if (step.target === 'crm' && approval.crm?.actions.includes(step.spec.action)) {
-      reasons.push({ path: `${at}.spec.action`, rule: 'approval.crm.actions', reason: `step ${step.id} is a CRM ${step.spec.action}` });
+      reasons.push({
+        path: `${at}.spec.action`,
+        rule: 'approval.crm.actions',
+        reason: `step ${step.id} is a CRM ${step.spec.action}`,
+      });
     }
   });
   return reasons;
@@ -59,13 +86,24 @@ export function approvalReasons(request: ChangeRequest, floor: PolicyFloor, fact
 /** The rules of the floor that apply to this request, as its status and report list them. */
 export function floorRules(request: ChangeRequest, floor: PolicyFloor, facts: FloorFacts): string[] {
   const rules = approvalReasons(request, floor, facts).map((r) => `approval required: ${r.reason} (${r.rule})`);
-  if (floor.deciders.groups.length > 0) rules.push(`deciders: ${groupList(floor.deciders.groups)} decide from the first escalation level on (deciders.groups)`);
-  if (floor.breakGlass.groups.length > 0) rules.push(`break-glass: ${groupList(floor.breakGlass.groups)} may decide at every level and roll back (breakGlass.groups)`);
+  if (floor.deciders.groups.length > 0)
+    rules.push(
+      `deciders: ${groupList(floor.deciders.groups)} decide from the first escalation level on (deciders.groups)`,
+    );
+  if (floor.breakGlass.groups.length > 0)
+    rules.push(
+      `break-glass: ${groupList(floor.breakGlass.groups)} may decide at every level and roll back (breakGlass.groups)`,
+    );
   return rules;
 }
 
 export function floorRecord(loaded: LoadedFloor, request: ChangeRequest, facts: FloorFacts): FloorRecord {
-  return { name: loaded.floor.name, source: loaded.source, rules: floorRules(request, loaded.floor, facts), breakGlassGroups: [...loaded.floor.breakGlass.groups] };
+  return {
+    name: loaded.floor.name,
+    source: loaded.source,
+    rules: floorRules(request, loaded.floor, facts),
+    breakGlassGroups: [...loaded.floor.breakGlass.groups],
+  };
 }
 
 /**
@@ -74,31 +112,59 @@ export function floorRecord(loaded: LoadedFloor, request: ChangeRequest, facts: 
  * escalation) — and what cannot be tightened automatically, each issue naming its field. A request
  * may only ever come out stricter.
  */
-export function tightenToFloor(request: ChangeRequest, floor: PolicyFloor, facts: FloorFacts): { request: ChangeRequest; issues: FieldIssue[] } {
+export function tightenToFloor(
+  request: ChangeRequest,
+  floor: PolicyFloor,
+  facts: FloorFacts,
+): { request: ChangeRequest; issues: FieldIssue[] } {
   const reasons = approvalReasons(request, floor, facts);
   const issues: FieldIssue[] = [];
-  let policy: ChangeRequest['policy'] = reasons.length > 0 ? { ...request.policy, approval: 'required' } : request.policy;
+  let policy: ChangeRequest['policy'] =
+    reasons.length > 0 ? { ...request.policy, approval: 'required' } : request.policy;
   const groups = floor.deciders.groups;
   if (groups.length > 0) {
     if (policy.escalation) {
       const [first, ...rest] = policy.escalation.levels as [EscalationLevel, ...EscalationLevel[]];
       const merged = [...first.deciders.groups, ...groups.filter((g) => !first.deciders.groups.includes(g))];
       if (merged.length > MAX_LEVEL_GROUPS) {
-        issues.push({ path: 'policy.escalation.levels.0.deciders.groups', message: `the operator's policy floor adds ${groupList(groups)} to the first level, which leaves room for at most ${MAX_LEVEL_GROUPS} groups: name fewer` });
+        issues.push({
+          path: 'policy.escalation.levels.0.deciders.groups',
+          message: `the operator's policy floor adds ${groupList(groups)} to the first level, which leaves room for at most ${MAX_LEVEL_GROUPS} groups: name fewer`,
+        });
       } else {
-        policy = { ...policy, escalation: { ...policy.escalation, levels: [{ ...first, deciders: { ...first.deciders, groups: merged } }, ...rest] } };
+        policy = {
+          ...policy,
+          escalation: {
+            ...policy.escalation,
+            levels: [{ ...first, deciders: { ...first.deciders, groups: merged } }, ...rest],
+          },
+        };
       }
     } else {
-      const level: EscalationLevel = { name: 'operator-floor', deciders: { actors: [request.requestedBy], groups: [...groups] }, notify: [...floor.deciders.notify], deadline: floor.deciders.deadline };
+      const level: EscalationLevel = {
+        name: 'operator-floor',
+        deciders: { actors: [request.requestedBy], groups: [...groups] },
+        notify: [...floor.deciders.notify],
+        deadline: floor.deciders.deadline,
+      };
       policy = { ...policy, escalation: { levels: [level], whenExhausted: 'rollback' } };
     }
   }
   if (policy.approval === 'required') {
-    const why = reasons.length > 0 ? `the operator's policy floor requires approval (${reasons.map((r) => r.reason).join('; ')})` : 'the request asks for approval';
+    const why =
+      reasons.length > 0
+        ? `the operator's policy floor requires approval (${reasons.map((r) => r.reason).join('; ')})`
+        : 'the request asks for approval';
     if (!policy.escalation) {
-      issues.push({ path: 'policy.escalation', message: `is required: ${why} and the floor names no decider groups; name who approves` });
+      issues.push({
+        path: 'policy.escalation',
+        message: `is required: ${why} and the floor names no decider groups; name who approves`,
+      });
     } else if (!someoneElseDecides(policy.escalation.levels, request.requestedBy)) {
-      issues.push({ path: 'policy.escalation.levels', message: `must name a decider other than the requester ${request.requestedBy}: ${why}, and nobody approves their own change` });
+      issues.push({
+        path: 'policy.escalation.levels',
+        message: `must name a decider other than the requester ${request.requestedBy}: ${why}, and nobody approves their own change`,
+      });
     }
   }
   return { request: { ...request, policy }, issues };
@@ -113,7 +179,10 @@ export function floorViolations(request: ChangeRequest, floor: PolicyFloor, fact
   const violations: FieldIssue[] = [];
   const reasons = approvalReasons(request, floor, facts);
   if (reasons.length > 0 && request.policy.approval !== 'required') {
-    violations.push({ path: 'policy.approval', message: `must be "required": the operator's policy floor requires approval (${reasons.map((r) => r.reason).join('; ')})` });
+    violations.push({
+      path: 'policy.approval',
+      message: `must be "required": the operator's policy floor requires approval (${reasons.map((r) => r.reason).join('; ')})`,
+    });
   }
   const groups = floor.deciders.groups;
   const first = request.policy.escalation?.levels[0];

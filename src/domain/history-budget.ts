@@ -84,14 +84,28 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
 
   // One question: every level asked (a notification, a level upsert, a deadline timer), the level
   // reset, the phase set and restored, and the decisions that answer it.
-  const ask = (asked: number, timers: number, decisions: number) => asked * (c.activity + c.upsert) + timers * c.timer + c.upsert + 2 * c.upsert + decisions * c.decision;
+  const ask = (asked: number, timers: number, decisions: number) =>
+    asked * (c.activity + c.upsert) + timers * c.timer + c.upsert + 2 * c.upsert + decisions * c.decision;
   const escalating = ask(levels, levels, 1);
   const holding = ask(1, 0, 1);
-  const question = (decisions: number, thenHold: boolean) => ask(levels, levels, decisions) + (thenHold ? ask(1, 0, decisions) : 0);
+  const question = (decisions: number, thenHold: boolean) =>
+    ask(levels, levels, decisions) + (thenHold ? ask(1, 0, decisions) : 0);
 
   const parts: BudgetPart[] = [];
-  const fixed = c.start + PATCH_MARKERS + 4 * c.activity + c.close + PHASE_UPSERTS * c.upsert + c.decision + c.cancelRequest + 2 * c.activity;
-  parts.push({ path: '', events: fixed, why: `start, policy floor check, stored request, locks released, report, rollback notices: ${fixed}` });
+  const fixed =
+    c.start +
+    PATCH_MARKERS +
+    4 * c.activity +
+    c.close +
+    PHASE_UPSERTS * c.upsert +
+    c.decision +
+    c.cancelRequest +
+    2 * c.activity;
+  parts.push({
+    path: '',
+    events: fixed,
+    why: `start, policy floor check, stored request, locks released, report, rollback notices: ${fixed}`,
+  });
 
   if (approval === 'required') {
     const events = question(request.risk === 'high' ? 2 : 1, holdsAfterwards);
@@ -103,18 +117,27 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
     const { onBusy, maxWait } = (policy.locks as Policy['locks'] | undefined) ?? { onBusy: 'wait', maxWait: '1h' };
     const attempts = onBusy === 'refuse' ? 1 : worstLockAttempts(durationMs(maxWait));
     const events = attempts * c.activity + (attempts - 1) * c.timer + c.upsert;
-    parts.push({ path: 'policy.locks.maxWait', events, why: `maxWait ${maxWait} = up to ${fmt(attempts)} lock attempts × 11 events = ${fmt(events)}` });
+    parts.push({
+      path: 'policy.locks.maxWait',
+      events,
+      why: `maxWait ${maxWait} = up to ${fmt(attempts)} lock attempts × 11 events = ${fmt(events)}`,
+    });
   }
 
   // Per step: recovery point, apply (and verify), its failure notice, two restores (the second
   // after the question held), two failure notices, the post-rollback validation.
   const applyCost = (step: Step) => c.activity + (step.target === 'lead-data' ? 2 : 1) * c.activity;
   const restoreCost = (step: Step) => (step.target === 'lead-data' ? 2 : 1) * c.activity;
-  const perStep = steps.map((step) => applyCost(step) + 2 * restoreCost(step) + 2 * c.activity + c.activity + (asksOnFailure ? c.activity : 0));
+  const perStep = steps.map(
+    (step) => applyCost(step) + 2 * restoreCost(step) + 2 * c.activity + c.activity + (asksOnFailure ? c.activity : 0),
+  );
   const dearest = Math.max(...steps.map(applyCost));
   const dearestRestore = Math.max(...steps.map(restoreCost));
   const stepEvents =
-    sum(perStep) + (asksOnFailure ? 0 : c.activity) + stepRetries * (dearest + c.activity) + compensationRetries * (2 * dearestRestore + 2 * c.activity);
+    sum(perStep) +
+    (asksOnFailure ? 0 : c.activity) +
+    stepRetries * (dearest + c.activity) +
+    compensationRetries * (2 * dearestRestore + 2 * c.activity);
   parts.push({
     path: 'steps',
     events: stepEvents,
@@ -150,7 +173,11 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
       why: `bakeTime ${observe.bakeTime} / interval ${observe.interval} = ${fmt(samples)} samples × ${perSample} events (a timer and one sampling of all ${observe.triggers.length} trigger(s)) = ${fmt(events)}`,
     });
     if (observe.recoveryWindow) {
-      parts.push({ path: 'policy.observe.recoveryWindow', events: c.timer + c.activity, why: `one recovery sample: ${c.timer + c.activity}` });
+      parts.push({
+        path: 'policy.observe.recoveryWindow',
+        events: c.timer + c.activity,
+        why: `one recovery sample: ${c.timer + c.activity}`,
+      });
     }
   }
 
@@ -167,19 +194,59 @@ function worstShape(request: BudgetInput) {
   const stepRetries = asksOnFailure ? DECISION_REPEATS.retry : 0;
   const compensationRetries = DECISION_REPEATS['retry-compensation'];
   const observe = policy.observe;
-  const asksAfterObservation = observe !== undefined && (observe.onTrigger === 'ask' || observe.onInconclusive === 'ask');
+  const asksAfterObservation =
+    observe !== undefined && (observe.onTrigger === 'ask' || observe.onInconclusive === 'ask');
   const irreversible = steps.filter(isIrreversible).length;
   const failureQuestions = asksOnFailure ? steps.length + stepRetries : 0;
   const compensationQuestions = steps.length + compensationRetries;
   const samples = observe ? Math.ceil(durationMs(observe.bakeTime) / durationMs(observe.interval)) : 0;
   // Notifications: per level asked, per failure and failed compensation, and the rollback's own.
-  const escalatingAsks = (approval === 'required' ? 1 : 0) + irreversible + (policy.onStepFailure === 'ask' ? failureQuestions : 0) + compensationQuestions + (asksAfterObservation ? 1 : 0) + 1;
-  const holdingAsks = (holdsAfterwards ? (approval === 'required' ? 1 : 0) + irreversible + (asksAfterObservation ? 1 : 0) : 0) + failureQuestions + compensationQuestions + 1;
-  const notifications = escalatingAsks * levels + holdingAsks + (asksOnFailure ? steps.length + stepRetries : 1) + 2 * compensationQuestions + 4;
+  const escalatingAsks =
+    (approval === 'required' ? 1 : 0) +
+    irreversible +
+    (policy.onStepFailure === 'ask' ? failureQuestions : 0) +
+    compensationQuestions +
+    (asksAfterObservation ? 1 : 0) +
+    1;
+  const holdingAsks =
+    (holdsAfterwards ? (approval === 'required' ? 1 : 0) + irreversible + (asksAfterObservation ? 1 : 0) : 0) +
+    failureQuestions +
+    compensationQuestions +
+    1;
+  const notifications =
+    escalatingAsks * levels +
+    holdingAsks +
+    (asksOnFailure ? steps.length + stepRetries : 1) +
+    2 * compensationQuestions +
+    4;
   // One answer a question, two for a risk-high approval or a step failure first put on hold.
-  const questions = (approval === 'required' ? 1 : 0) + irreversible + failureQuestions + compensationQuestions + (asksAfterObservation ? 1 : 0) + 1;
-  const decisions = questions + (approval === 'required' && request.risk === 'high' ? 1 : 0) + (policy.onStepFailure === 'ask' ? failureQuestions : 0) + 1;
-  return { levels, holdsAfterwards, approval, asksOnFailure, stepRetries, compensationRetries, irreversible, failureQuestions, compensationQuestions, asksAfterObservation, samples, notifications, decisions };
+  const questions =
+    (approval === 'required' ? 1 : 0) +
+    irreversible +
+    failureQuestions +
+    compensationQuestions +
+    (asksAfterObservation ? 1 : 0) +
+    1;
+  const decisions =
+    questions +
+    (approval === 'required' && request.risk === 'high' ? 1 : 0) +
+    (policy.onStepFailure === 'ask' ? failureQuestions : 0) +
+    1;
+  return {
+    levels,
+    holdsAfterwards,
+    approval,
+    asksOnFailure,
+    stepRetries,
+    compensationRetries,
+    irreversible,
+    failureQuestions,
+    compensationQuestions,
+    asksAfterObservation,
+    samples,
+    notifications,
+    decisions,
+  };
 }
 
 /**
@@ -222,19 +289,42 @@ export function estimateHistoryBytes(request: BudgetInput, events = estimateHist
   const deciders = size(policy.escalation?.levels.map((l) => [l.deciders, l.notify]) ?? []);
   const stepInputs = (step: Step) => (step.target === 'lead-data' ? 8 : 5);
   const largestStep = Math.max(...steps.map(size));
-  const stepBytes = sum(steps.map((step) => size(step) * stepInputs(step))) + (shape.stepRetries * 3 + shape.compensationRetries * 4) * largestStep;
+  const stepBytes =
+    sum(steps.map((step) => size(step) * stepInputs(step))) +
+    (shape.stepRetries * 3 + shape.compensationRetries * 4) * largestStep;
   const observe = policy.observe;
-  const triggers = observe ? size(observe.triggers) + size(observe.flows ?? []) + observe.triggers.length * SAMPLE_RESULT_BYTES : 0;
+  const triggers = observe
+    ? size(observe.triggers) + size(observe.flows ?? []) + observe.triggers.length * SAMPLE_RESULT_BYTES
+    : 0;
   const sampleBytes = (shape.samples + 2) * triggers;
   const notificationBytes = shape.notifications * (NOTIFICATION_BYTES + 2 * title + deciders);
-  const timeline = (events / 4) * TIMELINE_LINE_BYTES + shape.notifications * (title + QUESTION_LINE_BYTES) + shape.decisions * DECISION_BYTES;
-  const reportBytes = timeline + steps.length * STEP_STATUS_BYTES + Math.min(500, shape.samples * (observe?.triggers.length ?? 0)) * TIMELINE_LINE_BYTES + title;
+  const timeline =
+    (events / 4) * TIMELINE_LINE_BYTES +
+    shape.notifications * (title + QUESTION_LINE_BYTES) +
+    shape.decisions * DECISION_BYTES;
+  const reportBytes =
+    timeline +
+    steps.length * STEP_STATUS_BYTES +
+    Math.min(500, shape.samples * (observe?.triggers.length ?? 0)) * TIMELINE_LINE_BYTES +
+    title;
   const parts = [
     { path: 'steps', bytes: stepBytes, why: `each step's spec in every activity of it: ${kib(stepBytes)}` },
-    { path: 'policy.observe.triggers', bytes: sampleBytes, why: `${fmt(shape.samples)} samplings × ${kib(triggers)} of triggers: ${kib(sampleBytes)}` },
-    { path: 'policy.escalation.levels', bytes: notificationBytes, why: `${fmt(shape.notifications)} notifications × the deciders of every level (${kib(deciders)}) and the title: ${kib(notificationBytes)}` },
+    {
+      path: 'policy.observe.triggers',
+      bytes: sampleBytes,
+      why: `${fmt(shape.samples)} samplings × ${kib(triggers)} of triggers: ${kib(sampleBytes)}`,
+    },
+    {
+      path: 'policy.escalation.levels',
+      bytes: notificationBytes,
+      why: `${fmt(shape.notifications)} notifications × the deciders of every level (${kib(deciders)}) and the title: ${kib(notificationBytes)}`,
+    },
     { path: 'title', bytes: 2 * reportBytes, why: `the report, stored and returned: 2 × ${kib(reportBytes)}` },
-    { path: '', bytes: events * BYTES_PER_EVENT + 2 * size(request), why: `${fmt(events)} events and the request itself` },
+    {
+      path: '',
+      bytes: events * BYTES_PER_EVENT + 2 * size(request),
+      why: `${fmt(events)} events and the request itself`,
+    },
   ];
   return { bytes: sum(parts.map((p) => p.bytes)), reportBytes, titleBytes: title, parts };
 }
@@ -243,7 +333,10 @@ export function estimateHistoryBytes(request: BudgetInput, events = estimateHist
 export function historyBudgetIssues(request: BudgetInput): FieldIssue[] {
   const estimate = estimateHistory(request);
   const [largest, ...others] = [...estimate.parts].sort((a, b) => b.events - a.events);
-  const also = others.filter((p) => p.path && p.events > 0).slice(0, 2).map((p) => `${p.path}: ${fmt(p.events)}`);
+  const also = others
+    .filter((p) => p.path && p.events > 0)
+    .slice(0, 2)
+    .map((p) => `${p.path}: ${fmt(p.events)}`);
   const bytes = estimateHistoryBytes(request, estimate.events);
   if (estimate.events <= estimate.budget) return bytesIssues(bytes);
   return [
@@ -261,9 +354,15 @@ function bytesIssues(estimate: BytesEstimate): FieldIssue[] {
   const overReport = estimate.reportBytes > REPORT_BYTES_BUDGET;
   if (estimate.bytes <= HISTORY_BYTES_BUDGET && !overReport) return [];
   const [largest] = [...estimate.parts].filter((p) => p.path).sort((a, b) => b.bytes - a.bytes);
-  const what = overReport ? `its report ≈ ${kib(estimate.reportBytes)}, budget ${kib(REPORT_BYTES_BUDGET)}` : `≈ ${kib(estimate.bytes)} of history, budget ${kib(HISTORY_BYTES_BUDGET)}`;
+  const what = overReport
+    ? `its report ≈ ${kib(estimate.reportBytes)}, budget ${kib(REPORT_BYTES_BUDGET)}`
+    : `≈ ${kib(estimate.bytes)} of history, budget ${kib(HISTORY_BYTES_BUDGET)}`;
   // The report grows with the questions asked (their prompts carry the title) and with the title itself.
-  const path = overReport ? (estimate.parts.find((p) => p.path === 'title')!.bytes > 2 * REPORT_BYTES_BUDGET && estimate.titleBytes > 100 ? 'title' : 'policy.escalation.levels') : largest!.path;
+  const path = overReport
+    ? estimate.parts.find((p) => p.path === 'title')!.bytes > 2 * REPORT_BYTES_BUDGET && estimate.titleBytes > 100
+      ? 'title'
+      : 'policy.escalation.levels'
+    : largest!.path;
   const why = overReport ? estimate.parts.find((p) => p.path === 'title')!.why : largest!.why;
   return [{ path, message: `worst case ${what}: ${why}; shorten it or split the change` }];
 }

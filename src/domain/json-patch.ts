@@ -19,7 +19,12 @@ export const jsonPatchOperationSchema = z.discriminatedUnion('op', [
 
 /** RFC 6901 reference tokens of a pointer, unescaped. */
 export function pointerTokens(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 export const jsonPatchSchema = z
@@ -31,7 +36,8 @@ export const jsonPatchSchema = z
       for (const field of ['path', 'from'] as const) {
         const pointer = (operation as { path: string; from?: string })[field];
         // fast-json-patch refuses prototype tokens at apply time too; refuse them up front, by the one rule.
-        const problem = pointer === undefined ? undefined : pointerTokens(pointer).map(prototypeKeyProblem).find(Boolean);
+        const problem =
+          pointer === undefined ? undefined : pointerTokens(pointer).map(prototypeKeyProblem).find(Boolean);
         if (problem) ctx.addIssue({ code: 'custom', path: [index, field], message: problem });
       }
     });

@@ -5,7 +5,10 @@ import { policyFloorSchema } from './policy-floor';
 
 /** The published JSON Schemas, generated from the zod schemas (the single source of truth). */
 export function publishedSchemas(): Record<string, unknown> {
-  const schema = (s: z.ZodType, title: string) => ({ title, ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) });
+  const schema = (s: z.ZodType, title: string) => ({
+    title,
+    ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }),
+  });
   return {
     'change-request.schema.json': schema(changeRequestSchema, 'Change request'),
     'decision.schema.json': schema(decisionInputSchema, 'Decision'),

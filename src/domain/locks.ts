@@ -18,7 +18,9 @@ export function lockKeys(step: Step): string[] {
       return [`mongo-document:${step.spec.collection}:${step.spec.idType}:${step.spec.id}`];
     case 'lead-data': {
       // Per written top-level field: batches writing different fields of the same leads restore independently.
-      const fields = [...Object.keys(step.spec.set ?? {}), ...(step.spec.unset ?? [])].map((path) => path.split('.')[0]!);
+      const fields = [...Object.keys(step.spec.set ?? {}), ...(step.spec.unset ?? [])].map(
+        (path) => path.split('.')[0]!,
+      );
       return [...new Set(fields)].map((field) => `lead-data:${step.spec.collection}:${field}`);
     }
     default:

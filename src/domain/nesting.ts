@@ -17,8 +17,11 @@ export function pathTooDeep(value: unknown, max: number = MAX_INPUT_DEPTH): (str
     const next = stack.pop()!;
     if (next.value === null || typeof next.value !== 'object') continue;
     if (next.path.length > max) return next.path;
-    const entries: [string | number, unknown][] = Array.isArray(next.value) ? next.value.map((item, index) => [index, item]) : Object.entries(next.value);
-    for (const [key, item] of entries) if (item !== null && typeof item === 'object') stack.push({ value: item, path: [...next.path, key] });
+    const entries: [string | number, unknown][] = Array.isArray(next.value)
+      ? next.value.map((item, index) => [index, item])
+      : Object.entries(next.value);
+    for (const [key, item] of entries)
+      if (item !== null && typeof item === 'object') stack.push({ value: item, path: [...next.path, key] });
   }
   return undefined;
 }

@@ -34,7 +34,11 @@ export const comparisonSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const triggerSchema = z.strictObject({
-  name: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-"'),
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-"'),
   metric: metricSchema,
   comparison: comparisonSchema,
   /** Fewer samples than this in an interval is "inconclusive", never a breach. */

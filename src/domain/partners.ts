@@ -30,7 +30,23 @@ export const partnerNameSchema = z
  * notifications; the partner's secret signs every request instead. Compared lower-cased with "-",
  * "_" and "." removed, so `access_token`, `Api-Key` and `X.API.KEY` all match.
  */
-const CREDENTIAL_KEYS = new Set(['token', 'key', 'secret', 'password', 'passwd', 'pwd', 'sig', 'signature', 'auth', 'authorization', 'apikey', 'xapikey', 'credential', 'credentials', 'sessionid']);
+const CREDENTIAL_KEYS = new Set([
+  'token',
+  'key',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'sig',
+  'signature',
+  'auth',
+  'authorization',
+  'apikey',
+  'xapikey',
+  'credential',
+  'credentials',
+  'sessionid',
+]);
 const CREDENTIAL_SUFFIXES = ['token', 'secret', 'password', 'apikey', 'signature'];
 
 /** The first query key of a URL (or URL template) that looks like a credential, as written. */
@@ -46,7 +62,10 @@ export function credentialInQuery(url: string): string | undefined {
     } catch {
       // A malformed escape stays as written; it is judged as text.
     }
-    const key = decoded.toLowerCase().replace(/\[\]$/, '').replace(/[-_.\s]/g, '');
+    const key = decoded
+      .toLowerCase()
+      .replace(/\[\]$/, '')
+      .replace(/[-_.\s]/g, '');
     if (CREDENTIAL_KEYS.has(key) || CREDENTIAL_SUFFIXES.some((suffix) => key.endsWith(suffix))) return raw;
   }
   return undefined;
@@ -83,16 +102,24 @@ export function partnerDestinationProblem(url: string, partner: Partner): string
 }
 
 /** The same rules for any allow-list of origins (`owner` names it in messages, e.g. a setting). */
-export function destinationProblem(url: string, destination: { origins: readonly string[] } & NetworkPolicy, owner: string): string | undefined {
+export function destinationProblem(
+  url: string,
+  destination: { origins: readonly string[] } & NetworkPolicy,
+  owner: string,
+): string | undefined {
   if (UNSAFE.test(url)) return 'must not contain whitespace, control characters or backslashes';
-  const origin = destination.origins.find((o) => url.startsWith(o) && (url.length === o.length || '/?#'.includes(url[o.length]!)));
-  if (!origin) return `must start with an origin of ${owner} (${destination.origins.join(', ')}) followed by "/", "?" or the end`;
+  const origin = destination.origins.find(
+    (o) => url.startsWith(o) && (url.length === o.length || '/?#'.includes(url[o.length]!)),
+  );
+  if (!origin)
+    return `must start with an origin of ${owner} (${destination.origins.join(', ')}) followed by "/", "?" or the end`;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return 'must be an absolute http or https URL';
   }
-  if (parsed.origin !== origin || parsed.username || parsed.password) return `must stay on the origin ${origin} of ${owner}`;
+  if (parsed.origin !== origin || parsed.username || parsed.password)
+    return `must stay on the origin ${origin} of ${owner}`;
   return hostProblem(parsed.hostname, destination);
 }

@@ -25,9 +25,15 @@ export const policyFloorSchema = z.strictObject({
   approval: z
     .strictObject({
       /** Changes of these risks (`risk: high` always needs approval, by two distinct approvers). */
-      risks: z.array(z.enum(['low', 'medium', 'high'])).max(3).default([]),
+      risks: z
+        .array(z.enum(['low', 'medium', 'high']))
+        .max(3)
+        .default([]),
       /** Changes with a step of one of these target kinds, e.g. every `webhook` step. */
-      targets: z.array(z.enum(targetKinds as [TargetKind, ...TargetKind[]])).max(targetKinds.length).default([]),
+      targets: z
+        .array(z.enum(targetKinds as [TargetKind, ...TargetKind[]]))
+        .max(targetKinds.length)
+        .default([]),
       /** Changes of more than this many steps. */
       maxSteps: z.int().min(1).max(100).optional(),
       /** `lead-data` steps whose filter selects more than `maxLeads` leads (counted at validation, and again when applied). */
@@ -51,7 +57,9 @@ export const policyFloorSchema = z.strictObject({
     })
     .default({ groups: [], deadline: '1h', notify: [] }),
   /** Groups that may always decide (at any level) and roll back, whatever the change's policy names. */
-  breakGlass: z.strictObject({ groups: z.array(groupSchema).max(10).default(['admin']) }).default({ groups: ['admin'] }),
+  breakGlass: z
+    .strictObject({ groups: z.array(groupSchema).max(10).default(['admin']) })
+    .default({ groups: ['admin'] }),
 });
 
 export type PolicyFloor = z.infer<typeof policyFloorSchema>;
@@ -64,7 +72,10 @@ export interface LoadedFloor {
 }
 
 /** Without configuration: only the built-in rules (risk high needs approval) and `admin` as break-glass group. */
-export const builtInFloor: LoadedFloor = { floor: policyFloorSchema.parse({ name: 'built-in' }), source: 'built-in (POLICY_FLOOR and POLICY_FLOOR_FILE unset)' };
+export const builtInFloor: LoadedFloor = {
+  floor: policyFloorSchema.parse({ name: 'built-in' }),
+  source: 'built-in (POLICY_FLOOR and POLICY_FLOOR_FILE unset)',
+};
 
 /** The floor that applied to one change, as its status and report show it. */
 export interface FloorRecord {

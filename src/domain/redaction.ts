@@ -40,7 +40,12 @@ interface SampleItem {
   now: unknown;
 }
 
-const hiddenSample = (sample: SampleItem): SampleItem => ({ item: sample.item, before: REDACTED, written: REDACTED, now: REDACTED });
+const hiddenSample = (sample: SampleItem): SampleItem => ({
+  item: sample.item,
+  before: REDACTED,
+  written: REDACTED,
+  now: REDACTED,
+});
 
 const isSampleList = (value: unknown): value is SampleItem[] => Array.isArray(value);
 
@@ -50,12 +55,17 @@ function stepWithoutValues<S extends object>(step: S): S {
   const restore = ownValue(step, 'restore');
   const conflicts = restore !== null && typeof restore === 'object' ? ownValue(restore, 'conflicts') : undefined;
   const sample = conflicts !== null && typeof conflicts === 'object' ? ownValue(conflicts, 'sample') : undefined;
-  if (isSampleList(sample)) out.restore = { ...(restore as object), conflicts: { ...(conflicts as object), sample: sample.map(hiddenSample) } };
+  if (isSampleList(sample))
+    out.restore = { ...(restore as object), conflicts: { ...(conflicts as object), sample: sample.map(hiddenSample) } };
   const previewConflicts = ownValue(step, 'conflicts');
   if (isSampleList(previewConflicts)) out.conflicts = previewConflicts.map(hiddenSample);
   const operations = ownValue(step, 'operations');
   if (Array.isArray(operations)) {
-    out.operations = operations.map((operation: unknown) => (operation !== null && typeof operation === 'object' && Object.hasOwn(operation, 'value') ? { ...operation, value: REDACTED } : operation));
+    out.operations = operations.map((operation: unknown) =>
+      operation !== null && typeof operation === 'object' && Object.hasOwn(operation, 'value')
+        ? { ...operation, value: REDACTED }
+        : operation,
+    );
   }
   return out as S;
 }

@@ -1,6 +1,13 @@
 import type { ChangeRequest } from './change-request';
 import { ownValue } from './safe-keys';
-import type { FailureNote, PreparedStep, RehearsalReport, SandboxRun, StepComparison, StepRehearsal } from './rehearsal';
+import type {
+  FailureNote,
+  PreparedStep,
+  RehearsalReport,
+  SandboxRun,
+  StepComparison,
+  StepRehearsal,
+} from './rehearsal';
 
 /** Everything a rehearsal observed; the report is derived from it (pure, so workflow code can use it). */
 export interface RehearsalObservations {
@@ -17,16 +24,26 @@ export interface RehearsalObservations {
 
 const failure = (f: FailureNote) => `${f.type ?? 'Error'}: ${f.message}`;
 
-function judge(prepared: PreparedStep, run: SandboxRun, comparison: StepComparison | undefined, applyFailed: RehearsalObservations['applyFailed']): Pick<StepRehearsal, 'outcome' | 'detail'> {
+function judge(
+  prepared: PreparedStep,
+  run: SandboxRun,
+  comparison: StepComparison | undefined,
+  applyFailed: RehearsalObservations['applyFailed'],
+): Pick<StepRehearsal, 'outcome' | 'detail'> {
   if (prepared.notRehearsed) return { outcome: 'not-rehearsed', detail: prepared.notRehearsed };
   if (run.notReached) {
-    return { outcome: 'not-rehearsed', detail: `not applied: step ${applyFailed?.stepId ?? '?'} failed in the sandbox first, and the real change would stop there too` };
+    return {
+      outcome: 'not-rehearsed',
+      detail: `not applied: step ${applyFailed?.stepId ?? '?'} failed in the sandbox first, and the real change would stop there too`,
+    };
   }
   const problems: string[] = [];
   if (run.restoreError) problems.push(`the restore failed: ${failure(run.restoreError)}`);
-  if (run.restore && (run.restore.status === 'conflict' || run.restore.status === 'partial')) problems.push(`the restore reported ${run.restore.status}: ${run.restore.summary}`);
+  if (run.restore && (run.restore.status === 'conflict' || run.restore.status === 'partial'))
+    problems.push(`the restore reported ${run.restore.status}: ${run.restore.summary}`);
   if (run.verifyProblem) problems.push(`the restore did not verify: ${run.verifyProblem}`);
-  if ((run.remainingOperations ?? 0) > 0) problems.push(`${run.remainingOperations} operation(s) still lie between the sandbox and the recovery point`);
+  if ((run.remainingOperations ?? 0) > 0)
+    problems.push(`${run.remainingOperations} operation(s) still lie between the sandbox and the recovery point`);
   if (prepared.sandbox && comparison?.sandboxExactChecksum !== prepared.sandbox.exactChecksum) {
     problems.push('the sandbox documents after the rollback differ from the copy taken before');
   }
@@ -59,7 +76,15 @@ export function rehearsalReport(observed: RehearsalObservations): RehearsalRepor
       ...(run.applyError ? { applyError: run.applyError } : {}),
       ...(run.restore ? { restore: run.restore } : {}),
       ...(run.restoreError ? { restoreError: run.restoreError } : {}),
-      ...(prepared.sandbox ? { sandbox: { documents: prepared.sandbox.documents, before: prepared.sandbox.exactChecksum, after: comparison?.sandboxExactChecksum } } : {}),
+      ...(prepared.sandbox
+        ? {
+            sandbox: {
+              documents: prepared.sandbox.documents,
+              before: prepared.sandbox.exactChecksum,
+              after: comparison?.sandboxExactChecksum,
+            },
+          }
+        : {}),
       production: production(prepared, comparison),
     };
   });

@@ -15,7 +15,9 @@ export function isPrototypeKey(key: string): boolean {
 }
 
 export function prototypeKeyProblem(key: string): string | undefined {
-  return isPrototypeKey(key) ? `"${key}" is not accepted as a name: ${PROTOTYPE_KEYS.join(', ')} reach JavaScript object prototypes` : undefined;
+  return isPrototypeKey(key)
+    ? `"${key}" is not accepted as a name: ${PROTOTYPE_KEYS.join(', ')} reach JavaScript object prototypes`
+    : undefined;
 }
 
 /** A zod refinement for names that key objects (ids, property names, header names): `.superRefine(refusePrototypeKey)`. */
@@ -30,7 +32,8 @@ export function refusePrototypeKey(name: string, ctx: z.RefinementCtx): void {
  */
 export function pathSegmentProblem(segment: string): string | undefined {
   if (segment === '') return 'must not have empty segments (leading, trailing or double ".")';
-  if (segment.startsWith('$')) return `segment "${segment}" must not start with "$" (MongoDB operators are not accepted)`;
+  if (segment.startsWith('$'))
+    return `segment "${segment}" must not start with "$" (MongoDB operators are not accepted)`;
   if (segment.includes('$')) return `segment "${segment}" must not contain "$"`;
   if (segment.includes('\0')) return 'must not contain a NUL character';
   if (/^\d+$/.test(segment)) return `segment "${segment}" must not be a number (array positions are not supported)`;
@@ -66,7 +69,11 @@ export function findUnsafeKey(value: unknown): UnsafeKey | undefined {
       continue;
     }
     const proto: unknown = Object.getPrototypeOf(node);
-    if (proto !== Object.prototype && proto !== null) return { path: next.path, problem: 'must be a plain object (its prototype was set, e.g. by a { __proto__: … } literal)' };
+    if (proto !== Object.prototype && proto !== null)
+      return {
+        path: next.path,
+        problem: 'must be a plain object (its prototype was set, e.g. by a { __proto__: … } literal)',
+      };
     for (const key of Object.keys(node)) {
       const problem = prototypeKeyProblem(key);
       if (problem) return { path: [...next.path, key], problem };

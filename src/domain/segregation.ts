@@ -6,7 +6,12 @@ import type { DecisionName } from './decisions';
  */
 
 /** Decisions that accept a risk on the change's behalf: its requester may never make them. */
-export const riskAcceptingDecisions = ['approve', 'skip', 'accept', 'resolved-manually'] as const satisfies readonly DecisionName[];
+export const riskAcceptingDecisions = [
+  'approve',
+  'skip',
+  'accept',
+  'resolved-manually',
+] as const satisfies readonly DecisionName[];
 
 export function acceptsRisk(decision: DecisionName): boolean {
   return (riskAcceptingDecisions as readonly string[]).includes(decision);

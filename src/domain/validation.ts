@@ -29,7 +29,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, sub
   const deep = pathTooDeep(input);
   if (deep) throw new ValidationError(subject, [{ path: deep.map(String).join('.'), message: tooDeepMessage() }]);
   const unsafe = findUnsafeKey(input);
-  if (unsafe) throw new ValidationError(subject, [{ path: unsafe.path.map(String).join('.'), message: unsafe.problem }]);
+  if (unsafe)
+    throw new ValidationError(subject, [{ path: unsafe.path.map(String).join('.'), message: unsafe.problem }]);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(

@@ -29,12 +29,20 @@ export function guardedLookup(policy: NetworkPolicy) {
     if (named) return callback(new DestinationRefusedError(named), '');
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
-      const refused = addresses.find((a) => !allowed(classifyAddress(a.address) ?? { class: 'unusable', what: 'unreadable' }, policy));
+      const refused = addresses.find(
+        (a) => !allowed(classifyAddress(a.address) ?? { class: 'unusable', what: 'unreadable' }, policy),
+      );
       if (refused) {
         const verdict = classifyAddress(refused.address);
-        return callback(new DestinationRefusedError(`${hostname} resolves to ${refused.address}: ${hostProblem(refused.address, policy) ?? verdict?.what}`), '');
+        return callback(
+          new DestinationRefusedError(
+            `${hostname} resolves to ${refused.address}: ${hostProblem(refused.address, policy) ?? verdict?.what}`,
+          ),
+          '',
+        );
       }
-      if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+      if (addresses.length === 0)
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
       if (options.all) return callback(null, addresses);
       return callback(null, addresses[0]!.address, addresses[0]!.family);
     });

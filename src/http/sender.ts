@@ -123,16 +123,28 @@ function classifyError(err: unknown, request: HttpRequest): SendFailure {
   const code = e.code ?? e.cause?.code;
   const delivery = code !== undefined && BEFORE_SENDING.has(code) ? 'not-sent' : 'uncertain';
   if (code === DESTINATION_REFUSED) {
-    return { delivery, failure: permanent(ErrorType.WorkerMisconfigured, `${request.what}: destination refused: ${e.message}`) };
+    return {
+      delivery,
+      failure: permanent(ErrorType.WorkerMisconfigured, `${request.what}: destination refused: ${e.message}`),
+    };
   }
   if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' || code === 'ERR_INVALID_URL') {
-    return { delivery, failure: permanent(ErrorType.InvalidStep, `${request.what}: the request cannot be sent as built (${e.message})`) };
+    return {
+      delivery,
+      failure: permanent(ErrorType.InvalidStep, `${request.what}: the request cannot be sent as built (${e.message})`),
+    };
   }
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT') {
-    return { delivery: 'uncertain', failure: transient(ErrorType.PartnerUnavailable, `${request.what}: no answer within ${request.timeoutMs} ms`) };
+    return {
+      delivery: 'uncertain',
+      failure: transient(ErrorType.PartnerUnavailable, `${request.what}: no answer within ${request.timeoutMs} ms`),
+    };
   }
   const reason = code ?? e.cause?.message ?? e.message ?? String(err);
-  return { delivery, failure: transient(ErrorType.PartnerUnavailable, `${request.what}: connection failed (${reason})`) };
+  return {
+    delivery,
+    failure: transient(ErrorType.PartnerUnavailable, `${request.what}: connection failed (${reason})`),
+  };
 }
 
 /** Reads at most `max` bytes of a body, then cancels the stream; a body that errors midway keeps what arrived. */
@@ -240,11 +252,18 @@ export function retryAfterMs(value: string | null | undefined, now: number = Dat
 
 /** The response body as JSON; a partner answering garbage (or more than the cap) is a rejection, not a crash. */
 export function jsonBody<T>(response: HttpResponse, what: string): T {
-  if (response.truncated) throw permanent(ErrorType.PartnerRejected, `${what}: HTTP ${response.status} with a body over ${MAX_RESPONSE_BYTES} bytes, which is not read`);
+  if (response.truncated)
+    throw permanent(
+      ErrorType.PartnerRejected,
+      `${what}: HTTP ${response.status} with a body over ${MAX_RESPONSE_BYTES} bytes, which is not read`,
+    );
   try {
     return JSON.parse(response.text) as T;
   } catch {
-    throw permanent(ErrorType.PartnerRejected, `${what}: HTTP ${response.status} with a body that is not JSON${excerpt(response.text)}`);
+    throw permanent(
+      ErrorType.PartnerRejected,
+      `${what}: HTTP ${response.status} with a body that is not JSON${excerpt(response.text)}`,
+    );
   }
 }
 
@@ -256,7 +275,10 @@ function clamp(ms: number): number {
 export const EXCERPT_CHARS = 200;
 
 export function excerpt(text: string): string {
-  const flat = text.slice(0, EXCERPT_CHARS * 2).replace(/\s+/g, ' ').trim();
+  const flat = text
+    .slice(0, EXCERPT_CHARS * 2)
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!flat) return '';
   return `: ${flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat}`;
 }

@@ -37,7 +37,15 @@ export interface SignedParts {
 }
 
 function payload(timestamp: number, parts: SignedParts): string {
-  return [SIGNATURE_VERSION, String(timestamp), parts.method.toUpperCase(), parts.host.toLowerCase(), parts.path, parts.idempotencyKey, parts.body].join('\n');
+  return [
+    SIGNATURE_VERSION,
+    String(timestamp),
+    parts.method.toUpperCase(),
+    parts.host.toLowerCase(),
+    parts.path,
+    parts.idempotencyKey,
+    parts.body,
+  ].join('\n');
 }
 
 function hmac(secret: string, data: string): string {
@@ -45,13 +53,28 @@ function hmac(secret: string, data: string): string {
 }
 
 /** The parts to sign for a request to `url` (host and path with query taken from the parsed URL). */
-export function signedPartsOf(request: { method: string; url: string; idempotencyKey: string; body?: string }): SignedParts {
+export function signedPartsOf(request: {
+  method: string;
+  url: string;
+  idempotencyKey: string;
+  body?: string;
+}): SignedParts {
   const url = new URL(request.url);
-  return { method: request.method, host: url.host, path: `${url.pathname}${url.search}`, idempotencyKey: request.idempotencyKey, body: request.body ?? '' };
+  return {
+    method: request.method,
+    host: url.host,
+    path: `${url.pathname}${url.search}`,
+    idempotencyKey: request.idempotencyKey,
+    body: request.body ?? '',
+  };
 }
 
 /** The signature header's value for a request. */
-export function signRequest(secret: string, parts: SignedParts, nowSeconds: number = Math.floor(Date.now() / 1000)): string {
+export function signRequest(
+  secret: string,
+  parts: SignedParts,
+  nowSeconds: number = Math.floor(Date.now() / 1000),
+): string {
   return `t=${nowSeconds},${SIGNATURE_VERSION}=${hmac(secret, payload(nowSeconds, parts))}`;
 }
 
@@ -93,5 +116,10 @@ export function verifyPartnerRequest(
   request: { method: string; url: string; idempotencyKey?: string; body: string; signature?: string },
   nowSeconds?: number,
 ): SignatureCheck {
-  return verifySignature(secret, request.signature, signedPartsOf({ ...request, idempotencyKey: request.idempotencyKey ?? '' }), nowSeconds);
+  return verifySignature(
+    secret,
+    request.signature,
+    signedPartsOf({ ...request, idempotencyKey: request.idempotencyKey ?? '' }),
+    nowSeconds,
+  );
 }

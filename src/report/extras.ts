@@ -22,7 +22,8 @@ export interface ValidationView {
 
 type Loose = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Loose => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Loose =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const numeric = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
@@ -30,7 +31,15 @@ export function triggerOf(report: object): TriggerView | undefined {
   const trigger = (report as Loose).trigger;
   if (!isObject(trigger)) return undefined;
   const { name, metric, value, baseline, samples, firedAt, ...more } = trigger;
-  return { name: text(name), metric: text(metric), value, baseline, samples: numeric(samples), firedAt: text(firedAt), more };
+  return {
+    name: text(name),
+    metric: text(metric),
+    value,
+    baseline,
+    samples: numeric(samples),
+    firedAt: text(firedAt),
+    more,
+  };
 }
 
 export function validationOf(report: object): ValidationView | undefined {
@@ -44,6 +53,6 @@ export function validationOf(report: object): ValidationView | undefined {
 
 /** A value for one line of text: numbers and strings as they are, anything else as compact JSON. */
 export function showValue(value: unknown, max = 200): string {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
 }

@@ -5,8 +5,23 @@ import type { ChangeReport, StepStatus } from '../domain/status';
  * task named like one would turn into a title, a section or a setting.
  */
 const keywords = new Set([
-  'gantt', 'title', 'section', 'dateformat', 'axisformat', 'tickinterval', 'includes', 'excludes', 'todaymarker', 'weekday', 'weekend',
-  'inclusiveenddates', 'topaxis', 'displaymode', 'acctitle', 'accdescr', 'click',
+  'gantt',
+  'title',
+  'section',
+  'dateformat',
+  'axisformat',
+  'tickinterval',
+  'includes',
+  'excludes',
+  'todaymarker',
+  'weekday',
+  'weekend',
+  'inclusiveenddates',
+  'topaxis',
+  'displaymode',
+  'acctitle',
+  'accdescr',
+  'click',
 ]);
 
 /**
@@ -15,7 +30,10 @@ const keywords = new Set([
  * written as Mermaid entity codes (`#58;`), which Mermaid turns back into the characters.
  */
 export function mermaidText(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/[#:;%]/g, (c) => `#${c.charCodeAt(0)};`).trim();
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[#:;%]/g, (c) => `#${c.charCodeAt(0)};`)
+    .trim();
 }
 
 function taskName(stepId: string): string {
@@ -62,11 +80,18 @@ export function ganttChart(report: ChangeReport): string | undefined {
     ['compensate', report.steps.map((s) => compensateBar(report, s)).filter((b): b is Bar => b !== undefined)],
   ];
   if (sections.every(([, bars]) => bars.length === 0)) return undefined;
-  const lines = ['gantt', `    title ${mermaidText(report.title) || 'Change'}`, '    dateFormat x', '    axisFormat %H:%M:%S'];
+  const lines = [
+    'gantt',
+    `    title ${mermaidText(report.title) || 'Change'}`,
+    '    dateFormat x',
+    '    axisFormat %H:%M:%S',
+  ];
   for (const [name, bars] of sections) {
     if (bars.length === 0) continue;
     lines.push(`    section ${name}`);
-    bars.forEach((bar, index) => lines.push(`    ${bar.name} :${bar.tag}, ${name[0]}${index + 1}, ${bar.start}, ${Math.max(bar.end, bar.start)}`));
+    bars.forEach((bar, index) =>
+      lines.push(`    ${bar.name} :${bar.tag}, ${name[0]}${index + 1}, ${bar.start}, ${Math.max(bar.end, bar.start)}`),
+    );
   }
   return lines.join('\n');
 }

@@ -28,7 +28,11 @@ export function quote(value: string): string {
 
 /** A GFM table; cells are Markdown already (use `inline` for text, `code` for ids). */
 export function table(header: string[], rows: string[][]): string[] {
-  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ];
 }
 
 /** `340 ms`, `2.45 s`, `3 min 05 s`. */

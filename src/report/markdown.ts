@@ -14,7 +14,19 @@ type Report = ChangeReport & ReportAnnotations;
  * escaped, so a title or a note cannot break the document.
  */
 export function renderReportMarkdown(report: Report): string {
-  const sections = [header(report), recovery(report), trigger(report), validation(report), timings(report), steps(report), floor(report), decisions(report), rollbackRequest(report), rootCause(report), timeline(report)];
+  const sections = [
+    header(report),
+    recovery(report),
+    trigger(report),
+    validation(report),
+    timings(report),
+    steps(report),
+    floor(report),
+    decisions(report),
+    rollbackRequest(report),
+    rootCause(report),
+    timeline(report),
+  ];
   return `${sections
     .filter((lines) => lines.length > 0)
     .map((lines) => lines.join('\n'))
@@ -47,7 +59,13 @@ function recovery(report: Report): string[] {
     ['all restored', at(restoredAt), after(restoredAt)],
     ...(validatedAt ? [['validated', at(validatedAt), after(validatedAt)]] : []),
   ];
-  return ['## Recovery', '', `**Time to recover: ${duration(timeToRecoverMs)}** (detection → ${validatedAt ? 'validated' : 'all restored'})`, '', ...table(['milestone', 'at', 'after detection'], rows)];
+  return [
+    '## Recovery',
+    '',
+    `**Time to recover: ${duration(timeToRecoverMs)}** (detection → ${validatedAt ? 'validated' : 'all restored'})`,
+    '',
+    ...table(['milestone', 'at', 'after detection'], rows),
+  ];
 }
 
 function trigger(report: Report): string[] {
@@ -70,11 +88,21 @@ function validation(report: Report): string[] {
   if (!checked) return [];
   const lines = ['## Validation after the rollback', ''];
   if (checked.targets.length > 0) {
-    lines.push(...table(['step', 'matches its recovery point', 'detail'], checked.targets.map((t) => [code(t.stepId), t.ok ? 'yes' : '**no**', inline(t.detail ?? '')])));
+    lines.push(
+      ...table(
+        ['step', 'matches its recovery point', 'detail'],
+        checked.targets.map((t) => [code(t.stepId), t.ok ? 'yes' : '**no**', inline(t.detail ?? '')]),
+      ),
+    );
   }
   if (checked.metrics) {
     if (checked.targets.length > 0) lines.push('');
-    lines.push(...table(['metric check', 'value'], Object.entries(checked.metrics).map(([name, value]) => [inline(name), inline(showValue(value))])));
+    lines.push(
+      ...table(
+        ['metric check', 'value'],
+        Object.entries(checked.metrics).map(([name, value]) => [inline(name), inline(showValue(value))]),
+      ),
+    );
   }
   return lines;
 }
@@ -87,30 +115,56 @@ function timings(report: Report): string[] {
 
 function restoreText(restore: RestoreOutcome | undefined): string {
   if (!restore) return '';
-  const count = 'restoredCount' in restore && restore.restoredCount !== undefined ? ` (${restore.restoredCount} item(s))` : '';
+  const count =
+    'restoredCount' in restore && restore.restoredCount !== undefined ? ` (${restore.restoredCount} item(s))` : '';
   return `${restore.status}${count}: ${inline(restore.summary)}`;
 }
 
 function stepRow(step: StepStatus): string[] {
   const point = step.recoveryPoint ? `${code(step.recoveryPoint.id)}<br>${inline(step.recoveryPoint.summary)}` : '';
-  const applied = step.applied ? inline(step.applied.summary) : step.error ? `**${inline(step.error.type ?? 'Error')}**: ${inline(step.error.message)}` : '';
-  const manual = step.resolvedManually ? `resolved by hand by ${inline(step.resolvedManually.actor)}${step.resolvedManually.comment ? `: ${inline(step.resolvedManually.comment)}` : ''}` : '';
-  return [code(step.id), step.target, step.state, point, applied, [restoreText(step.restore), manual].filter(Boolean).join('<br>')];
+  const applied = step.applied
+    ? inline(step.applied.summary)
+    : step.error
+      ? `**${inline(step.error.type ?? 'Error')}**: ${inline(step.error.message)}`
+      : '';
+  const manual = step.resolvedManually
+    ? `resolved by hand by ${inline(step.resolvedManually.actor)}${step.resolvedManually.comment ? `: ${inline(step.resolvedManually.comment)}` : ''}`
+    : '';
+  return [
+    code(step.id),
+    step.target,
+    step.state,
+    point,
+    applied,
+    [restoreText(step.restore), manual].filter(Boolean).join('<br>'),
+  ];
 }
 
 function steps(report: Report): string[] {
-  const lines = ['## Steps', '', ...table(['step', 'target', 'state', 'recovery point', 'applied', 'restore'], report.steps.map(stepRow))];
+  const lines = [
+    '## Steps',
+    '',
+    ...table(['step', 'target', 'state', 'recovery point', 'applied', 'restore'], report.steps.map(stepRow)),
+  ];
   for (const step of report.steps) {
     const conflicts = step.restore && 'conflicts' in step.restore ? step.restore.conflicts : undefined;
     if (!conflicts) continue;
-    const more = conflicts.count > conflicts.sample.length ? ` (sample of ${conflicts.sample.length}${conflicts.ref ? `; all in ${code(conflicts.ref)}` : ''})` : '';
+    const more =
+      conflicts.count > conflicts.sample.length
+        ? ` (sample of ${conflicts.sample.length}${conflicts.ref ? `; all in ${code(conflicts.ref)}` : ''})`
+        : '';
     lines.push(
       '',
       `### Conflicts in ${code(step.id)}: ${conflicts.count} item(s) changed by someone else, left as they are${more}`,
       '',
       ...table(
         ['item', 'before the change', 'written by the change', 'now'],
-        conflicts.sample.map((c) => [inline(c.item), code(showValue(c.before)), code(showValue(c.written)), code(showValue(c.now))]),
+        conflicts.sample.map((c) => [
+          inline(c.item),
+          code(showValue(c.before)),
+          code(showValue(c.written)),
+          code(showValue(c.now)),
+        ]),
       ),
     );
   }
@@ -121,20 +175,35 @@ function floor(report: Report): string[] {
   if (!report.floor) return [];
   const { name, source, rules } = report.floor;
   const lines = ['## Policy floor', '', `${inline(name)} (from ${inline(source)})`];
-  lines.push('', ...(rules.length > 0 ? rules.map((rule) => `- ${inline(rule)}`) : ['No rule of the floor applied to this change.']));
+  lines.push(
+    '',
+    ...(rules.length > 0 ? rules.map((rule) => `- ${inline(rule)}`) : ['No rule of the floor applied to this change.']),
+  );
   return lines;
 }
 
 function decisions(report: Report): string[] {
   if (report.decisions.length === 0) return [];
-  const rows = report.decisions.map((d) => [at(d.at), d.kind, d.stepId ? code(d.stepId) : '', `**${d.decision}**`, inline(d.actor), String(d.level), inline(d.comment ?? '')]);
+  const rows = report.decisions.map((d) => [
+    at(d.at),
+    d.kind,
+    d.stepId ? code(d.stepId) : '',
+    `**${d.decision}**`,
+    inline(d.actor),
+    String(d.level),
+    inline(d.comment ?? ''),
+  ]);
   return ['## Decisions', '', ...table(['at', 'question', 'step', 'decision', 'by', 'level', 'comment'], rows)];
 }
 
 function rollbackRequest(report: Report): string[] {
   const request = report.rollbackRequest;
   if (!request) return [];
-  return ['## Rollback request', '', `Requested by ${inline(request.actor)} at ${at(request.at)}, category **${request.category}**: ${inline(request.reason)}`];
+  return [
+    '## Rollback request',
+    '',
+    `Requested by ${inline(request.actor)} at ${at(request.at)}, category **${request.category}**: ${inline(request.reason)}`,
+  ];
 }
 
 function rootCause(report: Report): string[] {
@@ -150,6 +219,13 @@ function rootCause(report: Report): string[] {
 
 function timeline(report: Report): string[] {
   const start = Date.parse(report.startedAt);
-  const rows = report.timeline.map((e) => [at(e.at), `+${duration(Date.parse(e.at) - start)}`, inline(e.event), e.stepId ? code(e.stepId) : '', inline(e.actor ?? ''), inline(e.detail ?? '')]);
+  const rows = report.timeline.map((e) => [
+    at(e.at),
+    `+${duration(Date.parse(e.at) - start)}`,
+    inline(e.event),
+    e.stepId ? code(e.stepId) : '',
+    inline(e.actor ?? ''),
+    inline(e.detail ?? ''),
+  ]);
   return ['## Timeline', '', ...table(['at', 'since start', 'event', 'step', 'actor', 'detail'], rows)];
 }

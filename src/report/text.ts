@@ -19,18 +19,24 @@ export function renderReportText(report: ChangeReport & ReportAnnotations): stri
     const { detectedAt, rollbackStartedAt, restoredAt, validatedAt, timeToRecoverMs } = report.recovery;
     const after = (t: string) => `+${Date.parse(t) - Date.parse(detectedAt)} ms`;
     const validated = validatedAt ? `, validated ${after(validatedAt)}` : '';
-    lines.push(`  time to recover: ${timeToRecoverMs} ms (detected → rollback started ${after(rollbackStartedAt)}, all restored ${after(restoredAt)}${validated})`);
+    lines.push(
+      `  time to recover: ${timeToRecoverMs} ms (detected → rollback started ${after(rollbackStartedAt)}, all restored ${after(restoredAt)}${validated})`,
+    );
   }
   const trigger = triggerOf(report);
   if (trigger) {
     const baseline = trigger.baseline !== undefined ? ` against baseline ${showValue(trigger.baseline)}` : '';
     const samples = trigger.samples !== undefined ? ` over ${trigger.samples} samples` : '';
-    lines.push(`  trigger: ${trigger.name ?? '?'} fired at ${trigger.firedAt ?? '?'}: ${trigger.metric ?? 'metric'} = ${showValue(trigger.value)}${baseline}${samples}`);
+    lines.push(
+      `  trigger: ${trigger.name ?? '?'} fired at ${trigger.firedAt ?? '?'}: ${trigger.metric ?? 'metric'} = ${showValue(trigger.value)}${baseline}${samples}`,
+    );
   }
   const validation = validationOf(report);
   if (validation) {
     const failed = validation.targets.filter((t) => !t.ok);
-    lines.push(`  validation: ${validation.targets.length - failed.length}/${validation.targets.length} target(s) match their recovery points${failed.length ? `; mismatch: ${failed.map((t) => t.stepId).join(', ')}` : ''}`);
+    lines.push(
+      `  validation: ${validation.targets.length - failed.length}/${validation.targets.length} target(s) match their recovery points${failed.length ? `; mismatch: ${failed.map((t) => t.stepId).join(', ')}` : ''}`,
+    );
   }
   if (report.floor) lines.push(...floorLines(report.floor));
   if (report.rollbackRequest) {
@@ -40,7 +46,9 @@ export function renderReportText(report: ChangeReport & ReportAnnotations): stri
   if (report.rootCause) {
     const { note, author, at } = report.rootCause;
     const earlier = (report.rootCauseHistory?.length ?? 1) - 1;
-    lines.push(`  root cause (${author}, ${at}${earlier > 0 ? `; ${earlier} earlier note(s)` : ''}): ${note.replace(/\s*\n\s*/g, ' / ')}`);
+    lines.push(
+      `  root cause (${author}, ${at}${earlier > 0 ? `; ${earlier} earlier note(s)` : ''}): ${note.replace(/\s*\n\s*/g, ' / ')}`,
+    );
   }
   lines.push('', 'Timeline');
   for (const event of report.timeline) {

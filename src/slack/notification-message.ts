@@ -67,11 +67,24 @@ export function slackNotificationMessage(notification: ChangeNotification, tempo
     if (question.options.includes('resolved-manually')) {
       blocks.push({
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `Fixed it by hand? \`/rollback decide ${notification.changeId} resolved-manually &lt;what you did&gt;\`` }],
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `Fixed it by hand? \`/rollback decide ${notification.changeId} resolved-manually &lt;what you did&gt;\``,
+          },
+        ],
       });
     }
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${slackLink(temporalUiUrl, 'Open in the Temporal UI')} · ${escapeSlack(notification.id)}` }] });
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `${slackLink(temporalUiUrl, 'Open in the Temporal UI')} · ${escapeSlack(notification.id)}`,
+      },
+    ],
+  });
   // The fallback text is mrkdwn too (notifications, screen readers): escaped like the blocks.
   return { text: escapeSlack(`${heading} — ${notification.summary}`), blocks };
 }

@@ -23,13 +23,20 @@ export function slackSignature(signingSecret: string, timestamp: string | number
  * signature matches, compared in constant time. Replays inside the window are caught by the
  * replay guard, which is told only about requests that passed this check.
  */
-export function verifySlackRequest(signingSecret: string, parts: SlackRequestParts, nowSeconds = Math.floor(Date.now() / 1000)): SlackVerification {
-  if (!parts.timestamp || !parts.signature) return { ok: false, reason: 'missing X-Slack-Request-Timestamp or X-Slack-Signature' };
+export function verifySlackRequest(
+  signingSecret: string,
+  parts: SlackRequestParts,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): SlackVerification {
+  if (!parts.timestamp || !parts.signature)
+    return { ok: false, reason: 'missing X-Slack-Request-Timestamp or X-Slack-Signature' };
   if (!/^\d{1,12}$/.test(parts.timestamp)) return { ok: false, reason: 'malformed X-Slack-Request-Timestamp' };
   const timestamp = Number(parts.timestamp);
-  if (Math.abs(nowSeconds - timestamp) > SLACK_TOLERANCE_SECONDS) return { ok: false, reason: 'request timestamp is outside the 5-minute window' };
+  if (Math.abs(nowSeconds - timestamp) > SLACK_TOLERANCE_SECONDS)
+    return { ok: false, reason: 'request timestamp is outside the 5-minute window' };
   const expected = Buffer.from(slackSignature(signingSecret, parts.timestamp, parts.rawBody));
   const given = Buffer.from(parts.signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature does not match' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'signature does not match' };
   return { ok: true, signature: parts.signature, timestamp };
 }

@@ -24,7 +24,11 @@ export function changeRequestsCollection(db: Db) {
 }
 
 export async function storeChangeRequest(db: Db, input: ChangeWorkflowInput): Promise<void> {
-  const doc = { requestJson: JSON.stringify(input.request), requestedBy: input.request.requestedBy, storedAt: new Date() };
+  const doc = {
+    requestJson: JSON.stringify(input.request),
+    requestedBy: input.request.requestedBy,
+    storedAt: new Date(),
+  };
   await changeRequestsCollection(db).updateOne({ _id: input.changeId }, { $setOnInsert: doc }, { upsert: true });
 }
 

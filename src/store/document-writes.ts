@@ -33,8 +33,20 @@ export class DocumentWrites {
     return this.collection.findOne({ _id: markerId(key, action) });
   }
 
-  async mark(key: StepKey, action: DocumentWriteDoc['action'], status: DocumentWriteDoc['status'], target: { collection: string; documentId: string; written: DocState }): Promise<void> {
-    const doc: Omit<DocumentWriteDoc, '_id'> = { changeId: key.changeId, stepId: key.stepId, action, status, ...target, at: new Date() };
+  async mark(
+    key: StepKey,
+    action: DocumentWriteDoc['action'],
+    status: DocumentWriteDoc['status'],
+    target: { collection: string; documentId: string; written: DocState },
+  ): Promise<void> {
+    const doc: Omit<DocumentWriteDoc, '_id'> = {
+      changeId: key.changeId,
+      stepId: key.stepId,
+      action,
+      status,
+      ...target,
+      at: new Date(),
+    };
     await this.collection.replaceOne({ _id: markerId(key, action) }, doc, { upsert: true });
   }
 }

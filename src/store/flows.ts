@@ -69,16 +69,25 @@ export class FlowStore {
    * the flow as the caller just read it, to save a read; the compare-and-set still decides.
    * @throws FlowVersionConflict when it is not.
    */
-  async write(flowId: string, expectedVersion: number, config: FlowConfig, writtenBy: FlowWriter, current?: FlowDoc): Promise<FlowDoc> {
+  async write(
+    flowId: string,
+    expectedVersion: number,
+    config: FlowConfig,
+    writtenBy: FlowWriter,
+    current?: FlowDoc,
+  ): Promise<FlowDoc> {
     current ??= (await this.get(flowId)) ?? undefined;
     if (!current || current.version !== expectedVersion) {
-      throw new FlowVersionConflict(`flow ${flowId} is at version ${current?.version ?? 'none'}, expected ${expectedVersion}`);
+      throw new FlowVersionConflict(
+        `flow ${flowId} is at version ${current?.version ?? 'none'}, expected ${expectedVersion}`,
+      );
     }
     // Keep the prior version first: if we crash after the flow update, it is already in history.
     await this.keepVersion(current);
     const next: FlowDoc = { _id: flowId, version: expectedVersion + 1, config, writtenBy, updatedAt: new Date() };
     const { matchedCount } = await this.flows.replaceOne({ _id: flowId, version: expectedVersion }, next);
-    if (matchedCount === 0) throw new FlowVersionConflict(`flow ${flowId} changed while writing version ${next.version}`);
+    if (matchedCount === 0)
+      throw new FlowVersionConflict(`flow ${flowId} changed while writing version ${next.version}`);
     await this.keepVersion(next);
     return next;
   }
@@ -90,8 +99,16 @@ export class FlowStore {
    * step writes (see the flow-config adapter), so nothing scans `flow_versions`, whose size grows
    * with every write ever made (a scan on FerretDB's SQLite backend costs ~80 µs per stored version).
    */
-  async writtenAt(flowId: string, current: FlowDoc | null, version: number, changeId: string, stepId: string, action: FlowWriter['action']): Promise<FlowVersionDoc | null> {
-    if (current && current.version === version) return matches(current.writtenBy, changeId, stepId, action) ? toVersion(current) : null;
+  async writtenAt(
+    flowId: string,
+    current: FlowDoc | null,
+    version: number,
+    changeId: string,
+    stepId: string,
+    action: FlowWriter['action'],
+  ): Promise<FlowVersionDoc | null> {
+    if (current && current.version === version)
+      return matches(current.writtenBy, changeId, stepId, action) ? toVersion(current) : null;
     if (current && current.version < version) return null;
     const stored = await this.getVersion(flowId, version);
     return stored && matches(stored.writtenBy, changeId, stepId, action) ? stored : null;
@@ -108,7 +125,10 @@ export class FlowStore {
 
   /** Versions after `version` up to and including `upTo`, oldest first. */
   versionsBetween(flowId: string, version: number, upTo: number): Promise<FlowVersionDoc[]> {
-    return this.versions.find({ flowId, version: { $gt: version, $lte: upTo } }).sort({ version: 1 }).toArray();
+    return this.versions
+      .find({ flowId, version: { $gt: version, $lte: upTo } })
+      .sort({ version: 1 })
+      .toArray();
   }
 
   history(flowId: string): Promise<FlowVersionDoc[]> {

@@ -82,8 +82,15 @@ export class LeadJournal {
   }
 
   /** The step's entries in `_id` order, optionally after a resume point and narrowed to some leads. */
-  scan(key: StepKey, purpose: RecoveryPointPurpose, options: { after?: string; itemIds?: string[]; batchSize: number }): FindCursor<LeadJournalDoc> {
-    return this.entries.find(LeadJournal.scope(key, purpose, options.after, options.itemIds), { sort: { _id: 1 }, batchSize: options.batchSize });
+  scan(
+    key: StepKey,
+    purpose: RecoveryPointPurpose,
+    options: { after?: string; itemIds?: string[]; batchSize: number },
+  ): FindCursor<LeadJournalDoc> {
+    return this.entries.find(LeadJournal.scope(key, purpose, options.after, options.itemIds), {
+      sort: { _id: 1 },
+      batchSize: options.batchSize,
+    });
   }
 
   async hasEntries(key: StepKey, purpose: RecoveryPointPurpose): Promise<boolean> {

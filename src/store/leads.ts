@@ -29,8 +29,14 @@ export class Leads {
   /** The selected leads in `_id` order after `after` (a resume point), the written fields only. */
   scanSelection(filter: LeadFilter, batchSize: number, after?: unknown) {
     const selection = toMongoFilter(filter);
-    const query = (after === undefined ? selection : { $and: [selection, { _id: { $gt: after } }] }) as Filter<Document>;
-    return this.collection.find(query, { projection: this.projection(), sort: { _id: 1 }, batchSize }) as FindCursor<LeadDoc>;
+    const query = (
+      after === undefined ? selection : { $and: [selection, { _id: { $gt: after } }] }
+    ) as Filter<Document>;
+    return this.collection.find(query, {
+      projection: this.projection(),
+      sort: { _id: 1 },
+      batchSize,
+    }) as FindCursor<LeadDoc>;
   }
 
   /** How many leads the filter selects; with `limit`, counting stops there (enough to compare with a maximum). */
@@ -42,7 +48,12 @@ export class Leads {
   async current(ids: unknown[]): Promise<Map<string, LeadDoc | null>> {
     const found = new Map<string, LeadDoc | null>();
     await forEachLimited(ids, WRITE_CONCURRENCY * 2, async (id) => {
-      found.set(leadKeyOf(id), (await this.collection.findOne({ _id: id } as Filter<Document>, { projection: this.projection() })) as LeadDoc | null);
+      found.set(
+        leadKeyOf(id),
+        (await this.collection.findOne({ _id: id } as Filter<Document>, {
+          projection: this.projection(),
+        })) as LeadDoc | null,
+      );
     });
     return found;
   }
@@ -54,7 +65,10 @@ export class Leads {
         await this.collection.updateOne({ _id: id } as Filter<Document>, updateFor(this.paths, slots, current));
       } catch (err) {
         if (err instanceof MongoServerError && err.code === PATH_NOT_VIABLE) {
-          throw permanent(ErrorType.InvalidStep, `lead ${leadKeyOf(id)} in ${this.name} cannot take fields ${this.paths.join(', ')}: ${err.message}`);
+          throw permanent(
+            ErrorType.InvalidStep,
+            `lead ${leadKeyOf(id)} in ${this.name} cannot take fields ${this.paths.join(', ')}: ${err.message}`,
+          );
         }
         throw err;
       }

@@ -38,10 +38,16 @@ export class SandboxLeases {
       if (!held) continue; // released meanwhile: insert again
       if (held.rehearsalId === rehearsalId) return;
       if (held.expiresAt.getTime() > Date.now()) {
-        throw permanent(ErrorType.Conflict, `${key} is being rehearsed by rehearsal ${held.rehearsalId} (until ${held.expiresAt.toISOString()}); try again when it has finished`);
+        throw permanent(
+          ErrorType.Conflict,
+          `${key} is being rehearsed by rehearsal ${held.rehearsalId} (until ${held.expiresAt.toISOString()}); try again when it has finished`,
+        );
       }
       // Expired: take it over only if nobody else did first (compare-and-set on the old holder).
-      const taken = await this.leases.updateOne({ _id: key, rehearsalId: held.rehearsalId, expiresAt: held.expiresAt }, { $set: { rehearsalId, expiresAt } });
+      const taken = await this.leases.updateOne(
+        { _id: key, rehearsalId: held.rehearsalId, expiresAt: held.expiresAt },
+        { $set: { rehearsalId, expiresAt } },
+      );
       if (taken.matchedCount === 1) return;
     }
     throw permanent(ErrorType.Conflict, `${key} keeps changing hands between rehearsals; try again later`);

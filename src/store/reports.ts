@@ -15,7 +15,11 @@ export function reportsCollection(db: Db) {
  * a `$set`, not a replace, so a report stored again keeps its annotations.
  */
 export async function storeReport(db: Db, report: ChangeReport): Promise<void> {
-  await reportsCollection(db).updateOne({ _id: report.changeId }, { $set: { ...report, storedAt: new Date() } }, { upsert: true });
+  await reportsCollection(db).updateOne(
+    { _id: report.changeId },
+    { $set: { ...report, storedAt: new Date() } },
+    { upsert: true },
+  );
 }
 
 /**
@@ -23,7 +27,11 @@ export async function storeReport(db: Db, report: ChangeReport): Promise<void> {
  * `rootCauseHistory`. Sending the same note by the same author again (a retry) adds nothing.
  * Returns the report's notes, or null when no report is stored for the change.
  */
-export async function addRootCauseNote(db: Db, changeId: string, note: RootCauseNote): Promise<Required<ReportAnnotations> | null> {
+export async function addRootCauseNote(
+  db: Db,
+  changeId: string,
+  note: RootCauseNote,
+): Promise<Required<ReportAnnotations> | null> {
   const reports = reportsCollection(db);
   await reports.updateOne(
     { _id: changeId, $or: [{ 'rootCause.note': { $ne: note.note } }, { 'rootCause.author': { $ne: note.author } }] },

@@ -58,14 +58,21 @@ export async function purgeRecoveryData(db: Db, options: PurgeOptions): Promise<
   const dryRun = options.dryRun === true;
   const candidates = new Set<string>();
   for (const { store, capturedAt } of recoveryData) {
-    for (const id of await productCollection(db, store).distinct('changeId', { [capturedAt]: { $lt: cutoff } })) candidates.add(String(id));
+    for (const id of await productCollection(db, store).distinct('changeId', { [capturedAt]: { $lt: cutoff } }))
+      candidates.add(String(id));
   }
   const ids = [...candidates].sort();
   const reports = await reportsCollection(db)
     .find({ _id: { $in: ids } }, { projection: { phase: 1, finishedAt: 1 } })
     .toArray();
   const reportOf = new Map(reports.map((r) => [r._id, r]));
-  const result: PurgeResult = { retentionDays: options.retentionDays, cutoff: cutoff.toISOString(), dryRun, purged: [], kept: [] };
+  const result: PurgeResult = {
+    retentionDays: options.retentionDays,
+    cutoff: cutoff.toISOString(),
+    dryRun,
+    purged: [],
+    kept: [],
+  };
 
   for (const changeId of ids) {
     const report = reportOf.get(changeId);
@@ -86,7 +93,9 @@ export async function purgeRecoveryData(db: Db, options: PurgeOptions): Promise<
     for (const { store, capturedAt } of recoveryData) {
       const filter = { changeId, [capturedAt]: { $lt: cutoff } };
       const data = productCollection(db, store);
-      deleted[productCollections[store]] = dryRun ? await data.countDocuments(filter) : (await data.deleteMany(filter)).deletedCount;
+      deleted[productCollections[store]] = dryRun
+        ? await data.countDocuments(filter)
+        : (await data.deleteMany(filter)).deletedCount;
     }
     result.purged.push({ changeId, phase: report.phase, finishedAt: report.finishedAt, deleted });
   }

@@ -75,10 +75,26 @@ export class SendJournal {
   ): Promise<SendDoc> {
     const _id = idempotencyKey(key, phase);
     const now = new Date();
-    await this.collection.updateOne({ _id, state: 'intent' }, { $set: { state: 'uncertain', lastError: 'an earlier attempt ended without recording its outcome', updatedAt: now } });
+    await this.collection.updateOne(
+      { _id, state: 'intent' },
+      {
+        $set: {
+          state: 'uncertain',
+          lastError: 'an earlier attempt ended without recording its outcome',
+          updatedAt: now,
+        },
+      },
+    );
     await this.collection.updateOne({ _id, state: 'not-sent' }, { $set: { state: 'intent', updatedAt: now } });
     const update = {
-      $setOnInsert: { changeId: key.changeId, stepId: key.stepId, phase, ...what, state: 'intent' as const, intentAt: now },
+      $setOnInsert: {
+        changeId: key.changeId,
+        stepId: key.stepId,
+        phase,
+        ...what,
+        state: 'intent' as const,
+        intentAt: now,
+      },
       $inc: { attempts: 1 },
       $set: { updatedAt: now },
     };
@@ -97,7 +113,16 @@ export class SendJournal {
     const now = new Date();
     await this.collection.updateOne(
       { _id: idempotencyKey(key, phase) },
-      { $set: { state: 'delivered', lastStatus: status, updatedAt: now, deliveredAt: now, ...(outcome ? { outcome } : {}) }, $unset: { lastError: '' } },
+      {
+        $set: {
+          state: 'delivered',
+          lastStatus: status,
+          updatedAt: now,
+          deliveredAt: now,
+          ...(outcome ? { outcome } : {}),
+        },
+        $unset: { lastError: '' },
+      },
     );
   }
 
@@ -105,10 +130,22 @@ export class SendJournal {
    * Records a failed send; a delivered request stays delivered, and `not-sent` is written only
    * over this attempt's own intent (never over an earlier attempt that may have arrived).
    */
-  async failed(key: StepKey, phase: SendPhase, state: 'rejected' | 'uncertain' | 'not-sent', detail: { status?: number; error: string }): Promise<void> {
+  async failed(
+    key: StepKey,
+    phase: SendPhase,
+    state: 'rejected' | 'uncertain' | 'not-sent',
+    detail: { status?: number; error: string },
+  ): Promise<void> {
     await this.collection.updateOne(
       { _id: idempotencyKey(key, phase), state: state === 'not-sent' ? 'intent' : { $ne: 'delivered' } },
-      { $set: { state, lastError: detail.error.slice(0, 500), updatedAt: new Date(), ...(detail.status ? { lastStatus: detail.status } : {}) } },
+      {
+        $set: {
+          state,
+          lastError: detail.error.slice(0, 500),
+          updatedAt: new Date(),
+          ...(detail.status ? { lastStatus: detail.status } : {}),
+        },
+      },
     );
   }
 

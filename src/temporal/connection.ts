@@ -16,7 +16,12 @@ export interface TemporalConnectionSettings {
 export function temporalConnectionOptions(config: Config): TemporalConnectionSettings {
   const mtls = config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH;
   const tls = mtls
-    ? { clientCertPair: { crt: fs.readFileSync(config.TEMPORAL_TLS_CERT_PATH!), key: fs.readFileSync(config.TEMPORAL_TLS_KEY_PATH!) } }
+    ? {
+        clientCertPair: {
+          crt: fs.readFileSync(config.TEMPORAL_TLS_CERT_PATH!),
+          key: fs.readFileSync(config.TEMPORAL_TLS_KEY_PATH!),
+        },
+      }
     : config.TEMPORAL_TLS || config.TEMPORAL_API_KEY
       ? true
       : undefined;

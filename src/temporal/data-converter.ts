@@ -24,7 +24,10 @@ export function createDataConverter(settings: EncryptionSettings): DataConverter
     if (settings.required) throw new Error('payload encryption is required but no keys are configured');
     return {};
   }
-  return { payloadCodecs: [new EncryptionCodec(settings.keyring)], failureConverterPath: encryptingFailureConverterPath };
+  return {
+    payloadCodecs: [new EncryptionCodec(settings.keyring)],
+    failureConverterPath: encryptingFailureConverterPath,
+  };
 }
 
 /** `createDataConverter` from the environment (throws a ValidationError naming a bad variable). */
@@ -34,7 +37,8 @@ export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): Data
 
 /** One line for logs: whether payloads are encrypted and with which key id (never key material). */
 export function describeEncryption(settings: EncryptionSettings): string {
-  if (!settings.keyring) return 'payload encryption: OFF (no LEAD_ROLLBACK_ENCRYPTION_KEYS) — payloads are stored as plain JSON in Temporal';
+  if (!settings.keyring)
+    return 'payload encryption: OFF (no LEAD_ROLLBACK_ENCRYPTION_KEYS) — payloads are stored as plain JSON in Temporal';
   const ids = [...settings.keyring.keys.keys()];
   return `payload encryption: on (AES-256-GCM, active key "${settings.keyring.activeKeyId}", ${ids.length} key(s): ${ids.join(', ')})`;
 }

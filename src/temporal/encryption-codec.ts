@@ -52,10 +52,12 @@ export class EncryptionCodec implements PayloadCodec {
 
   constructor(keyring: Keyring) {
     for (const [id, bytes] of keyring.keys) {
-      if (bytes.length !== KEY_BYTES) throw new Error(`encryption key "${id}" must be ${KEY_BYTES} bytes, got ${bytes.length}`);
+      if (bytes.length !== KEY_BYTES)
+        throw new Error(`encryption key "${id}" must be ${KEY_BYTES} bytes, got ${bytes.length}`);
       this.keys.set(id, createSecretKey(Buffer.from(bytes)));
     }
-    if (!this.keys.has(keyring.activeKeyId)) throw new Error(`active encryption key id "${keyring.activeKeyId}" is not among the keys`);
+    if (!this.keys.has(keyring.activeKeyId))
+      throw new Error(`active encryption key id "${keyring.activeKeyId}" is not among the keys`);
     this.activeKeyId = keyring.activeKeyId;
   }
 
@@ -90,7 +92,8 @@ export class EncryptionCodec implements PayloadCodec {
 
   private decrypt(payload: Payload): Payload {
     const keyIdBytes = payload.metadata?.[KEY_ID_METADATA];
-    if (!keyIdBytes || keyIdBytes.length === 0) throw new PayloadDecryptionError(`encrypted payload has no "${KEY_ID_METADATA}" metadata`);
+    if (!keyIdBytes || keyIdBytes.length === 0)
+      throw new PayloadDecryptionError(`encrypted payload has no "${KEY_ID_METADATA}" metadata`);
     const keyId = Buffer.from(keyIdBytes).toString('utf8');
     const key = this.keys.get(keyId);
     if (!key) {
@@ -100,7 +103,8 @@ export class EncryptionCodec implements PayloadCodec {
       );
     }
     const data = payload.data ? Buffer.from(payload.data) : Buffer.alloc(0);
-    if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload (key "${keyId}") is truncated: ${data.length} bytes`, keyId);
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new PayloadDecryptionError(`encrypted payload (key "${keyId}") is truncated: ${data.length} bytes`, keyId);
     const iv = data.subarray(0, IV_BYTES);
     const tag = data.subarray(data.length - TAG_BYTES);
     const ciphertext = data.subarray(IV_BYTES, data.length - TAG_BYTES);
@@ -111,7 +115,10 @@ export class EncryptionCodec implements PayloadCodec {
       decipher.setAuthTag(tag);
       plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     } catch {
-      throw new PayloadDecryptionError(`encrypted payload (key "${keyId}") failed authentication: it was altered or encrypted with another key of that id`, keyId);
+      throw new PayloadDecryptionError(
+        `encrypted payload (key "${keyId}") failed authentication: it was altered or encrypted with another key of that id`,
+        keyId,
+      );
     }
     const { metadata, data: innerData, externalPayloads } = temporal.api.common.v1.Payload.decode(plaintext);
     return externalPayloads?.length ? { metadata, data: innerData, externalPayloads } : { metadata, data: innerData };

@@ -19,7 +19,8 @@ const keysSchema = z.string().transform((value, ctx) => {
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e.length > 0);
-  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'lists no key: expected "id:base64key[,id:base64key…]"' });
+  if (entries.length === 0)
+    ctx.addIssue({ code: 'custom', message: 'lists no key: expected "id:base64key[,id:base64key…]"' });
   entries.forEach((entry, index) => {
     const colon = entry.indexOf(':');
     if (colon < 0) {
@@ -38,7 +39,10 @@ const keysSchema = z.string().transform((value, ctx) => {
       return;
     }
     if (bytes.length !== KEY_BYTES) {
-      ctx.addIssue({ code: 'custom', message: `key "${id}" must be ${KEY_BYTES} bytes (AES-256), got ${bytes.length}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `key "${id}" must be ${KEY_BYTES} bytes (AES-256), got ${bytes.length}`,
+      });
       return;
     }
     if (keys.has(id)) {
@@ -65,10 +69,18 @@ const encryptionEnvSchema = z.object(encryptionEnvShape).superRefine((env, ctx) 
   const keys = env.LEAD_ROLLBACK_ENCRYPTION_KEYS;
   const activeId = env.LEAD_ROLLBACK_ENCRYPTION_KEY_ID;
   if (keys && keys.size > 0 && !activeId) {
-    ctx.addIssue({ code: 'custom', path: ['LEAD_ROLLBACK_ENCRYPTION_KEY_ID'], message: 'is required when LEAD_ROLLBACK_ENCRYPTION_KEYS is set: the id of the key to encrypt with' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LEAD_ROLLBACK_ENCRYPTION_KEY_ID'],
+      message: 'is required when LEAD_ROLLBACK_ENCRYPTION_KEYS is set: the id of the key to encrypt with',
+    });
   }
   if (activeId && !keys) {
-    ctx.addIssue({ code: 'custom', path: ['LEAD_ROLLBACK_ENCRYPTION_KEYS'], message: `is required when LEAD_ROLLBACK_ENCRYPTION_KEY_ID is set (it names key "${activeId}")` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LEAD_ROLLBACK_ENCRYPTION_KEYS'],
+      message: `is required when LEAD_ROLLBACK_ENCRYPTION_KEY_ID is set (it names key "${activeId}")`,
+    });
   }
   if (activeId && keys && keys.size > 0 && !keys.has(activeId)) {
     ctx.addIssue({
@@ -79,7 +91,10 @@ const encryptionEnvSchema = z.object(encryptionEnvShape).superRefine((env, ctx) 
   }
   const required = env.LEAD_ROLLBACK_REQUIRE_ENCRYPTION ?? env.NODE_ENV === 'production';
   if (required && !keys) {
-    const why = env.LEAD_ROLLBACK_REQUIRE_ENCRYPTION === undefined ? 'NODE_ENV=production' : 'LEAD_ROLLBACK_REQUIRE_ENCRYPTION=true';
+    const why =
+      env.LEAD_ROLLBACK_REQUIRE_ENCRYPTION === undefined
+        ? 'NODE_ENV=production'
+        : 'LEAD_ROLLBACK_REQUIRE_ENCRYPTION=true';
     ctx.addIssue({
       code: 'custom',
       path: ['LEAD_ROLLBACK_ENCRYPTION_KEYS'],
@@ -105,9 +120,13 @@ export function loadEncryptionSettings(env: NodeJS.ProcessEnv = process.env): En
 }
 
 /** The env vars that configure a keyring, e.g. to hand a generated key to a child process. */
-export function keyringEnv(keyring: Keyring): Record<'LEAD_ROLLBACK_ENCRYPTION_KEYS' | 'LEAD_ROLLBACK_ENCRYPTION_KEY_ID', string> {
+export function keyringEnv(
+  keyring: Keyring,
+): Record<'LEAD_ROLLBACK_ENCRYPTION_KEYS' | 'LEAD_ROLLBACK_ENCRYPTION_KEY_ID', string> {
   return {
-    LEAD_ROLLBACK_ENCRYPTION_KEYS: [...keyring.keys].map(([id, key]) => `${id}:${Buffer.from(key).toString('base64')}`).join(','),
+    LEAD_ROLLBACK_ENCRYPTION_KEYS: [...keyring.keys]
+      .map(([id, key]) => `${id}:${Buffer.from(key).toString('base64')}`)
+      .join(','),
     LEAD_ROLLBACK_ENCRYPTION_KEY_ID: keyring.activeKeyId,
   };
 }

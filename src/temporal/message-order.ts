@@ -67,7 +67,8 @@ function drain(order: MessageOrder): boolean {
   if (order.applying || order.draining || order.kept.length === 0) return false;
   order.draining = true;
   try {
-    for (const kept of order.kept.splice(0)) kept.dispatch({ activation: kept.activation, batchIndex: kept.batchIndex });
+    for (const kept of order.kept.splice(0))
+      kept.dispatch({ activation: kept.activation, batchIndex: kept.batchIndex });
   } finally {
     order.draining = false;
   }
@@ -86,7 +87,11 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         try {
           if (!keep) return next(input);
           input.activation.jobs = jobs.filter((job) => !isMessage(job));
-          order.kept.push({ activation: { jobs: jobs.filter(isMessage) }, batchIndex: input.batchIndex, dispatch: next as Dispatch });
+          order.kept.push({
+            activation: { jobs: jobs.filter(isMessage) },
+            batchIndex: input.batchIndex,
+            dispatch: next as Dispatch,
+          });
           return next(input);
         } finally {
           order.applying = false;

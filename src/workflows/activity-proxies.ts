@@ -10,7 +10,12 @@ import type { Step } from '../domain/status';
 type ActivityProxy = ReturnType<typeof proxyActivities<Activities>>;
 
 /** Failures no retry can fix; adapters also raise them non-retryable, this is the safety net. */
-const permanentTypes = [ErrorType.InvalidStep, ErrorType.TargetNotFound, ErrorType.VerificationFailed, ErrorType.RecoveryPointMissing];
+const permanentTypes = [
+  ErrorType.InvalidStep,
+  ErrorType.TargetNotFound,
+  ErrorType.VerificationFailed,
+  ErrorType.RecoveryPointMissing,
+];
 
 /** HTTP partners fail in ways retrying fixes (5xx, 429, timeouts) and ways it cannot (4xx, credentials). */
 const httpPermanentTypes = [
@@ -37,7 +42,12 @@ const httpPartnerOptions: ActivityOptions = {
   startToCloseTimeout: '1m',
   heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '15m',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: httpPermanentTypes },
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: httpPermanentTypes,
+  },
 };
 
 /** Retry and timeout presets per target kind: a MongoDB write is not a slow partner API. */
@@ -45,19 +55,37 @@ export const targetActivityOptions: Record<TargetKind, ActivityOptions> = {
   'flow-config': {
     startToCloseTimeout: '30s',
     heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
-    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8, nonRetryableErrorTypes: permanentTypes },
+    retry: {
+      initialInterval: '200ms',
+      backoffCoefficient: 2,
+      maximumInterval: '10s',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: permanentTypes,
+    },
   },
   // Batches of up to ~100 000 leads: long attempts that heartbeat after every chunk, so a dead
   // worker is noticed within the heartbeat timeout and the retry resumes from the last chunk.
   'lead-data': {
     startToCloseTimeout: '2h',
     heartbeatTimeout: '60s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: permanentTypes },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: permanentTypes,
+    },
   },
   'mongo-document': {
     startToCloseTimeout: '30s',
     heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
-    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8, nonRetryableErrorTypes: permanentTypes },
+    retry: {
+      initialInterval: '200ms',
+      backoffCoefficient: 2,
+      maximumInterval: '10s',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: permanentTypes,
+    },
   },
   crm: httpPartnerOptions,
   webhook: httpPartnerOptions,
@@ -101,7 +129,10 @@ export function bookkeepingOptions(summary: string): ActivityOptions {
 }
 
 /** Notifications are short and retried a little; the saga never waits for them (src/workflows/notifier.ts). */
-const notifyOptions: ActivityOptions = { startToCloseTimeout: '15s', retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 } };
+const notifyOptions: ActivityOptions = {
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
+};
 const notifications = proxyActivities<Activities>(notifyOptions);
 
 export function notifyActivity(...args: Parameters<Activities['notify']>): Promise<void> {
@@ -115,7 +146,10 @@ export function notifyActivity(...args: Parameters<Activities['notify']>): Promi
 const sampleMetricOptions: ActivityOptions = { startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } };
 const oneSample = proxyActivities<Activities>(sampleMetricOptions);
 
-export function sampleMetric(summary: string, ...args: Parameters<Activities['sampleMetric']>): ReturnType<Activities['sampleMetric']> {
+export function sampleMetric(
+  summary: string,
+  ...args: Parameters<Activities['sampleMetric']>
+): ReturnType<Activities['sampleMetric']> {
   return oneSample.sampleMetric.executeWithOptions({ ...sampleMetricOptions, summary }, args);
 }
 
@@ -126,6 +160,9 @@ const sampleMetricsOptions: ActivityOptions = {
 };
 const allSamples = proxyActivities<Activities>(sampleMetricsOptions);
 
-export function sampleMetrics(summary: string, ...args: Parameters<Activities['sampleMetrics']>): ReturnType<Activities['sampleMetrics']> {
+export function sampleMetrics(
+  summary: string,
+  ...args: Parameters<Activities['sampleMetrics']>
+): ReturnType<Activities['sampleMetrics']> {
   return allSamples.sampleMetrics.executeWithOptions({ ...sampleMetricsOptions, summary }, args);
 }

@@ -91,8 +91,13 @@ export class ChangeRun implements RunScope {
       this.tracker,
       {
         onLevelAsked: (question, level) => {
-          const event: NotificationEvent = question.level > 0 ? 'escalated' : question.kind === 'approval' ? 'approval-needed' : 'decision-needed';
-          this.notifier.send(event, question.prompt, { channels: level.notify, level: { index: question.level, name: level.name }, question });
+          const event: NotificationEvent =
+            question.level > 0 ? 'escalated' : question.kind === 'approval' ? 'approval-needed' : 'decision-needed';
+          this.notifier.send(event, question.prompt, {
+            channels: level.notify,
+            level: { index: question.level, name: level.name },
+            question,
+          });
         },
         interrupted: () => this.rollbackRequest !== undefined && !this.rollingBack,
       },
@@ -120,7 +125,12 @@ export class ChangeRun implements RunScope {
   }
 
   status(): ChangeStatus {
-    return this.tracker.status({ pendingDecisions: this.desk.pending, decisions: this.desk.decisions, rollbackRequest: this.rollbackRequest, floor: this.floor });
+    return this.tracker.status({
+      pendingDecisions: this.desk.pending,
+      decisions: this.desk.decisions,
+      rollbackRequest: this.rollbackRequest,
+      floor: this.floor,
+    });
   }
 
   /** Whether the change has reached a terminal phase (it takes no more decisions or rollback requests). */
@@ -140,11 +150,16 @@ export class ChangeRun implements RunScope {
   applyFloor(floor: FloorRecord): void {
     this.floor = floor;
     this.desk.useRules({ strict: true, breakGlassGroups: floor.breakGlassGroups });
-    this.tracker.record('policy floor checked', { detail: `${floor.name} (${floor.source}): ${floor.rules.join('; ') || 'no rule applies to this change'}` });
+    this.tracker.record('policy floor checked', {
+      detail: `${floor.name} (${floor.source}): ${floor.rules.join('; ') || 'no rule applies to this change'}`,
+    });
   }
 
   notify(event: NotificationEvent, summary: string): void {
-    this.notifier.send(event, summary, { channels: this.levels[0]!.notify, level: { index: 0, name: this.levels[0]!.name } });
+    this.notifier.send(event, summary, {
+      channels: this.levels[0]!.notify,
+      level: { index: 0, name: this.levels[0]!.name },
+    });
   }
 
   /** The first cause detected is the one the change rolls back for; `at` when it was detected. */
@@ -174,7 +189,13 @@ export class ChangeRun implements RunScope {
   /** The manual request becomes the cause, unless something was detected before it. */
   causeFromRollbackRequest(): void {
     const request = this.rollbackRequest!;
-    this.detect({ type: CauseType.ManualRollback, message: `rollback requested by ${request.actor} (${request.category}): ${request.reason}` }, request.at);
+    this.detect(
+      {
+        type: CauseType.ManualRollback,
+        message: `rollback requested by ${request.actor} (${request.category}): ${request.reason}`,
+      },
+      request.at,
+    );
   }
 
   /** A rollback requested while nothing was applied yet (awaiting approval, waiting for a lock). */
@@ -189,8 +210,16 @@ export class ChangeRun implements RunScope {
    */
   requestLaterRollback(): void {
     const later = this.later!;
-    this.tracker.record('rollback of a finished change requested', { actor: later.requestedBy, detail: `${later.category}: ${later.reason}` });
-    this.rollbackRequest = { actor: later.requestedBy, reason: later.reason, category: later.category, at: new Date().toISOString() };
+    this.tracker.record('rollback of a finished change requested', {
+      actor: later.requestedBy,
+      detail: `${later.category}: ${later.reason}`,
+    });
+    this.rollbackRequest = {
+      actor: later.requestedBy,
+      reason: later.reason,
+      category: later.category,
+      at: new Date().toISOString(),
+    };
     this.causeFromRollbackRequest();
     this.registered.push(...this.request.steps);
   }
@@ -198,10 +227,13 @@ export class ChangeRun implements RunScope {
   /** Refuses a manual rollback request without changing anything (the update validator uses it). */
   checkRollback(request: RollbackRequest): Refusal | undefined {
     const phase = this.tracker.phase;
-    if (this.closed) return { type: ErrorType.ChangeClosed, reason: `change is ${phase}; roll back a finished change with a restore` };
-    const allowed = this.desk.same(request.actor, this.request.requestedBy) || this.desk.isDecider(request.actor, request.groups);
+    if (this.closed)
+      return { type: ErrorType.ChangeClosed, reason: `change is ${phase}; roll back a finished change with a restore` };
+    const allowed =
+      this.desk.same(request.actor, this.request.requestedBy) || this.desk.isDecider(request.actor, request.groups);
     if (!allowed) return { type: ErrorType.NotAllowed, reason: `${request.actor} may not roll back this change` };
-    if (this.rollbackRequest || this.rollingBack) return { type: ErrorType.RollbackAlreadyRequested, reason: 'a rollback was already requested' };
+    if (this.rollbackRequest || this.rollingBack)
+      return { type: ErrorType.RollbackAlreadyRequested, reason: 'a rollback was already requested' };
     return undefined;
   }
 
@@ -213,10 +245,18 @@ export class ChangeRun implements RunScope {
       return { status: 'already-requested' };
     }
     if (refusal) {
-      this.tracker.record('rollback request refused', { actor: request.actor, detail: `${detail} (${refusal.reason})` });
+      this.tracker.record('rollback request refused', {
+        actor: request.actor,
+        detail: `${detail} (${refusal.reason})`,
+      });
       return { status: 'refused', reason: refusal.reason };
     }
-    this.rollbackRequest = { actor: request.actor, reason: request.reason, category: request.category, at: new Date().toISOString() };
+    this.rollbackRequest = {
+      actor: request.actor,
+      reason: request.reason,
+      category: request.category,
+      at: new Date().toISOString(),
+    };
     this.tracker.record('rollback requested', { actor: request.actor, detail });
     return { status: 'accepted' };
   }
@@ -244,7 +284,9 @@ export class ChangeRun implements RunScope {
     const activities = stepActivities(step);
     this.tracker.updateStep(step.id, { state: 'applying', error: undefined }, 'step applying');
     this.tracker.time(step.id, 'applyStartedAt', true);
-    const recoveryPoint = await activities.snapshotStep.executeWithOptions(stepOptions(step, 'recovery point for'), [input]);
+    const recoveryPoint = await activities.snapshotStep.executeWithOptions(stepOptions(step, 'recovery point for'), [
+      input,
+    ]);
     this.tracker.updateStep(step.id, { recoveryPoint }, 'recovery point captured', recoveryPoint.summary);
     // Registered before apply: a step that half-applied is restored too.
     if (!this.registered.includes(step)) this.registered.push(step);
@@ -271,7 +313,10 @@ export class ChangeRun implements RunScope {
   }
 
   /** Watches the bake window to its end; a manual rollback request ends it early. The trigger that fired, if one did. */
-  async watchBakeWindow(): Promise<{ fired?: TriggerReport; outcome: 'healthy' | 'fired' | 'inconclusive' | 'interrupted' }> {
+  async watchBakeWindow(): Promise<{
+    fired?: TriggerReport;
+    outcome: 'healthy' | 'fired' | 'inconclusive' | 'interrupted';
+  }> {
     const window = this.bakeWindow!;
     const fired = await window.watch(() => this.rollbackRequest !== undefined);
     if (fired) this.trigger = fired;
@@ -284,12 +329,20 @@ export class ChangeRun implements RunScope {
     const rollbackStartedAt = new Date().toISOString();
     const detectedAt = (this.detectedAt ??= rollbackStartedAt);
     this.tracker.setPhase('rolling-back', this.cause?.message);
-    this.notify('rollback-started', `Rolling back ${this.registered.length} step(s): ${this.cause?.message ?? 'requested'}`);
+    this.notify(
+      'rollback-started',
+      `Rolling back ${this.registered.length} step(s): ${this.cause?.message ?? 'requested'}`,
+    );
     for (const unit of compensationUnits(this.registered, this.request.policy.compensation.independentGroups)) {
       await Promise.all(unit.map((step) => compensateStep(this, step)));
     }
     const restoredAt = new Date().toISOString();
-    this.recovery = { detectedAt, rollbackStartedAt, restoredAt, timeToRecoverMs: Date.parse(restoredAt) - Date.parse(detectedAt) };
+    this.recovery = {
+      detectedAt,
+      rollbackStartedAt,
+      restoredAt,
+      timeToRecoverMs: Date.parse(restoredAt) - Date.parse(detectedAt),
+    };
     // Added after the first histories were recorded: older runs replay without the validation pass.
     if (patched('post-rollback-validation')) {
       this.validation = await validateRollback(this, this.registered, this.bakeWindow?.baselines ?? []);
@@ -298,7 +351,10 @@ export class ChangeRun implements RunScope {
       if (!this.validation.ok) await acknowledgeFailedValidation(this, this.validation);
     }
     this.tracker.setPhase('rolled-back');
-    this.notify('rollback-finished', `Rolled back: ${this.recovery.timeToRecoverMs} ms from detection to every target restored`);
+    this.notify(
+      'rollback-finished',
+      `Rolled back: ${this.recovery.timeToRecoverMs} ms from detection to every target restored`,
+    );
   }
 
   /**
@@ -330,6 +386,13 @@ export class ChangeRun implements RunScope {
       cancelled: this.cancelled || undefined,
     };
     // Stored under the rollback's own id, naming the change it rolls back.
-    return this.later ? { ...report, changeId: this.later.rollbackId, requestedBy: this.later.requestedBy, rollsBack: this.later.changeId } : report;
+    return this.later
+      ? {
+          ...report,
+          changeId: this.later.rollbackId,
+          requestedBy: this.later.requestedBy,
+          rollsBack: this.later.changeId,
+        }
+      : report;
   }
 }

@@ -1,6 +1,13 @@
 import { ActivityFailure, ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { ChangeStatusKey, EscalationLevelKey } from './search-attributes';
-import type { ChangePhase, ChangeStatus, ChangeWorkflowInput, FailureInfo, StepStatus, TimelineEvent } from '../domain/status';
+import type {
+  ChangePhase,
+  ChangeStatus,
+  ChangeWorkflowInput,
+  FailureInfo,
+  StepStatus,
+  TimelineEvent,
+} from '../domain/status';
 
 /** What the tracker's status needs from elsewhere (the decision desk, the rollback request, the floor). */
 export type StatusExtras = Pick<ChangeStatus, 'pendingDecisions' | 'decisions' | 'rollbackRequest' | 'floor'>;

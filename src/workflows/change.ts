@@ -47,7 +47,10 @@ export async function changeWorkflow(input: ChangeWorkflowInput): Promise<Change
 /** The worker's own check of the operator's floor, before anything else happens. */
 async function checkFloor(run: ChangeRun): Promise<FloorVerdict> {
   run.useFloorRules();
-  const verdict = await bookkeeping.checkPolicyFloor.executeWithOptions(bookkeepingOptions('check the operator policy floor'), [run.input]);
+  const verdict = await bookkeeping.checkPolicyFloor.executeWithOptions(
+    bookkeepingOptions('check the operator policy floor'),
+    [run.input],
+  );
   run.applyFloor(verdict.floor);
   return verdict;
 }
@@ -55,7 +58,10 @@ async function checkFloor(run: ChangeRun): Promise<FloorVerdict> {
 /** A request weaker than the worker's floor reached it without the API or CLI: it ends rejected, nothing applied. */
 function refuseBelowFloor(run: ChangeRun, { floor, violations }: FloorVerdict): void {
   const issues = violations.map((v) => `${v.path}: ${v.message}`).join('; ');
-  run.reject({ type: CauseType.PolicyFloorViolated, message: `the request is weaker than the operator's policy floor "${floor.name}" (${floor.source}): ${issues}` });
+  run.reject({
+    type: CauseType.PolicyFloorViolated,
+    message: `the request is weaker than the operator's policy floor "${floor.name}" (${floor.source}): ${issues}`,
+  });
 }
 
 async function execute(run: ChangeRun): Promise<void> {
@@ -85,18 +91,44 @@ async function observeAndDecide(run: ChangeRun): Promise<void> {
   const policy = run.request.policy.observe!;
   const { fired, outcome } = await run.watchBakeWindow();
   if (fired) {
-    run.notify('trigger-fired', `Trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison}${fired.baseline != null ? `, baseline ${fired.baseline}` : ''})`);
-    const rollback = policy.onTrigger === 'rollback' || (await askAfterObservation(run, 'trigger', `Trigger ${fired.name} fired (${fired.metric} = ${fired.value}, ${fired.comparison}). Roll back or accept?`)) === 'rollback';
-    if (rollback) run.detect({ type: CauseType.TriggerFired, message: `trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison})` }, fired.firedAt);
+    run.notify(
+      'trigger-fired',
+      `Trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison}${fired.baseline != null ? `, baseline ${fired.baseline}` : ''})`,
+    );
+    const rollback =
+      policy.onTrigger === 'rollback' ||
+      (await askAfterObservation(
+        run,
+        'trigger',
+        `Trigger ${fired.name} fired (${fired.metric} = ${fired.value}, ${fired.comparison}). Roll back or accept?`,
+      )) === 'rollback';
+    if (rollback)
+      run.detect(
+        {
+          type: CauseType.TriggerFired,
+          message: `trigger ${fired.name} fired: ${fired.metric} = ${fired.value} (${fired.comparison})`,
+        },
+        fired.firedAt,
+      );
   } else if (outcome === 'inconclusive' && policy.onInconclusive === 'ask') {
-    const decision = await askAfterObservation(run, 'inconclusive', 'The observation window ended without enough traffic to judge. Complete or roll back?');
-    if (decision === 'rollback') run.detect({ type: CauseType.Inconclusive, message: 'rolled back after an inconclusive observation window' });
+    const decision = await askAfterObservation(
+      run,
+      'inconclusive',
+      'The observation window ended without enough traffic to judge. Complete or roll back?',
+    );
+    if (decision === 'rollback')
+      run.detect({ type: CauseType.Inconclusive, message: 'rolled back after an inconclusive observation window' });
   }
 }
 
 /** Rollback or accept (trigger), complete or rollback (inconclusive); nobody in time means the default. */
 async function askAfterObservation(run: ChangeRun, kind: 'trigger' | 'inconclusive', prompt: string): Promise<string> {
-  const answer = await run.desk.decide({ kind, prompt, whenExhausted: whenExhausted(run), phases: { escalating: 'awaiting-decision', holding: 'held' } });
+  const answer = await run.desk.decide({
+    kind,
+    prompt,
+    whenExhausted: whenExhausted(run),
+    phases: { escalating: 'awaiting-decision', holding: 'held' },
+  });
   if ('interrupted' in answer) return 'rollback';
   if ('decision' in answer) return answer.decision.decision;
   return kind === 'trigger' ? 'rollback' : 'complete';
@@ -120,8 +152,13 @@ async function approved(run: ChangeRun): Promise<boolean> {
     run.approve();
     return true;
   }
-  if ('exhausted' in answer) run.reject({ type: CauseType.NotApproved, message: 'no approval before the last deadline' });
-  else run.reject({ type: CauseType.Rejected, message: `rejected by ${answer.decision.actor}${answer.decision.comment ? `: ${answer.decision.comment}` : ''}` });
+  if ('exhausted' in answer)
+    run.reject({ type: CauseType.NotApproved, message: 'no approval before the last deadline' });
+  else
+    run.reject({
+      type: CauseType.Rejected,
+      message: `rejected by ${answer.decision.actor}${answer.decision.comment ? `: ${answer.decision.comment}` : ''}`,
+    });
   return false;
 }
 
@@ -165,7 +202,10 @@ async function irreversibleApproved(run: ChangeRun, step: Step): Promise<boolean
   if ('interrupted' in answer) return false;
   if ('decision' in answer && answer.decision.decision === 'approve') return true;
   const by = 'decision' in answer ? `rejected by ${answer.decision.actor}` : 'no approval before the last deadline';
-  run.detect({ stepId: step.id, type: CauseType.IrreversibleStepNotApproved, message: `irreversible step ${step.id}: ${by}` }, new Date().toISOString());
+  run.detect(
+    { stepId: step.id, type: CauseType.IrreversibleStepNotApproved, message: `irreversible step ${step.id}: ${by}` },
+    new Date().toISOString(),
+  );
   return false;
 }
 
@@ -176,7 +216,12 @@ function rollbackBecause(run: ChangeRun, step: Step, failure: FailureInfo, faile
 }
 
 /** Waits for retry / skip / rollback; `hold` and `whenExhausted: hold` keep waiting without deadline. */
-async function decideOnFailure(run: ChangeRun, step: Step, problem: string, holdFromStart: boolean): Promise<'retry' | 'skip' | 'rollback' | 'interrupted'> {
+async function decideOnFailure(
+  run: ChangeRun,
+  step: Step,
+  problem: string,
+  holdFromStart: boolean,
+): Promise<'retry' | 'skip' | 'rollback' | 'interrupted'> {
   const answer = await run.desk.decide({
     kind: 'step-failure',
     stepId: step.id,

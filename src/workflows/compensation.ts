@@ -36,7 +36,10 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
   const before = tracker.step(step.id).state;
   if (isIrreversible(step) && before === 'applied') {
     // Approved knowing it cannot be undone: nothing to restore, and nobody to ask.
-    tracker.record('not compensated: irreversible step', { stepId: step.id, detail: 'approved as irreversible before it was applied' });
+    tracker.record('not compensated: irreversible step', {
+      stepId: step.id,
+      detail: 'approved as irreversible before it was applied',
+    });
     return;
   }
   const escalation = new Escalation();
@@ -54,7 +57,8 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
         tracker.updateStep(step.id, { state: 'conflict', restore }, 'restore conflict', restore.summary);
         problem = restore.summary;
       } else {
-        if (!together) await activities.verifyRestoreStep.executeWithOptions(stepOptions(step, 'verify restore of'), [input]);
+        if (!together)
+          await activities.verifyRestoreStep.executeWithOptions(stepOptions(step, 'verify restore of'), [input]);
         const state = restore.status === 'not-applied' ? before : 'restored';
         tracker.time(step.id, 'compensatedAt');
         tracker.updateStep(step.id, { state, restore }, `step ${restore.status}`, restore.summary);
@@ -62,19 +66,34 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
       }
     } catch (err) {
       const failure = failureInfo(err);
-      tracker.updateStep(step.id, { state: 'compensation-failed', error: failure }, 'compensation failed', failure.message);
+      tracker.updateStep(
+        step.id,
+        { state: 'compensation-failed', error: failure },
+        'compensation failed',
+        failure.message,
+      );
       problem = failure.message;
     }
     scope.notify('compensation-failed', `Restoring ${step.id} needs a decision: ${problem}`);
     // A compensation is never interrupted: it runs while the change rolls back.
     const answer = await scope.desk.decide(
-      { kind: 'compensation', stepId: step.id, whenExhausted: 'return', prompt: `Restore of ${step.id} (${step.target}) did not succeed: ${problem}. Retry it, or resolve it by hand and say what you did.` },
+      {
+        kind: 'compensation',
+        stepId: step.id,
+        whenExhausted: 'return',
+        prompt: `Restore of ${step.id} (${step.target}) did not succeed: ${problem}. Retry it, or resolve it by hand and say what you did.`,
+      },
       escalation,
     );
     if ('decision' in answer && answer.decision.decision === 'resolved-manually') {
       const { actor, comment, at } = answer.decision;
       tracker.time(step.id, 'compensatedAt');
-      tracker.updateStep(step.id, { resolvedManually: { actor, comment, at } }, 'compensation resolved manually', comment);
+      tracker.updateStep(
+        step.id,
+        { resolvedManually: { actor, comment, at } },
+        'compensation resolved manually',
+        comment,
+      );
       return;
     }
   }

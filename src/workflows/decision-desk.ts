@@ -1,9 +1,23 @@
 import { condition, uuid4 } from '@temporalio/workflow';
-import { questionOptions, type DecisionInput, type DecisionName, type DecisionOutcome, type QuestionKind } from '../domain/decisions';
+import {
+  questionOptions,
+  type DecisionInput,
+  type DecisionName,
+  type DecisionOutcome,
+  type QuestionKind,
+} from '../domain/decisions';
 import { durationMs } from '../domain/durations';
 import type { EscalationLevel } from '../domain/policy';
 import type { ChangeTracker } from './change-tracker';
-import { isDecider, judgeDecision, legacyRules, same, type DecisionRules, type JudgedQuestion, type Refusal } from './decision-rules';
+import {
+  isDecider,
+  judgeDecision,
+  legacyRules,
+  same,
+  type DecisionRules,
+  type JudgedQuestion,
+  type Refusal,
+} from './decision-rules';
 import type { AcceptedDecision, ChangePhase, PendingQuestion } from '../domain/status';
 
 export type { DecisionRules, Refusal } from './decision-rules';
@@ -104,8 +118,18 @@ export class DecisionDesk {
    * runs older than the floor refuse what interfaces always refused before sending, and `phase`,
    * so "nothing is asked" names where the change stands, as interfaces always answered.
    */
-  check(input: DecisionInput, options: { segregation?: boolean; phase?: string } = {}): { question: OpenQuestion } | { refusal: Refusal } {
-    return judgeDecision(this.open, input, { levels: this.levels, requestedBy: this.requestedBy, rules: this.rules, accepted: this.accepted, repeats: this.repeats, ...options });
+  check(
+    input: DecisionInput,
+    options: { segregation?: boolean; phase?: string } = {},
+  ): { question: OpenQuestion } | { refusal: Refusal } {
+    return judgeDecision(this.open, input, {
+      levels: this.levels,
+      requestedBy: this.requestedBy,
+      rules: this.rules,
+      accepted: this.accepted,
+      repeats: this.repeats,
+      ...options,
+    });
   }
 
   /** Takes a decision from a signal or an update; refusals are recorded and change nothing. */
@@ -117,7 +141,10 @@ export class DecisionDesk {
     }
     const checked = this.check(input);
     if ('refusal' in checked) {
-      this.tracker.record('decision refused', { actor: input.actor, detail: `${input.decision}: ${checked.refusal.reason}` });
+      this.tracker.record('decision refused', {
+        actor: input.actor,
+        detail: `${input.decision}: ${checked.refusal.reason}`,
+      });
       return { status: 'refused', reason: checked.refusal.reason };
     }
     return this.accept(checked.question, input);
@@ -131,7 +158,8 @@ export class DecisionDesk {
    */
   async decide(request: DecisionRequest, escalation = new Escalation(request.holdFromStart)): Promise<Decided> {
     for (;;) {
-      if (request.phases) this.tracker.setPhase(escalation.holding ? request.phases.holding : request.phases.escalating);
+      if (request.phases)
+        this.tracker.setPhase(escalation.holding ? request.phases.holding : request.phases.escalating);
       const answer = await this.ask(request, escalation);
       if (request.phases?.answered) this.tracker.setPhase(request.phases.answered);
       if ('decision' in answer && answer.decision.decision !== request.holdOn) return answer;
@@ -170,9 +198,15 @@ export class DecisionDesk {
         if (this.hooks.interrupted()) return { interrupted: true };
         if (!inTime && question.level + 1 < this.levels.length) {
           this.askLevel(question, question.level + 1);
-          this.tracker.record('escalated', { stepId: question.stepId, detail: `no decision in ${deadline}; asking ${this.levels[question.level]!.name}` });
+          this.tracker.record('escalated', {
+            stepId: question.stepId,
+            detail: `no decision in ${deadline}; asking ${this.levels[question.level]!.name}`,
+          });
         } else if (!inTime) {
-          this.tracker.record('escalation exhausted', { stepId: question.stepId, detail: `no decision from any level for the ${question.kind} question` });
+          this.tracker.record('escalation exhausted', {
+            stepId: question.stepId,
+            detail: `no decision from any level for the ${question.kind} question`,
+          });
           return { exhausted: true };
         }
       }
@@ -185,11 +219,16 @@ export class DecisionDesk {
   private askLevel(question: OpenQuestion, level: number): void {
     question.level = level;
     const deadline = this.levels[level]!.deadline;
-    question.deadline = question.mode === 'escalate' ? new Date(Date.now() + durationMs(deadline)).toISOString() : undefined;
+    question.deadline =
+      question.mode === 'escalate' ? new Date(Date.now() + durationMs(deadline)).toISOString() : undefined;
     question.mayDecide = this.levels.slice(0, level + 1).map((l) => ({ level: l.name, ...l.deciders }));
-    if (this.rules.breakGlassGroups.length > 0) question.mayDecide.push({ level: 'break-glass', actors: [], groups: [...this.rules.breakGlassGroups] });
+    if (this.rules.breakGlassGroups.length > 0)
+      question.mayDecide.push({ level: 'break-glass', actors: [], groups: [...this.rules.breakGlassGroups] });
     this.tracker.setEscalationLevel(this.escalationLevel);
-    this.tracker.record('decision asked', { stepId: question.stepId, detail: `${question.kind} → ${this.levels[level]!.name}: ${question.prompt}` });
+    this.tracker.record('decision asked', {
+      stepId: question.stepId,
+      detail: `${question.kind} → ${this.levels[level]!.name}: ${question.prompt}`,
+    });
     this.hooks.onLevelAsked({ ...question }, this.levels[level]!);
   }
 
@@ -209,12 +248,20 @@ export class DecisionDesk {
       question.approvals.push(decision);
       if (question.approvals.length < question.approvalsNeeded) {
         const reason = `approval ${question.approvals.length} of ${question.approvalsNeeded} distinct approvers`;
-        this.tracker.record('decision accepted', { actor: input.actor, stepId: question.stepId, detail: `approve (${reason})` });
+        this.tracker.record('decision accepted', {
+          actor: input.actor,
+          stepId: question.stepId,
+          detail: `approve (${reason})`,
+        });
         return { status: 'partial', questionId: question.id, reason };
       }
     }
     question.answer = decision;
-    this.tracker.record('decision accepted', { actor: input.actor, stepId: question.stepId, detail: input.comment ? `${input.decision}: ${input.comment}` : input.decision });
+    this.tracker.record('decision accepted', {
+      actor: input.actor,
+      stepId: question.stepId,
+      detail: input.comment ? `${input.decision}: ${input.comment}` : input.decision,
+    });
     return { status: 'accepted', questionId: question.id };
   }
 

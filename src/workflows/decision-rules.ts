@@ -58,7 +58,9 @@ export function same(rules: DecisionRules, a: string, b: string): boolean {
 }
 
 function named(rules: DecisionRules, level: EscalationLevel, actor: string, groups: string[] = []): boolean {
-  return level.deciders.actors.some((a) => same(rules, a, actor)) || groups.some((g) => level.deciders.groups.includes(g));
+  return (
+    level.deciders.actors.some((a) => same(rules, a, actor)) || groups.some((g) => level.deciders.groups.includes(g))
+  );
 }
 
 function breakGlass(rules: DecisionRules, groups: string[] = []): boolean {
@@ -66,35 +68,66 @@ function breakGlass(rules: DecisionRules, groups: string[] = []): boolean {
 }
 
 /** Actors and groups of the level and every earlier one may decide, and the break-glass groups. */
-export function mayDecideAt(context: Pick<DecisionContext, 'levels' | 'rules'>, actor: string, groups: string[] | undefined, level: number): boolean {
-  return breakGlass(context.rules, groups) || context.levels.slice(0, level + 1).some((l) => named(context.rules, l, actor, groups));
+export function mayDecideAt(
+  context: Pick<DecisionContext, 'levels' | 'rules'>,
+  actor: string,
+  groups: string[] | undefined,
+  level: number,
+): boolean {
+  return (
+    breakGlass(context.rules, groups) ||
+    context.levels.slice(0, level + 1).some((l) => named(context.rules, l, actor, groups))
+  );
 }
 
 /** Anyone who may decide at some level, or break glass (who may ask for a manual rollback). */
-export function isDecider(context: Pick<DecisionContext, 'levels' | 'rules'>, actor: string, groups: string[] = []): boolean {
+export function isDecider(
+  context: Pick<DecisionContext, 'levels' | 'rules'>,
+  actor: string,
+  groups: string[] = [],
+): boolean {
   return breakGlass(context.rules, groups) || context.levels.some((l) => named(context.rules, l, actor, groups));
 }
 
 /** The question a decision answers and whether it may be taken: the one place the decision rules live. */
-export function judgeDecision<Q extends JudgedQuestion>(open: readonly Q[], input: DecisionInput, context: DecisionContext): { question: Q } | { refusal: Refusal } {
+export function judgeDecision<Q extends JudgedQuestion>(
+  open: readonly Q[],
+  input: DecisionInput,
+  context: DecisionContext,
+): { question: Q } | { refusal: Refusal } {
   const refuse = (type: RefusalType, reason: string) => ({ refusal: { type, reason } });
   const question = input.questionId ? open.find((q) => q.id === input.questionId) : open[0];
-  if (!question) return input.questionId ? refuse(ErrorType.UnknownQuestion, `no open question ${input.questionId}`) : refuse(ErrorType.WrongState, `no decision is being asked for${context.phase ? ` (change is ${context.phase})` : ''}`);
+  if (!question)
+    return input.questionId
+      ? refuse(ErrorType.UnknownQuestion, `no open question ${input.questionId}`)
+      : refuse(
+          ErrorType.WrongState,
+          `no decision is being asked for${context.phase ? ` (change is ${context.phase})` : ''}`,
+        );
   if (!(questionOptions[question.kind] as readonly DecisionName[]).includes(input.decision)) {
-    return refuse(ErrorType.WrongState, `"${input.decision}" does not answer a ${question.kind} question (expected ${question.options.join(', ')})`);
+    return refuse(
+      ErrorType.WrongState,
+      `"${input.decision}" does not answer a ${question.kind} question (expected ${question.options.join(', ')})`,
+    );
   }
   const { levels, rules, requestedBy } = context;
   if (!mayDecideAt(context, input.actor, input.groups, question.level)) {
-    return refuse(ErrorType.NotAllowed, `${input.actor} may not decide at escalation level ${question.level} (${levels[question.level]!.name})`);
+    return refuse(
+      ErrorType.NotAllowed,
+      `${input.actor} may not decide at escalation level ${question.level} (${levels[question.level]!.name})`,
+    );
   }
   const segregated = rules.strict || context.segregation === true;
   if (segregated && acceptsRisk(input.decision) && sameActor(input.actor, requestedBy)) {
     return refuse(ErrorType.NotAllowed, selfDecisionRefusal(input.actor, input.decision));
   }
   if (question.kind === 'approval' && input.decision === 'approve') {
-    if (input.actor === requestedBy) return refuse(ErrorType.NotAllowed, `${input.actor} requested this change and cannot approve it`);
-    const approvedBefore = (actor: string) => (segregated ? sameActor(actor, input.actor) : same(rules, actor, input.actor));
-    if (question.approvals.some((a) => approvedBefore(a.actor))) return refuse(ErrorType.AlreadyApproved, `${input.actor} has already approved`);
+    if (input.actor === requestedBy)
+      return refuse(ErrorType.NotAllowed, `${input.actor} requested this change and cannot approve it`);
+    const approvedBefore = (actor: string) =>
+      segregated ? sameActor(actor, input.actor) : same(rules, actor, input.actor);
+    if (question.approvals.some((a) => approvedBefore(a.actor)))
+      return refuse(ErrorType.AlreadyApproved, `${input.actor} has already approved`);
   }
   const repeats = context.repeats?.[input.decision];
   if (repeats !== undefined && context.accepted.filter((d) => d.decision === input.decision).length >= repeats) {

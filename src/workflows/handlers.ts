@@ -18,7 +18,11 @@ export function registerHandlers(run: ChangeRun): void {
   setHandler(decisionSignal, (decision) => void run.desk.receive(decision, 'signal'));
   setHandler(decisionUpdate, (decision) => run.desk.receive(decision, 'update'), {
     validator: (decision) => {
-      if (run.closed) throw refused({ type: ErrorType.ChangeClosed, reason: `change is ${run.tracker.phase}; it takes no more decisions` });
+      if (run.closed)
+        throw refused({
+          type: ErrorType.ChangeClosed,
+          reason: `change is ${run.tracker.phase}; it takes no more decisions`,
+        });
       const checked = run.desk.check(decision, { segregation: true, phase: run.tracker.phase });
       if ('refusal' in checked) throw refused(checked.refusal);
     },

@@ -18,21 +18,30 @@ export type LockOutcome = { taken: true } | { refused: RunCause } | { interrupte
  * is released only by the workflow that holds it, so a dead worker never frees a lock early and a
  * lock never goes stale by TTL. `interrupted` (a manual rollback request) ends the wait.
  */
-export async function lockTargets(scope: RunScope, holder: string, keys: string[], interrupted: () => boolean): Promise<LockOutcome> {
+export async function lockTargets(
+  scope: RunScope,
+  holder: string,
+  keys: string[],
+  interrupted: () => boolean,
+): Promise<LockOutcome> {
   const { onBusy, maxWait } = scope.request.policy.locks ?? defaults;
   const maxWaitMs = durationMs(maxWait);
   const deadline = Date.now() + maxWaitMs;
   let delay = FIRST_LOCK_POLL_MS;
   let waitingFor: string | undefined;
   for (;;) {
-    const attempt = await bookkeeping.acquireTargetLocks.executeWithOptions(bookkeepingOptions(`lock ${keys.join(', ')}`), [{ changeId: holder, keys }]);
+    const attempt = await bookkeeping.acquireTargetLocks.executeWithOptions(
+      bookkeepingOptions(`lock ${keys.join(', ')}`),
+      [{ changeId: holder, keys }],
+    );
     if (attempt.acquired) {
       scope.tracker.record('target locks taken', { detail: keys.join(', ') });
       return { taken: true };
     }
     const busy = `${attempt.key} is held by change ${attempt.holder}`;
     if (onBusy === 'refuse') return { refused: { type: CauseType.TargetLocked, message: busy } };
-    if (Date.now() >= deadline) return { refused: { type: CauseType.LockTimeout, message: `${busy} for longer than ${maxWait}` } };
+    if (Date.now() >= deadline)
+      return { refused: { type: CauseType.LockTimeout, message: `${busy} for longer than ${maxWait}` } };
     if (waitingFor !== busy) {
       waitingFor = busy;
       scope.tracker.setPhase('waiting-for-lock', busy);
@@ -46,6 +55,8 @@ export async function lockTargets(scope: RunScope, holder: string, keys: string[
 
 /** Lets go of what `holder` holds among `keys`. */
 export async function releaseTargetLocks(scope: RunScope, holder: string, keys: string[]): Promise<void> {
-  await bookkeeping.releaseTargetLocks.executeWithOptions(bookkeepingOptions('release target locks'), [{ changeId: holder, keys }]);
+  await bookkeeping.releaseTargetLocks.executeWithOptions(bookkeepingOptions('release target locks'), [
+    { changeId: holder, keys },
+  ]);
   scope.tracker.record('target locks released', { detail: keys.join(', ') });
 }

@@ -17,7 +17,11 @@ export class Notifier {
     private readonly tracker: ChangeTracker,
   ) {}
 
-  send(event: NotificationEvent, summary: string, extra: Pick<ChangeNotification, 'channels'> & Partial<Pick<ChangeNotification, 'level' | 'question'>>): void {
+  send(
+    event: NotificationEvent,
+    summary: string,
+    extra: Pick<ChangeNotification, 'channels'> & Partial<Pick<ChangeNotification, 'level' | 'question'>>,
+  ): void {
     const notification: ChangeNotification = {
       id: `${this.changeId}/notification/${++this.sequence}`,
       changeId: this.changeId,

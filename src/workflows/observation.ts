@@ -22,16 +22,26 @@ function observedFlows(scope: Pick<RunScope, 'request'>): string[] {
 }
 
 function describeMetric(trigger: Trigger): string {
-  return trigger.metric.source === 'lead-events' ? `lead-events: ${trigger.metric.name}` : `prometheus: ${trigger.metric.query}`;
+  return trigger.metric.source === 'lead-events'
+    ? `lead-events: ${trigger.metric.name}`
+    : `prometheus: ${trigger.metric.query}`;
 }
 
 function describeComparison(trigger: Trigger): string {
   const c = trigger.comparison;
-  return c.kind === 'above' || c.kind === 'below' ? `${c.kind} ${c.threshold}` : `${c.kind} by more than ${c.by * 100}% from baseline`;
+  return c.kind === 'above' || c.kind === 'below'
+    ? `${c.kind} ${c.threshold}`
+    : `${c.kind} by more than ${c.by * 100}% from baseline`;
 }
 
 async function sample(scope: RunScope, trigger: Trigger, from: Date, to: Date): Promise<SampleLike> {
-  return sampleMetric(`sample ${trigger.name} (${describeMetric(trigger)})`, { changeId: scope.changeId, trigger, flows: observedFlows(scope), from: from.toISOString(), to: to.toISOString() });
+  return sampleMetric(`sample ${trigger.name} (${describeMetric(trigger)})`, {
+    changeId: scope.changeId,
+    trigger,
+    flows: observedFlows(scope),
+    from: from.toISOString(),
+    to: to.toISOString(),
+  });
 }
 
 /**
@@ -43,13 +53,16 @@ async function sample(scope: RunScope, trigger: Trigger, from: Date, to: Date): 
 async function sampleAll(scope: RunScope, triggers: Trigger[], from: Date, to: Date): Promise<SampleLike[]> {
   if (!scope.budgeted) return Promise.all(triggers.map((t) => sample(scope, t, from, to)));
   try {
-    return await sampleMetrics(`sample ${triggers.length} trigger(s): ${triggers.map((t) => t.name).join(', ')}`.slice(0, 200), {
-      changeId: scope.changeId,
-      triggers,
-      flows: observedFlows(scope),
-      from: from.toISOString(),
-      to: to.toISOString(),
-    });
+    return await sampleMetrics(
+      `sample ${triggers.length} trigger(s): ${triggers.map((t) => t.name).join(', ')}`.slice(0, 200),
+      {
+        changeId: scope.changeId,
+        triggers,
+        flows: observedFlows(scope),
+        from: from.toISOString(),
+        to: to.toISOString(),
+      },
+    );
   } catch (err) {
     if (isCancellation(err)) throw err;
     const unavailable = `sampling failed: ${failureInfo(err).message}`.slice(0, UNAVAILABLE_CHARS);
@@ -64,8 +77,18 @@ async function takeBaselines(scope: RunScope, policy: ObservePolicy): Promise<Ba
   const to = scope.tracker.startedAt;
   const from = new Date(to.getTime() - durationMs(policy.baselineWindow));
   const values = await sampleAll(scope, policy.triggers, from, to);
-  scope.tracker.record('baseline taken', { detail: values.map((v, i) => `${policy.triggers[i]!.name}=${v.value ?? 'n/a'} (${v.samples ?? '?'} samples)`).join(', ') });
-  return policy.triggers.map((t, i) => ({ trigger: t.name, value: values[i]!.value, samples: values[i]!.samples, from: from.toISOString(), to: to.toISOString() }));
+  scope.tracker.record('baseline taken', {
+    detail: values
+      .map((v, i) => `${policy.triggers[i]!.name}=${v.value ?? 'n/a'} (${v.samples ?? '?'} samples)`)
+      .join(', '),
+  });
+  return policy.triggers.map((t, i) => ({
+    trigger: t.name,
+    value: values[i]!.value,
+    samples: values[i]!.samples,
+    from: from.toISOString(),
+    to: to.toISOString(),
+  }));
 }
 
 /**
@@ -85,7 +108,14 @@ export async function judgeAll(
     const value = values[i]!;
     const baseline = baselines.find((b) => b.trigger === trigger.name);
     const { verdict, reason } = evaluateTrigger(trigger, value, baseline);
-    const record: MetricSampleRecord = { at: to.toISOString(), trigger: trigger.name, value: value.value, samples: value.samples, verdict, reason };
+    const record: MetricSampleRecord = {
+      at: to.toISOString(),
+      trigger: trigger.name,
+      value: value.value,
+      samples: value.samples,
+      verdict,
+      reason,
+    };
     if (samples.length < MAX_SAMPLES) samples.push(record);
     return { trigger, record };
   });
@@ -156,7 +186,9 @@ export class BakeWindow {
         const streak = record.verdict === 'breach' ? (streaks.get(trigger.name) ?? 0) + 1 : 0;
         streaks.set(trigger.name, streak);
         if (record.verdict === 'breach' && (!scope.budgeted || breaches++ < MAX_BREACH_RECORDS)) {
-          scope.tracker.record('metric breach', { detail: `${trigger.name}: ${record.reason} (${streak} of ${trigger.consecutive})` });
+          scope.tracker.record('metric breach', {
+            detail: `${trigger.name}: ${record.reason} (${streak} of ${trigger.consecutive})`,
+          });
           if (breaches === MAX_BREACH_RECORDS) scope.tracker.record('further metric breaches are in the samples only');
         }
         if (streak >= trigger.consecutive) {
@@ -179,7 +211,13 @@ export class BakeWindow {
     }
     observation.outcome = policy.triggers.every((t) => conclusive.has(t.name)) ? 'healthy' : 'inconclusive';
     scope.tracker.record(`observation ${observation.outcome}`, {
-      detail: observation.outcome === 'inconclusive' ? `not enough traffic for: ${policy.triggers.filter((t) => !conclusive.has(t.name)).map((t) => t.name).join(', ')}` : undefined,
+      detail:
+        observation.outcome === 'inconclusive'
+          ? `not enough traffic for: ${policy.triggers
+              .filter((t) => !conclusive.has(t.name))
+              .map((t) => t.name)
+              .join(', ')}`
+          : undefined,
     });
     return undefined;
   }

@@ -10,7 +10,10 @@ export async function previewRollbackWorkflow(input: { changeId: string }): Prom
   const { request } = await bookkeeping.loadChangeRequest(input.changeId);
   const steps = await Promise.all(
     [...request.steps].reverse().map(async (step) => {
-      const preview = await stepActivities(step).previewRestoreStep.executeWithOptions(stepOptions(step, 'preview restore of'), [{ changeId: input.changeId, step }]);
+      const preview = await stepActivities(step).previewRestoreStep.executeWithOptions(
+        stepOptions(step, 'preview restore of'),
+        [{ changeId: input.changeId, step }],
+      );
       return { stepId: step.id, target: step.target, ...preview };
     }),
   );

@@ -1,7 +1,14 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
 import { rehearsalReport } from '../domain/rehearsal-verdict';
-import type { FailureNote, PreparedStep, RehearsalInput, RehearsalReport, RehearsalStepInput, SandboxRun } from '../domain/rehearsal';
+import type {
+  FailureNote,
+  PreparedStep,
+  RehearsalInput,
+  RehearsalReport,
+  RehearsalStepInput,
+  SandboxRun,
+} from '../domain/rehearsal';
 import { bookkeeping, stepActivities, stepOptions } from './activity-proxies';
 import { failureInfo } from './change-tracker';
 import type { ChangeRequest, Step } from '../domain/status';
@@ -24,7 +31,12 @@ export async function rehearsalWorkflow(input: RehearsalInput): Promise<Rehearsa
     for (const step of [...applied.registered].reverse()) {
       const run = (runs[step.id] ??= {});
       try {
-        Object.assign(run, await stepActivities(step).rehearseRollback.executeWithOptions(stepOptions(step, 'rehearse the restore of'), [stepInput(input, step)]));
+        Object.assign(
+          run,
+          await stepActivities(step).rehearseRollback.executeWithOptions(stepOptions(step, 'rehearse the restore of'), [
+            stepInput(input, step),
+          ]),
+        );
       } catch (err) {
         if (isCancellation(err)) throw err;
         run.restoreError = failureInfo(err);
@@ -75,7 +87,11 @@ async function applyInSandbox(
     }
     registered.push(step);
     try {
-      runs[step.id] = { applied: await stepActivities(step).rehearseApply.executeWithOptions(stepOptions(step, 'rehearse'), [{ rehearsalId, step }]) };
+      runs[step.id] = {
+        applied: await stepActivities(step).rehearseApply.executeWithOptions(stepOptions(step, 'rehearse'), [
+          { rehearsalId, step },
+        ]),
+      };
     } catch (err) {
       if (isCancellation(err)) throw err;
       const error = failureInfo(err);

@@ -21,7 +21,10 @@ export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<
   if (likeAChange) deliverMessagesAfterResolutions();
   const phase = await bookkeeping.finishedPhase(input.changeId);
   if (phase === null || !(terminalPhases as readonly string[]).includes(phase)) {
-    throw ApplicationFailure.nonRetryable(`change ${input.changeId} has not finished; request a rollback on the running change instead`, 'ChangeNotFinished');
+    throw ApplicationFailure.nonRetryable(
+      `change ${input.changeId} has not finished; request a rollback on the running change instead`,
+      'ChangeNotFinished',
+    );
   }
   const original = await bookkeeping.loadChangeRequest(input.changeId);
   const { policy } = original.request;
@@ -31,7 +34,11 @@ export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<
   const run = new ChangeRun(
     {
       changeId: input.changeId,
-      request: { ...original.request, title: `Roll back ${input.changeId}: ${original.request.title}`, policy: { ...policy, observe: undefined, ...locks } },
+      request: {
+        ...original.request,
+        title: `Roll back ${input.changeId}: ${original.request.title}`,
+        policy: { ...policy, observe: undefined, ...locks },
+      },
     },
     input,
   );

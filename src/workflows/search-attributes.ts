@@ -11,4 +11,10 @@ export const TargetsKey = defineSearchAttributeKey('Targets', SearchAttributeTyp
 export const RequestedByKey = defineSearchAttributeKey('RequestedBy', SearchAttributeType.KEYWORD);
 export const EscalationLevelKey = defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT);
 
-export const customSearchAttributes = [ChangeIdKey, ChangeStatusKey, TargetsKey, RequestedByKey, EscalationLevelKey] as const;
+export const customSearchAttributes = [
+  ChangeIdKey,
+  ChangeStatusKey,
+  TargetsKey,
+  RequestedByKey,
+  EscalationLevelKey,
+] as const;

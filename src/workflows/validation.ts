@@ -13,7 +13,11 @@ import type { ObservationReport, Step, ValidationReport } from '../domain/status
  * recovery (against the baselines taken before the change, when there are any). A failed
  * validation is escalated (someone must acknowledge it), never hidden.
  */
-export async function validateRollback(scope: RunScope, registered: readonly Step[], baselines: ObservationReport['baselines']): Promise<ValidationReport> {
+export async function validateRollback(
+  scope: RunScope,
+  registered: readonly Step[],
+  baselines: ObservationReport['baselines'],
+): Promise<ValidationReport> {
   scope.tracker.record('validating rollback');
   const restored = registered.filter((s) => scope.tracker.step(s.id).state === 'restored');
   const targets = await Promise.all(
@@ -21,10 +25,24 @@ export async function validateRollback(scope: RunScope, registered: readonly Ste
       const input: StepInput = { changeId: scope.changeId, step };
       const recoveryPointChecksum = scope.tracker.step(step.id).recoveryPoint?.checksum;
       try {
-        await stepActivities(step).verifyRestoreStep.executeWithOptions(stepOptions(step, 'validate restore of'), [input]);
-        return { stepId: step.id, target: step.target, ok: true, recoveryPointChecksum, detail: 'matches its recovery point' };
+        await stepActivities(step).verifyRestoreStep.executeWithOptions(stepOptions(step, 'validate restore of'), [
+          input,
+        ]);
+        return {
+          stepId: step.id,
+          target: step.target,
+          ok: true,
+          recoveryPointChecksum,
+          detail: 'matches its recovery point',
+        };
       } catch (err) {
-        return { stepId: step.id, target: step.target, ok: false, recoveryPointChecksum, detail: failureInfo(err).message };
+        return {
+          stepId: step.id,
+          target: step.target,
+          ok: false,
+          recoveryPointChecksum,
+          detail: failureInfo(err).message,
+        };
       }
     }),
   );
@@ -52,11 +70,17 @@ export async function validateRollback(scope: RunScope, registered: readonly Ste
  */
 export async function acknowledgeFailedValidation(scope: RunScope, validation: ValidationReport): Promise<void> {
   scope.notify('validation-failed', `Rollback validation failed: ${describeFailures(validation)}`);
-  await scope.desk.decide({ kind: 'validation', whenExhausted: 'hold', prompt: `The rollback did not validate: ${describeFailures(validation)}. Look into it and acknowledge.` });
+  await scope.desk.decide({
+    kind: 'validation',
+    whenExhausted: 'hold',
+    prompt: `The rollback did not validate: ${describeFailures(validation)}. Look into it and acknowledge.`,
+  });
 }
 
 function describeFailures(report: ValidationReport): string {
   const targets = report.targets.filter((t) => !t.ok).map((t) => `${t.stepId}: ${t.detail}`);
-  const metrics = (report.metrics ?? []).filter((m) => m.verdict === 'breach').map((m) => `${m.trigger} still breaching: ${m.reason}`);
+  const metrics = (report.metrics ?? [])
+    .filter((m) => m.verdict === 'breach')
+    .map((m) => `${m.trigger} still breaching: ${m.reason}`);
   return [...targets, ...metrics].join('; ');
 }

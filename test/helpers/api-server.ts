@@ -29,7 +29,12 @@ export interface RunningApi {
 export interface ApiTestOptions {
   /** token → identity */
   tokens: Record<string, Identity>;
-  slack?: { signingSecret: string; users: Record<string, Identity>; responseUrlOrigins: string[]; responseTimeoutMs?: number };
+  slack?: {
+    signingSecret: string;
+    users: Record<string, Identity>;
+    responseUrlOrigins: string[];
+    responseTimeoutMs?: number;
+  };
   /** The operator checks the API's client applies; default the env's (as src/api/main.ts builds them from the configuration). */
   guard?: RequestGuard;
 }
@@ -45,7 +50,11 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
   });
   const changes = new ChangeClient(env.client, env.taskQueue, { db: env.db, guard: options.guard ?? env.guard });
   const app = await buildApiServer(
-    { changes, readiness: readinessChecks(env.client.connection as Connection, env.db), workflowUrl: (id) => workflowUiUrl(UI, id) },
+    {
+      changes,
+      readiness: readinessChecks(env.client.connection as Connection, env.db),
+      workflowUrl: (id) => workflowUiUrl(UI, id),
+    },
     {
       tokens: new Map(Object.entries(options.tokens).map(([token, identity]) => [tokenHash(token), identity])),
       logger: { level: 'info', stream },
@@ -75,7 +84,12 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
 }
 
 /** fetch with a bearer token and JSON, returning status, headers and parsed body. */
-export async function call(api: { url: string }, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+export async function call(
+  api: { url: string },
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const response = await fetch(`${api.url}${path}`, {
     method,
     headers: {

@@ -14,15 +14,28 @@ type StepInput = ChangeRequestInput['steps'][number];
 
 /** A valid change request with one step; cases break one thing in it. */
 export function validRequest(step: StepInput, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { title: 'Raise the cap of the bad-input flow', requestedBy: 'requester@example.com', steps: [step], ...overrides };
+  return {
+    title: 'Raise the cap of the bad-input flow',
+    requestedBy: 'requester@example.com',
+    steps: [step],
+    ...overrides,
+  };
 }
 
-export function flowStep(flowId: string, patch: unknown[] = [{ op: 'replace', path: '/pricing/cap', value: 35 }], extra: Record<string, unknown> = {}): StepInput {
+export function flowStep(
+  flowId: string,
+  patch: unknown[] = [{ op: 'replace', path: '/pricing/cap', value: 35 }],
+  extra: Record<string, unknown> = {},
+): StepInput {
   return { id: 'raise-cap', target: 'flow-config', spec: { flowId, patch, ...extra } } as StepInput;
 }
 
 /** A valid, reversible webhook step of the peers' partner to `base`; `forward` and `spec` override parts of it. */
-export function webhookStep(base: string, forward: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): StepInput {
+export function webhookStep(
+  base: string,
+  forward: Record<string, unknown> = {},
+  spec: Record<string, unknown> = {},
+): StepInput {
   return {
     id: 'announce',
     target: 'webhook',

@@ -9,7 +9,12 @@ type StepInput = ChangeRequestInput['steps'][number];
 
 /** Escalation levels for tests: short deadlines, distinct deciders per level. */
 export function levels(...specs: [name: string, actors: string[], deadline: string][]): LevelInput[] {
-  return specs.map(([name, actors, deadline]) => ({ name, deciders: { actors, groups: [] }, deadline, notify: [`webhook:${name}`] }));
+  return specs.map(([name, actors, deadline]) => ({
+    name,
+    deciders: { actors, groups: [] },
+    deadline,
+    notify: [`webhook:${name}`],
+  }));
 }
 
 /** A flow-config step that replaces the cap of a flow. */
@@ -19,18 +24,31 @@ export function capStep(id: string, flowId: string, cap: number): StepInput {
 
 /** A flow-config step that fails permanently: its JSON-Patch test operation does not hold. */
 export function failingStep(id: string, flowId: string): StepInput {
-  return { id, target: 'flow-config', spec: { flowId, patch: [{ op: 'test', path: '/pricing/currency', value: 'EUR' }] } };
+  return {
+    id,
+    target: 'flow-config',
+    spec: { flowId, patch: [{ op: 'test', path: '/pricing/currency', value: 'EUR' }] },
+  };
 }
 
-export function request(overrides: Partial<ChangeRequestInput> & Pick<ChangeRequestInput, 'steps'>): ChangeRequestInput {
+export function request(
+  overrides: Partial<ChangeRequestInput> & Pick<ChangeRequestInput, 'steps'>,
+): ChangeRequestInput {
   return { title: 'Test change', requestedBy: 'requester@example.com', ...overrides };
 }
 
 /** Waits until the change asks a question (optionally of a kind and at a level). */
-export async function waitForQuestion(changes: ChangeClient, changeId: string, match: Partial<Pick<PendingQuestion, 'kind' | 'level'>> = {}): Promise<PendingQuestion> {
+export async function waitForQuestion(
+  changes: ChangeClient,
+  changeId: string,
+  match: Partial<Pick<PendingQuestion, 'kind' | 'level'>> = {},
+): Promise<PendingQuestion> {
   return eventually(async () => {
     const status = await changes.status(changeId).catch(() => undefined);
-    return status?.pendingDecisions.find((q) => (match.kind === undefined || q.kind === match.kind) && (match.level === undefined || q.level === match.level));
+    return status?.pendingDecisions.find(
+      (q) =>
+        (match.kind === undefined || q.kind === match.kind) && (match.level === undefined || q.level === match.level),
+    );
   });
 }
 

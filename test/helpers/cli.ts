@@ -26,15 +26,27 @@ export function cliEnv(env: TestEnv): NodeJS.ProcessEnv {
     MONGODB_URI: requiredEnv(ENV.mongoUri),
     MONGODB_DB: env.db.databaseName,
     // The run's payload encryption keys (global setup), as a real deployment hands them to every process.
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('LEAD_ROLLBACK_ENCRYPTION_') || name === 'LEAD_ROLLBACK_REQUIRE_ENCRYPTION')),
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => name.startsWith('LEAD_ROLLBACK_ENCRYPTION_') || name === 'LEAD_ROLLBACK_REQUIRE_ENCRYPTION',
+      ),
+    ),
   };
 }
 
 /** Spawns `lead-rollback` as a user would (through tsx, as `npm run cli` does) and collects its output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { stdin?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { stdin?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
+      cwd: root,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -33,14 +33,22 @@ const inChangeRequest: Check = {
   input: (policy) => ({
     title: 'docs example',
     requestedBy: 'docs@example.com',
-    steps: [{ id: 'docs-step', target: 'flow-config', spec: { flowId: 'docs-flow', patch: [{ op: 'replace', path: '/cap', value: 1 }] } }],
+    steps: [
+      {
+        id: 'docs-step',
+        target: 'flow-config',
+        spec: { flowId: 'docs-flow', patch: [{ op: 'replace', path: '/cap', value: 1 }] },
+      },
+    ],
     policy,
   }),
   schema: changeRequestSchema,
   at: ['policy'],
 };
 
-const specChecks = Object.fromEntries(Object.entries(targetSpecSchemas).map(([kind, schema]) => [`spec:${kind}`, direct(schema)])) as Record<`spec:${TargetKind}`, Check>;
+const specChecks = Object.fromEntries(
+  Object.entries(targetSpecSchemas).map(([kind, schema]) => [`spec:${kind}`, direct(schema)]),
+) as Record<`spec:${TargetKind}`, Check>;
 
 export const exampleChecks: Record<string, Check | undefined> = {
   'change-request': direct(changeRequestSchema),
@@ -64,10 +72,16 @@ export function exampleProblems(file: string, block: FencedBlock): string[] {
   const kind = block.marker;
   const where = (line: number) => `${file}:${line} (${kind ?? 'unmarked'})`;
   if (kind === undefined) {
-    return block.lang === 'json' ? [`${where(block.line)}: a json block needs a marker, e.g. <!-- example: change-request --> (or <!-- example: json --> for JSON checked by no schema)`] : [];
+    return block.lang === 'json'
+      ? [
+          `${where(block.line)}: a json block needs a marker, e.g. <!-- example: change-request --> (or <!-- example: json --> for JSON checked by no schema)`,
+        ]
+      : [];
   }
-  if (!(kind in exampleChecks)) return [`${where(block.line)}: unknown example kind "${kind}" (known: ${Object.keys(exampleChecks).join(', ')})`];
-  if (block.lang !== 'json' && block.lang !== 'yaml') return [`${where(block.line)}: only json and yaml blocks can be examples, not "${block.lang}"`];
+  if (!(kind in exampleChecks))
+    return [`${where(block.line)}: unknown example kind "${kind}" (known: ${Object.keys(exampleChecks).join(', ')})`];
+  if (block.lang !== 'json' && block.lang !== 'yaml')
+    return [`${where(block.line)}: only json and yaml blocks can be examples, not "${block.lang}"`];
 
   let value: unknown;
   try {

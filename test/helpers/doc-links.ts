@@ -39,7 +39,8 @@ export function linkProblems(page: Page, pageAnchors: (file: string) => Set<stri
       if (anchor === undefined) continue;
       const offered = pageAnchors(file);
       if (!offered) problems.push(`${where}: link ${target}: only Markdown pages have anchors`);
-      else if (!offered.has(anchor)) problems.push(`${where}: link ${target}: ${file} has no heading or <a id> "${anchor}"`);
+      else if (!offered.has(anchor))
+        problems.push(`${where}: link ${target}: ${file} has no heading or <a id> "${anchor}"`);
     }
     for (const span of codeSpans(text)) {
       for (const token of span.split(/\s+/)) {

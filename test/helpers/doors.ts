@@ -62,7 +62,11 @@ export function api(method: string, url: string, body?: unknown, headers: Record
 /** A raw request: the body exactly as given, with the content type given. */
 export function rawApi(url: string, body: string, contentType: string) {
   return async ({ api }: Doors): Promise<Refusal> => {
-    const response = await fetch(`${api.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': contentType }, body });
+    const response = await fetch(`${api.url}${url}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': contentType },
+      body,
+    });
     return { refused: response.status >= 400 && response.status < 500, text: await response.text() };
   };
 }
@@ -81,12 +85,19 @@ export function cli(args: (doors: Doors) => string[], file?: { name: string; con
 
 /** `lead-rollback start <file>` with the request written to the scratch folder as JSON. */
 export function startFile(name: string, request: (doors: Doors) => unknown) {
-  return cli(() => ['start', `{dir}/${name}`, '--change-id', 'doors-cli'], { name, content: (d) => JSON.stringify(request(d)) });
+  return cli(() => ['start', `{dir}/${name}`, '--change-id', 'doors-cli'], {
+    name,
+    content: (d) => JSON.stringify(request(d)),
+  });
 }
 
 export function slash(text: string) {
   return async ({ api }: Doors): Promise<Refusal> => {
-    const answer = await slackPost(`${api.url}/slack/commands`, { user_id: SLACK_USER, text }, { secret: SIGNING_SECRET });
+    const answer = await slackPost(
+      `${api.url}/slack/commands`,
+      { user_id: SLACK_USER, text },
+      { secret: SIGNING_SECRET },
+    );
     return { refused: answer.status === 200 && answer.body?.outcome === 'invalid', text: JSON.stringify(answer.body) };
   };
 }
@@ -99,7 +110,10 @@ export function slackForm(endpoint: 'commands' | 'interactions', form: Record<st
 }
 
 export function button(value: string) {
-  return slackForm('interactions', blockActionsPayload(SLACK_USER, { action_id: 'decide:rollback', value }, 'https://hooks.slack.com/actions/T0/1/x'));
+  return slackForm(
+    'interactions',
+    blockActionsPayload(SLACK_USER, { action_id: 'decide:rollback', value }, 'https://hooks.slack.com/actions/T0/1/x'),
+  );
 }
 
 /** A call of the typed client; refused means a ValidationError (whose issues name the field). */
@@ -109,19 +123,26 @@ export function client(action: (doors: Doors) => Promise<unknown>) {
       await action(doors);
       return { refused: false, text: 'accepted' };
     } catch (err) {
-      if (!(err instanceof ValidationError)) return { refused: false, text: `${(err as Error).name}: ${(err as Error).message}` };
+      if (!(err instanceof ValidationError))
+        return { refused: false, text: `${(err as Error).name}: ${(err as Error).message}` };
       return { refused: true, text: `${err.message} ${JSON.stringify(err.issues)}` };
     }
   };
 }
 
 /** `changes.start` through the typed client. */
-export const start = (request: (doors: Doors) => unknown, changeId = 'doors-client') => client((d) => d.env.changes.start(request(d), { changeId }));
+export const start = (request: (doors: Doors) => unknown, changeId = 'doors-client') =>
+  client((d) => d.env.changes.start(request(d), { changeId }));
 
 /** The own keys of the built-in prototypes a hostile key could pollute (`__proto__.x`, `constructor.prototype.x`). */
 export function prototypeKeys(): Record<string, string[]> {
   const keysOf = (proto: object) => Reflect.ownKeys(proto).map(String).sort();
-  return { Object: keysOf(Object.prototype), Array: keysOf(Array.prototype), Function: keysOf(Function.prototype), String: keysOf(String.prototype) };
+  return {
+    Object: keysOf(Object.prototype),
+    Array: keysOf(Array.prototype),
+    Function: keysOf(Function.prototype),
+    String: keysOf(String.prototype),
+  };
 }
 
 /** Samples the process's resident set size while a suite runs; `growthMiB` is the peak over the start. */
@@ -177,7 +198,8 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
   let prototypes: Record<string, string[]>;
   let rss: ReturnType<typeof rssSampler>;
 
-  const workflowsOnQueue = async () => (await doors.env.client.workflow.count(`TaskQueue = '${doors.env.taskQueue}'`)).count;
+  const workflowsOnQueue = async () =>
+    (await doors.env.client.workflow.count(`TaskQueue = '${doors.env.taskQueue}'`)).count;
   const peerRequests = () => doors.peers.crm.requests().length + doors.peers.webhook.requests().length;
 
   describe(title, () => {
@@ -189,15 +211,29 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
       const operatorEnv = { ...doors.peers.env, ...options.operatorEnv };
       const operator = loadConfig(operatorEnv);
       // The guards get the suite's database: the policy floor counts lead selections there.
-      doors.env = await openTestEnv({ guard: (db) => composeGuards([operatorGuards(operator, { db }, operatorEnv), ...(options.guard ? [options.guard(doors.peers)] : [])]) });
+      doors.env = await openTestEnv({
+        guard: (db) =>
+          composeGuards([
+            operatorGuards(operator, { db }, operatorEnv),
+            ...(options.guard ? [options.guard(doors.peers)] : []),
+          ]),
+      });
       doors.cliEnv = { ...cliEnv(doors.env), ...operatorEnv };
       await seedFlows(doors.env.db, [FLOW]);
       doors.peers.crm.state.createRecord('contacts', {});
-      const settings = { targetCollections: operator.TARGET_COLLECTIONS, redactedLeadFields: operator.REDACTED_LEAD_FIELDS, policyFloor: policyFloorOf(operator) };
+      const settings = {
+        targetCollections: operator.TARGET_COLLECTIONS,
+        redactedLeadFields: operator.REDACTED_LEAD_FIELDS,
+        policyFloor: policyFloorOf(operator),
+      };
       await doors.env.startWorker(undefined, { ...doors.peers.deps, ...settings, ...options.worker?.(doors.peers) });
       doors.api = await startApi(doors.env, {
         tokens: { [TOKEN]: options.identity },
-        slack: { signingSecret: SIGNING_SECRET, users: { [SLACK_USER]: options.identity }, responseUrlOrigins: ['https://hooks.slack.com'] },
+        slack: {
+          signingSecret: SIGNING_SECRET,
+          users: { [SLACK_USER]: options.identity },
+          responseUrlOrigins: ['https://hooks.slack.com'],
+        },
       });
       doors.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-rollback-doors-'));
       await options.seed?.(doors);
@@ -218,16 +254,19 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
       expect(new Set(cases.map((c) => c.surface))).toEqual(new Set(['HTTP API', 'CLI', 'chat ops', 'client']));
     });
 
-    test.each(cases)('given $input, when it comes through the $surface, then it is refused naming "$field" and nothing is started, written or sent', async (doorCase) => {
-      const answer = await doorCase.send(doors);
-      expect(answer).toMatchObject({ refused: true });
-      expect(answer.text).toContain(doorCase.field);
-      expect(await workflowsOnQueue()).toBe(0);
-      expect(await databaseFingerprint(doors.env.db, BOOKKEEPING)).toEqual(before);
-      expect(peerRequests()).toBe(0);
-      expect(prototypeKeys()).toEqual(prototypes);
-      await options.afterEachCase?.(doors);
-    });
+    test.each(cases)(
+      'given $input, when it comes through the $surface, then it is refused naming "$field" and nothing is started, written or sent',
+      async (doorCase) => {
+        const answer = await doorCase.send(doors);
+        expect(answer).toMatchObject({ refused: true });
+        expect(answer.text).toContain(doorCase.field);
+        expect(await workflowsOnQueue()).toBe(0);
+        expect(await databaseFingerprint(doors.env.db, BOOKKEEPING)).toEqual(before);
+        expect(peerRequests()).toBe(0);
+        expect(prototypeKeys()).toEqual(prototypes);
+        await options.afterEachCase?.(doors);
+      },
+    );
 
     test('given every input above, when the worker has had time to act on anything that slipped through, then still no workflow, no write, no partner call, no prototype touched, memory bounded', async () => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -236,7 +275,9 @@ export function describeDoorCases(title: string, cases: DoorCase[], options: Doo
       expect(peerRequests()).toBe(0);
       expect(prototypeKeys()).toEqual(prototypes);
       const memory = rss.stop();
-      console.log(`${title}: ${cases.length} cases; RSS ${memory.startMiB} → peak ${memory.peakMiB} MiB (+${memory.growthMiB} MiB)`);
+      console.log(
+        `${title}: ${cases.length} cases; RSS ${memory.startMiB} → peak ${memory.peakMiB} MiB (+${memory.growthMiB} MiB)`,
+      );
       expect(memory.growthMiB).toBeLessThan(MAX_RSS_GROWTH_MIB);
     });
   });

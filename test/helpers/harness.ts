@@ -34,7 +34,10 @@ export interface TestEnv {
    * Starts a worker on the test's task queue. `deps` adds target dependencies, e.g. a peer's URL
    * and token (`{ crm: { baseUrl: crm.url, token: crm.token } }`) or `partners`.
    */
-  startWorker(options?: Partial<WorkerOptions>, deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role' | 'policyFloor'>): Promise<RunningWorker>;
+  startWorker(
+    options?: Partial<WorkerOptions>,
+    deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role' | 'policyFloor'>,
+  ): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
@@ -105,7 +108,11 @@ export async function openTestEnv(options: TestEnvOptions = {}): Promise<TestEnv
  * Polls until `check` returns a value other than undefined. `timeoutMs` is a bound for hangs, not
  * a speed assertion: the default waits as long as a busy machine could need (see bounds.ts).
  */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = EVENT_BOUND_MS, intervalMs = 20): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = EVENT_BOUND_MS,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -36,7 +36,8 @@ export function findLeaks(history: SerializedHistory, secrets: string[]): string
   for (const secret of secrets) {
     if (history.binary.includes(Buffer.from(secret, 'utf8'))) leaks.push(`"${secret}" in the protobuf bytes`);
     if (history.json.includes(secret)) leaks.push(`"${secret}" in the JSON`);
-    for (const form of base64Forms(secret)) if (history.json.includes(form)) leaks.push(`"${secret}" as base64 "${form}"`);
+    for (const form of base64Forms(secret))
+      if (history.json.includes(form)) leaks.push(`"${secret}" as base64 "${form}"`);
   }
   return leaks;
 }
@@ -72,14 +73,16 @@ export function payloadsIn(json: string): FoundPayload[] {
   return found;
 }
 
-export const encodingOf = (payload: Payload) => Buffer.from(payload.metadata?.[METADATA_ENCODING_KEY] ?? []).toString('utf8');
+export const encodingOf = (payload: Payload) =>
+  Buffer.from(payload.metadata?.[METADATA_ENCODING_KEY] ?? []).toString('utf8');
 export const isEncryptedPayload = (payload: Payload) => encodingOf(payload) === ENCRYPTED_ENCODING;
 
 /** Search attributes are indexed by the server and never pass a codec; everything else must. */
 export const isSearchAttribute = (found: FoundPayload) => /(^|\.)searchAttributes\./.test(found.path);
 
 /** Plain by Temporal's design like search attributes: a patch marker holds only the patch id from our code. */
-export const isPatchMarker = (found: FoundPayload) => /markerRecordedEventAttributes\.details\.patch-data\./.test(found.path);
+export const isPatchMarker = (found: FoundPayload) =>
+  /markerRecordedEventAttributes\.details\.patch-data\./.test(found.path);
 
 /** Payloads that carry workflow data (and so must be encrypted). */
 export const carriesData = (found: FoundPayload) => !isSearchAttribute(found) && !isPatchMarker(found);

@@ -23,7 +23,10 @@ export function describeLeadBatch(leads: number): void {
       const result = await runLeadBatch(env.db, leads, (line) => lines.push(line));
       console.log(`lead batch of ${leads} (${result.selected} selected):\n  ${lines.join('\n  ')}`);
 
-      expect(result.applied).toMatchObject({ status: 'applied', summary: expect.stringMatching(new RegExp(`^${result.selected} of ${result.selected} selected`)) });
+      expect(result.applied).toMatchObject({
+        status: 'applied',
+        summary: expect.stringMatching(new RegExp(`^${result.selected} of ${result.selected} selected`)),
+      });
       expect(result.restored).toMatchObject({ status: 'restored', restoredCount: result.selected });
       const collection = env.db.collection('leads');
       expect(await collection.countDocuments({ owner: 'pool' })).toBe(leads);

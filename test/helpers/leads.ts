@@ -21,7 +21,14 @@ export async function seedLeads(db: Db, count: number, options: SeedOptions = {}
     for (let i = start; i < Math.min(count, start + chunk); i++) {
       const _id = `${prefix}-${String(i).padStart(7, '0')}`;
       ids.push(_id);
-      docs.push({ _id, status: i % 2 === 0 ? 'new' : 'old', state: i % 3 === 0 ? 'TX' : 'CA', owner: 'pool', score: i % 100, contact: { email: `l${i}@example.com` } });
+      docs.push({
+        _id,
+        status: i % 2 === 0 ? 'new' : 'old',
+        state: i % 3 === 0 ? 'TX' : 'CA',
+        owner: 'pool',
+        score: i % 100,
+        contact: { email: `l${i}@example.com` },
+      });
     }
     await db.collection<{ _id: string }>(collection).insertMany(docs, { ordered: false });
   }
@@ -39,7 +46,11 @@ export interface PhaseMetrics {
 }
 
 /** Runs `fn` while sampling RSS; returns its result with the phase's timing and memory. */
-export async function measure<T>(phase: string, leads: number, fn: () => Promise<T>): Promise<{ result: T; metrics: PhaseMetrics }> {
+export async function measure<T>(
+  phase: string,
+  leads: number,
+  fn: () => Promise<T>,
+): Promise<{ result: T; metrics: PhaseMetrics }> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
   const started = process.hrtime.bigint();
@@ -69,7 +80,12 @@ export async function runLeadBatch(db: Db, count: number, log: (line: string) =>
   const step: Step = {
     id: 'reassign-new-leads',
     target: 'lead-data',
-    spec: { collection: 'leads', filter: { status: 'new' }, set: { owner: 'partner-east', status: 'assigned' }, unset: ['score'] },
+    spec: {
+      collection: 'leads',
+      filter: { status: 'new' },
+      set: { owner: 'partner-east', status: 'assigned' },
+      unset: ['score'],
+    },
   };
   const input = { changeId: `batch-${count}`, step };
   const activities = createActivities({ db });
@@ -81,7 +97,9 @@ export async function runLeadBatch(db: Db, count: number, log: (line: string) =>
   const run = async <R>(phase: string, fn: () => Promise<R>) => {
     const { result, metrics } = await measure(phase, selected, fn);
     phases.push(metrics);
-    log(`${phase}: ${metrics.seconds}s, ${metrics.leadsPerSecond} leads/s, peak RSS ${metrics.peakRssMiB} MiB (process max ${metrics.processMaxRssMiB} MiB)`);
+    log(
+      `${phase}: ${metrics.seconds}s, ${metrics.leadsPerSecond} leads/s, peak RSS ${metrics.peakRssMiB} MiB (process max ${metrics.processMaxRssMiB} MiB)`,
+    );
     return result;
   };
   const point = (await run('snapshot', () => env.run(activities.snapshotStep, input))) as RecoveryPointRef;

@@ -57,7 +57,12 @@ export function scan(text: string): Scanned {
     if (open) {
       // A fence closes only on the same character, at least as long, with nothing after it.
       if (fence && fence[1]![0] === open.fence[0] && fence[1]!.length >= open.fence.length && fence[2] === '') {
-        blocks.push({ lang: open.lang, line: open.line, source: open.body.join('\n'), ...(open.marker ? { marker: open.marker } : {}) });
+        blocks.push({
+          lang: open.lang,
+          line: open.line,
+          source: open.body.join('\n'),
+          ...(open.marker ? { marker: open.marker } : {}),
+        });
         open = undefined;
       } else {
         open.body.push(text);

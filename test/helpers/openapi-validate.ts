@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const validatorCli = path.resolve(__dirname, '../../node_modules/@seriousme/openapi-schema-validator/bin/validate-api-cli.js');
+const validatorCli = path.resolve(
+  __dirname,
+  '../../node_modules/@seriousme/openapi-schema-validator/bin/validate-api-cli.js',
+);
 
 /**
  * Validates an OpenAPI document with @seriousme/openapi-schema-validator's own CLI (the package is
@@ -24,12 +27,20 @@ export function validateOpenApi(document: unknown): { valid: boolean; output: st
 /** Every `$ref` in the document points at something that exists in it. */
 export function unresolvedRefs(document: Record<string, unknown>): string[] {
   const missing: string[] = [];
-  const resolve = (ref: string) => ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+  const resolve = (ref: string) =>
+    ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>(
+        (node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')],
+        document,
+      );
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
-        if (key === '$ref' && typeof value === 'string' && (!value.startsWith('#/') || resolve(value) === undefined)) missing.push(value);
+        if (key === '$ref' && typeof value === 'string' && (!value.startsWith('#/') || resolve(value) === undefined))
+          missing.push(value);
         else walk(value);
       }
     }

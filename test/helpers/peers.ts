@@ -38,7 +38,10 @@ export async function startPeers(options: { crm?: CrmPeerOptions; webhook?: Webh
   const secret = randomBytes(24).toString('hex');
   const crm = await startCrmPeer(options.crm);
   const webhook = await startWebhookPeer({ secret, ...options.webhook });
-  const partners = partnerMap(peerPartner(PEER_PARTNER, webhook.url, secret), peerPartner(OTHER_PARTNER, crm.url, randomBytes(24).toString('hex')));
+  const partners = partnerMap(
+    peerPartner(PEER_PARTNER, webhook.url, secret),
+    peerPartner(OTHER_PARTNER, crm.url, randomBytes(24).toString('hex')),
+  );
   return {
     crm,
     webhook,

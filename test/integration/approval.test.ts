@@ -22,7 +22,10 @@ describe('approval gate: nothing is applied before the policy says yes', () => {
     request({
       risk,
       steps: [capStep('raise', flowId, 40)],
-      policy: { approval: 'required', escalation: { levels: levels(['leads', ['lead@example.com', 'lead2@example.com'], '1h']) } },
+      policy: {
+        approval: 'required',
+        escalation: { levels: levels(['leads', ['lead@example.com', 'lead2@example.com'], '1h']) },
+      },
     });
 
   test('given approval is required, when an authorized lead approves, then the change applies', async () => {
@@ -34,12 +37,18 @@ describe('approval gate: nothing is applied before the policy says yes', () => {
     const description = await env.client.workflow.getHandle(changeWorkflowId(changeId)).describe();
     expect(description.typedSearchAttributes.get(ChangeStatusKey)).toBe('awaiting-approval');
 
-    const outcome = await env.changes.decide(changeId, { decision: 'approve', actor: 'lead@example.com', questionId: question.id });
+    const outcome = await env.changes.decide(changeId, {
+      decision: 'approve',
+      actor: 'lead@example.com',
+      questionId: question.id,
+    });
 
     expect(outcome).toEqual({ status: 'accepted', questionId: question.id });
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('completed');
-    expect(report.decisions).toEqual([expect.objectContaining({ decision: 'approve', actor: 'lead@example.com', kind: 'approval' })]);
+    expect(report.decisions).toEqual([
+      expect.objectContaining({ decision: 'approve', actor: 'lead@example.com', kind: 'approval' }),
+    ]);
     expect((await flows.get(flowId))!.version).toBe(2);
   });
 
@@ -49,7 +58,11 @@ describe('approval gate: nothing is applied before the policy says yes', () => {
     await env.changes.start(approvalChange(), { changeId });
     await waitForQuestion(env.changes, changeId, { kind: 'approval' });
 
-    await env.changes.decide(changeId, { decision: 'reject', actor: 'lead@example.com', comment: 'not during the campaign' });
+    await env.changes.decide(changeId, {
+      decision: 'reject',
+      actor: 'lead@example.com',
+      comment: 'not during the campaign',
+    });
 
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('rejected');
@@ -64,7 +77,9 @@ describe('approval gate: nothing is applied before the policy says yes', () => {
     await env.changes.start({ ...approvalChange(), requestedBy: 'lead@example.com' }, { changeId });
     await waitForQuestion(env.changes, changeId, { kind: 'approval' });
 
-    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'lead@example.com' })).rejects.toThrow(RequestRefusedError);
+    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'lead@example.com' })).rejects.toThrow(
+      RequestRefusedError,
+    );
     await env.changes.signalDecision(changeId, { decision: 'approve', actor: 'lead@example.com' });
 
     const status = await eventually(async () => {
@@ -83,7 +98,9 @@ describe('approval gate: nothing is applied before the policy says yes', () => {
     await waitForQuestion(env.changes, changeId, { kind: 'approval' });
 
     const first = await env.changes.decide(changeId, { decision: 'approve', actor: 'lead@example.com' });
-    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'lead@example.com' })).rejects.toThrow(/already approved/);
+    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'lead@example.com' })).rejects.toThrow(
+      /already approved/,
+    );
     expect(first.status).toBe('partial');
     expect((await env.changes.status(changeId)).phase).toBe('awaiting-approval');
     const second = await env.changes.decide(changeId, { decision: 'approve', actor: 'lead2@example.com' });
@@ -98,7 +115,9 @@ describe('approval gate: nothing is applied before the policy says yes', () => {
     await env.changes.start(approvalChange(), { changeId });
     await waitForQuestion(env.changes, changeId, { kind: 'approval' });
 
-    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'intern@example.com' })).rejects.toThrow(/may not decide/);
+    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'intern@example.com' })).rejects.toThrow(
+      /may not decide/,
+    );
     await env.changes.signalDecision(changeId, { decision: 'approve', actor: 'intern@example.com' });
 
     const status = await eventually(async () => {
@@ -111,12 +130,18 @@ describe('approval gate: nothing is applied before the policy says yes', () => {
   test('given an approval signalled before the workflow asks, when the workflow reaches the gate, then the early decision is kept and used', async () => {
     const changeId = uniqueId('early');
     await env.changes.start(approvalChange(), { changeId });
-    await env.changes.signalDecision(changeId, { decision: 'approve', actor: 'lead@example.com', comment: 'pre-approved in standup' });
+    await env.changes.signalDecision(changeId, {
+      decision: 'approve',
+      actor: 'lead@example.com',
+      comment: 'pre-approved in standup',
+    });
 
     await env.startWorker();
     const report = await env.changes.result(changeId);
 
     expect(report.phase).toBe('completed');
-    expect(report.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(['decision kept until asked', 'decision accepted']));
+    expect(report.timeline.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['decision kept until asked', 'decision accepted']),
+    );
   });
 });

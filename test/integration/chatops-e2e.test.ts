@@ -47,7 +47,9 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     await env.startWorker(undefined, {
       notifications: {
         slackWebhooks: new Map([['#ops', `${slack.url}/services/T000/B000/ops`]]),
-        webhooks: new Map([['audit', { url: `${slack.url}/audit`, partner: peerPartner('audit', slack.url, WEBHOOK_SECRET) }]]),
+        webhooks: new Map([
+          ['audit', { url: `${slack.url}/audit`, partner: peerPartner('audit', slack.url, WEBHOOK_SECRET) }],
+        ]),
         workflowUrl: (id) => workflowUiUrl(UI, id),
       },
     });
@@ -73,13 +75,22 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
   test('given a step failure asking on-call, when on-call clicks rollback in Slack, then forged, stale, replayed and unauthorized clicks change nothing and the change is rolled back and reported', async () => {
     const flows = [uniqueId('solar'), uniqueId('auto')] as [string, string];
     const store = await seedFlows(env.db, flows);
-    const request = failingAskChange(flows, 'requester@example.com', { actors: ['oncall@example.com'] }, ['slack:#ops', 'webhook:audit']);
-    const started = await call(api, 'POST', '/v1/changes', { token: REQUESTER_TOKEN, body: request, headers: { 'idempotency-key': uniqueId('e2e') } });
+    const request = failingAskChange(flows, 'requester@example.com', { actors: ['oncall@example.com'] }, [
+      'slack:#ops',
+      'webhook:audit',
+    ]);
+    const started = await call(api, 'POST', '/v1/changes', {
+      token: REQUESTER_TOKEN,
+      body: request,
+      headers: { 'idempotency-key': uniqueId('e2e') },
+    });
     expect(started.status).toBe(201);
     const { changeId } = started.body as { changeId: string };
 
     // The decision message arrives at the Slack webhook, with one button per answer.
-    const message = await slack.waitFor((r) => r.path === '/services/T000/B000/ops' && r.body.includes(changeId) && r.body.includes('"actions"'));
+    const message = await slack.waitFor(
+      (r) => r.path === '/services/T000/B000/ops' && r.body.includes(changeId) && r.body.includes('"actions"'),
+    );
     const buttons = buttonsOf(message);
     expect(buttons.map((b) => b.text.text)).toEqual(['retry', 'skip', 'rollback', 'hold']);
     expect(message.body).toContain(workflowUiUrl(UI, `change-${changeId}`));
@@ -88,17 +99,33 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     const action = decodeDecisionAction(rollbackButton.value)!;
     expect(action).toMatchObject({ changeId, decision: 'rollback' });
     // The same notification also went to the signed generic webhook.
-    const audit = await slack.waitFor((r) => r.path === '/audit' && r.body.includes('"decision-needed"') && r.body.includes(changeId));
-    const signed = { method: 'POST', url: `${slack.url}${audit.path}`, idempotencyKey: audit.headers['idempotency-key'] as string, body: audit.body, signature: audit.headers['x-lead-rollback-signature'] as string };
+    const audit = await slack.waitFor(
+      (r) => r.path === '/audit' && r.body.includes('"decision-needed"') && r.body.includes(changeId),
+    );
+    const signed = {
+      method: 'POST',
+      url: `${slack.url}${audit.path}`,
+      idempotencyKey: audit.headers['idempotency-key'] as string,
+      body: audit.body,
+      signature: audit.headers['x-lead-rollback-signature'] as string,
+    };
     expect(verifyPartnerRequest(WEBHOOK_SECRET, signed)).toBe('valid');
     expect(verifyPartnerRequest('some-other-secret-000000', signed)).toBe('mismatch');
 
     const before = await snapshot(changeId);
     expect(before).toMatchObject({ phase: 'awaiting-decision', decisions: [], pending: [action.questionId] });
-    const click = (user: string) => blockActionsPayload(user, { action_id: rollbackButton.action_id, value: rollbackButton.value }, `${slack.url}/response/${user}`);
+    const click = (user: string) =>
+      blockActionsPayload(
+        user,
+        { action_id: rollbackButton.action_id, value: rollbackButton.value },
+        `${slack.url}/response/${user}`,
+      );
 
     const forged = await slackPost(interactions(), click('U0ONCALL'), { secret: 'not-the-signing-secret' });
-    const stale = await slackPost(interactions(), click('U0ONCALL'), { secret: SIGNING_SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const stale = await slackPost(interactions(), click('U0ONCALL'), {
+      secret: SIGNING_SECRET,
+      timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
     const unsigned = await slackPost(interactions(), click('U0ONCALL'), { secret: SIGNING_SECRET, signature: '' });
     const unmapped = await slackPost(interactions(), click('U0NOBODY'), { secret: SIGNING_SECRET });
     const noRole = await slackPost(interactions(), click('U0VIEW'), { secret: SIGNING_SECRET });
@@ -106,7 +133,11 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
 
     expect([forged.status, stale.status, unsigned.status]).toEqual([401, 401, 401]);
     expect(JSON.stringify(stale.body)).toMatch(/5-minute window/);
-    expect([unmapped.body?.outcome, noRole.body?.outcome, notDecider.body?.outcome]).toEqual(['not-allowed', 'not-allowed', 'not-allowed']);
+    expect([unmapped.body?.outcome, noRole.body?.outcome, notDecider.body?.outcome]).toEqual([
+      'not-allowed',
+      'not-allowed',
+      'not-allowed',
+    ]);
     expect(notDecider.body?.text).toMatch(/may not decide/);
     expect(await snapshot(changeId)).toEqual(before);
 
@@ -117,10 +148,22 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     expect(accepted.body).toMatchObject({ outcome: 'accepted', replace_original: true });
     console.log(`signed button click → real decision outcome in ${answerMs.toFixed(0)} ms (Slack allows 3000 ms)`);
     const posted = await slack.waitFor((r) => r.path === '/response/U0ONCALL');
-    expect(JSON.parse(posted.body)).toMatchObject({ replace_original: true, text: expect.stringMatching(/oncall@example.com chose \*rollback\*/) });
+    expect(JSON.parse(posted.body)).toMatchObject({
+      replace_original: true,
+      text: expect.stringMatching(/oncall@example.com chose \*rollback\*/),
+    });
 
     // The exact same signed request again is a replay: refused, and nothing more is decided.
-    const replay = await slackPost(interactions(), {}, { secret: SIGNING_SECRET, rawBody: accepted.rawBody, timestamp: accepted.timestamp, signature: accepted.signature });
+    const replay = await slackPost(
+      interactions(),
+      {},
+      {
+        secret: SIGNING_SECRET,
+        rawBody: accepted.rawBody,
+        timestamp: accepted.timestamp,
+        signature: accepted.signature,
+      },
+    );
     expect(replay.status).toBe(401);
     expect(JSON.stringify(replay.body)).toMatch(/replay/);
 
@@ -131,8 +174,12 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
       ['reroute', 'restored'],
       ['retarget', 'failed'],
     ]);
-    expect((await store.get(flows[0]))!.config).toMatchObject({ steps: expect.arrayContaining([expect.objectContaining({ recipient: 'crm-east' })]) });
-    await slack.waitFor((r) => r.path === '/services/T000/B000/ops' && r.body.includes(changeId) && r.body.includes('Rollback finished'));
+    expect((await store.get(flows[0]))!.config).toMatchObject({
+      steps: expect.arrayContaining([expect.objectContaining({ recipient: 'crm-east' })]),
+    });
+    await slack.waitFor(
+      (r) => r.path === '/services/T000/B000/ops' && r.body.includes(changeId) && r.body.includes('Rollback finished'),
+    );
     const outbox = await notificationsCollection(env.db).find({ changeId }).toArray();
     expect(outbox.length).toBeGreaterThanOrEqual(4);
     expect(outbox.every((n) => (n.sent ?? []).length === 2)).toBe(true);
@@ -141,20 +188,34 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     expect(viaApi.body).toMatchObject({ changeId, phase: 'rolled-back', cause: { stepId: 'retarget' } });
     const viaCli = await runCli(['report', changeId, '--json'], cliEnv(env));
     expect(viaCli.code).toBe(0);
-    expect(JSON.parse(viaCli.stdout)).toMatchObject({ changeId, phase: 'rolled-back', decisions: [expect.objectContaining({ actor: 'oncall@example.com' })] });
+    expect(JSON.parse(viaCli.stdout)).toMatchObject({
+      changeId,
+      phase: 'rolled-back',
+      decisions: [expect.objectContaining({ actor: 'oncall@example.com' })],
+    });
     const text = await runCli(['report', changeId], cliEnv(env));
     expect(text.stdout).toContain(`Change ${changeId}`);
     expect(text.stdout).toContain('rolled-back');
-    console.log(`CLI report: ${viaCli.ms.toFixed(0)} ms (--json), ${text.ms.toFixed(0)} ms (text), process start-up included`);
+    console.log(
+      `CLI report: ${viaCli.ms.toFixed(0)} ms (--json), ${text.ms.toFixed(0)} ms (text), process start-up included`,
+    );
   });
 
   test('given a risk-high change, when approvals come by slash command, then the requester is refused, the first approver is partial, a repeat is refused and a second approver lets it run', async () => {
     const flow = uniqueId('home');
     await seedFlows(env.db, [flow]);
     const changeId = uniqueId('high');
-    await env.changes.start(approvalChange(flow, 'requester@example.com', { risk: 'high', deciders: { groups: ['approvers'] } }), { changeId });
+    await env.changes.start(
+      approvalChange(flow, 'requester@example.com', { risk: 'high', deciders: { groups: ['approvers'] } }),
+      { changeId },
+    );
     await eventually(async () => ((await env.changes.status(changeId)).pendingDecisions.length > 0 ? true : undefined));
-    const slash = (user: string, text: string) => slackPost(commands(), { command: '/rollback', user_id: user, text, response_url: `${slack.url}/cmd` }, { secret: SIGNING_SECRET });
+    const slash = (user: string, text: string) =>
+      slackPost(
+        commands(),
+        { command: '/rollback', user_id: user, text, response_url: `${slack.url}/cmd` },
+        { secret: SIGNING_SECRET },
+      );
 
     const status = await slash('U0VIEW', `status ${changeId}`);
     const own = await slash('U0REQ', `approve ${changeId}`);
@@ -178,7 +239,8 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     const changeId = uniqueId('manual');
     await env.changes.start(approvalChange(flow, 'requester@example.com'), { changeId });
     await eventually(async () => ((await env.changes.status(changeId)).pendingDecisions.length > 0 ? true : undefined));
-    const slash = (user: string, text: string) => slackPost(commands(), { command: '/rollback', user_id: user, text }, { secret: SIGNING_SECRET });
+    const slash = (user: string, text: string) =>
+      slackPost(commands(), { command: '/rollback', user_id: user, text }, { secret: SIGNING_SECRET });
 
     const stranger = await slash('U0NOBODY', `rollback ${changeId} errors leads bouncing`);
     const unknown = await slash('U0REQ', `rollback ${uniqueId('missing')}`);
@@ -192,20 +254,34 @@ describe('end to end: HTTP API → failing step → Slack message with buttons �
     expect(requested.body).toMatchObject({ outcome: 'accepted', response_type: 'in_channel' });
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('rolled-back');
-    expect(report.rollbackRequest).toMatchObject({ actor: 'requester@example.com', category: 'business-impact', reason: 'wrong partner' });
+    expect(report.rollbackRequest).toMatchObject({
+      actor: 'requester@example.com',
+      category: 'business-impact',
+      reason: 'wrong partner',
+    });
   });
 
   test('given no worker answers the change, when a decision arrives by Slack, then the answer still comes within the deadline and says it is not confirmed', async () => {
     const idle = await openTestEnv();
-    const idleApi = await startApi(idle, { tokens: {}, slack: { signingSecret: SIGNING_SECRET, users: people, responseUrlOrigins: [], responseTimeoutMs: 500 } });
+    const idleApi = await startApi(idle, {
+      tokens: {},
+      slack: { signingSecret: SIGNING_SECRET, users: people, responseUrlOrigins: [], responseTimeoutMs: 500 },
+    });
     try {
       const changeId = uniqueId('idle');
       await idle.changes.start(approvalChange(uniqueId('flow'), 'requester@example.com'), { changeId });
       const sent = performance.now();
-      const answer = await slackPost(`${idleApi.url}/slack/commands`, { user_id: 'U0APP1', text: `approve ${changeId}` }, { secret: SIGNING_SECRET });
+      const answer = await slackPost(
+        `${idleApi.url}/slack/commands`,
+        { user_id: 'U0APP1', text: `approve ${changeId}` },
+        { secret: SIGNING_SECRET },
+      );
       const ms = performance.now() - sent;
       expect(answer.status).toBe(200);
-      expect(answer.body).toMatchObject({ outcome: 'unconfirmed', text: expect.stringContaining(`/rollback status ${changeId}`) });
+      expect(answer.body).toMatchObject({
+        outcome: 'unconfirmed',
+        text: expect.stringContaining(`/rollback status ${changeId}`),
+      });
       console.log(`no worker: chat ops answered "not confirmed" after ${ms.toFixed(0)} ms (deadline 500 ms)`);
     } finally {
       await idleApi.close();

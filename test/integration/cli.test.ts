@@ -25,7 +25,11 @@ describe('CLI (spawned as a process) against the real Temporal server and databa
   });
 
   afterAll(async () => {
-    console.log(`CLI wall times (ms, start-up + Temporal round trips): ${Object.entries(timings).map(([k, v]) => `${k} ${v.map((ms) => ms.toFixed(0)).join('/')}`).join(', ')}`);
+    console.log(
+      `CLI wall times (ms, start-up + Temporal round trips): ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${v.map((ms) => ms.toFixed(0)).join('/')}`)
+        .join(', ')}`,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
     await env?.close();
   });
@@ -47,7 +51,11 @@ describe('CLI (spawned as a process) against the real Temporal server and databa
     const watched = await run('status --watch', ['status', changeId, '--watch', '--interval', '200']);
 
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ changeId, created: true, links: { temporalUi: expect.stringContaining(`change-${changeId}`) } });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      changeId,
+      created: true,
+      links: { temporalUi: expect.stringContaining(`change-${changeId}`) },
+    });
     expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining(`Already started: change ${changeId}`) });
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(/— completed/);
@@ -62,7 +70,11 @@ describe('CLI (spawned as a process) against the real Temporal server and databa
     const changeId = uniqueId('watch');
     await env.changes.start(approvalChange(flow, 'ops@example.com'), { changeId });
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'status', changeId, '--watch', '--interval', '200'], { cwd: path.resolve(__dirname, '../..'), env: cliEnv(env) });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'status', changeId, '--watch', '--interval', '200'],
+      { cwd: path.resolve(__dirname, '../..'), env: cliEnv(env) },
+    );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -84,31 +96,77 @@ describe('CLI (spawned as a process) against the real Temporal server and databa
     await eventually(async () => ((await env.changes.status(changeId)).pendingDecisions.length > 0 ? true : undefined));
 
     const badDecision = await run('decide', ['decide', changeId, 'perhaps', '--actor', 'lead@example.com']);
-    const unknown = await run('decide', ['decide', uniqueId('missing'), 'approve', '--actor', 'lead@example.com', '--json']);
-    const own = await run('decide', ['decide', changeId, 'approve', '--actor', 'ops@example.com', '--group', 'approvers', '--json']);
+    const unknown = await run('decide', [
+      'decide',
+      uniqueId('missing'),
+      'approve',
+      '--actor',
+      'lead@example.com',
+      '--json',
+    ]);
+    const own = await run('decide', [
+      'decide',
+      changeId,
+      'approve',
+      '--actor',
+      'ops@example.com',
+      '--group',
+      'approvers',
+      '--json',
+    ]);
     const outsider = await run('decide', ['decide', changeId, 'approve', '--actor', 'someone@example.com']);
     const statusBefore = await run('status', ['status', changeId, '--json']);
-    const approved = await run('decide', ['decide', changeId, 'approve', '--actor', 'lead@example.com', '--group', 'approvers', '--comment', 'ok', '--json']);
+    const approved = await run('decide', [
+      'decide',
+      changeId,
+      'approve',
+      '--actor',
+      'lead@example.com',
+      '--group',
+      'approvers',
+      '--comment',
+      'ok',
+      '--json',
+    ]);
 
     expect(badDecision.code).toBe(2);
     expect(badDecision.stderr).toMatch(/perhaps/);
     expect(unknown.code).toBe(3);
     expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { name: 'ChangeNotFoundError', exitCode: 3 } });
     expect(own.code).toBe(4);
-    expect(JSON.parse(own.stdout).error).toMatchObject({ name: 'NotAllowedError', message: expect.stringMatching(/cannot approve/) });
+    expect(JSON.parse(own.stdout).error).toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringMatching(/cannot approve/),
+    });
     expect(outsider.code).toBe(4);
     expect(JSON.parse(statusBefore.stdout)).toMatchObject({ phase: 'awaiting-approval', decisions: [] });
     expect(approved.code).toBe(0);
     expect(JSON.parse(approved.stdout)).toMatchObject({ status: 'accepted' });
     expect((await env.changes.result(changeId)).phase).toBe('completed');
-    const late = await run('rollback', ['rollback', changeId, '--actor', 'ops@example.com', '--reason', 'too late', '--category', 'errors']);
+    const late = await run('rollback', [
+      'rollback',
+      changeId,
+      '--actor',
+      'ops@example.com',
+      '--reason',
+      'too late',
+      '--category',
+      'errors',
+    ]);
     expect(late.code).toBe(4);
   });
 
   test('given bad change files, when started, then exit 2 names the problem and every bad field, and nothing is started', async () => {
     const broken = path.join(dir, 'broken.yaml');
     fs.writeFileSync(broken, 'title: [unclosed');
-    const invalid = await changeFile({ title: '', requestedBy: 'ops@example.com', steps: [{ id: 'Bad', target: 'flow-config', spec: { flowId: 'x', patch: [] } }] }, 'json');
+    const invalid = await changeFile(
+      {
+        title: '',
+        requestedBy: 'ops@example.com',
+        steps: [{ id: 'Bad', target: 'flow-config', spec: { flowId: 'x', patch: [] } }],
+      },
+      'json',
+    );
     const changeId = uniqueId('invalid');
 
     const notYaml = await run('start', ['start', broken, '--change-id', changeId]);
@@ -118,7 +176,9 @@ describe('CLI (spawned as a process) against the real Temporal server and databa
     expect(notYaml.code).toBe(2);
     expect(notYaml.stderr).toMatch(/not valid YAML/);
     expect(notValid.code).toBe(2);
-    expect(JSON.parse(notValid.stdout).error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['title', 'steps.0.id', 'steps.0.spec.patch']));
+    expect(JSON.parse(notValid.stdout).error.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(['title', 'steps.0.id', 'steps.0.spec.patch']),
+    );
     expect(missing.code).toBe(2);
     expect((await run('status', ['status', changeId])).code).toBe(3);
   });
@@ -130,7 +190,17 @@ describe('CLI (spawned as a process) against the real Temporal server and databa
     await env.changes.start(approvalChange(flow, 'ops@example.com'), { changeId });
     await eventually(async () => ((await env.changes.status(changeId)).pendingDecisions.length > 0 ? true : undefined));
 
-    const rolled = await run('rollback', ['rollback', changeId, '--actor', 'ops@example.com', '--reason', 'wrong flow', '--category', 'business-impact', '--json']);
+    const rolled = await run('rollback', [
+      'rollback',
+      changeId,
+      '--actor',
+      'ops@example.com',
+      '--reason',
+      'wrong flow',
+      '--category',
+      'business-impact',
+      '--json',
+    ]);
     expect(rolled.code).toBe(0);
     expect(JSON.parse(rolled.stdout)).toEqual({ status: 'accepted' });
     await env.changes.result(changeId);

@@ -36,7 +36,12 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
   function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${server.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-namespace': 'default', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-namespace': 'default',
+        ...headers,
+      },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   }
@@ -47,7 +52,9 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
   }
 
   test('given payloads the workers encrypted, when POST /decode, then the plain payloads come back, uncacheable', async () => {
-    const response = await post('/decode', { payloads: [payloadToJson(await encrypted(lead)), payloadToJson(await encrypted('second'))] });
+    const response = await post('/decode', {
+      payloads: [payloadToJson(await encrypted(lead)), payloadToJson(await encrypted('second'))],
+    });
 
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -60,7 +67,9 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
 
   test('given a plain payload, when POST /encode then /decode (as the UI does to start a workflow), then it round-trips and the encoded one is ciphertext', async () => {
     const plain = payloadToJson(defaultPayloadConverter.toPayload(lead));
-    const encoded = (await (await post('/encode', { payloads: [plain] })).json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+    const encoded = (await (await post('/encode', { payloads: [plain] })).json()) as {
+      payloads: { metadata: Record<string, string>; data: string }[];
+    };
 
     expect(Buffer.from(encoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
     expect(Buffer.from(encoded.payloads[0]!.data, 'base64').includes(Buffer.from(lead.email))).toBe(false);
@@ -78,20 +87,32 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
   test('given a CORS preflight from the UI origin, then it is allowed with the headers the UI sends', async () => {
     const response = await fetch(`${server.url}/decode`, {
       method: 'OPTIONS',
-      headers: { origin: uiOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-namespace' },
+      headers: {
+        origin: uiOrigin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,x-namespace',
+      },
     });
 
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(uiOrigin);
     expect(response.headers.get('access-control-allow-methods')).toBe('POST');
-    expect(response.headers.get('access-control-allow-headers')?.split(/,\s*/).sort()).toEqual(['authorization', 'content-type', 'x-namespace']);
+    expect(response.headers.get('access-control-allow-headers')?.split(/,\s*/).sort()).toEqual([
+      'authorization',
+      'content-type',
+      'x-namespace',
+    ]);
     expect(response.headers.get('access-control-allow-credentials')).toBe('true');
   });
 
   test('given a CORS preflight or a POST from another origin, then it is refused with 403 and no CORS grant', async () => {
     const preflight = await fetch(`${server.url}/decode`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://evil.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     const postFromOther = await post('/decode', { payloads: [] }, { origin: 'http://127.0.0.1:18234' });
 
@@ -99,7 +120,9 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
       expect(response.status).toBe(403);
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
     }
-    expect(((await preflight.json()) as { error: string }).error).toMatch(/origin https:\/\/evil.example.com is not allowed/);
+    expect(((await preflight.json()) as { error: string }).error).toMatch(
+      /origin https:\/\/evil.example.com is not allowed/,
+    );
   });
 
   test('given a POST from the UI origin, then it carries the CORS grant with or without a valid token (so the UI can show a 401)', async () => {
@@ -112,7 +135,12 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
   });
 
   test('given no tokens, when started on loopback with the opt-out, then it serves without Authorization; on another interface it refuses to start', async () => {
-    const open = await startCodecServer({ codec, corsOrigins: [uiOrigin], namespaces: '*', allowUnauthenticated: true });
+    const open = await startCodecServer({
+      codec,
+      corsOrigins: [uiOrigin],
+      namespaces: '*',
+      allowUnauthenticated: true,
+    });
     try {
       const response = await fetch(`${open.url}/decode`, {
         method: 'POST',
@@ -123,8 +151,18 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
     } finally {
       await open.stop();
     }
-    await expect(startCodecServer({ codec, corsOrigins: [uiOrigin], namespaces: '*', allowUnauthenticated: true, host: '0.0.0.0' })).rejects.toThrow(/only bind a loopback/);
-    await expect(startCodecServer({ codec, corsOrigins: [uiOrigin], namespaces: '*' })).rejects.toThrow(/needs bearer tokens/);
+    await expect(
+      startCodecServer({
+        codec,
+        corsOrigins: [uiOrigin],
+        namespaces: '*',
+        allowUnauthenticated: true,
+        host: '0.0.0.0',
+      }),
+    ).rejects.toThrow(/only bind a loopback/);
+    await expect(startCodecServer({ codec, corsOrigins: [uiOrigin], namespaces: '*' })).rejects.toThrow(
+      /needs bearer tokens/,
+    );
   });
 
   test.each([
@@ -133,32 +171,43 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
     ['a wrong token', 401, { authorization: `Bearer ${token}x` }, /bearer token is not accepted/],
     ['a namespace not served', 403, { 'x-namespace': 'payments' }, /namespace payments is not served here/],
     ['no X-Namespace header', 400, { 'x-namespace': '' }, /X-Namespace header is required/],
-  ])('given %s, when POST /decode, then %i and nothing is decoded', async (_name, status, headers: Record<string, string>, message) => {
-    const payload = payloadToJson(await encrypted(lead));
-    const sent = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ''));
-    const response = await fetch(`${server.url}/decode`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(headers.authorization === undefined ? { authorization: `Bearer ${token}` } : {}),
-        ...(headers['x-namespace'] === undefined ? { 'x-namespace': 'default' } : {}),
-        ...sent,
-      },
-      body: JSON.stringify({ payloads: [payload] }),
-    });
+  ])(
+    'given %s, when POST /decode, then %i and nothing is decoded',
+    async (_name, status, headers: Record<string, string>, message) => {
+      const payload = payloadToJson(await encrypted(lead));
+      const sent = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ''));
+      const response = await fetch(`${server.url}/decode`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(headers.authorization === undefined ? { authorization: `Bearer ${token}` } : {}),
+          ...(headers['x-namespace'] === undefined ? { 'x-namespace': 'default' } : {}),
+          ...sent,
+        },
+        body: JSON.stringify({ payloads: [payload] }),
+      });
 
-    expect(response.status).toBe(status);
-    const text = await response.text();
-    expect(JSON.parse(text).error).toMatch(message);
-    expect(text).not.toContain(lead.email);
-    if (status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
-  });
+      expect(response.status).toBe(status);
+      const text = await response.text();
+      expect(JSON.parse(text).error).toMatch(message);
+      expect(text).not.toContain(lead.email);
+      if (status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    },
+  );
 
   test.each([
-    ['a payload whose data is not base64', { payloads: [{ metadata: {}, data: 'not base64!' }] }, /payloads\.0\.data: must be base64/],
+    [
+      'a payload whose data is not base64',
+      { payloads: [{ metadata: {}, data: 'not base64!' }] },
+      /payloads\.0\.data: must be base64/,
+    ],
     ['a body without payloads', { items: [] }, /payloads: /],
     ['payloads that are not a list', { payloads: { data: '' } }, /payloads: /],
-    ['a metadata value that is not a string', { payloads: [{ metadata: { encoding: 7 } }] }, /payloads\.0\.metadata\.encoding/],
+    [
+      'a metadata value that is not a string',
+      { payloads: [{ metadata: { encoding: 7 } }] },
+      /payloads\.0\.metadata\.encoding/,
+    ],
     ['a body that is not JSON', '{"payloads": [', /JSON/],
   ])('given %s, when POST /decode, then 400 names the field', async (_name, body, message) => {
     const response = await post('/decode', body);
@@ -172,15 +221,22 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
     const data = Buffer.from(good.data!, 'base64');
     data[30] = data[30]! ^ 0xff;
     const tampered = { ...good, data: data.toString('base64') };
-    const unknownKey = { ...good, metadata: { ...good.metadata, 'encryption-key-id': Buffer.from('k1999').toString('base64') } };
+    const unknownKey = {
+      ...good,
+      metadata: { ...good.metadata, 'encryption-key-id': Buffer.from('k1999').toString('base64') },
+    };
 
     const first = await post('/decode', { payloads: [good, tampered] });
     const second = await post('/decode', { payloads: [unknownKey] });
 
     expect(first.status).toBe(400);
-    expect(((await first.json()) as { error: string }).error).toMatch(/^payloads\.1: cannot decode: .*failed authentication/);
+    expect(((await first.json()) as { error: string }).error).toMatch(
+      /^payloads\.1: cannot decode: .*failed authentication/,
+    );
     expect(second.status).toBe(400);
-    expect(((await second.json()) as { error: string }).error).toMatch(/^payloads\.0: cannot decode: .*"k1999", which is not configured/);
+    expect(((await second.json()) as { error: string }).error).toMatch(
+      /^payloads\.0: cannot decode: .*"k1999", which is not configured/,
+    );
   });
 
   test('given an unknown operation, when POST /compress, then 404', async () => {
@@ -193,16 +249,49 @@ describe('codec server over real HTTP (Temporal codec-server protocol)', () => {
     await env.startWorker();
     const changeId = uniqueId('cli');
     const title = `Assign lead ${lead.email} ${lead.phone}`;
-    await env.changes.start({ title, requestedBy: 'ops@example.com', steps: [{ id: 'owner', target: 'flow-config', spec: { flowId, patch: [{ op: 'add', path: '/owner', value: lead.email }] } }] }, { changeId });
+    await env.changes.start(
+      {
+        title,
+        requestedBy: 'ops@example.com',
+        steps: [
+          {
+            id: 'owner',
+            target: 'flow-config',
+            spec: { flowId, patch: [{ op: 'add', path: '/owner', value: lead.email }] },
+          },
+        ],
+      },
+      { changeId },
+    );
     await env.changes.result(changeId);
     const cli = ensureTemporalCli();
-    const show = ['workflow', 'show', '--address', requiredEnv(ENV.temporalAddress), '--namespace', 'default', '-w', changeWorkflowId(changeId), '--output', 'json'];
+    const show = [
+      'workflow',
+      'show',
+      '--address',
+      requiredEnv(ENV.temporalAddress),
+      '--namespace',
+      'default',
+      '-w',
+      changeWorkflowId(changeId),
+      '--output',
+      'json',
+    ];
 
-    const withCodec = await run(cli, [...show, '--codec-endpoint', `${server.url}/{namespace}`, '--codec-auth', `Bearer ${token}`]);
+    const withCodec = await run(cli, [
+      ...show,
+      '--codec-endpoint',
+      `${server.url}/{namespace}`,
+      '--codec-auth',
+      `Bearer ${token}`,
+    ]);
     const withoutCodec = await run(cli, show);
 
     // proto3 JSON output: payload data stays base64, decoded or not.
-    const texts = (stdout: string) => payloadsIn(stdout).filter(carriesData).map((p) => ({ encoding: encodingOf(p.payload), text: Buffer.from(p.payload.data ?? []).toString() }));
+    const texts = (stdout: string) =>
+      payloadsIn(stdout)
+        .filter(carriesData)
+        .map((p) => ({ encoding: encodingOf(p.payload), text: Buffer.from(p.payload.data ?? []).toString() }));
     const decoded = texts(withCodec.stdout);
     expect(decoded.length).toBeGreaterThan(5);
     expect(decoded.every((p) => p.encoding !== 'binary/encrypted')).toBe(true);

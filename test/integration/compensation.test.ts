@@ -20,7 +20,11 @@ describe('compensation: reverse order, parallel groups, never dropped, survives 
   afterEach(() => env.close());
 
   const deciders = { levels: levels(['on-call', ['oncall@example.com'], '1h']) };
-  const askChange = () => request({ steps: [capStep('one', ids[0]!, 30), failingStep('two', ids[1]!)], policy: { onStepFailure: 'ask', escalation: deciders } });
+  const askChange = () =>
+    request({
+      steps: [capStep('one', ids[0]!, 30), failingStep('two', ids[1]!)],
+      policy: { onStepFailure: 'ask', escalation: deciders },
+    });
 
   test('given a restore that fails after its retries, when a person fixes the target and decides retry-compensation, then the restore succeeds', async () => {
     const changeId = uniqueId('comp-retry');
@@ -47,12 +51,23 @@ describe('compensation: reverse order, parallel groups, never dropped, survives 
     await env.changes.start(askChange(), { changeId });
     await waitForQuestion(env.changes, changeId, { kind: 'step-failure' });
     const current = (await flows.get(ids[0]!))!;
-    await flows.write(ids[0]!, current.version, { ...current.config, enabled: false }, { action: 'edit', actor: 'teammate@example.com' });
+    await flows.write(
+      ids[0]!,
+      current.version,
+      { ...current.config, enabled: false },
+      { action: 'edit', actor: 'teammate@example.com' },
+    );
 
     await env.changes.decide(changeId, { decision: 'rollback', actor: 'oncall@example.com' });
     await waitForQuestion(env.changes, changeId, { kind: 'compensation' });
-    await expect(env.changes.decide(changeId, { decision: 'resolved-manually', actor: 'oncall@example.com' })).rejects.toThrow(/needs a comment/);
-    await env.changes.decide(changeId, { decision: 'resolved-manually', actor: 'oncall@example.com', comment: 'kept the teammate edit, cap set back by hand' });
+    await expect(
+      env.changes.decide(changeId, { decision: 'resolved-manually', actor: 'oncall@example.com' }),
+    ).rejects.toThrow(/needs a comment/);
+    await env.changes.decide(changeId, {
+      decision: 'resolved-manually',
+      actor: 'oncall@example.com',
+      comment: 'kept the teammate edit, cap set back by hand',
+    });
 
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('rolled-back');
@@ -68,7 +83,12 @@ describe('compensation: reverse order, parallel groups, never dropped, survives 
     const changeId = uniqueId('parallel');
     await env.changes.start(
       request({
-        steps: [capStep('s0', ids[0]!, 30), capStep('s1', ids[1]!, 31), capStep('s2', ids[2]!, 32), failingStep('s3', ids[3]!)],
+        steps: [
+          capStep('s0', ids[0]!, 30),
+          capStep('s1', ids[1]!, 31),
+          capStep('s2', ids[2]!, 32),
+          failingStep('s3', ids[3]!),
+        ],
         policy: { compensation: { independentGroups: [['s1', 's2']] } },
       }),
       { changeId },
@@ -99,7 +119,11 @@ describe('compensation: reverse order, parallel groups, never dropped, survives 
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect((await flows.get(ids[0]!))!.config).toEqual(sampleFlowConfig(ids[0]!));
-    const stored = await eventually(() => reportsCollection(env.db).findOne({ _id: changeId }).then((r) => r ?? undefined));
+    const stored = await eventually(() =>
+      reportsCollection(env.db)
+        .findOne({ _id: changeId })
+        .then((r) => r ?? undefined),
+    );
     expect(stored).toMatchObject({ phase: 'rolled-back', cancelled: true, cause: { type: 'Cancelled' } });
     expect(stored.steps[0]!.state).toBe('restored');
   });

@@ -55,10 +55,16 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
 
     beforeEach(() => {
       recordId = peers.crm.state.createRecord('contacts', { firstname: 'Ada', lifecyclestage: 'subscriber' }).id;
-      spec = { action: 'update-record', objectType: 'contacts', recordId, properties: { lifecyclestage: 'lead', hs_lead_status: 'NEW' } };
+      spec = {
+        action: 'update-record',
+        objectType: 'contacts',
+        recordId,
+        properties: { lifecyclestage: 'lead', hs_lead_status: 'NEW' },
+      };
     });
 
-    const values = () => peers.crm.state.record('contacts', recordId, ['firstname', 'lifecyclestage', 'hs_lead_status'])!.properties;
+    const values = () =>
+      peers.crm.state.record('contacts', recordId, ['firstname', 'lifecyclestage', 'hs_lead_status'])!.properties;
 
     test('given a record, when snapshot → apply → verify → restore run, then the record equals its recovery point exactly', async () => {
       const ref = await crm.snapshot(key, spec);
@@ -74,13 +80,19 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       expect(point!.state).toEqual({ values: { lifecyclestage: 'subscriber', hs_lead_status: null } });
       expect(values()).toMatchObject({ firstname: 'Ada', lifecyclestage: 'subscriber', hs_lead_status: null });
       // The state it overwrote is itself a recovery point, so the rollback can be undone.
-      expect((await points.get(key, 'before-restore'))!.state).toEqual({ values: { lifecyclestage: 'lead', hs_lead_status: 'NEW' } });
+      expect((await points.get(key, 'before-restore'))!.state).toEqual({
+        values: { lifecyclestage: 'lead', hs_lead_status: 'NEW' },
+      });
     });
 
     test('given a write whose every attempt failed before anything left the worker (journaled not-sent), when restored, then it is not-applied and nothing is sent', async () => {
       await crm.snapshot(key, spec);
       const journal = new SendJournal(env.db);
-      await journal.intent(key, 'forward', { target: 'crm', fingerprint: 'x', request: { method: 'PATCH', url: `${peers.crm.url}/crm/v3/objects/contacts/${recordId}` } });
+      await journal.intent(key, 'forward', {
+        target: 'crm',
+        fingerprint: 'x',
+        request: { method: 'PATCH', url: `${peers.crm.url}/crm/v3/objects/contacts/${recordId}` },
+      });
       await journal.failed(key, 'forward', 'not-sent', { error: 'connection failed (ECONNREFUSED)' });
 
       expect(await crm.restore(key, spec)).toMatchObject({ status: 'not-applied' });
@@ -122,12 +134,19 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       expect(outcome).toMatchObject({
         status: 'partial',
         restoredCount: 1,
-        conflicts: { count: 1, sample: [{ item: `contacts/${recordId}.hs_lead_status`, before: null, written: 'NEW', now: 'OPEN' }] },
+        conflicts: {
+          count: 1,
+          sample: [{ item: `contacts/${recordId}.hs_lead_status`, before: null, written: 'NEW', now: 'OPEN' }],
+        },
       });
       expect(values()).toMatchObject({ lifecyclestage: 'subscriber', hs_lead_status: 'OPEN' });
 
       // Asked again (a person chose "retry"), it reports the same conflict and writes nothing more.
-      expect(await crm.restore(key, spec)).toMatchObject({ status: 'partial', restoredCount: 1, conflicts: { count: 1 } });
+      expect(await crm.restore(key, spec)).toMatchObject({
+        status: 'partial',
+        restoredCount: 1,
+        conflicts: { count: 1 },
+      });
       expect(requestsFor('compensate')).toHaveLength(1);
     });
 
@@ -187,10 +206,20 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
 
     test('given a 500 and then a 429 with Retry-After, when applied, then both are retryable (the 429 with its delay) and the next attempt succeeds', async () => {
       await crm.snapshot(key, spec);
-      peers.crm.faults.enqueue({ fault: 'error', status: 500, method: 'PATCH' }, { fault: 'rate-limit', retryAfter: '3', method: 'PATCH' });
+      peers.crm.faults.enqueue(
+        { fault: 'error', status: 500, method: 'PATCH' },
+        { fault: 'rate-limit', retryAfter: '3', method: 'PATCH' },
+      );
 
-      expect(await failureOf(crm.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false });
-      expect(await failureOf(crm.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerRateLimited, nonRetryable: false, nextRetryDelay: 3000 });
+      expect(await failureOf(crm.apply(key, spec))).toMatchObject({
+        type: ErrorType.PartnerUnavailable,
+        nonRetryable: false,
+      });
+      expect(await failureOf(crm.apply(key, spec))).toMatchObject({
+        type: ErrorType.PartnerRateLimited,
+        nonRetryable: false,
+        nextRetryDelay: 3000,
+      });
       expect(await crm.apply(key, spec)).toMatchObject({ status: 'applied' });
       expect(requestsFor('forward').map((r) => r.status)).toEqual([500, 429, 200]);
       expect((await new SendJournal(env.db).get(key, 'forward'))!).toMatchObject({ state: 'delivered', attempts: 3 });
@@ -215,7 +244,10 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
 
     test('given a wrong token, when the CRM is read, then it fails as a permanent PartnerUnauthorizedError', async () => {
       const wrong = createAdapterRegistry({ db: env.db, crm: { baseUrl: peers.crm.url, token: 'wrong' } }).crm;
-      expect(await failureOf(wrong.snapshot(key, spec))).toMatchObject({ type: ErrorType.PartnerUnauthorized, nonRetryable: true });
+      expect(await failureOf(wrong.snapshot(key, spec))).toMatchObject({
+        type: ErrorType.PartnerUnauthorized,
+        nonRetryable: true,
+      });
     });
 
     test('given a worker without CRM configuration, when a crm step runs, then it fails as WorkerMisconfiguredError', async () => {
@@ -247,7 +279,10 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       expect(ref.summary).toMatch(/absent/);
       await crm.apply(key, spec);
       await crm.verify(key, spec);
-      expect(peers.crm.state.property('contacts', 'lead_tier')).toMatchObject({ label: 'Lead tier', options: [{ value: 'gold' }, { value: 'silver' }] });
+      expect(peers.crm.state.property('contacts', 'lead_tier')).toMatchObject({
+        label: 'Lead tier',
+        options: [{ value: 'gold' }, { value: 'silver' }],
+      });
 
       expect(await crm.restore(key, spec)).toMatchObject({ status: 'restored' });
       await crm.verifyRestore(key, spec);
@@ -261,7 +296,10 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       await crm.snapshot(key, spec);
       await crm.apply(key, spec);
       // As if the worker died after sending and before journaling the answer.
-      await new SendJournal(env.db).collection.updateOne({ _id: idempotencyKey(key, 'forward') }, { $set: { state: 'intent' } });
+      await new SendJournal(env.db).collection.updateOne(
+        { _id: idempotencyKey(key, 'forward') },
+        { $set: { state: 'intent' } },
+      );
 
       expect(await crm.apply(key, spec)).toMatchObject({ status: 'already-applied' });
       expect(peers.crm.stats().keys[idempotencyKey(key, 'forward')]!.effects).toBe(1);
@@ -270,9 +308,17 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
     test('given a read that misses the property our lost create made, when applied again, then the 409 with our definition counts as already applied', async () => {
       await crm.snapshot(key, spec);
       await crm.apply(key, spec);
-      await new SendJournal(env.db).collection.updateOne({ _id: idempotencyKey(key, 'forward') }, { $set: { state: 'intent' } });
+      await new SendJournal(env.db).collection.updateOne(
+        { _id: idempotencyKey(key, 'forward') },
+        { $set: { state: 'intent' } },
+      );
       // A stale read (e.g. a replica behind) says the property is not there yet.
-      peers.crm.faults.enqueue({ fault: 'status', status: 404, method: 'GET', path: '/crm/v3/properties/contacts/lead_tier' });
+      peers.crm.faults.enqueue({
+        fault: 'status',
+        status: 404,
+        method: 'GET',
+        path: '/crm/v3/properties/contacts/lead_tier',
+      });
 
       expect(await crm.apply(key, spec)).toMatchObject({ status: 'already-applied' });
       expect(requestsFor('forward').map((r) => [r.method, r.status])).toEqual([
@@ -290,7 +336,10 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
 
       const outcome = await crm.restore(key, spec);
 
-      expect(outcome).toMatchObject({ status: 'conflict', conflicts: { count: 1, sample: [{ item: 'contacts.lead_tier', before: null }] } });
+      expect(outcome).toMatchObject({
+        status: 'conflict',
+        conflicts: { count: 1, sample: [{ item: 'contacts.lead_tier', before: null }] },
+      });
       expect(peers.crm.state.property('contacts', 'lead_tier')?.label).toBe('Tier (sales)');
       expect(requestsFor('compensate')).toHaveLength(0);
     });
@@ -318,13 +367,20 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       await crm.snapshot(key, spec);
       await crm.apply(key, spec);
       await crm.verify(key, spec);
-      expect(peers.crm.state.property('contacts', 'lead_tier')?.options.map((o) => o.value)).toEqual(['gold', 'silver', 'bronze']);
+      expect(peers.crm.state.property('contacts', 'lead_tier')?.options.map((o) => o.value)).toEqual([
+        'gold',
+        'silver',
+        'bronze',
+      ]);
 
       expect(await crm.restore(key, spec)).toMatchObject({ status: 'restored' });
       await crm.verifyRestore(key, spec);
 
       expect(definition(peers.crm.state.property('contacts', 'lead_tier'))).toEqual(before);
-      expect((await points.get(key, 'before-apply'))!.state).toMatchObject({ exists: true, property: { label: 'Lead tier', description: 'How valuable the lead is' } });
+      expect((await points.get(key, 'before-apply'))!.state).toMatchObject({
+        exists: true,
+        property: { label: 'Lead tier', description: 'How valuable the lead is' },
+      });
     });
 
     test('given someone edits a field this step did not write, when restored, then our fields go back and their edit stays', async () => {
@@ -333,7 +389,10 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       peers.crm.state.updateProperty('contacts', 'lead_tier', { description: 'Edited by sales' });
 
       expect(await crm.restore(key, spec)).toMatchObject({ status: 'restored' });
-      expect(peers.crm.state.property('contacts', 'lead_tier')).toMatchObject({ label: 'Lead tier', description: 'Edited by sales' });
+      expect(peers.crm.state.property('contacts', 'lead_tier')).toMatchObject({
+        label: 'Lead tier',
+        description: 'Edited by sales',
+      });
     });
 
     test('given someone edits a field this step wrote, when restored, then it is a conflict and the property is left as they made it', async () => {
@@ -343,7 +402,10 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
 
       const outcome = await crm.restore(key, spec);
 
-      expect(outcome).toMatchObject({ status: 'conflict', conflicts: { count: 1, sample: [{ item: 'contacts.lead_tier', now: { label: 'Tier (sales)' } }] } });
+      expect(outcome).toMatchObject({
+        status: 'conflict',
+        conflicts: { count: 1, sample: [{ item: 'contacts.lead_tier', now: { label: 'Tier (sales)' } }] },
+      });
       expect(peers.crm.state.property('contacts', 'lead_tier')?.label).toBe('Tier (sales)');
     });
   });
@@ -374,7 +436,11 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       peers.crm.state.createProperty('contacts', tier);
       await crm.snapshot(key, spec);
       await crm.apply(key, spec);
-      peers.crm.state.createProperty('contacts', { ...tier, label: 'Their tier', options: [{ label: 'A', value: 'a' }] });
+      peers.crm.state.createProperty('contacts', {
+        ...tier,
+        label: 'Their tier',
+        options: [{ label: 'A', value: 'a' }],
+      });
 
       expect(await crm.restore(key, spec)).toMatchObject({ status: 'conflict' });
       expect(peers.crm.state.property('contacts', 'lead_tier')?.label).toBe('Their tier');
@@ -383,7 +449,10 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
     test('given a HubSpot-defined property, when deleted, then the CRM refuses and the step fails fast as PartnerRejectedError', async () => {
       const builtIn: CrmSpec = { action: 'delete-property', objectType: 'contacts', name: 'email' };
       await crm.snapshot(key, builtIn);
-      expect(await failureOf(crm.apply(key, builtIn))).toMatchObject({ type: ErrorType.PartnerRejected, nonRetryable: true });
+      expect(await failureOf(crm.apply(key, builtIn))).toMatchObject({
+        type: ErrorType.PartnerRejected,
+        nonRetryable: true,
+      });
       expect(await crm.restore(key, builtIn)).toMatchObject({ status: 'not-applied' });
     });
   });

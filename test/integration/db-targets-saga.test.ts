@@ -9,8 +9,16 @@ function change(): ChangeRequestInput {
     title: 'Send new Texas leads to Acme and raise its cap',
     requestedBy: 'ops@example.com',
     steps: [
-      { id: 'reassign-leads', target: 'lead-data', spec: { filter: { status: 'new', state: 'TX' }, set: { owner: 'acme', 'routing.partner': 'acme' } } },
-      { id: 'raise-cap', target: 'mongo-document', spec: { collection: 'partners', id: 'acme', op: 'set', fields: { 'limits.daily': 500 } } },
+      {
+        id: 'reassign-leads',
+        target: 'lead-data',
+        spec: { filter: { status: 'new', state: 'TX' }, set: { owner: 'acme', 'routing.partner': 'acme' } },
+      },
+      {
+        id: 'raise-cap',
+        target: 'mongo-document',
+        spec: { collection: 'partners', id: 'acme', op: 'set', fields: { 'limits.daily': 500 } },
+      },
       {
         id: 'rename-contact',
         target: 'mongo-document',
@@ -34,7 +42,9 @@ describe('a change saga over lead records and a MongoDB document, on real Tempor
 
   test('given a last step that cannot apply, when the change runs, then the partner document and every lead are back at their recovery points, verified', async () => {
     await seedLeads(env.db, 300);
-    await env.db.collection<Document>('partners').insertOne({ _id: 'acme', name: 'Acme Solar', limits: { daily: 200 } } as Document);
+    await env.db
+      .collection<Document>('partners')
+      .insertOne({ _id: 'acme', name: 'Acme Solar', limits: { daily: 200 } } as Document);
     const leadsBefore = await env.db.collection('leads').find().sort({ _id: 1 }).toArray();
     await env.startWorker();
     const changeId = uniqueId('db-saga');
@@ -49,14 +59,19 @@ describe('a change saga over lead records and a MongoDB document, on real Tempor
       ['raise-cap', 'restored', 'restored'],
       ['rename-contact', 'failed', 'not-applied'],
     ]);
-    expect(report.timeline.filter((e) => e.event === 'step restored').map((e) => e.stepId)).toEqual(['raise-cap', 'reassign-leads']);
+    expect(report.timeline.filter((e) => e.event === 'step restored').map((e) => e.stepId)).toEqual([
+      'raise-cap',
+      'reassign-leads',
+    ]);
     // 300 leads, every other one "new", every third one in Texas: 50 selected.
     expect(report.steps[0]!.applied?.summary).toMatch(/^50 of 50 selected/);
     expect(report.steps[0]!.restore).toMatchObject({ restoredCount: 50 });
 
     expect(await env.db.collection('leads').find().sort({ _id: 1 }).toArray()).toEqual(leadsBefore);
     const point = await new RecoveryPointStore(env.db).get({ changeId, stepId: 'raise-cap' }, 'before-apply');
-    expect(await env.db.collection<Document>('partners').findOne({ _id: 'acme' } as Document)).toEqual((point!.state as { document: unknown }).document);
+    expect(await env.db.collection<Document>('partners').findOne({ _id: 'acme' } as Document)).toEqual(
+      (point!.state as { document: unknown }).document,
+    );
     // The lead batch's recovery point is a summary naming its journal, not the leads themselves.
     const leadPoint = await new RecoveryPointStore(env.db).get({ changeId, stepId: 'reassign-leads' }, 'before-apply');
     expect(leadPoint!.state).toEqual({

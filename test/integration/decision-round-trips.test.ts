@@ -13,7 +13,14 @@ const tokens: Record<string, Identity> = {
 };
 
 /** The Temporal calls a decision can make; every one is a round trip to the server. */
-const calls = ['updateWorkflowExecution', 'pollWorkflowExecutionUpdate', 'queryWorkflow', 'describeWorkflowExecution', 'signalWorkflowExecution', 'getWorkflowExecutionHistory'] as const;
+const calls = [
+  'updateWorkflowExecution',
+  'pollWorkflowExecutionUpdate',
+  'queryWorkflow',
+  'describeWorkflowExecution',
+  'signalWorkflowExecution',
+  'getWorkflowExecutionHistory',
+] as const;
 
 describe('an API decision is one round trip: the update validator refuses with a type, writing nothing', () => {
   let env: TestEnv;
@@ -52,7 +59,11 @@ describe('an API decision is one round trip: the update validator refuses with a
   /** Updates the history holds (a refused one is not among them: its validator wrote nothing). */
   async function updatesInHistory(changeId: string): Promise<number> {
     const { events } = await env.client.workflow.getHandle(changeWorkflowId(changeId)).fetchHistory();
-    return (events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null || e.workflowExecutionUpdateRejectedEventAttributes != null).length;
+    return (events ?? []).filter(
+      (e) =>
+        e.workflowExecutionUpdateAcceptedEventAttributes != null ||
+        e.workflowExecutionUpdateRejectedEventAttributes != null,
+    ).length;
   }
 
   test('given an open approval, when an outsider, the requester and then an approver decide over the API, then 403, 403 and 200, each in one call, and only the accepted one is in the history', async () => {
@@ -63,18 +74,39 @@ describe('an API decision is one round trip: the update validator refuses with a
     await waitForQuestion(env.changes, changeId, { kind: 'approval' });
 
     let outsider: Awaited<ReturnType<typeof call>> | undefined;
-    const outsiderCalls = await roundTrips(async () => (outsider = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, { token: 'outsider-token-0004', body: { decision: 'approve' } })));
+    const outsiderCalls = await roundTrips(
+      async () =>
+        (outsider = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, {
+          token: 'outsider-token-0004',
+          body: { decision: 'approve' },
+        })),
+    );
     let own: Awaited<ReturnType<typeof call>> | undefined;
-    const ownCalls = await roundTrips(async () => (own = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, { token: 'requester-token-0001', body: { decision: 'approve' } })));
+    const ownCalls = await roundTrips(
+      async () =>
+        (own = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, {
+          token: 'requester-token-0001',
+          body: { decision: 'approve' },
+        })),
+    );
 
     expect(outsider).toMatchObject({ status: 403, body: { code: 'NotAllowed' } });
-    expect(own).toMatchObject({ status: 403, body: { code: 'NotAllowed', detail: 'requester@example.com requested this change and cannot approve it' } });
+    expect(own).toMatchObject({
+      status: 403,
+      body: { code: 'NotAllowed', detail: 'requester@example.com requested this change and cannot approve it' },
+    });
     expect(outsiderCalls).toEqual({ updateWorkflowExecution: 1 });
     expect(ownCalls).toEqual({ updateWorkflowExecution: 1 });
     expect(await updatesInHistory(changeId)).toBe(0);
 
     let approved: Awaited<ReturnType<typeof call>> | undefined;
-    const approveCalls = await roundTrips(async () => (approved = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, { token: 'approver-token-0003', body: { decision: 'approve' } })));
+    const approveCalls = await roundTrips(
+      async () =>
+        (approved = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, {
+          token: 'approver-token-0003',
+          body: { decision: 'approve' },
+        })),
+    );
     expect(approved).toMatchObject({ status: 200, body: { status: 'accepted' } });
     expect(approveCalls).toEqual({ updateWorkflowExecution: 1 });
     expect((await env.changes.result(changeId)).phase).toBe('completed');
@@ -90,7 +122,10 @@ describe('an API decision is one round trip: the update validator refuses with a
     await env.changes.decide(changeId, { decision: 'reject', actor: 'approver@example.com', groups: ['approvers'] });
     await env.changes.result(changeId);
 
-    const late = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, { token: 'approver-token-0003', body: { decision: 'approve' } });
+    const late = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, {
+      token: 'approver-token-0003',
+      body: { decision: 'approve' },
+    });
     expect(late).toMatchObject({ status: 409, body: { code: 'ChangeClosed' } });
   });
 });

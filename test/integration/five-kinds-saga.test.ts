@@ -14,10 +14,26 @@ function change(peers: Peers, flowId: string, recordId: string): ChangeRequestIn
     title: 'Open the Acme solar route: flow, partner limits, leads, CRM and partner',
     requestedBy: 'ops@example.com',
     steps: [
-      { id: 'flow-cap', target: 'flow-config', spec: { flowId, patch: [{ op: 'replace', path: '/pricing/cap', value: 75 }] } },
-      { id: 'partner-limit', target: 'mongo-document', spec: { collection: 'partners', id: 'acme', op: 'set', fields: { 'limits.daily': 500 } } },
-      { id: 'reassign-leads', target: 'lead-data', spec: { filter: { status: 'new', state: 'TX' }, set: { owner: 'acme' } } },
-      { id: 'tag-contact', target: 'crm', spec: { action: 'update-record', objectType: 'contacts', recordId, properties: { lifecyclestage: 'lead' } } },
+      {
+        id: 'flow-cap',
+        target: 'flow-config',
+        spec: { flowId, patch: [{ op: 'replace', path: '/pricing/cap', value: 75 }] },
+      },
+      {
+        id: 'partner-limit',
+        target: 'mongo-document',
+        spec: { collection: 'partners', id: 'acme', op: 'set', fields: { 'limits.daily': 500 } },
+      },
+      {
+        id: 'reassign-leads',
+        target: 'lead-data',
+        spec: { filter: { status: 'new', state: 'TX' }, set: { owner: 'acme' } },
+      },
+      {
+        id: 'tag-contact',
+        target: 'crm',
+        spec: { action: 'update-record', objectType: 'contacts', recordId, properties: { lifecyclestage: 'lead' } },
+      },
       ...partnerRouteSteps(hooks, 'acme-solar'),
     ],
   };
@@ -41,7 +57,9 @@ describe('one change over all five target kinds, on real Temporal, a real databa
     const flowId = uniqueId('flow');
     const flows = await seedFlows(env.db, [flowId]);
     await seedLeads(env.db, 120);
-    await env.db.collection<Document>('partners').insertOne({ _id: 'acme', name: 'Acme Solar', limits: { daily: 200 } } as Document);
+    await env.db
+      .collection<Document>('partners')
+      .insertOne({ _id: 'acme', name: 'Acme Solar', limits: { daily: 200 } } as Document);
     const leadsBefore = await env.db.collection('leads').find().sort({ _id: 1 }).toArray();
     const partnerBefore = await env.db.collection<Document>('partners').findOne({ _id: 'acme' } as Document);
     const recordId = peers.crm.state.createRecord('contacts', { firstname: 'Ada', lifecyclestage: 'subscriber' }).id;
@@ -63,7 +81,13 @@ describe('one change over all five target kinds, on real Temporal, a real databa
       ['activate', 'failed', 'not-applied'],
     ]);
     // Reverse order of application, and the rollback validated every target afterwards.
-    expect(report.timeline.filter((e) => e.event === 'step restored').map((e) => e.stepId)).toEqual(['announce-route', 'tag-contact', 'reassign-leads', 'partner-limit', 'flow-cap']);
+    expect(report.timeline.filter((e) => e.event === 'step restored').map((e) => e.stepId)).toEqual([
+      'announce-route',
+      'tag-contact',
+      'reassign-leads',
+      'partner-limit',
+      'flow-cap',
+    ]);
     expect(report.validation).toMatchObject({ ok: true });
 
     // flow-config: the content is back, as a new version that records what it undid.
@@ -80,9 +104,13 @@ describe('one change over all five target kinds, on real Temporal, a real databa
     expect(now.lifecyclestage).toBe('subscriber');
     // webhook: one compensating request for the applied route, none for the refused activation.
     const key = (stepId: string, phase: 'forward' | 'compensate') => idempotencyKey({ changeId, stepId }, phase);
-    expect(peers.webhook.requests({ key: key('announce-route', 'compensate') }).map((r) => [r.method, r.status])).toEqual([['DELETE', 200]]);
+    expect(
+      peers.webhook.requests({ key: key('announce-route', 'compensate') }).map((r) => [r.method, r.status]),
+    ).toEqual([['DELETE', 200]]);
     expect(peers.webhook.requests({ key: key('activate', 'compensate') })).toHaveLength(0);
-    const repeated = Object.entries({ ...peers.webhook.stats().keys, ...peers.crm.stats().keys }).filter(([, stats]) => stats.effects > 1);
+    const repeated = Object.entries({ ...peers.webhook.stats().keys, ...peers.crm.stats().keys }).filter(
+      ([, stats]) => stats.effects > 1,
+    );
     expect(repeated).toEqual([]);
   });
 });

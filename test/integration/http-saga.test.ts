@@ -13,7 +13,12 @@ function change(peers: Peers, recordId: string): ChangeRequestInput {
       {
         id: 'tag-contact',
         target: 'crm',
-        spec: { action: 'update-record', objectType: 'contacts', recordId, properties: { lifecyclestage: 'lead', hs_lead_status: 'NEW' } },
+        spec: {
+          action: 'update-record',
+          objectType: 'contacts',
+          recordId,
+          properties: { lifecyclestage: 'lead', hs_lead_status: 'NEW' },
+        },
       },
       {
         id: 'add-tier',
@@ -21,7 +26,14 @@ function change(peers: Peers, recordId: string): ChangeRequestInput {
         spec: {
           action: 'create-property',
           objectType: 'contacts',
-          property: { name: 'lead_tier', label: 'Lead tier', type: 'enumeration', fieldType: 'select', groupName: 'contactinformation', options: [{ label: 'Gold', value: 'gold' }] },
+          property: {
+            name: 'lead_tier',
+            label: 'Lead tier',
+            type: 'enumeration',
+            fieldType: 'select',
+            groupName: 'contactinformation',
+            options: [{ label: 'Gold', value: 'gold' }],
+          },
         },
       },
       ...partnerRouteSteps(hooks, 'solar-gold'),
@@ -49,7 +61,10 @@ describe('a change saga over the CRM and a partner webhook, on real Temporal, a 
       { fault: 'error', status: 500, count: 2, method: 'PATCH', path: '/crm/v3/objects/' },
       { fault: 'rate-limit', retryAfter: '2', method: 'POST', path: '/crm/v3/properties/' },
     );
-    peers.webhook.faults.enqueue({ fault: 'error', status: 503, method: 'POST', path: '/hooks/routes' }, { fault: 'status', status: 400, path: '/hooks/activate' });
+    peers.webhook.faults.enqueue(
+      { fault: 'error', status: 503, method: 'POST', path: '/hooks/routes' },
+      { fault: 'status', status: 400, path: '/hooks/activate' },
+    );
     await env.startWorker(undefined, peers.deps);
     const changeId = uniqueId('tiers');
     const stepKey = (stepId: string) => ({ changeId, stepId });
@@ -68,28 +83,46 @@ describe('a change saga over the CRM and a partner webhook, on real Temporal, a 
       ['announce-route', 'restored', 'restored'],
       ['activate', 'failed', 'not-applied'],
     ]);
-    expect(report.timeline.filter((e) => e.event === 'step restored').map((e) => e.stepId)).toEqual(['announce-route', 'add-tier', 'tag-contact']);
+    expect(report.timeline.filter((e) => e.event === 'step restored').map((e) => e.stepId)).toEqual([
+      'announce-route',
+      'add-tier',
+      'tag-contact',
+    ]);
 
     // Transient faults were retried by Temporal until the writes got through; the 429 waited its Retry-After.
-    expect(peers.crm.requests({ key: idempotencyKey(stepKey('tag-contact'), 'forward') }).map((r) => r.status)).toEqual([500, 500, 200]);
+    expect(peers.crm.requests({ key: idempotencyKey(stepKey('tag-contact'), 'forward') }).map((r) => r.status)).toEqual(
+      [500, 500, 200],
+    );
     const creates = peers.crm.requests({ key: idempotencyKey(stepKey('add-tier'), 'forward') });
     expect(creates.map((r) => r.status)).toEqual([429, 201]);
     expect(Date.parse(creates[1]!.at) - Date.parse(creates[0]!.at)).toBeGreaterThanOrEqual(1900);
-    expect(peers.webhook.requests({ key: idempotencyKey(stepKey('announce-route'), 'forward') }).map((r) => r.status)).toEqual([503, 200]);
+    expect(
+      peers.webhook.requests({ key: idempotencyKey(stepKey('announce-route'), 'forward') }).map((r) => r.status),
+    ).toEqual([503, 200]);
 
     // Every target is back at its recovery point.
     const points = new RecoveryPointStore(env.db);
     const recordPoint = await points.get(stepKey('tag-contact'), 'before-apply');
-    const now = peers.crm.state.record('contacts', recordId, ['lifecyclestage', 'hs_lead_status', 'firstname'])!.properties;
-    expect({ lifecyclestage: now.lifecyclestage, hs_lead_status: now.hs_lead_status }).toEqual((recordPoint!.state as { values: unknown }).values);
+    const now = peers.crm.state.record('contacts', recordId, [
+      'lifecyclestage',
+      'hs_lead_status',
+      'firstname',
+    ])!.properties;
+    expect({ lifecyclestage: now.lifecyclestage, hs_lead_status: now.hs_lead_status }).toEqual(
+      (recordPoint!.state as { values: unknown }).values,
+    );
     expect(now.firstname).toBe('Ada');
     expect((await points.get(stepKey('add-tier'), 'before-apply'))!.state).toEqual({ exists: false });
     expect(peers.crm.state.property('contacts', 'lead_tier')).toBeUndefined();
 
     // The partner got exactly one compensating request per key, signed, and each side effect happened once.
     const undo = peers.webhook.requests({ key: idempotencyKey(stepKey('announce-route'), 'compensate') });
-    expect(undo.map((r) => [r.method, r.path, r.signature, r.status])).toEqual([['DELETE', `/hooks/routes/${changeId}`, 'valid', 200]]);
-    const repeated = Object.entries({ ...peers.webhook.stats().keys, ...peers.crm.stats().keys }).filter(([, stats]) => stats.effects > 1);
+    expect(undo.map((r) => [r.method, r.path, r.signature, r.status])).toEqual([
+      ['DELETE', `/hooks/routes/${changeId}`, 'valid', 200],
+    ]);
+    const repeated = Object.entries({ ...peers.webhook.stats().keys, ...peers.crm.stats().keys }).filter(
+      ([, stats]) => stats.effects > 1,
+    );
     expect(repeated).toEqual([]);
   });
 });

@@ -30,7 +30,11 @@ describe('irreversible steps: approved on their own before they apply, never "co
         {
           id: 'announce',
           target: 'webhook',
-          spec: { partner: PEER_PARTNER, irreversible: true, forward: { method: 'POST', url: `${peers.webhook.url}/hooks/announce`, body: { change: '{{changeId}}' } } },
+          spec: {
+            partner: PEER_PARTNER,
+            irreversible: true,
+            forward: { method: 'POST', url: `${peers.webhook.url}/hooks/announce`, body: { change: '{{changeId}}' } },
+          },
         },
         failingStep('last', ids[1]!),
       ],
@@ -62,7 +66,11 @@ describe('irreversible steps: approved on their own before they apply, never "co
     await env.changes.start(change(), { changeId });
     await waitForQuestion(env.changes, changeId, { kind: 'approval' });
 
-    await env.changes.decide(changeId, { decision: 'reject', actor: 'partner-lead@example.com', comment: 'partner is mid-migration' });
+    await env.changes.decide(changeId, {
+      decision: 'reject',
+      actor: 'partner-lead@example.com',
+      comment: 'partner is mid-migration',
+    });
 
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('rolled-back');

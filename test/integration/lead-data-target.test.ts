@@ -26,7 +26,8 @@ describe('lead-data target on a real database', () => {
   let original: Map<string, unknown>;
   const leads = () => env.db.collection<{ _id: string } & Record<string, unknown>>('leads');
   const all = async () => new Map((await leads().find().toArray()).map((lead) => [lead._id, lead as unknown]));
-  const selected = () => [...original.entries()].filter(([, lead]) => (lead as { status: string }).status === 'new').map(([id]) => id);
+  const selected = () =>
+    [...original.entries()].filter(([, lead]) => (lead as { status: string }).status === 'new').map(([id]) => id);
 
   beforeEach(async () => {
     env = await openTestEnv();
@@ -49,17 +50,37 @@ describe('lead-data target on a real database', () => {
 
     expect(applied.status).toBe('applied');
     const changed = await all();
-    for (const id of selected()) expect(changed.get(id)).toMatchObject({ owner: 'partner-east', status: 'assigned', routing: { tier: 'gold' } });
+    for (const id of selected())
+      expect(changed.get(id)).toMatchObject({ owner: 'partner-east', status: 'assigned', routing: { tier: 'gold' } });
     for (const id of selected()) expect(changed.get(id)).not.toHaveProperty('score');
-    const entry = await env.db.collection<LeadJournalDoc>('lead_journal').findOne({ _id: LeadJournal.entryId(key, 'before-apply', 'lead-0000000') });
-    expect(entry).toMatchObject({ paths: ['owner', 'status', 'routing.tier', 'score'], before: [{ exists: true, value: 'pool' }, { exists: true, value: 'new' }, { exists: false }, { exists: true, value: 0 }] });
+    const entry = await env.db
+      .collection<LeadJournalDoc>('lead_journal')
+      .findOne({ _id: LeadJournal.entryId(key, 'before-apply', 'lead-0000000') });
+    expect(entry).toMatchObject({
+      paths: ['owner', 'status', 'routing.tier', 'score'],
+      before: [
+        { exists: true, value: 'pool' },
+        { exists: true, value: 'new' },
+        { exists: false },
+        { exists: true, value: 0 },
+      ],
+    });
 
     const restored = await adapter.restore(key, reassign);
     await adapter.verifyRestore(key, reassign);
 
-    expect(restored).toMatchObject({ status: 'restored', restoredCount: 20, recoveryPointId: point.id, preRestorePointId: expect.any(String) });
+    expect(restored).toMatchObject({
+      status: 'restored',
+      restoredCount: 20,
+      recoveryPointId: point.id,
+      preRestorePointId: expect.any(String),
+    });
     expect(await all()).toEqual(original);
-    expect(await env.db.collection<LeadJournalDoc>('lead_journal').countDocuments(LeadJournal.scope(key, 'before-restore') as Filter<LeadJournalDoc>)).toBe(20);
+    expect(
+      await env.db
+        .collection<LeadJournalDoc>('lead_journal')
+        .countDocuments(LeadJournal.scope(key, 'before-restore') as Filter<LeadJournalDoc>),
+    ).toBe(20);
   });
 
   test('given a restored batch, when restore runs again, then it is a no-op', async () => {
@@ -106,7 +127,11 @@ describe('lead-data target on a real database', () => {
     const restored = await adapter.restore(key, reassign);
 
     expect(preview.counts).toEqual({ restore: 18, conflicts: 2, unchanged: 0 });
-    expect(restored).toMatchObject({ status: 'partial', restoredCount: 18, conflicts: { count: 2, ref: expect.stringContaining('lead_conflicts') } });
+    expect(restored).toMatchObject({
+      status: 'partial',
+      restoredCount: 18,
+      conflicts: { count: 2, ref: expect.stringContaining('lead_conflicts') },
+    });
     if (restored.status !== 'partial') throw new Error('expected a partial restore');
     expect(restored.conflicts.sample).toEqual(
       expect.arrayContaining([
@@ -123,7 +148,10 @@ describe('lead-data target on a real database', () => {
     expect(now.get(edited!)).toMatchObject({ owner: 'manual-override', status: 'assigned' });
     expect(now.has(deleted!)).toBe(false);
     for (const id of untouched) expect(now.get(id)).toEqual(original.get(id));
-    const conflicts = await env.db.collection<LeadConflictDoc>('lead_conflicts').find({ changeId: key.changeId }).toArray();
+    const conflicts = await env.db
+      .collection<LeadConflictDoc>('lead_conflicts')
+      .find({ changeId: key.changeId })
+      .toArray();
     expect(conflicts.map((c) => c.leadKey).sort()).toEqual([edited, deleted].sort());
   });
 
@@ -150,7 +178,10 @@ describe('lead-data target on a real database', () => {
     await adapter.snapshot(key, reassign);
     const done = selected().slice(0, 10);
     const resumeFrom = { lastId: encodeLeadId(done[done.length - 1]), scanned: 10, written: 10 };
-    const activityEnv = new MockActivityEnvironment({ heartbeatDetails: resumeFrom }, { logger: new DefaultLogger('WARN') });
+    const activityEnv = new MockActivityEnvironment(
+      { heartbeatDetails: resumeFrom },
+      { logger: new DefaultLogger('WARN') },
+    );
     const beats: unknown[] = [];
     activityEnv.on('heartbeat', (details: unknown) => beats.push(details));
 

@@ -18,7 +18,11 @@ describe('target locks: two changes touching the same target never interleave', 
 
   const escalation = { levels: levels(['on-call', ['oncall@example.com'], '1h']) };
   /** Holds the shared flow's lock while it waits for a decision about its failed second step. */
-  const holder = () => request({ steps: [capStep('cap', ids[0]!, 40), failingStep('fails', ids[1]!)], policy: { onStepFailure: 'ask', escalation } });
+  const holder = () =>
+    request({
+      steps: [capStep('cap', ids[0]!, 40), failingStep('fails', ids[1]!)],
+      policy: { onStepFailure: 'ask', escalation },
+    });
 
   test('given a change holding a flow, when a second change on that flow starts, then it waits visibly and applies only after the first has finished', async () => {
     await env.startWorker();
@@ -29,7 +33,9 @@ describe('target locks: two changes touching the same target never interleave', 
     const second = uniqueId('second');
     await env.changes.start(request({ steps: [capStep('cap', ids[0]!, 55)] }), { changeId: second });
     const waiting = await waitForPhase(env.changes, second, 'waiting-for-lock');
-    expect(waiting.timeline.find((e) => e.event === 'waiting for lock')!.detail).toBe(`flow-config:${ids[0]} is held by change ${first}`);
+    expect(waiting.timeline.find((e) => e.event === 'waiting for lock')!.detail).toBe(
+      `flow-config:${ids[0]} is held by change ${first}`,
+    );
     expect((await flows.get(ids[0]!))!.config.pricing).toMatchObject({ cap: 40 });
 
     await env.changes.decide(first, { decision: 'rollback', actor: 'oncall@example.com' });
@@ -57,7 +63,10 @@ describe('target locks: two changes touching the same target never interleave', 
     await waitForQuestion(env.changes, first);
 
     const second = uniqueId('refused');
-    await env.changes.start(request({ steps: [capStep('cap', ids[0]!, 55)], policy: { locks: { onBusy: 'refuse' } } }), { changeId: second });
+    await env.changes.start(
+      request({ steps: [capStep('cap', ids[0]!, 55)], policy: { locks: { onBusy: 'refuse' } } }),
+      { changeId: second },
+    );
     const report = await env.changes.result(second);
 
     expect(report.phase).toBe('rejected');

@@ -22,9 +22,15 @@ describe('manual rollback: accepted while applying, waiting or awaiting approval
   test('given a change waiting for a step-failure decision, when rollback is requested, then applied steps are restored and the report keeps who, why and the category', async () => {
     await env.startWorker();
     const changeId = uniqueId('waiting');
-    await env.changes.start(request({ steps: [capStep('one', ids[0]!, 30), failingStep('two', ids[1]!)], policy: { onStepFailure: 'ask', escalation: deciders } }), {
-      changeId,
-    });
+    await env.changes.start(
+      request({
+        steps: [capStep('one', ids[0]!, 30), failingStep('two', ids[1]!)],
+        policy: { onStepFailure: 'ask', escalation: deciders },
+      }),
+      {
+        changeId,
+      },
+    );
     await waitForQuestion(env.changes, changeId);
 
     const first = await env.changes.requestRollback(changeId, { actor: 'oncall@example.com', ...why });
@@ -34,7 +40,11 @@ describe('manual rollback: accepted while applying, waiting or awaiting approval
     expect(second.status).toBe('already-requested');
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('rolled-back');
-    expect(report.rollbackRequest).toMatchObject({ actor: 'oncall@example.com', category: 'business-impact', reason: why.reason });
+    expect(report.rollbackRequest).toMatchObject({
+      actor: 'oncall@example.com',
+      category: 'business-impact',
+      reason: why.reason,
+    });
     expect(report.cause).toMatchObject({ type: 'ManualRollback' });
     expect((await flows.get(ids[0]!))!.config).toEqual(sampleFlowConfig(ids[0]!));
   });
@@ -57,7 +67,10 @@ describe('manual rollback: accepted while applying, waiting or awaiting approval
   test('given a change awaiting approval, when rollback is requested, then it ends with nothing applied', async () => {
     await env.startWorker();
     const changeId = uniqueId('approval');
-    await env.changes.start(request({ steps: [capStep('one', ids[0]!, 30)], policy: { approval: 'required', escalation: deciders } }), { changeId });
+    await env.changes.start(
+      request({ steps: [capStep('one', ids[0]!, 30)], policy: { approval: 'required', escalation: deciders } }),
+      { changeId },
+    );
     await waitForQuestion(env.changes, changeId, { kind: 'approval' });
 
     await env.changes.requestRollback(changeId, { actor: 'oncall@example.com', ...why, category: 'compliance' });
@@ -70,12 +83,20 @@ describe('manual rollback: accepted while applying, waiting or awaiting approval
   test('given someone who is neither requester nor decider, when they request rollback, then it is refused and nothing changes', async () => {
     await env.startWorker();
     const changeId = uniqueId('stranger');
-    await env.changes.start(request({ steps: [capStep('one', ids[0]!, 30), failingStep('two', ids[1]!)], policy: { onStepFailure: 'ask', escalation: deciders } }), {
-      changeId,
-    });
+    await env.changes.start(
+      request({
+        steps: [capStep('one', ids[0]!, 30), failingStep('two', ids[1]!)],
+        policy: { onStepFailure: 'ask', escalation: deciders },
+      }),
+      {
+        changeId,
+      },
+    );
     await waitForQuestion(env.changes, changeId);
 
-    await expect(env.changes.requestRollback(changeId, { actor: 'stranger@example.com', ...why })).rejects.toThrow(/may not roll back/);
+    await expect(env.changes.requestRollback(changeId, { actor: 'stranger@example.com', ...why })).rejects.toThrow(
+      /may not roll back/,
+    );
     expect((await env.changes.status(changeId)).phase).toBe('awaiting-decision');
     await env.changes.decide(changeId, { decision: 'skip', actor: 'oncall@example.com' });
     await env.changes.result(changeId);
@@ -87,7 +108,9 @@ describe('manual rollback: accepted while applying, waiting or awaiting approval
     await env.changes.start(request({ steps: [capStep('one', ids[0]!, 30)] }), { changeId });
     await env.changes.result(changeId);
 
-    await expect(env.changes.requestRollback(changeId, { actor: 'requester@example.com', ...why })).rejects.toThrow(ChangeClosedError);
+    await expect(env.changes.requestRollback(changeId, { actor: 'requester@example.com', ...why })).rejects.toThrow(
+      ChangeClosedError,
+    );
     expect((await flows.get(ids[0]!))!.version).toBe(2);
   });
 });

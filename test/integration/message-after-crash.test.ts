@@ -92,7 +92,13 @@ describe('a rollback request that arrives while the workflow worker is dead and 
       const flowId = uniqueId('flow');
       const flows = await seedFlows(env.db, [flowId]);
       // The endpoint is a partner on loopback; it does not check signatures, but every partner has a secret.
-      await env.startWorker({}, { role: 'activities', partners: partnerMap(peerPartner('holding', endpoint.url, 'holding-endpoint-secret-01')) });
+      await env.startWorker(
+        {},
+        {
+          role: 'activities',
+          partners: partnerMap(peerPartner('holding', endpoint.url, 'holding-endpoint-secret-01')),
+        },
+      );
       const first = await workflowWorker('first');
 
       const changeId = uniqueId(`crash-${via}`);
@@ -103,10 +109,26 @@ describe('a rollback request that arrives while the workflow worker is dead and 
             {
               id: 'announce',
               target: 'webhook',
-              spec: { partner: 'holding', forward: { method: 'POST', url: `${endpoint.url}/forward` }, compensate: { method: 'POST', url: `${endpoint.url}/undo` } },
+              spec: {
+                partner: 'holding',
+                forward: { method: 'POST', url: `${endpoint.url}/forward` },
+                compensate: { method: 'POST', url: `${endpoint.url}/undo` },
+              },
             },
           ],
-          policy: { onStepFailure: 'ask', escalation: { levels: [{ name: 'on-call', deciders: { actors: ['oncall@example.com'], groups: [] }, deadline: '1h', notify: [] }] } },
+          policy: {
+            onStepFailure: 'ask',
+            escalation: {
+              levels: [
+                {
+                  name: 'on-call',
+                  deciders: { actors: ['oncall@example.com'], groups: [] },
+                  deadline: '1h',
+                  notify: [],
+                },
+              ],
+            },
+          },
         }),
         { changeId },
       );
@@ -117,9 +139,18 @@ describe('a rollback request that arrives while the workflow worker is dead and 
       await first.kill();
       endpoint.answer(400);
       const handle = env.client.workflow.getHandle(changeWorkflowId(changeId));
-      await eventually(async () => ((await handle.fetchHistory()).events?.some((e) => e.activityTaskFailedEventAttributes) ? true : undefined));
-      const rollback = { actor: 'oncall@example.com', reason: 'the partner refused the route', category: 'errors' as const };
-      const update = via === 'update' ? handle.executeUpdate(rollbackUpdate, { args: [rollback] }) : handle.signal(rollbackSignal, rollback);
+      await eventually(async () =>
+        (await handle.fetchHistory()).events?.some((e) => e.activityTaskFailedEventAttributes) ? true : undefined,
+      );
+      const rollback = {
+        actor: 'oncall@example.com',
+        reason: 'the partner refused the route',
+        category: 'errors' as const,
+      };
+      const update =
+        via === 'update'
+          ? handle.executeUpdate(rollbackUpdate, { args: [rollback] })
+          : handle.signal(rollbackSignal, rollback);
       // Operators (and the campaign) keep asking for the status meanwhile: the new worker answers
       // those queries from history before it gets the timed-out workflow task.
       let polling = true;
@@ -135,7 +166,11 @@ describe('a rollback request that arrives while the workflow worker is dead and 
       expect((await flows.get(flowId))!.config).toEqual(sampleFlowConfig(flowId));
 
       const history = await handle.fetchHistory();
-      const replayed = Worker.runReplayHistory({ workflowBundle: { codePath: requiredEnv(ENV.workflowBundle) }, dataConverter: env.dataConverter }, history, changeWorkflowId(changeId));
+      const replayed = Worker.runReplayHistory(
+        { workflowBundle: { codePath: requiredEnv(ENV.workflowBundle) }, dataConverter: env.dataConverter },
+        history,
+        changeWorkflowId(changeId),
+      );
       await expect(replayed).resolves.toBeUndefined();
     },
     120_000,

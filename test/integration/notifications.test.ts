@@ -55,7 +55,13 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
         webhooks: new Map([
           ['audit', { url: `${receiver.url}/audit`, partner: peerPartner('audit', receiver.url, SECRET) }],
           // A partner known without its secret (as the API knows partners): never sent unsigned.
-          ['unsigned', { url: `${receiver.url}/unsigned`, partner: { ...peerPartner('unsigned', receiver.url, SECRET), secret: undefined } }],
+          [
+            'unsigned',
+            {
+              url: `${receiver.url}/unsigned`,
+              partner: { ...peerPartner('unsigned', receiver.url, SECRET), secret: undefined },
+            },
+          ],
         ]),
         workflowUrl: (id) => `http://ui.example/namespaces/default/workflows/${id}`,
         timeoutMs: 2000,
@@ -72,7 +78,8 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
     await env?.close();
   });
 
-  const sentTo = (notification: ChangeNotification, path: string) => receiver.received.filter((r) => r.path === path && r.body.includes(notification.id));
+  const sentTo = (notification: ChangeNotification, path: string) =>
+    receiver.received.filter((r) => r.path === path && r.body.includes(notification.id));
 
   test('given a question for Slack and a signed webhook, when notify runs twice, then each receiver got it once, the outbox marks both sent', async () => {
     const notification = questionNotification(['slack:#ops', 'webhook:audit']);
@@ -83,20 +90,41 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
     const [slack] = sentTo(notification, '/slack');
     expect(sentTo(notification, '/slack')).toHaveLength(1);
     expect(sentTo(notification, '/audit')).toHaveLength(1);
-    const message = JSON.parse(slack!.body) as { text: string; blocks: { type: string; elements?: { action_id?: string; value?: string; text: unknown }[] }[] };
+    const message = JSON.parse(slack!.body) as {
+      text: string;
+      blocks: { type: string; elements?: { action_id?: string; value?: string; text: unknown }[] }[];
+    };
     const buttons = message.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
     // resolved-manually needs a comment, so it is offered as a slash command, not a button.
     expect(buttons.map((b) => b.action_id)).toEqual(['decide:retry-compensation']);
-    expect(JSON.parse(buttons[0]!.value!)).toEqual({ changeId: notification.changeId, questionId: notification.question!.id, decision: 'retry-compensation' });
+    expect(JSON.parse(buttons[0]!.value!)).toEqual({
+      changeId: notification.changeId,
+      questionId: notification.question!.id,
+      decision: 'retry-compensation',
+    });
     expect(slack!.body).toContain('Reroute &lt;auto&gt; &amp; retarget');
     expect(slack!.body).toContain(`/rollback decide ${notification.changeId} resolved-manually`);
-    expect(slack!.body).toContain(`http://ui.example/namespaces/default/workflows/change-${notification.changeId}|Open in the Temporal UI`);
+    expect(slack!.body).toContain(
+      `http://ui.example/namespaces/default/workflows/change-${notification.changeId}|Open in the Temporal UI`,
+    );
     const audit = sentTo(notification, '/audit')[0]!;
-    const signed = { method: 'POST', url: `${receiver.url}${audit.path}`, idempotencyKey: notification.id, body: audit.body, signature: audit.headers['x-lead-rollback-signature'] as string };
+    const signed = {
+      method: 'POST',
+      url: `${receiver.url}${audit.path}`,
+      idempotencyKey: notification.id,
+      body: audit.body,
+      signature: audit.headers['x-lead-rollback-signature'] as string,
+    };
     expect(verifyPartnerRequest(SECRET, signed)).toBe('valid');
-    expect(verifyPartnerRequest(SECRET, { ...signed, url: `http://another-host.example${audit.path}` })).toBe('mismatch');
+    expect(verifyPartnerRequest(SECRET, { ...signed, url: `http://another-host.example${audit.path}` })).toBe(
+      'mismatch',
+    );
     expect(audit.headers['idempotency-key']).toBe(notification.id);
-    expect(JSON.parse(audit.body)).toMatchObject({ id: notification.id, event: 'decision-needed', links: { temporalUi: expect.stringContaining(notification.workflowId) } });
+    expect(JSON.parse(audit.body)).toMatchObject({
+      id: notification.id,
+      event: 'decision-needed',
+      links: { temporalUi: expect.stringContaining(notification.workflowId) },
+    });
     const stored = await notificationsCollection(env.db).findOne({ _id: notification.id });
     expect(stored?.sent?.sort()).toEqual(['slack:#ops', 'webhook:audit']);
   });
@@ -104,11 +132,18 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
   test('given Slack answering 503 once, when the activity is retried, then the first attempt fails retryable and the retry sends only what is missing', async () => {
     const notification = questionNotification(['webhook:audit', 'slack:#ops']);
     let failures = 1;
-    receiver.respond = (request) => (request.path === '/slack' && failures-- > 0 ? { status: 503, body: 'busy' } : { status: 200, body: 'ok' });
+    receiver.respond = (request) =>
+      request.path === '/slack' && failures-- > 0 ? { status: 503, body: 'busy' } : { status: 200, body: 'ok' };
 
-    const first = await activityEnv().run(activities.notify, notification).catch((err: unknown) => err);
+    const first = await activityEnv()
+      .run(activities.notify, notification)
+      .catch((err: unknown) => err);
     expect(first).toBeInstanceOf(ApplicationFailure);
-    expect(first).toMatchObject({ nonRetryable: false, type: 'NotificationUndeliveredError', message: expect.stringMatching(/503/) });
+    expect(first).toMatchObject({
+      nonRetryable: false,
+      type: 'NotificationUndeliveredError',
+      message: expect.stringMatching(/503/),
+    });
     expect((first as Error).message).not.toContain('/slack');
     await activityEnv().run(activities.notify, notification);
 
@@ -123,7 +158,9 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
     const notification = questionNotification(['slack:#ops']);
     receiver.respond = () => ({ status: 404, body: 'no_service' });
 
-    const failure = await activityEnv().run(activities.notify, notification).catch((err: unknown) => err);
+    const failure = await activityEnv()
+      .run(activities.notify, notification)
+      .catch((err: unknown) => err);
 
     expect(failure).toMatchObject({ nonRetryable: true, message: expect.stringMatching(/404: no_service/) });
   });
@@ -136,7 +173,11 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
 
     expect(receiver.received.filter((r) => r.body.includes(notification.id))).toEqual([]);
     const stored = await notificationsCollection(env.db).findOne({ _id: notification.id });
-    expect(stored?.undeliverable?.map((u) => u.channel)).toEqual(['slack:#nowhere', 'webhook:unsigned', 'webhook:ghost']);
+    expect(stored?.undeliverable?.map((u) => u.channel)).toEqual([
+      'slack:#nowhere',
+      'webhook:unsigned',
+      'webhook:ghost',
+    ]);
     expect(stored?.undeliverable?.[1]?.reason).toMatch(/no signing secret/);
   });
 });

@@ -32,11 +32,17 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
   /** Lead outcomes in the flow: `accepted` of every `n` accepted, timestamped now (or `ago` ms before). */
   async function leads(n: number, accepted: number, ago = 0): Promise<void> {
     const at = new Date(Date.now() - ago);
-    const events: LeadEvent[] = Array.from({ length: n }, (_, i) => ({ flowId, at, outcome: i < accepted ? 'accepted' : 'rejected', price: i < accepted ? 12 : 0 }));
+    const events: LeadEvent[] = Array.from({ length: n }, (_, i) => ({
+      flowId,
+      at,
+      outcome: i < accepted ? 'accepted' : 'rejected',
+      price: i < accepted ? 12 : 0,
+    }));
     await leadEventsCollection(env.db).insertMany(events);
   }
 
-  const change = (observe: Observe, extra: Partial<ChangeRequestInput> = {}) => request({ steps: [capStep('raise-cap', flowId, 45)], policy: { observe }, ...extra });
+  const change = (observe: Observe, extra: Partial<ChangeRequestInput> = {}) =>
+    request({ steps: [capStep('raise-cap', flowId, 45)], policy: { observe }, ...extra });
 
   test('given acceptance drops after apply, when the trigger breaches twice, then the change is rolled back and the report shows metric, baseline and time to recover', async () => {
     await leads(60, 48, 20_000); // baseline: 80% accepted in the minute before the change
@@ -46,7 +52,15 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
         bakeTime: '30s',
         interval: '1s',
         baselineWindow: '1m',
-        triggers: [{ name: 'acceptance-drop', metric: { source: 'lead-events', name: 'acceptance-rate' }, comparison: { kind: 'decrease', by: 0.25 }, minSamples: 10, consecutive: 2 }],
+        triggers: [
+          {
+            name: 'acceptance-drop',
+            metric: { source: 'lead-events', name: 'acceptance-rate' },
+            comparison: { kind: 'decrease', by: 0.25 },
+            minSamples: 10,
+            consecutive: 2,
+          },
+        ],
       }),
       { changeId },
     );
@@ -57,21 +71,41 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
 
     expect(report.phase).toBe('rolled-back');
     expect(report.cause).toMatchObject({ type: 'TriggerFired' });
-    expect(report.trigger).toMatchObject({ name: 'acceptance-drop', metric: 'lead-events: acceptance-rate', baseline: 0.8, consecutive: 2 });
+    expect(report.trigger).toMatchObject({
+      name: 'acceptance-drop',
+      metric: 'lead-events: acceptance-rate',
+      baseline: 0.8,
+      consecutive: 2,
+    });
     expect(report.trigger!.value!).toBeLessThan(0.6);
     const { detectedAt, rollbackStartedAt, restoredAt, validatedAt, timeToRecoverMs } = report.recovery!;
     expect(detectedAt).toBe(report.trigger!.firedAt);
-    expect([detectedAt, rollbackStartedAt, restoredAt, validatedAt].map((t) => Date.parse(t!))).toEqual([...[detectedAt, rollbackStartedAt, restoredAt, validatedAt].map((t) => Date.parse(t!))].sort((a, b) => a - b));
+    expect([detectedAt, rollbackStartedAt, restoredAt, validatedAt].map((t) => Date.parse(t!))).toEqual(
+      [...[detectedAt, rollbackStartedAt, restoredAt, validatedAt].map((t) => Date.parse(t!))].sort((a, b) => a - b),
+    );
     expect(timeToRecoverMs).toBe(Date.parse(validatedAt!) - Date.parse(detectedAt));
     expect(report.validation).toMatchObject({ ok: true, targets: [{ stepId: 'raise-cap', ok: true }] });
     expect((await flows.get(flowId))!.config).toEqual(sampleFlowConfig(flowId));
-    console.log(`acceptance trigger: baseline ${report.trigger!.baseline}, value ${report.trigger!.value}, time to recover ${timeToRecoverMs} ms`);
+    console.log(
+      `acceptance trigger: baseline ${report.trigger!.baseline}, value ${report.trigger!.value}, time to recover ${timeToRecoverMs} ms`,
+    );
   });
 
   test('given a low-traffic window, when it ends, then it is inconclusive (never a breach) and the change completes by policy', async () => {
     const changeId = uniqueId('quiet');
     await env.changes.start(
-      change({ bakeTime: '3s', interval: '1s', triggers: [{ name: 'acceptance-floor', metric: { source: 'lead-events', name: 'acceptance-rate' }, comparison: { kind: 'below', threshold: 0.5 }, minSamples: 50 }] }),
+      change({
+        bakeTime: '3s',
+        interval: '1s',
+        triggers: [
+          {
+            name: 'acceptance-floor',
+            metric: { source: 'lead-events', name: 'acceptance-rate' },
+            comparison: { kind: 'below', threshold: 0.5 },
+            minSamples: 50,
+          },
+        ],
+      }),
       { changeId },
     );
     await waitForPhase(env.changes, changeId, 'observing');
@@ -90,14 +124,28 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
     prometheus.set('lead:delivery_errors:ratio5m{flow="solar"}', 0.42);
     const changeId = uniqueId('prom');
     await env.changes.start(
-      change({ bakeTime: '20s', interval: '1s', triggers: [{ name: 'delivery-errors', metric: { source: 'prometheus', query: 'lead:delivery_errors:ratio5m{flow="solar"}' }, comparison: { kind: 'above', threshold: 0.1 } }] }),
+      change({
+        bakeTime: '20s',
+        interval: '1s',
+        triggers: [
+          {
+            name: 'delivery-errors',
+            metric: { source: 'prometheus', query: 'lead:delivery_errors:ratio5m{flow="solar"}' },
+            comparison: { kind: 'above', threshold: 0.1 },
+          },
+        ],
+      }),
       { changeId },
     );
 
     const report = await env.changes.result(changeId);
 
     expect(report.phase).toBe('rolled-back');
-    expect(report.trigger).toMatchObject({ name: 'delivery-errors', value: 0.42, metric: 'prometheus: lead:delivery_errors:ratio5m{flow="solar"}' });
+    expect(report.trigger).toMatchObject({
+      name: 'delivery-errors',
+      value: 0.42,
+      metric: 'prometheus: lead:delivery_errors:ratio5m{flow="solar"}',
+    });
     expect(prometheus.queries().length).toBeGreaterThan(0);
   });
 
@@ -105,17 +153,36 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
     prometheus.set('lead:rejections:ratio', 0.9);
     const changeId = uniqueId('not-recovered');
     await env.changes.start(
-      change({ bakeTime: '20s', interval: '1s', recoveryWindow: '1s', triggers: [{ name: 'rejections', metric: { source: 'prometheus', query: 'lead:rejections:ratio' }, comparison: { kind: 'above', threshold: 0.3 } }] }),
+      change({
+        bakeTime: '20s',
+        interval: '1s',
+        recoveryWindow: '1s',
+        triggers: [
+          {
+            name: 'rejections',
+            metric: { source: 'prometheus', query: 'lead:rejections:ratio' },
+            comparison: { kind: 'above', threshold: 0.3 },
+          },
+        ],
+      }),
       { changeId },
     );
     const question = await waitForQuestion(env.changes, changeId, { kind: 'validation' });
     expect(question.options).toEqual(['acknowledge']);
 
-    await env.changes.decide(changeId, { decision: 'acknowledge', actor: 'requester@example.com', comment: 'rejections come from a partner outage, not this change' });
+    await env.changes.decide(changeId, {
+      decision: 'acknowledge',
+      actor: 'requester@example.com',
+      comment: 'rejections come from a partner outage, not this change',
+    });
 
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('rolled-back');
-    expect(report.validation).toMatchObject({ ok: false, targets: [{ ok: true }], metrics: [{ trigger: 'rejections', verdict: 'breach' }] });
+    expect(report.validation).toMatchObject({
+      ok: false,
+      targets: [{ ok: true }],
+      metrics: [{ trigger: 'rejections', verdict: 'breach' }],
+    });
     const sent = await notificationsCollection(env.db).find({ changeId, event: 'validation-failed' }).toArray();
     expect(sent).toHaveLength(1);
   });
@@ -125,13 +192,30 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
     await env.changes.start(
       request({
         steps: [capStep('raise-cap', flowId, 45)],
-        policy: { observe: { bakeTime: '1h', interval: '1m', triggers: [{ name: 'acceptance-floor', metric: { source: 'lead-events', name: 'acceptance-rate' }, comparison: { kind: 'below', threshold: 0.5 } }] }, escalation: { levels: levels(['on-call', ['oncall@example.com'], '1h']) } },
+        policy: {
+          observe: {
+            bakeTime: '1h',
+            interval: '1m',
+            triggers: [
+              {
+                name: 'acceptance-floor',
+                metric: { source: 'lead-events', name: 'acceptance-rate' },
+                comparison: { kind: 'below', threshold: 0.5 },
+              },
+            ],
+          },
+          escalation: { levels: levels(['on-call', ['oncall@example.com'], '1h']) },
+        },
       }),
       { changeId },
     );
     await waitForPhase(env.changes, changeId, 'observing');
 
-    await env.changes.requestRollback(changeId, { actor: 'oncall@example.com', reason: 'buyers complain about lead quality', category: 'user-feedback' });
+    await env.changes.requestRollback(changeId, {
+      actor: 'oncall@example.com',
+      reason: 'buyers complain about lead quality',
+      category: 'user-feedback',
+    });
 
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('rolled-back');

@@ -40,9 +40,12 @@ async function privateName(): Promise<{ name: string; address: string; family: n
   for (const name of [os.hostname(), 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']) {
     if (classifyHostName(name) || classifyAddress(name)) continue;
     const found = await dns.lookup(name, { all: true }).catch(() => []);
-    if (found.length > 0 && found.every((a) => classifyAddress(a.address)?.class === 'private')) return { name, ...found[0]! };
+    if (found.length > 0 && found.every((a) => classifyAddress(a.address)?.class === 'private'))
+      return { name, ...found[0]! };
   }
-  throw new Error(`no host name here resolves to a private address only (tried ${os.hostname()} and the usual /etc/hosts aliases)`);
+  throw new Error(
+    `no host name here resolves to a private address only (tried ${os.hostname()} and the usual /etc/hosts aliases)`,
+  );
 }
 
 /** A partner that answers every request with `size` bytes, streamed as the client reads them. */
@@ -87,7 +90,11 @@ async function bigAnswerServer(status: number, size: number, options: { stallAft
 const hookStep = (partner: string, base: string): ChangeRequestInput['steps'][number] => ({
   id: 'announce',
   target: 'webhook',
-  spec: { partner, forward: { method: 'POST', url: `${base}/hooks/routes`, body: { change: '{{changeId}}' } }, compensate: { method: 'DELETE', url: `${base}/hooks/routes/{{changeId}}` } },
+  spec: {
+    partner,
+    forward: { method: 'POST', url: `${base}/hooks/routes`, body: { change: '{{changeId}}' } },
+    compensate: { method: 'DELETE', url: `${base}/hooks/routes/{{changeId}}` },
+  },
 });
 
 describe('a partner whose name resolves to a private address, through the real resolver', () => {
@@ -103,7 +110,12 @@ describe('a partner whose name resolves to a private address, through the real r
     // The peer listens where the name resolves and checks signatures against the name its partner entry uses.
     peer = await startWebhookPeer({ secret: SECRET, host: host.address, port, knownHost: `${host.name}:${port}` });
     base = `http://${host.name}:${port}`;
-    const entry = (name: string, allowPrivateNetwork: boolean): Partner => ({ name, origins: [base], secret: SECRET, allowPrivateNetwork });
+    const entry = (name: string, allowPrivateNetwork: boolean): Partner => ({
+      name,
+      origins: [base],
+      secret: SECRET,
+      allowPrivateNetwork,
+    });
     partners = partnerMap(entry('by-name', false), entry('by-name-on-purpose', true));
     env = await openTestEnv({ guard: partnerGuard(partners) });
     await env.startWorker(undefined, { partners });
@@ -126,10 +138,19 @@ describe('a partner whose name resolves to a private address, through the real r
     const report = await env.changes.result(changeId);
 
     expect(report.phase).toBe('rolled-back');
-    expect(report.cause).toMatchObject({ stepId: 'announce', type: ErrorType.WorkerMisconfigured, message: expect.stringContaining(`destination refused: ${host.name} resolves to ${host.address}`) });
-    expect(report.steps.map((s) => [s.id, s.state, s.restore?.status])).toEqual([['announce', 'failed', 'not-applied']]);
+    expect(report.cause).toMatchObject({
+      stepId: 'announce',
+      type: ErrorType.WorkerMisconfigured,
+      message: expect.stringContaining(`destination refused: ${host.name} resolves to ${host.address}`),
+    });
+    expect(report.steps.map((s) => [s.id, s.state, s.restore?.status])).toEqual([
+      ['announce', 'failed', 'not-applied'],
+    ]);
     const journal = new SendJournal(env.db);
-    expect(await journal.get({ changeId, stepId: 'announce' }, 'forward')).toMatchObject({ state: 'not-sent', attempts: 1 });
+    expect(await journal.get({ changeId, stepId: 'announce' }, 'forward')).toMatchObject({
+      state: 'not-sent',
+      attempts: 1,
+    });
     expect(await journal.get({ changeId, stepId: 'announce' }, 'compensate')).toBeNull();
     expect(peer.requests()).toEqual([]);
   });
@@ -140,7 +161,11 @@ describe('a partner whose name resolves to a private address, through the real r
     const report = await env.changes.result(changeId);
 
     expect(report.phase).toBe('completed');
-    expect(peer.requests({ key: idempotencyKey({ changeId, stepId: 'announce' }, 'forward') }).map((r) => [r.headers.host, r.signature, r.status])).toEqual([[new URL(base).host, 'valid', 200]]);
+    expect(
+      peer
+        .requests({ key: idempotencyKey({ changeId, stepId: 'announce' }, 'forward') })
+        .map((r) => [r.headers.host, r.signature, r.status]),
+    ).toEqual([[new URL(base).host, 'valid', 200]]);
   });
 });
 
@@ -171,11 +196,16 @@ describe('partners answering far more than anyone reads', () => {
 
       expect(report.phase).toBe('completed');
       expect(report.steps[0]).toMatchObject({ state: 'applied' });
-      expect(await new SendJournal(env.db).get({ changeId, stepId: 'announce' }, 'forward')).toMatchObject({ state: 'delivered', lastStatus: 200 });
+      expect(await new SendJournal(env.db).get({ changeId, stepId: 'announce' }, 'forward')).toMatchObject({
+        state: 'delivered',
+        lastStatus: 200,
+      });
       // The stream was cancelled: the partner could not write anywhere near the whole answer.
       expect(big.written()).toBeLessThan(HUGE / 4);
       expect(big.closedEarly()).toBe(1);
-      console.log(`200 MB answer: partner wrote ${(big.written() / 2 ** 20).toFixed(1)} MiB before the worker hung up; RSS ${memory.startMiB} → peak ${memory.peakMiB} MiB (+${memory.growthMiB} MiB); change ${ms.toFixed(0)} ms`);
+      console.log(
+        `200 MB answer: partner wrote ${(big.written() / 2 ** 20).toFixed(1)} MiB before the worker hung up; RSS ${memory.startMiB} → peak ${memory.peakMiB} MiB (+${memory.growthMiB} MiB); change ${ms.toFixed(0)} ms`,
+      );
       expect(memory.growthMiB).toBeLessThan(100);
     } finally {
       await worker.stop();
@@ -187,10 +217,16 @@ describe('partners answering far more than anyone reads', () => {
     const big = await bigAnswerServer(200, HUGE);
     try {
       const rss = rssSampler();
-      const failure = await failureOf(new CrmApi({ baseUrl: big.url, token: 'crm-token', timeoutMs: 10_000 }).getProperty('contacts', 'lead_tier'));
+      const failure = await failureOf(
+        new CrmApi({ baseUrl: big.url, token: 'crm-token', timeoutMs: 10_000 }).getProperty('contacts', 'lead_tier'),
+      );
       const memory = rss.stop();
 
-      expect(failure).toMatchObject({ type: ErrorType.PartnerRejected, nonRetryable: true, message: `CRM read property contacts.lead_tier: HTTP 200 with a body over ${MAX_RESPONSE_BYTES} bytes, which is not read` });
+      expect(failure).toMatchObject({
+        type: ErrorType.PartnerRejected,
+        nonRetryable: true,
+        message: `CRM read property contacts.lead_tier: HTTP 200 with a body over ${MAX_RESPONSE_BYTES} bytes, which is not read`,
+      });
       expect(big.written()).toBeLessThan(HUGE / 4);
       console.log(`200 MB CRM answer: RSS +${memory.growthMiB} MiB`);
       expect(memory.growthMiB).toBeLessThan(100);
@@ -202,7 +238,14 @@ describe('partners answering far more than anyone reads', () => {
   test('given a refusal (400) with a 200 MB body, when sent, then the failure quotes at most a short excerpt', async () => {
     const big = await bigAnswerServer(400, HUGE);
     try {
-      const response = await sendHttp({ method: 'POST', url: `${big.url}/x`, body: '{}', timeoutMs: 10_000, what: 'probe', network: OPERATOR_CONFIGURED });
+      const response = await sendHttp({
+        method: 'POST',
+        url: `${big.url}/x`,
+        body: '{}',
+        timeoutMs: 10_000,
+        what: 'probe',
+        network: OPERATOR_CONFIGURED,
+      });
       expect(response).toMatchObject({ status: 400, truncated: true });
       expect(response.text.length).toBe(MAX_RESPONSE_BYTES);
       const failure = failureFor(response, 'probe');
@@ -222,13 +265,19 @@ describe('partners answering far more than anyone reads', () => {
     });
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
-    const worker = await env.startWorker(undefined, { partners: partnerMap({ name: 'mover', origins: [url], secret: SECRET, allowPrivateNetwork: true }) });
+    const worker = await env.startWorker(undefined, {
+      partners: partnerMap({ name: 'mover', origins: [url], secret: SECRET, allowPrivateNetwork: true }),
+    });
     try {
       const changeId = uniqueId('redirect');
       await env.changes.start(request({ steps: [hookStep('mover', url)] }), { changeId });
       const report = await env.changes.result(changeId);
 
-      expect(report.cause).toMatchObject({ stepId: 'announce', type: ErrorType.PartnerRejected, message: expect.stringContaining('HTTP 307') });
+      expect(report.cause).toMatchObject({
+        stepId: 'announce',
+        type: ErrorType.PartnerRejected,
+        message: expect.stringContaining('HTTP 307'),
+      });
       expect(report.steps.map((s) => [s.state, s.restore?.status])).toEqual([['failed', 'not-applied']]);
       expect(elsewhere.received).toEqual([]);
     } finally {
@@ -242,7 +291,14 @@ describe('partners answering far more than anyone reads', () => {
   test('given an answer whose body stops arriving, when the timeout passes, then the status is still used and the body is what arrived', async () => {
     const slow = await bigAnswerServer(202, 10 * 1024 * 1024, { stallAfter: 64 * 1024 });
     try {
-      const response = await sendHttp({ method: 'POST', url: `${slow.url}/x`, body: '{}', timeoutMs: 500, what: 'probe', network: OPERATOR_CONFIGURED });
+      const response = await sendHttp({
+        method: 'POST',
+        url: `${slow.url}/x`,
+        body: '{}',
+        timeoutMs: 500,
+        what: 'probe',
+        network: OPERATOR_CONFIGURED,
+      });
       expect(response).toMatchObject({ status: 202, truncated: true });
       expect(response.text.length).toBe(64 * 1024);
     } finally {

@@ -25,21 +25,46 @@ describe('CRM peer', () => {
   });
 
   test('given no or a wrong bearer token, when calling the API, then it answers 401 in HubSpot dialect and does nothing', async () => {
-    const response = await call('POST', '/crm/v3/properties/contacts', { name: 'x', label: 'X', type: 'string', fieldType: 'text', groupName: 'g' }, 'wrong');
+    const response = await call(
+      'POST',
+      '/crm/v3/properties/contacts',
+      { name: 'x', label: 'X', type: 'string', fieldType: 'text', groupName: 'g' },
+      'wrong',
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ status: 'error', category: 'INVALID_AUTHENTICATION' });
     expect(crm.state.property('contacts', 'x')).toBeUndefined();
-    expect(crm.requests()[0]).toMatchObject({ status: 401, processed: false, headers: { authorization: 'Bearer (redacted)' } });
+    expect(crm.requests()[0]).toMatchObject({
+      status: 401,
+      processed: false,
+      headers: { authorization: 'Bearer (redacted)' },
+    });
   });
 
   test('given a property, when created twice, then 201 then 409 OBJECT_ALREADY_EXISTS; read back it has HubSpot defaults', async () => {
-    const property = { name: 'lead_score_band', label: 'Score band', type: 'string', fieldType: 'text', groupName: 'contactinformation' };
+    const property = {
+      name: 'lead_score_band',
+      label: 'Score band',
+      type: 'string',
+      fieldType: 'text',
+      groupName: 'contactinformation',
+    };
     expect((await call('POST', '/crm/v3/properties/contacts', property)).status).toBe(201);
     const again = await call('POST', '/crm/v3/properties/contacts', property);
     expect(again.status).toBe(409);
-    expect(await again.json()).toMatchObject({ status: 'error', category: 'OBJECT_ALREADY_EXISTS', correlationId: expect.any(String) });
+    expect(await again.json()).toMatchObject({
+      status: 'error',
+      category: 'OBJECT_ALREADY_EXISTS',
+      correlationId: expect.any(String),
+    });
     const read = await call('GET', '/crm/v3/properties/contacts/lead_score_band');
-    expect(await read.json()).toMatchObject({ ...property, description: '', options: [], hidden: false, archived: false });
+    expect(await read.json()).toMatchObject({
+      ...property,
+      description: '',
+      options: [],
+      hidden: false,
+      archived: false,
+    });
     expect(crm.stats().keys['k-1']).toEqual({ received: 3, processed: 3, effects: 1 });
   });
 
@@ -55,25 +80,44 @@ describe('CRM peer', () => {
     const id = crm.state.createRecord('contacts', { firstname: 'Ada', phone: '555' }).id;
     await call('PATCH', `/crm/v3/objects/contacts/${id}`, { properties: { phone: '' } });
     const read = await call('GET', `/crm/v3/objects/contacts/${id}?properties=firstname,phone,lastname`);
-    expect(((await read.json()) as { properties: unknown }).properties).toMatchObject({ firstname: 'Ada', phone: null, lastname: null, hs_object_id: id });
+    expect(((await read.json()) as { properties: unknown }).properties).toMatchObject({
+      firstname: 'Ada',
+      phone: null,
+      lastname: null,
+      hs_object_id: id,
+    });
   });
 
   test('given faults configured over HTTP, when requests arrive, then they are injected, counted and visible in the log over HTTP', async () => {
-    const configured = await fetch(`${crm.url}/__peer/faults`, { method: 'POST', body: JSON.stringify({ error: 1, errorStatus: 502, methods: ['GET'] }) });
+    const configured = await fetch(`${crm.url}/__peer/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ error: 1, errorStatus: 502, methods: ['GET'] }),
+    });
     expect(configured.status).toBe(200);
     expect((await call('GET', '/crm/v3/properties/contacts')).status).toBe(502);
-    await fetch(`${crm.url}/__peer/faults/script`, { method: 'POST', body: JSON.stringify({ fault: 'rate-limit', retryAfter: '4', method: 'POST' }) });
+    await fetch(`${crm.url}/__peer/faults/script`, {
+      method: 'POST',
+      body: JSON.stringify({ fault: 'rate-limit', retryAfter: '4', method: 'POST' }),
+    });
     const limited = await call('POST', '/crm/v3/properties/contacts', {});
     expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '4']);
 
-    const stats = (await (await fetch(`${crm.url}/__peer/stats`)).json()) as { faults: Record<string, number>; byStatus: Record<string, number> };
+    const stats = (await (await fetch(`${crm.url}/__peer/stats`)).json()) as {
+      faults: Record<string, number>;
+      byStatus: Record<string, number>;
+    };
     expect(stats).toMatchObject({ faults: { error: 1, 'rate-limit': 1 }, byStatus: { '502': 1, '429': 1 } });
-    const log = (await (await fetch(`${crm.url}/__peer/requests?since=1`)).json()) as { requests: { seq: number; fault: string }[] };
+    const log = (await (await fetch(`${crm.url}/__peer/requests?since=1`)).json()) as {
+      requests: { seq: number; fault: string }[];
+    };
     expect(log.requests.map((r) => [r.seq, r.fault])).toEqual([[2, 'rate-limit']]);
   });
 
   test('given an invalid fault configuration, when posted, then 400 and the old configuration stays', async () => {
-    const response = await fetch(`${crm.url}/__peer/faults`, { method: 'POST', body: JSON.stringify({ error: 0.8, rateLimit: 0.8 }) });
+    const response = await fetch(`${crm.url}/__peer/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ error: 0.8, rateLimit: 0.8 }),
+    });
     expect(response.status).toBe(400);
     expect(crm.faults.current().error).toBe(0);
   });
@@ -99,7 +143,14 @@ describe('webhook receiver', () => {
       headers: {
         'content-type': 'application/json',
         'idempotency-key': key,
-        ...(signed ? { 'x-lead-rollback-signature': signRequest(secret, signedPartsOf({ method: 'POST', url: `${receiver.url}${path}`, idempotencyKey: key, body })) } : {}),
+        ...(signed
+          ? {
+              'x-lead-rollback-signature': signRequest(
+                secret,
+                signedPartsOf({ method: 'POST', url: `${receiver.url}${path}`, idempotencyKey: key, body }),
+              ),
+            }
+          : {}),
       },
       body,
     });
@@ -133,14 +184,31 @@ describe('webhook receiver', () => {
     expect((await post('/hooks/a', '{"n":1}', 'key-3', false)).status).toBe(401);
     const tampered = await fetch(`${receiver.url}/hooks/a`, {
       method: 'POST',
-      headers: { 'idempotency-key': 'key-4', 'x-lead-rollback-signature': signRequest(secret, signedPartsOf({ method: 'POST', url: `${receiver.url}/hooks/a`, idempotencyKey: 'key-4', body: '{"n":1}' })) },
+      headers: {
+        'idempotency-key': 'key-4',
+        'x-lead-rollback-signature': signRequest(
+          secret,
+          signedPartsOf({ method: 'POST', url: `${receiver.url}/hooks/a`, idempotencyKey: 'key-4', body: '{"n":1}' }),
+        ),
+      },
       body: '{"n":999}',
     });
     expect(tampered.status).toBe(401);
     // Signed for another host (a signature obtained elsewhere, replayed here).
     const elsewhere = await fetch(`${receiver.url}/hooks/a`, {
       method: 'POST',
-      headers: { 'idempotency-key': 'key-6', 'x-lead-rollback-signature': signRequest(secret, signedPartsOf({ method: 'POST', url: 'https://attacker.example/hooks/a', idempotencyKey: 'key-6', body: '{"n":1}' })) },
+      headers: {
+        'idempotency-key': 'key-6',
+        'x-lead-rollback-signature': signRequest(
+          secret,
+          signedPartsOf({
+            method: 'POST',
+            url: 'https://attacker.example/hooks/a',
+            idempotencyKey: 'key-6',
+            body: '{"n":1}',
+          }),
+        ),
+      },
       body: '{"n":1}',
     });
     expect(elsewhere.status).toBe(401);

@@ -9,7 +9,16 @@ import { PayloadDecryptionError } from '../../src/temporal/encryption-codec';
 import { changeWorkflowId } from '../../src/workflows/definitions';
 import { seedFlows } from '../helpers/flows';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
-import { base64Forms, decodedText, findLeaks, isEncryptedPayload, carriesData, payloadsIn, serializeHistory, encodingOf } from '../helpers/history-leaks';
+import {
+  base64Forms,
+  decodedText,
+  findLeaks,
+  isEncryptedPayload,
+  carriesData,
+  payloadsIn,
+  serializeHistory,
+  encodingOf,
+} from '../helpers/history-leaks';
 import { ENV, requiredEnv } from '../setup/services';
 
 /** A lead's personal data and a token, as they would reach a change request. */
@@ -35,7 +44,16 @@ function leadChange(contactFlow: string, phoneFlow: string): ChangeRequestInput 
         id: 'add-contact',
         target: 'flow-config',
         description: `Call ${lead.phone} first; partner api token ${lead.token}`,
-        spec: { flowId: contactFlow, patch: [{ op: 'add', path: '/contact', value: { name: lead.name, email: lead.email, phone: lead.phone, apiToken: lead.token } }] },
+        spec: {
+          flowId: contactFlow,
+          patch: [
+            {
+              op: 'add',
+              path: '/contact',
+              value: { name: lead.name, email: lead.email, phone: lead.phone, apiToken: lead.token },
+            },
+          ],
+        },
       },
       {
         id: 'check-currency',
@@ -84,10 +102,14 @@ describe('protected data: payloads in Temporal history are encrypted', () => {
     expect(history.json).toContain(changeWorkflowId(changeId)); // the serialization is the real thing
     const payloads = payloadsIn(history.json);
     const outsideSearchAttributes = payloads.filter(carriesData);
-    const plain = outsideSearchAttributes.filter((p) => !isEncryptedPayload(p.payload)).map((p) => `${p.path} (${encodingOf(p.payload)})`);
+    const plain = outsideSearchAttributes
+      .filter((p) => !isEncryptedPayload(p.payload))
+      .map((p) => `${p.path} (${encodingOf(p.payload)})`);
     expect(plain).toEqual([]);
     // Failure messages were moved into encrypted attributes: the server sees a placeholder.
-    const failed = JSON.parse(history.json).events.find((e: { activityTaskFailedEventAttributes?: unknown }) => e.activityTaskFailedEventAttributes);
+    const failed = JSON.parse(history.json).events.find(
+      (e: { activityTaskFailedEventAttributes?: unknown }) => e.activityTaskFailedEventAttributes,
+    );
     expect(failed.activityTaskFailedEventAttributes.failure.message).toBe('Encoded failure');
 
     // The ciphertext really held the secrets: decoded with the codec, every one is there.
@@ -119,24 +141,52 @@ describe('protected data: payloads in Temporal history are encrypted', () => {
 
   test('given a workflow started under an old key and a worker rotated to a new one, when it runs, then both keys decode and a client missing the new key is refused', async () => {
     const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
-    const before = createDataConverter({ required: true, keyring: { activeKeyId: 'k-old', keys: new Map([['k-old', oldKey]]) } });
-    const rotated = createDataConverter({ required: true, keyring: { activeKeyId: 'k-new', keys: new Map([['k-old', oldKey], ['k-new', newKey]]) } });
+    const before = createDataConverter({
+      required: true,
+      keyring: { activeKeyId: 'k-old', keys: new Map([['k-old', oldKey]]) },
+    });
+    const rotated = createDataConverter({
+      required: true,
+      keyring: {
+        activeKeyId: 'k-new',
+        keys: new Map([
+          ['k-old', oldKey],
+          ['k-new', newKey],
+        ]),
+      },
+    });
     const contactFlow = uniqueId('rotate');
     await seedFlows(env.db, [contactFlow]);
     const oldClient = new Client({ connection: env.client.connection, namespace: 'default', dataConverter: before });
     const changeId = uniqueId('rotate');
     await new ChangeClient(oldClient, env.taskQueue).start(
-      { title: `Rotate for ${lead.email}`, requestedBy: 'ops@example.com', steps: [{ id: 'add', target: 'flow-config', spec: { flowId: contactFlow, patch: [{ op: 'add', path: '/owner', value: lead.email }] } }] },
+      {
+        title: `Rotate for ${lead.email}`,
+        requestedBy: 'ops@example.com',
+        steps: [
+          {
+            id: 'add',
+            target: 'flow-config',
+            spec: { flowId: contactFlow, patch: [{ op: 'add', path: '/owner', value: lead.email }] },
+          },
+        ],
+      },
       { changeId },
     );
 
     await env.startWorker({ dataConverter: rotated });
-    const rotatedClient = new Client({ connection: env.client.connection, namespace: 'default', dataConverter: rotated });
+    const rotatedClient = new Client({
+      connection: env.client.connection,
+      namespace: 'default',
+      dataConverter: rotated,
+    });
     const report = await new ChangeClient(rotatedClient, env.taskQueue).result(changeId);
 
     expect(report).toMatchObject({ phase: 'completed', title: `Rotate for ${lead.email}` });
     const raw = new Client({ connection: env.client.connection, namespace: 'default' });
-    const payloads = payloadsIn(serializeHistory(await raw.workflow.getHandle(changeWorkflowId(changeId)).fetchHistory()).json).filter(carriesData);
+    const payloads = payloadsIn(
+      serializeHistory(await raw.workflow.getHandle(changeWorkflowId(changeId)).fetchHistory()).json,
+    ).filter(carriesData);
     const keyIds = new Set(payloads.map((p) => Buffer.from(p.payload.metadata!['encryption-key-id']!).toString()));
     expect([...keyIds].sort()).toEqual(['k-new', 'k-old']);
     await expect(new ChangeClient(oldClient, env.taskQueue).result(changeId)).rejects.toThrow(PayloadDecryptionError);
@@ -147,7 +197,8 @@ describe('protected data: payloads in Temporal history are encrypted', () => {
     const keys = process.env.LEAD_ROLLBACK_ENCRYPTION_KEYS!.split(',').map((entry) => entry.split(':')[1]!);
 
     expect(bundle).toContain('encodeCommonAttributes');
-    for (const absent of ['aes-256-gcm', 'createCipheriv', 'encryption-key-id', 'EncryptionCodec', ...keys]) expect(bundle).not.toContain(absent);
+    for (const absent of ['aes-256-gcm', 'createCipheriv', 'encryption-key-id', 'EncryptionCodec', ...keys])
+      expect(bundle).not.toContain(absent);
   });
 
   test('given the leak check, then its base64 forms are found in base64 of the text at every byte alignment', () => {

@@ -55,13 +55,22 @@ describe('restore a flow to a version or a point in time, as a change that can b
     });
     const restored = await flows.get(flowId);
     expect(restored).toMatchObject({ version: 4, config: sampleFlowConfig(flowId) });
-    expect(restored!.writtenBy).toEqual({ action: 'apply', changeId: restoreId, stepId: RESTORE_STEP_ID, restoresVersion: 1, undoesChanges: [changeA, changeB] });
+    expect(restored!.writtenBy).toEqual({
+      action: 'apply',
+      changeId: restoreId,
+      stepId: RESTORE_STEP_ID,
+      restoresVersion: 1,
+      undoesChanges: [changeA, changeB],
+    });
 
     // Undoing the restore is one more restore, with its own lineage.
     const undoId = uniqueId('restore-v3');
     await env.changes.restoreFlow(flowId, { version: 3 }, { changeId: undoId, requestedBy, expectedVersion: 4 });
     expect((await env.changes.result(undoId)).phase).toBe('completed');
-    expect(await flows.get(flowId)).toMatchObject({ version: 5, writtenBy: { restoresVersion: 3, undoesChanges: [restoreId] } });
+    expect(await flows.get(flowId)).toMatchObject({
+      version: 5,
+      writtenBy: { restoresVersion: 3, undoesChanges: [restoreId] },
+    });
     expect(await cap()).toBe(40);
     expect((await flows.history(flowId)).map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -76,7 +85,11 @@ describe('restore a flow to a version or a point in time, as a change that can b
 
     expect(report.phase).toBe('completed');
     expect(report.title).toBe(`Restore flow ${flowId} to its configuration at ${v2!.writtenAt.toISOString()}`);
-    expect(await flows.get(flowId)).toMatchObject({ version: 4, config: v2!.config, writtenBy: { restoresVersion: 2, undoesChanges: [changeB] } });
+    expect(await flows.get(flowId)).toMatchObject({
+      version: 4,
+      config: v2!.config,
+      writtenBy: { restoresVersion: 2, undoesChanges: [changeB] },
+    });
     expect(await cap()).toBe(35);
   });
 
@@ -86,7 +99,10 @@ describe('restore a flow to a version or a point in time, as a change that can b
     const changeId = uniqueId('restore-then-fail');
     const restoreStep = { id: 'restore', target: 'flow-config', spec: { flowId, restoreTo: { version: 1 } } } as const;
 
-    await env.changes.start(request({ title: 'Restore solar, then retarget auto', steps: [restoreStep, failingStep('retarget', other)] }), { changeId });
+    await env.changes.start(
+      request({ title: 'Restore solar, then retarget auto', steps: [restoreStep, failingStep('retarget', other)] }),
+      { changeId },
+    );
     const report = await env.changes.result(changeId);
 
     expect(report.phase).toBe('rolled-back');
@@ -94,7 +110,10 @@ describe('restore a flow to a version or a point in time, as a change that can b
       ['restore', 'restored'],
       ['retarget', 'failed'],
     ]);
-    expect(report.steps[0]!.restore).toMatchObject({ status: 'restored', summary: expect.stringContaining('restores version 3') });
+    expect(report.steps[0]!.restore).toMatchObject({
+      status: 'restored',
+      summary: expect.stringContaining('restores version 3'),
+    });
     const history = await flows.history(flowId);
     expect(history.map((v) => [v.version, v.writtenBy.action, v.writtenBy.restoresVersion])).toEqual([
       [1, 'create', undefined],
@@ -114,7 +133,10 @@ describe('restore a flow to a version or a point in time, as a change that can b
     const step: Step = { id: RESTORE_STEP_ID, target: 'flow-config', spec: { flowId, restoreTo: { version: 1 } } };
 
     const activities = createActivities({ db: env.db });
-    const preview = (await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('WARN') }).run(activities.previewRestoreStep, { changeId: restoreId, step })) as Awaited<ReturnType<typeof activities.previewRestoreStep>>;
+    const preview = (await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('WARN') }).run(
+      activities.previewRestoreStep,
+      { changeId: restoreId, step },
+    )) as Awaited<ReturnType<typeof activities.previewRestoreStep>>;
 
     expect(preview.operations).toEqual([{ op: 'replace', path: '/pricing/cap', value: 40 }]);
     expect((await flows.get(flowId))!.version).toBe(4);
@@ -122,9 +144,18 @@ describe('restore a flow to a version or a point in time, as a change that can b
 
   test('given a stale expected version, a missing version or the current version, when restoring, then the change ends without writing and says why', async () => {
     const cases = [
-      { restoreTo: { version: 1 }, expectedVersion: 2, type: 'ConflictError', message: 'is at version 3, the change expects 2' },
+      {
+        restoreTo: { version: 1 },
+        expectedVersion: 2,
+        type: 'ConflictError',
+        message: 'is at version 3, the change expects 2',
+      },
       { restoreTo: { version: 9 }, type: 'TargetNotFoundError', message: 'has no version 9' },
-      { restoreTo: { at: '2000-01-01T00:00:00Z' }, type: 'TargetNotFoundError', message: 'no version written at or before 2000-01-01T00:00:00Z' },
+      {
+        restoreTo: { at: '2000-01-01T00:00:00Z' },
+        type: 'TargetNotFoundError',
+        message: 'no version written at or before 2000-01-01T00:00:00Z',
+      },
       { restoreTo: { version: 3 }, type: 'InvalidStepError', message: 'restoring version 3 would change nothing' },
     ];
     for (const { restoreTo, expectedVersion, type, message } of cases) {
@@ -139,8 +170,12 @@ describe('restore a flow to a version or a point in time, as a change that can b
 
   test('given a bad target, when restoring through the client, then a ValidationError names the field and nothing starts', async () => {
     const changeId = uniqueId('restore-bad');
-    await expect(env.changes.restoreFlow(flowId, { version: 0 }, { changeId, requestedBy })).rejects.toThrow(ValidationError);
-    await expect(env.changes.restoreFlow(flowId, { version: 0 }, { changeId, requestedBy })).rejects.toMatchObject({ issues: [{ path: 'restoreTo.version' }] });
+    await expect(env.changes.restoreFlow(flowId, { version: 0 }, { changeId, requestedBy })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(env.changes.restoreFlow(flowId, { version: 0 }, { changeId, requestedBy })).rejects.toMatchObject({
+      issues: [{ path: 'restoreTo.version' }],
+    });
     await expect(env.changes.describe(changeId)).rejects.toThrow(/no change/);
   });
 });

@@ -20,7 +20,10 @@ describe('retention of recovery points: only finished changes lose them, and onl
   });
 
   afterAll(async () => {
-    if (running) await env.changes.requestRollback(running, { actor: 'ops@example.com', reason: 'test over', category: 'errors' }).catch(() => undefined);
+    if (running)
+      await env.changes
+        .requestRollback(running, { actor: 'ops@example.com', reason: 'test over', category: 'errors' })
+        .catch(() => undefined);
     await env?.close();
   });
 
@@ -41,7 +44,10 @@ describe('retention of recovery points: only finished changes lose them, and onl
     const rolledBack = await settled([capStep('cap', flows[1]!, 36), failingStep('fail', flows[2]!)]);
     running = uniqueId('running');
     await env.changes.start(
-      request({ steps: [capStep('cap', flows[0]!, 50), failingStep('fail', flows[2]!)], policy: { onStepFailure: 'ask', escalation: { levels: levels(['on-call', ['oncall@example.com'], '1h']) } } }),
+      request({
+        steps: [capStep('cap', flows[0]!, 50), failingStep('fail', flows[2]!)],
+        policy: { onStepFailure: 'ask', escalation: { levels: levels(['on-call', ['oncall@example.com'], '1h']) } },
+      }),
       { changeId: running },
     );
     await waitForQuestion(env.changes, running);
@@ -52,13 +58,31 @@ describe('retention of recovery points: only finished changes lose them, and onl
     const recent = uniqueId('recent');
     const odd = uniqueId('odd');
     for (const changeId of [ghost, recent, odd]) {
-      await points.capture({ changeId, stepId: 's' }, 'before-apply', { target: 'flow-config', locator: {}, state: {}, summary: 'by hand' });
+      await points.capture({ changeId, stepId: 's' }, 'before-apply', {
+        target: 'flow-config',
+        locator: {},
+        state: {},
+        summary: 'by hand',
+      });
     }
     const base = (await reportsCollection(env.db).findOne({ _id: completed }))!;
-    await reportsCollection(env.db).insertOne({ ...base, _id: recent, changeId: recent, finishedAt: new Date(now.getTime() - DAY).toISOString() });
+    await reportsCollection(env.db).insertOne({
+      ...base,
+      _id: recent,
+      changeId: recent,
+      finishedAt: new Date(now.getTime() - DAY).toISOString(),
+    });
     await reportsCollection(env.db).insertOne({ ...base, _id: odd, changeId: odd, phase: 'applying' });
-    await journal().insertOne({ _id: `${completed}/cap/before-apply/lead-1`, changeId: completed, journaledAt: new Date() });
-    const before = { completed: await count(completed), rolledBack: await count(rolledBack), running: await count(running) };
+    await journal().insertOne({
+      _id: `${completed}/cap/before-apply/lead-1`,
+      changeId: completed,
+      journaledAt: new Date(),
+    });
+    const before = {
+      completed: await count(completed),
+      rolledBack: await count(rolledBack),
+      running: await count(running),
+    };
     // The rolled-back change also has the point captured before its restore.
     expect(before).toEqual({ completed: 1, rolledBack: 3, running: 2 });
 
@@ -67,7 +91,11 @@ describe('retention of recovery points: only finished changes lose them, and onl
     const purged = await purgeRecoveryData(env.db, { retentionDays: 30, now });
     const again = await purgeRecoveryData(env.db, { retentionDays: 30, now });
 
-    const byId = (result: PurgeResult) => Object.fromEntries([...result.purged.map((p) => [p.changeId, p.deleted]), ...result.kept.map((k) => [k.changeId, k.reason])]);
+    const byId = (result: PurgeResult) =>
+      Object.fromEntries([
+        ...result.purged.map((p) => [p.changeId, p.deleted]),
+        ...result.kept.map((k) => [k.changeId, k.reason]),
+      ]);
     for (const result of [dry, purged]) {
       expect(byId(result)).toEqual({
         [completed]: { recovery_points: 1, lead_journal: 1 },
@@ -78,7 +106,12 @@ describe('retention of recovery points: only finished changes lose them, and onl
         [odd]: 'phase applying is not terminal',
       });
     }
-    expect({ completed: await count(completed), rolledBack: await count(rolledBack), running: await count(running), ghost: await count(ghost) }).toEqual({ completed: 0, rolledBack: 0, running: 2, ghost: 1 });
+    expect({
+      completed: await count(completed),
+      rolledBack: await count(rolledBack),
+      running: await count(running),
+      ghost: await count(ghost),
+    }).toEqual({ completed: 0, rolledBack: 0, running: 2, ghost: 1 });
     expect(await journal().countDocuments({ changeId: completed })).toBe(0);
     expect(again.purged).toEqual([]);
     expect(await reportsCollection(env.db).countDocuments({ _id: { $in: [completed, rolledBack] } })).toBe(2);
@@ -94,7 +127,10 @@ describe('retention of recovery points: only finished changes lose them, and onl
     expect(dry.code).toBe(0);
     const planned = JSON.parse(dry.stdout) as PurgeResult;
     expect(planned).toMatchObject({ dryRun: true, retentionDays: 0 });
-    expect(planned.purged.find((p) => p.changeId === finished)?.deleted).toEqual({ recovery_points: 1, lead_journal: 0 });
+    expect(planned.purged.find((p) => p.changeId === finished)?.deleted).toEqual({
+      recovery_points: 1,
+      lead_journal: 0,
+    });
     expect(await count(finished)).toBe(1);
 
     const real = await runCli(['purge-recovery-points', '--retention-days', '0'], cli);

@@ -23,8 +23,10 @@ describe('step failure: policy ask and hold, decisions, deadlines and escalation
   afterEach(() => env.close());
 
   const ops = levels(['on-call', ['oncall@example.com'], '1h'], ['managers', ['manager@example.com'], '1h']);
-  const askChange = (second: ChangeRequestInput['steps'][number], escalation: { levels: typeof ops; whenExhausted?: 'rollback' | 'hold' } = { levels: ops }) =>
-    request({ steps: [capStep('first', a, 30), second], policy: { onStepFailure: 'ask', escalation } });
+  const askChange = (
+    second: ChangeRequestInput['steps'][number],
+    escalation: { levels: typeof ops; whenExhausted?: 'rollback' | 'hold' } = { levels: ops },
+  ) => request({ steps: [capStep('first', a, 30), second], policy: { onStepFailure: 'ask', escalation } });
 
   test('given policy ask, when the failed step is retried after the target exists, then the change completes', async () => {
     const missing = uniqueId('missing');
@@ -48,7 +50,11 @@ describe('step failure: policy ask and hold, decisions, deadlines and escalation
     await env.changes.start(askChange(failingStep('second', b)), { changeId });
     await waitForQuestion(env.changes, changeId);
 
-    await env.changes.decide(changeId, { decision: 'skip', actor: 'oncall@example.com', comment: 'EUR pricing comes next week' });
+    await env.changes.decide(changeId, {
+      decision: 'skip',
+      actor: 'oncall@example.com',
+      comment: 'EUR pricing comes next week',
+    });
 
     const report = await env.changes.result(changeId);
     expect(report.phase).toBe('completed');
@@ -85,7 +91,10 @@ describe('step failure: policy ask and hold, decisions, deadlines and escalation
 
   test('given policy hold, when a step fails, then the change waits without deadline and takes a decision', async () => {
     const changeId = uniqueId('policy-hold');
-    await env.changes.start({ ...askChange(failingStep('second', b)), policy: { onStepFailure: 'hold', escalation: { levels: ops } } }, { changeId });
+    await env.changes.start(
+      { ...askChange(failingStep('second', b)), policy: { onStepFailure: 'hold', escalation: { levels: ops } } },
+      { changeId },
+    );
     const question = await waitForQuestion(env.changes, changeId);
     expect(question.mode).toBe('hold');
     expect((await env.changes.status(changeId)).phase).toBe('held');
@@ -99,8 +108,12 @@ describe('step failure: policy ask and hold, decisions, deadlines and escalation
     await env.changes.start(askChange(failingStep('second', b)), { changeId });
     await waitForQuestion(env.changes, changeId);
 
-    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'oncall@example.com' })).rejects.toThrow(RequestRefusedError);
-    await expect(env.changes.decide(changeId, { decision: 'retry', actor: 'oncall@example.com', questionId: 'stale' })).rejects.toThrow(/no open question/);
+    await expect(env.changes.decide(changeId, { decision: 'approve', actor: 'oncall@example.com' })).rejects.toThrow(
+      RequestRefusedError,
+    );
+    await expect(
+      env.changes.decide(changeId, { decision: 'retry', actor: 'oncall@example.com', questionId: 'stale' }),
+    ).rejects.toThrow(/no open question/);
 
     expect((await env.changes.status(changeId)).decisions).toEqual([]);
     await env.changes.decide(changeId, { decision: 'rollback', actor: 'oncall@example.com' });
@@ -108,7 +121,9 @@ describe('step failure: policy ask and hold, decisions, deadlines and escalation
   });
 
   test('given an unknown change, when a decision is sent, then ChangeNotFoundError is raised', async () => {
-    await expect(env.changes.decide(uniqueId('nobody'), { decision: 'approve', actor: 'oncall@example.com' })).rejects.toThrow(ChangeNotFoundError);
+    await expect(
+      env.changes.decide(uniqueId('nobody'), { decision: 'approve', actor: 'oncall@example.com' }),
+    ).rejects.toThrow(ChangeNotFoundError);
     await expect(env.changes.status(uniqueId('nobody'))).rejects.toThrow(ChangeNotFoundError);
   });
 
@@ -126,7 +141,9 @@ describe('step failure: policy ask and hold, decisions, deadlines and escalation
 
     expect(report.phase).toBe('rolled-back');
     const events = report.timeline.map((e) => e.event);
-    expect(events).toEqual(expect.arrayContaining(['decision asked', 'escalated', 'escalation exhausted', 'step restored']));
+    expect(events).toEqual(
+      expect.arrayContaining(['decision asked', 'escalated', 'escalation exhausted', 'step restored']),
+    );
     const sent = await eventually(async () => {
       const docs = await notificationsCollection(env.db).find({ changeId }).toArray();
       return docs.some((d) => d.event === 'rollback-finished') ? docs : undefined;

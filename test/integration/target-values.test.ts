@@ -25,7 +25,12 @@ const identities: Record<string, Identity> = {
 };
 
 /** The seeded leads' contacts, and the edit someone makes to the first one while the change waits. */
-const seeded = [0, 1, 2].map((i) => ({ _id: `tv-lead-${i}`, batch: 'tv', status: 'new', contact: { email: `original.${i}@example.com`, name: `Original Name ${i}` } }));
+const seeded = [0, 1, 2].map((i) => ({
+  _id: `tv-lead-${i}`,
+  batch: 'tv',
+  status: 'new',
+  contact: { email: `original.${i}@example.com`, name: `Original Name ${i}` },
+}));
 const edited = { email: 'edited.by.someone@example.com', name: 'Edited By Someone' };
 const written = { email: 'pool@example.com', name: 'Lead Pool' };
 const neverShown = [...seeded.map((l) => l.contact.email), edited.email];
@@ -49,19 +54,39 @@ describe('target values in reports: always-redacted fields never stored, other v
       body: {
         title: 'Move the tv batch to the lead pool',
         requestedBy: 'requester@example.com',
-        steps: [{ id: 'to-pool', target: 'lead-data', spec: { filter: { batch: 'tv' }, set: { contact: written } } }, failingStep('check-currency', flow)],
-        policy: { onStepFailure: 'ask', escalation: { levels: [{ name: 'on-call', deciders: { actors: ['approver@example.com'], groups: [] }, deadline: '1h' }] } },
+        steps: [
+          { id: 'to-pool', target: 'lead-data', spec: { filter: { batch: 'tv' }, set: { contact: written } } },
+          failingStep('check-currency', flow),
+        ],
+        policy: {
+          onStepFailure: 'ask',
+          escalation: {
+            levels: [{ name: 'on-call', deciders: { actors: ['approver@example.com'], groups: [] }, deadline: '1h' }],
+          },
+        },
       },
     });
     expect(started.status).toBe(201);
     changeId = started.body.changeId as string;
     await waitForQuestion(env.changes, changeId);
     // Someone edits one lead after the step wrote it: the rollback must leave it and report it three-way.
-    await env.db.collection<Document>('leads').updateOne({ _id: 'tv-lead-0' } as Document, { $set: { contact: edited } });
-    expect((await call(api, 'POST', `/v1/changes/${changeId}/decisions`, { token: APPROVER, body: { decision: 'rollback', comment: 'step failed' } })).status).toBe(200);
+    await env.db
+      .collection<Document>('leads')
+      .updateOne({ _id: 'tv-lead-0' } as Document, { $set: { contact: edited } });
+    expect(
+      (
+        await call(api, 'POST', `/v1/changes/${changeId}/decisions`, {
+          token: APPROVER,
+          body: { decision: 'rollback', comment: 'step failed' },
+        })
+      ).status,
+    ).toBe(200);
     // The edited lead is a conflict of the restore: a person says it is settled.
     await waitForQuestion(env.changes, changeId, { kind: 'compensation' });
-    const settled = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, { token: APPROVER, body: { decision: 'resolved-manually', comment: 'the edit stays' } });
+    const settled = await call(api, 'POST', `/v1/changes/${changeId}/decisions`, {
+      token: APPROVER,
+      body: { decision: 'resolved-manually', comment: 'the edit stays' },
+    });
     expect(settled.status).toBe(200);
     report = await env.changes.result(changeId);
   });
@@ -72,7 +97,8 @@ describe('target values in reports: always-redacted fields never stored, other v
   });
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies and reports alike
-  const sampleOf = (body: any): unknown[] => body.steps.find((s: { id: string }) => s.id === 'to-pool').restore.conflicts.sample;
+  const sampleOf = (body: any): unknown[] =>
+    body.steps.find((s: { id: string }) => s.id === 'to-pool').restore.conflicts.sample;
 
   test('given the rolled-back change, when the worker reports the conflict, then the always-redacted email is replaced on every side and the names are kept', () => {
     expect(report.phase).toBe('rolled-back');
@@ -87,12 +113,17 @@ describe('target values in reports: always-redacted fields never stored, other v
   });
 
   test('given what the worker stored (report, lead_conflicts) and its workflow history, when read, then no always-redacted value is there in plain text', async () => {
-    const stored = JSON.stringify(await productCollection(env.db, 'changeReports').findOne({ _id: changeId } as Document));
+    const stored = JSON.stringify(
+      await productCollection(env.db, 'changeReports').findOne({ _id: changeId } as Document),
+    );
     const conflicts = JSON.stringify(await productCollection(env.db, 'leadConflicts').find({ changeId }).toArray());
     expect(stored).toContain(edited.name);
     expect(conflicts).toContain(edited.name);
     const history = serializeHistory(await env.client.workflow.getHandle(changeWorkflowId(changeId)).fetchHistory());
-    const decoded = await decodedText(payloadsIn(history.json).filter(carriesData), env.dataConverter.payloadCodecs![0]!);
+    const decoded = await decodedText(
+      payloadsIn(history.json).filter(carriesData),
+      env.dataConverter.payloadCodecs![0]!,
+    );
     expect(decoded).toContain(edited.name);
     for (const text of [stored, conflicts, decoded]) for (const email of neverShown) expect(text).not.toContain(email);
   });
@@ -103,18 +134,28 @@ describe('target values in reports: always-redacted fields never stored, other v
     expect(sampleOf(shown.body)).toEqual(sampleOf(report));
     const markdown = await call(api, 'GET', `/v1/changes/${changeId}/report?format=markdown`, { token: APPROVER });
     expect(markdown.body).toContain(edited.name);
-    expect(sampleOf((await call(api, 'GET', `/v1/changes/${changeId}`, { token: APPROVER })).body)).toEqual(sampleOf(report));
+    expect(sampleOf((await call(api, 'GET', `/v1/changes/${changeId}`, { token: APPROVER })).body)).toEqual(
+      sampleOf(report),
+    );
   });
 
-  test.each(['report', 'report?format=markdown', 'report?format=text', 'status'])('given a requester-only token, when the %s is read, then every conflict value is redacted and the item is still named', async (what) => {
-    const answer = await call(api, 'GET', `/v1/changes/${changeId}${what === 'status' ? '' : `/${what}`}`, { token: REQUESTER });
-    expect(answer.status).toBe(200);
-    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-    for (const name of [edited.name, written.name, 'Original Name 0']) expect(text).not.toContain(name);
-    // Markdown shows the conflict table (item named, values redacted); text shows counts only.
-    if (what.endsWith('markdown')) {
-      expect(text).toContain('tv-lead-0');
-      expect(text).toContain(REDACTED);
-    } else if (typeof answer.body !== 'string') expect(sampleOf(answer.body)).toEqual([{ item: 'leads/tv-lead-0', before: REDACTED, written: REDACTED, now: REDACTED }]);
-  });
+  test.each(['report', 'report?format=markdown', 'report?format=text', 'status'])(
+    'given a requester-only token, when the %s is read, then every conflict value is redacted and the item is still named',
+    async (what) => {
+      const answer = await call(api, 'GET', `/v1/changes/${changeId}${what === 'status' ? '' : `/${what}`}`, {
+        token: REQUESTER,
+      });
+      expect(answer.status).toBe(200);
+      const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+      for (const name of [edited.name, written.name, 'Original Name 0']) expect(text).not.toContain(name);
+      // Markdown shows the conflict table (item named, values redacted); text shows counts only.
+      if (what.endsWith('markdown')) {
+        expect(text).toContain('tv-lead-0');
+        expect(text).toContain(REDACTED);
+      } else if (typeof answer.body !== 'string')
+        expect(sampleOf(answer.body)).toEqual([
+          { item: 'leads/tv-lead-0', before: REDACTED, written: REDACTED, now: REDACTED },
+        ]);
+    },
+  );
 });

@@ -14,15 +14,26 @@ function threeStepChange(flows: string[], failLast: boolean): ChangeRequestInput
     title: 'Raise caps and reroute deliveries',
     requestedBy: 'ops@example.com',
     steps: [
-      { id: 'raise-cap', target: 'flow-config', spec: { flowId: flows[0]!, patch: [{ op: 'replace', path: '/pricing/cap', value: 35 }] } },
-      { id: 'reroute', target: 'flow-config', spec: { flowId: flows[1]!, patch: [{ op: 'replace', path: '/steps/2/recipient', value: 'crm-west' }] } },
+      {
+        id: 'raise-cap',
+        target: 'flow-config',
+        spec: { flowId: flows[0]!, patch: [{ op: 'replace', path: '/pricing/cap', value: 35 }] },
+      },
+      {
+        id: 'reroute',
+        target: 'flow-config',
+        spec: { flowId: flows[1]!, patch: [{ op: 'replace', path: '/steps/2/recipient', value: 'crm-west' }] },
+      },
       {
         id: 'add-filter',
         target: 'flow-config',
         spec: {
           flowId: flows[2]!,
           patch: failLast
-            ? [{ op: 'test', path: '/pricing/currency', value: 'EUR' }, { op: 'replace', path: '/enabled', value: false }]
+            ? [
+                { op: 'test', path: '/pricing/currency', value: 'EUR' },
+                { op: 'replace', path: '/enabled', value: false },
+              ]
             : [{ op: 'add', path: '/steps/0/rules/-', value: { field: 'age', op: 'gte', value: 18 } }],
         },
       },
@@ -106,7 +117,9 @@ describe('walking skeleton: a flow-config change saga on real Temporal and a rea
     const activityEnv = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('WARN') });
     for (const step of [...request.steps].reverse()) {
       const input = { changeId, step: step as never };
-      const outcome = (await activityEnv.run(activities.restoreStep, input)) as Awaited<ReturnType<typeof activities.restoreStep>>;
+      const outcome = (await activityEnv.run(activities.restoreStep, input)) as Awaited<
+        ReturnType<typeof activities.restoreStep>
+      >;
       expect(['already-restored', 'not-applied']).toContain(outcome.status);
       await activityEnv.run(activities.verifyRestoreStep, input);
     }

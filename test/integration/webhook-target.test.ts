@@ -16,7 +16,11 @@ function routeSpec(url: string, extra: Partial<WebhookSpec> = {}): WebhookSpec {
       headers: { 'X-Partner-Route': 'solar-{{stepId}}' },
       body: { change: '{{changeId}}', step: '{{stepId}}', route: 'solar', cap: 35 },
     },
-    compensate: { method: 'DELETE', url: `${url}/hooks/routes/{{changeId}}-{{stepId}}`, body: { undo: '{{idempotencyKey}}' } },
+    compensate: {
+      method: 'DELETE',
+      url: `${url}/hooks/routes/{{changeId}}-{{stepId}}`,
+      body: { undo: '{{idempotencyKey}}' },
+    },
     partner: PEER_PARTNER,
     ...extra,
   });
@@ -49,8 +53,16 @@ describe('webhook target against a real webhook receiver', () => {
     const ref = await webhook.snapshot(key, spec);
     const point = await new RecoveryPointStore(env.db).get(key, 'before-apply');
     expect(point!.state).toMatchObject({
-      forward: { method: 'POST', url: `${peers.webhook.url}/hooks/routes?change=${key.changeId}&note=a%20b`, idempotencyKey: forwardKey() },
-      compensate: { method: 'DELETE', url: `${peers.webhook.url}/hooks/routes/${key.changeId}-notify-partner`, idempotencyKey: compensateKey() },
+      forward: {
+        method: 'POST',
+        url: `${peers.webhook.url}/hooks/routes?change=${key.changeId}&note=a%20b`,
+        idempotencyKey: forwardKey(),
+      },
+      compensate: {
+        method: 'DELETE',
+        url: `${peers.webhook.url}/hooks/routes/${key.changeId}-notify-partner`,
+        idempotencyKey: compensateKey(),
+      },
       irreversible: false,
       partner: PEER_PARTNER,
     });
@@ -62,8 +74,16 @@ describe('webhook target against a real webhook receiver', () => {
     await webhook.verifyRestore(key, spec);
 
     const [forward, compensate] = peers.webhook.state.deliveries();
-    expect(forward).toMatchObject({ method: 'POST', idempotencyKey: forwardKey(), body: { change: key.changeId, step: 'notify-partner', route: 'solar', cap: 35 } });
-    expect(compensate).toMatchObject({ method: 'DELETE', idempotencyKey: compensateKey(), body: { undo: compensateKey() } });
+    expect(forward).toMatchObject({
+      method: 'POST',
+      idempotencyKey: forwardKey(),
+      body: { change: key.changeId, step: 'notify-partner', route: 'solar', cap: 35 },
+    });
+    expect(compensate).toMatchObject({
+      method: 'DELETE',
+      idempotencyKey: compensateKey(),
+      body: { undo: compensateKey() },
+    });
     const log = peers.webhook.requests();
     expect(log.map((r) => [r.idempotencyKey, r.signature, r.status])).toEqual([
       [forwardKey(), 'valid', 200],
@@ -96,7 +116,12 @@ describe('webhook target against a real webhook receiver', () => {
     await webhook.apply(key, spec);
 
     expect((await webhook.preview(key, spec)).operations).toEqual([
-      { op: 'request', method: 'DELETE', url: `${peers.webhook.url}/hooks/routes/${key.changeId}-notify-partner`, idempotencyKey: compensateKey() },
+      {
+        op: 'request',
+        method: 'DELETE',
+        url: `${peers.webhook.url}/hooks/routes/${key.changeId}-notify-partner`,
+        idempotencyKey: compensateKey(),
+      },
     ]);
     expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(0);
   });
@@ -117,7 +142,10 @@ describe('webhook target against a real webhook receiver', () => {
     await webhook.snapshot(key, spec);
     peers.webhook.faults.enqueue({ fault: 'drop', method: 'POST' });
 
-    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false });
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({
+      type: ErrorType.PartnerUnavailable,
+      nonRetryable: false,
+    });
     expect(await webhook.apply(key, spec)).toMatchObject({ status: 'applied' });
 
     expect(peers.webhook.stats().keys[forwardKey()]).toEqual({ received: 2, processed: 2, effects: 1 });
@@ -141,34 +169,60 @@ describe('webhook target against a real webhook receiver', () => {
     await webhook.snapshot(key, spec);
     peers.webhook.faults.enqueue({ fault: 'error', status: 503 }, { fault: 'rate-limit', retryAfter: '2' });
 
-    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false });
-    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerRateLimited, nextRetryDelay: 2000 });
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({
+      type: ErrorType.PartnerUnavailable,
+      nonRetryable: false,
+    });
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({
+      type: ErrorType.PartnerRateLimited,
+      nextRetryDelay: 2000,
+    });
     expect(await webhook.apply(key, spec)).toMatchObject({ status: 'applied' });
-    expect((await new SendJournal(env.db).get(key, 'forward'))!).toMatchObject({ state: 'delivered', attempts: 3, lastStatus: 200 });
+    expect((await new SendJournal(env.db).get(key, 'forward'))!).toMatchObject({
+      state: 'delivered',
+      attempts: 3,
+      lastStatus: 200,
+    });
   });
 
   test('given the partner refuses the forward request (400), when applied, then it fails fast and restore sends nothing', async () => {
     await webhook.snapshot(key, spec);
     peers.webhook.faults.enqueue({ fault: 'status', status: 400 });
 
-    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerRejected, nonRetryable: true });
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({
+      type: ErrorType.PartnerRejected,
+      nonRetryable: true,
+    });
     expect(await webhook.restore(key, spec)).toMatchObject({ status: 'not-applied' });
     expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(0);
   });
 
   test('given a worker holding another secret for the partner, when applied, then the receiver refuses the signature and the step fails as PartnerUnauthorizedError', async () => {
-    const wrong = createAdapterRegistry({ db: env.db, partners: partnerMap(peerPartner(PEER_PARTNER, peers.webhook.url, 'not-the-partner-secret-123')) }).webhook;
+    const wrong = createAdapterRegistry({
+      db: env.db,
+      partners: partnerMap(peerPartner(PEER_PARTNER, peers.webhook.url, 'not-the-partner-secret-123')),
+    }).webhook;
     await wrong.snapshot(key, spec);
 
-    expect(await failureOf(wrong.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnauthorized, nonRetryable: true });
+    expect(await failureOf(wrong.apply(key, spec))).toMatchObject({
+      type: ErrorType.PartnerUnauthorized,
+      nonRetryable: true,
+    });
     expect(peers.webhook.requests()[0]).toMatchObject({ signature: 'mismatch', status: 401, processed: false });
     expect(peers.webhook.state.deliveries()).toEqual([]);
   });
 
   test('given a worker that knows the partner without its secret, when the recovery point is taken, then it fails before anything is sent: nothing goes out unsigned', async () => {
-    const unsigned = createAdapterRegistry({ db: env.db, partners: partnerMap({ ...peerPartner(PEER_PARTNER, peers.webhook.url, 'x'.repeat(16)), secret: undefined }) }).webhook;
+    const unsigned = createAdapterRegistry({
+      db: env.db,
+      partners: partnerMap({ ...peerPartner(PEER_PARTNER, peers.webhook.url, 'x'.repeat(16)), secret: undefined }),
+    }).webhook;
 
-    expect(await failureOf(unsigned.snapshot(key, spec))).toMatchObject({ type: ErrorType.WorkerMisconfigured, nonRetryable: true, message: expect.stringContaining('no signing secret') });
+    expect(await failureOf(unsigned.snapshot(key, spec))).toMatchObject({
+      type: ErrorType.WorkerMisconfigured,
+      nonRetryable: true,
+      message: expect.stringContaining('no signing secret'),
+    });
     expect(peers.webhook.requests()).toEqual([]);
   });
 
@@ -184,19 +238,31 @@ describe('webhook target against a real webhook receiver', () => {
     ['the scheme without slashes', (url: string) => `${url.replace('http://', 'http:')}/hooks/routes`],
     ['a leading space', (url: string) => ` ${url}/hooks/routes`],
     ['userinfo before the host', (url: string) => `${url.replace('http://', 'http://partner@')}/hooks/routes`],
-  ])('given a forward URL with %s (past validation, e.g. a request stored before partners), when the recovery point is taken, then it fails as InvalidStepError and nothing is sent', async (_, form) => {
-    const odd = { ...spec, forward: { ...spec.forward, url: form(peers.webhook.url) } };
-    expect(await failureOf(webhook.snapshot(key, odd))).toMatchObject({ type: ErrorType.InvalidStep, nonRetryable: true });
-    expect(peers.webhook.requests()).toEqual([]);
-  });
+  ])(
+    'given a forward URL with %s (past validation, e.g. a request stored before partners), when the recovery point is taken, then it fails as InvalidStepError and nothing is sent',
+    async (_, form) => {
+      const odd = { ...spec, forward: { ...spec.forward, url: form(peers.webhook.url) } };
+      expect(await failureOf(webhook.snapshot(key, odd))).toMatchObject({
+        type: ErrorType.InvalidStep,
+        nonRetryable: true,
+      });
+      expect(peers.webhook.requests()).toEqual([]);
+    },
+  );
 
   test('given a header the HTTP client will not send (past validation), when applied, then it fails as InvalidStepError journaled not-sent, and the restore sends no compensating request', async () => {
     const expectHeader = { ...spec, forward: { ...spec.forward, headers: { Expect: '100-continue' } } };
     await webhook.snapshot(key, expectHeader);
 
-    expect(await failureOf(webhook.apply(key, expectHeader))).toMatchObject({ type: ErrorType.InvalidStep, nonRetryable: true });
+    expect(await failureOf(webhook.apply(key, expectHeader))).toMatchObject({
+      type: ErrorType.InvalidStep,
+      nonRetryable: true,
+    });
     expect((await new SendJournal(env.db).get(key, 'forward'))!).toMatchObject({ state: 'not-sent', attempts: 1 });
-    expect(await webhook.restore(key, expectHeader)).toMatchObject({ status: 'not-applied', summary: expect.stringContaining('never left the worker') });
+    expect(await webhook.restore(key, expectHeader)).toMatchObject({
+      status: 'not-applied',
+      summary: expect.stringContaining('never left the worker'),
+    });
     await webhook.verifyRestore(key, expectHeader);
     expect(peers.webhook.requests()).toEqual([]);
   });
@@ -205,7 +271,11 @@ describe('webhook target against a real webhook receiver', () => {
     await peers.webhook.stop();
     await webhook.snapshot(key, spec);
 
-    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({ type: ErrorType.PartnerUnavailable, nonRetryable: false, message: expect.stringContaining('ECONNREFUSED') });
+    expect(await failureOf(webhook.apply(key, spec))).toMatchObject({
+      type: ErrorType.PartnerUnavailable,
+      nonRetryable: false,
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
     expect((await new SendJournal(env.db).get(key, 'forward'))!.state).toBe('not-sent');
     expect(await webhook.restore(key, spec)).toMatchObject({ status: 'not-applied' });
     expect(await new SendJournal(env.db).get(key, 'compensate')).toBeNull();
@@ -218,7 +288,11 @@ describe('webhook target against a real webhook receiver', () => {
     const journal = new SendJournal(env.db);
     expect((await journal.get(key, 'forward'))!.state).toBe('uncertain');
 
-    await journal.intent(key, 'forward', { target: 'webhook', fingerprint: 'x', request: { method: 'POST', url: peers.webhook.url } });
+    await journal.intent(key, 'forward', {
+      target: 'webhook',
+      fingerprint: 'x',
+      request: { method: 'POST', url: peers.webhook.url },
+    });
     await journal.failed(key, 'forward', 'not-sent', { error: 'connection refused' });
 
     expect((await journal.get(key, 'forward'))!).toMatchObject({ state: 'uncertain', attempts: 2 });
@@ -244,7 +318,10 @@ describe('webhook target against a real webhook receiver', () => {
 
     await webhook.snapshot(key, oneWay);
     await webhook.apply(key, oneWay);
-    expect(await failureOf(webhook.restore(key, oneWay))).toMatchObject({ type: ErrorType.Irreversible, nonRetryable: true });
+    expect(await failureOf(webhook.restore(key, oneWay))).toMatchObject({
+      type: ErrorType.Irreversible,
+      nonRetryable: true,
+    });
     expect(peers.webhook.requests()).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ jest.setTimeout(4 * 60 * 60_000);
 
 const sizes = (process.env.LEAD_SCALE_SIZES ?? '100000').split(',').map((size) => Number(size.trim()));
 for (const size of sizes) {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`LEAD_SCALE_SIZES: "${size}" is not a positive whole number of leads`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`LEAD_SCALE_SIZES: "${size}" is not a positive whole number of leads`);
   describeLeadBatch(size);
 }

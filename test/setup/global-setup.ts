@@ -63,7 +63,9 @@ export default async function globalSetup(): Promise<void> {
     process.env.LEAD_ROLLBACK_REQUIRE_ENCRYPTION = 'true';
     step(`payloads encrypted with key ${keyId}`);
   }
-  step(`test services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${services.temporal.address}, database ${services.database.kind}`);
+  step(
+    `test services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${services.temporal.address}, database ${services.database.kind}`,
+  );
 }
 
 export async function stopServices(services: SharedServices): Promise<void> {

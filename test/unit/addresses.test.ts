@@ -52,9 +52,12 @@ describe('address classification: which addresses a partner call may reach', () 
     expect(classifyAddress(address)).toEqual({ class: cls, what });
   });
 
-  test.each(['example.com', '1.2.3', '1.2.3.4.5', '01.2.3.4', '256.1.1.1', '1::2::3', 'g::1', '1:2:3:4:5:6:7:8:9', ''])('given %p, when classified, then it is not an IP literal', (text) => {
-    expect(classifyAddress(text)).toBeUndefined();
-  });
+  test.each(['example.com', '1.2.3', '1.2.3.4.5', '01.2.3.4', '256.1.1.1', '1::2::3', 'g::1', '1:2:3:4:5:6:7:8:9', ''])(
+    'given %p, when classified, then it is not an IP literal',
+    (text) => {
+      expect(classifyAddress(text)).toBeUndefined();
+    },
+  );
 
   test('given IPv6 texts, when parsed, then :: expands and a dotted tail fills the last two groups', () => {
     expect(parseIPv6('::1')).toEqual([...Array(15).fill(0), 1]);

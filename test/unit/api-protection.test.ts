@@ -5,23 +5,34 @@ import { buildApiServer } from '../../src/api/server';
 import type { ChangeClient } from '../../src/client/change-client';
 
 // Every request here is refused before the change client (authentication, roles, limits).
-const unreachable = new Proxy({}, { get: () => () => Promise.reject(new Error('the client must not be called')) }) as unknown as ChangeClient;
+const unreachable = new Proxy(
+  {},
+  { get: () => () => Promise.reject(new Error('the client must not be called')) },
+) as unknown as ChangeClient;
 const KNOWN = 'known-token-of-a-requester-01';
 const requester: Identity = { actor: 'requester@example.com', roles: ['requester'], groups: [] };
 
 describe('API protection: rate limits per caller and a readiness probe that tells no secrets', () => {
   let app: FastifyInstance;
   let base: string;
-  const get = (url: string, token?: string) => fetch(`${base}${url}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const get = (url: string, token?: string) =>
+    fetch(`${base}${url}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const decide = (token: string) =>
-    fetch(`${base}/v1/changes/c-1/decisions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    fetch(`${base}/v1/changes/c-1/decisions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
 
   beforeAll(async () => {
     app = await buildApiServer(
       {
         changes: unreachable,
         readiness: [
-          { name: 'mongodb', check: () => Promise.reject(new Error('connect ECONNREFUSED 10.20.30.40:27017 (user lead_rollback)')) },
+          {
+            name: 'mongodb',
+            check: () => Promise.reject(new Error('connect ECONNREFUSED 10.20.30.40:27017 (user lead_rollback)')),
+          },
           { name: 'temporal', check: () => new Promise<void>(() => {}) },
         ],
         workflowUrl: (id) => id,
@@ -43,7 +54,11 @@ describe('API protection: rate limits per caller and a readiness probe that tell
     expect(limited.status).toBe(429);
     expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await limited.json()).toMatchObject({ status: 429, code: 'RateLimited', detail: expect.stringContaining('at most 3') });
+    expect(await limited.json()).toMatchObject({
+      status: 429,
+      code: 'RateLimited',
+      detail: expect.stringContaining('at most 3'),
+    });
   });
 
   test('given the address is limited, when a known token calls, then it has a bucket of its own', async () => {
@@ -64,7 +79,10 @@ describe('API protection: rate limits per caller and a readiness probe that tell
     const text = await response.text();
 
     expect(response.status).toBe(503);
-    expect(JSON.parse(text)).toMatchObject({ status: 'not-ready', checks: { mongodb: { ok: false, problem: 'unreachable' }, temporal: { ok: false, problem: 'timeout' } } });
+    expect(JSON.parse(text)).toMatchObject({
+      status: 'not-ready',
+      checks: { mongodb: { ok: false, problem: 'unreachable' }, temporal: { ok: false, problem: 'timeout' } },
+    });
     expect(text).not.toMatch(/ECONNREFUSED|10\.20\.30\.40|lead_rollback/);
   });
 });

@@ -5,7 +5,12 @@ const parse = (input: unknown) => parseOrThrow(listFilterSchema, input, 'list fi
 
 describe('visibility queries for listing changes', () => {
   test('given status, target and requester, when built, then each becomes a quoted clause on the project’s search attributes', () => {
-    expect(changeListQuery('lead-rollback', parse({ status: 'awaiting-decision', target: 'flow-config', requestedBy: 'ops@example.com' }))).toBe(
+    expect(
+      changeListQuery(
+        'lead-rollback',
+        parse({ status: 'awaiting-decision', target: 'flow-config', requestedBy: 'ops@example.com' }),
+      ),
+    ).toBe(
       "WorkflowType = 'changeWorkflow' AND TaskQueue = 'lead-rollback' AND ChangeStatus = 'awaiting-decision' AND Targets = 'flow-config' AND RequestedBy = 'ops@example.com'",
     );
     expect(changeListQuery('q', parse({}))).toBe("WorkflowType = 'changeWorkflow' AND TaskQueue = 'q'");

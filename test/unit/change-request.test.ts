@@ -4,7 +4,13 @@ import { parseOrThrow, ValidationError } from '../../src/domain/validation';
 const valid = {
   title: 'Raise cap',
   requestedBy: 'ops@example.com',
-  steps: [{ id: 'raise-cap', target: 'flow-config', spec: { flowId: 'solar', patch: [{ op: 'replace', path: '/pricing/cap', value: 30 }] } }],
+  steps: [
+    {
+      id: 'raise-cap',
+      target: 'flow-config',
+      spec: { flowId: 'solar', patch: [{ op: 'replace', path: '/pricing/cap', value: 30 }] },
+    },
+  ],
 };
 
 function issuesOf(input: unknown): { path: string; message: string }[] {
@@ -27,11 +33,17 @@ describe('change request schema', () => {
       title: '',
       requestedBy: 'ops',
       steps: [
-        { id: 'Bad Id', target: 'flow-config', spec: { flowId: 'solar', patch: [{ op: 'replace', path: 'pricing/cap', value: 1 }] } },
+        {
+          id: 'Bad Id',
+          target: 'flow-config',
+          spec: { flowId: 'solar', patch: [{ op: 'replace', path: 'pricing/cap', value: 1 }] },
+        },
         { id: 'two', target: 'flow-config', spec: { flowId: 'solar', patch: [] } },
       ],
     }).map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['title', 'steps.0.id', 'steps.0.spec.patch.0.path', 'steps.1.spec.patch']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['title', 'steps.0.id', 'steps.0.spec.patch.0.path', 'steps.1.spec.patch']),
+    );
   });
 
   test('given an unknown target kind, when parsed, then the target field is refused', () => {
@@ -45,12 +57,18 @@ describe('change request schema', () => {
   });
 
   test('given an unknown key in a patch operation, when parsed, then it is refused instead of ignored', () => {
-    const issues = issuesOf({ ...valid, steps: [{ ...valid.steps[0], spec: { flowId: 'solar', patch: [{ op: 'remove', path: '/a', value: 1 }] } }] });
+    const issues = issuesOf({
+      ...valid,
+      steps: [{ ...valid.steps[0], spec: { flowId: 'solar', patch: [{ op: 'remove', path: '/a', value: 1 }] } }],
+    });
     expect(issues[0]!.path).toBe('steps.0.spec.patch.0');
   });
 
   test('given a flow id with a MongoDB operator, when parsed, then it is refused', () => {
-    const issues = issuesOf({ ...valid, steps: [{ ...valid.steps[0], spec: { flowId: '$where', patch: valid.steps[0]!.spec.patch } }] });
+    const issues = issuesOf({
+      ...valid,
+      steps: [{ ...valid.steps[0], spec: { flowId: '$where', patch: valid.steps[0]!.spec.patch } }],
+    });
     expect(issues.map((i) => i.path)).toEqual(['steps.0.spec.flowId']);
   });
 });

@@ -2,7 +2,12 @@ import { countdown, formatDuration } from '../../src/cli/render';
 
 describe('CLI live view', () => {
   test('given durations, when formatted, then hours, minutes and seconds read naturally', () => {
-    expect([formatDuration(0), formatDuration(9_400), formatDuration(843_000), formatDuration(3_720_000)]).toEqual(['0s', '9s', '14m 03s', '1h 02m']);
+    expect([formatDuration(0), formatDuration(9_400), formatDuration(843_000), formatDuration(3_720_000)]).toEqual([
+      '0s',
+      '9s',
+      '14m 03s',
+      '1h 02m',
+    ]);
   });
 
   test('given a deadline ahead, behind or absent, when counted down, then it says time left, overdue or held', () => {

@@ -35,17 +35,42 @@ describe('codec server configuration from the environment', () => {
       CODEC_SERVER_PORT: '0',
     });
 
-    expect(config).toMatchObject({ tokens: [token, `${token}x`], corsOrigins: ['https://ui.example.com', 'http://localhost:8080'], namespaces: '*', port: 0 });
+    expect(config).toMatchObject({
+      tokens: [token, `${token}x`],
+      corsOrigins: ['https://ui.example.com', 'http://localhost:8080'],
+      namespaces: '*',
+      port: 0,
+    });
   });
 
   test.each([
     ['no token and no opt-out', {}, 'CODEC_SERVER_TOKENS', /is required/],
     ['a short token', { CODEC_SERVER_TOKENS: 'abc' }, 'CODEC_SERVER_TOKENS', /token 1 must be 24-512 characters/],
-    ['an origin with a path', { CODEC_SERVER_TOKENS: token, CODEC_CORS_ORIGINS: 'https://ui.example.com/' }, 'CODEC_CORS_ORIGINS', /is not an origin/],
-    ['a wildcard origin', { CODEC_SERVER_TOKENS: token, CODEC_CORS_ORIGINS: '*' }, 'CODEC_CORS_ORIGINS', /is not an origin/],
-    ['a non-http origin', { CODEC_SERVER_TOKENS: token, CODEC_CORS_ORIGINS: 'file://x' }, 'CODEC_CORS_ORIGINS', /is not an origin/],
+    [
+      'an origin with a path',
+      { CODEC_SERVER_TOKENS: token, CODEC_CORS_ORIGINS: 'https://ui.example.com/' },
+      'CODEC_CORS_ORIGINS',
+      /is not an origin/,
+    ],
+    [
+      'a wildcard origin',
+      { CODEC_SERVER_TOKENS: token, CODEC_CORS_ORIGINS: '*' },
+      'CODEC_CORS_ORIGINS',
+      /is not an origin/,
+    ],
+    [
+      'a non-http origin',
+      { CODEC_SERVER_TOKENS: token, CODEC_CORS_ORIGINS: 'file://x' },
+      'CODEC_CORS_ORIGINS',
+      /is not an origin/,
+    ],
     ['a port out of range', { CODEC_SERVER_TOKENS: token, CODEC_SERVER_PORT: '70000' }, 'CODEC_SERVER_PORT', /./],
-    ['no auth on a public interface', { CODEC_SERVER_ALLOW_UNAUTHENTICATED: 'true', CODEC_SERVER_HOST: '0.0.0.0' }, 'CODEC_SERVER_ALLOW_UNAUTHENTICATED', /only allowed on a loopback/],
+    [
+      'no auth on a public interface',
+      { CODEC_SERVER_ALLOW_UNAUTHENTICATED: 'true', CODEC_SERVER_HOST: '0.0.0.0' },
+      'CODEC_SERVER_ALLOW_UNAUTHENTICATED',
+      /only allowed on a loopback/,
+    ],
   ])('given %s, when loaded, then a ValidationError names %s', (_name, env, variable, message) => {
     const error = refusal(env);
 
@@ -54,11 +79,20 @@ describe('codec server configuration from the environment', () => {
   });
 
   test('given no token but the loopback opt-out, when loaded, then it serves without auth', () => {
-    expect(loadCodecServerConfig({ CODEC_SERVER_ALLOW_UNAUTHENTICATED: 'true' })).toMatchObject({ tokens: [], allowUnauthenticated: true });
+    expect(loadCodecServerConfig({ CODEC_SERVER_ALLOW_UNAUTHENTICATED: 'true' })).toMatchObject({
+      tokens: [],
+      allowUnauthenticated: true,
+    });
   });
 
   test('given hosts, when checked for loopback, then only 127.0.0.0/8, ::1 and localhost count', () => {
-    expect(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost'].map(isLoopbackHost)).toEqual([true, true, true, true, true]);
+    expect(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost'].map(isLoopbackHost)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(['0.0.0.0', '10.0.0.1', '::', 'example.com'].map(isLoopbackHost)).toEqual([false, false, false, false]);
   });
 });

@@ -27,7 +27,9 @@ function linesMatching(pattern: RegExp): string[] {
       fs
         .readFileSync(file, 'utf8')
         .split('\n')
-        .flatMap((line, index) => (pattern.test(line) ? [`${path.relative(src, file)}:${index + 1}  ${line.trim()}`] : [])),
+        .flatMap((line, index) =>
+          pattern.test(line) ? [`${path.relative(src, file)}:${index + 1}  ${line.trim()}`] : [],
+        ),
     );
 }
 
@@ -49,38 +51,80 @@ describe('the registry of the product collections', () => {
 
   test('given the stores the issue names, when listed, then each is in the registry', () => {
     expect(productCollectionNames).toEqual(
-      expect.arrayContaining(['target_locks', 'http_sends', 'change_requests', 'chatops_seen_requests', 'lead_events', 'notifications', 'rehearsal_leases', 'rehearsal_reports', 'recovery_points', 'change_reports']),
+      expect.arrayContaining([
+        'target_locks',
+        'http_sends',
+        'change_requests',
+        'chatops_seen_requests',
+        'lead_events',
+        'notifications',
+        'rehearsal_leases',
+        'rehearsal_reports',
+        'recovery_points',
+        'change_reports',
+      ]),
     );
     expect(new Set(productCollectionNames).size).toBe(Object.keys(productCollections).length);
   });
 });
 
 describe('collections a step may not target', () => {
-  const refused = [...productCollectionNames, ...productCollectionNames.map((name) => name.toUpperCase()), 'system.profile', 'System.js', 'a..b', 'leads.'];
+  const refused = [
+    ...productCollectionNames,
+    ...productCollectionNames.map((name) => name.toUpperCase()),
+    'system.profile',
+    'System.js',
+    'a..b',
+    'leads.',
+  ];
 
-  test.each(refused)('given the collection %s, when a lead-data or mongo-document spec names it, then it is refused at "collection"', (collection) => {
-    expect(reservedCollectionProblem(collection)).toBeDefined();
-    const lead = leadDataSpecSchema.safeParse({ collection, filter: { batch: 'b1' }, set: { status: 'x' } });
-    const document = mongoDocumentSpecSchema.safeParse({ collection, id: 'a', op: 'set', fields: { a: 1 } });
-    for (const result of [lead, document]) expect(result.error?.issues.map((i) => i.path.join('.'))).toContain('collection');
-  });
+  test.each(refused)(
+    'given the collection %s, when a lead-data or mongo-document spec names it, then it is refused at "collection"',
+    (collection) => {
+      expect(reservedCollectionProblem(collection)).toBeDefined();
+      const lead = leadDataSpecSchema.safeParse({ collection, filter: { batch: 'b1' }, set: { status: 'x' } });
+      const document = mongoDocumentSpecSchema.safeParse({ collection, id: 'a', op: 'set', fields: { a: 1 } });
+      for (const result of [lead, document])
+        expect(result.error?.issues.map((i) => i.path.join('.'))).toContain('collection');
+    },
+  );
 
-  test.each(['$cmd', '.hidden', 'a b', 'admin$x'])('given the name %s, when a spec names it, then its form is refused (no other database, no special namespace)', (collection) => {
-    expect(mongoDocumentSpecSchema.safeParse({ collection, id: 'a', op: 'set', fields: { a: 1 } }).error?.issues.map((i) => i.path.join('.'))).toContain('collection');
-  });
+  test.each(['$cmd', '.hidden', 'a b', 'admin$x'])(
+    'given the name %s, when a spec names it, then its form is refused (no other database, no special namespace)',
+    (collection) => {
+      expect(
+        mongoDocumentSpecSchema
+          .safeParse({ collection, id: 'a', op: 'set', fields: { a: 1 } })
+          .error?.issues.map((i) => i.path.join('.')),
+      ).toContain('collection');
+    },
+  );
 
   test('given ordinary collections, when named, then they pass', () => {
-    for (const collection of ['leads', 'leads_archive', 'partner_settings', 'lead-events-2024', 'flows_backup']) expect(reservedCollectionProblem(collection)).toBeUndefined();
+    for (const collection of ['leads', 'leads_archive', 'partner_settings', 'lead-events-2024', 'flows_backup'])
+      expect(reservedCollectionProblem(collection)).toBeUndefined();
   });
 });
 
 describe('the operator allow-list per target kind (TARGET_COLLECTIONS)', () => {
-  const request = (steps: unknown[]): ChangeRequest => changeRequestSchema.parse({ title: 't', requestedBy: 'requester@example.com', steps });
-  const lead = (collection: string) => ({ id: `l-${collection.replace(/_/g, '-')}`, target: 'lead-data', spec: { collection, filter: { batch: 'b1' }, set: { status: 'x' } } });
-  const document = (collection: string) => ({ id: `d-${collection.replace(/_/g, '-')}`, target: 'mongo-document', spec: { collection, id: 'a', op: 'set', fields: { a: 1 } } });
+  const request = (steps: unknown[]): ChangeRequest =>
+    changeRequestSchema.parse({ title: 't', requestedBy: 'requester@example.com', steps });
+  const lead = (collection: string) => ({
+    id: `l-${collection.replace(/_/g, '-')}`,
+    target: 'lead-data',
+    spec: { collection, filter: { batch: 'b1' }, set: { status: 'x' } },
+  });
+  const document = (collection: string) => ({
+    id: `d-${collection.replace(/_/g, '-')}`,
+    target: 'mongo-document',
+    spec: { collection, id: 'a', op: 'set', fields: { a: 1 } },
+  });
 
   test('given a setting, when parsed, then each kind gets its list; a kind left out is not restricted', () => {
-    expect(targetCollectionsSchema.parse('lead-data=leads, leads_archive; mongo-document=partner_settings')).toEqual({ 'lead-data': ['leads', 'leads_archive'], 'mongo-document': ['partner_settings'] });
+    expect(targetCollectionsSchema.parse('lead-data=leads, leads_archive; mongo-document=partner_settings')).toEqual({
+      'lead-data': ['leads', 'leads_archive'],
+      'mongo-document': ['partner_settings'],
+    });
     expect(targetCollectionsSchema.parse('mongo-document=')).toEqual({ 'mongo-document': [] });
   });
 
@@ -97,14 +141,24 @@ describe('the operator allow-list per target kind (TARGET_COLLECTIONS)', () => {
 
   test('given an allow-list, when the guard checks a request, then only steps outside it are refused, each at its collection', async () => {
     const guard = targetCollectionsGuard({ 'lead-data': ['leads'], 'mongo-document': ['partner_settings'] });
-    const issues = await guard.check(request([lead('leads'), lead('leads_archive'), document('partner_settings'), document('users')]));
+    const issues = await guard.check(
+      request([lead('leads'), lead('leads_archive'), document('partner_settings'), document('users')]),
+    );
     expect(issues.map((i) => i.path)).toEqual(['steps.1.spec.collection', 'steps.3.spec.collection']);
     expect(issues[0]!.message).toContain('TARGET_COLLECTIONS');
     expect(await targetCollectionsGuard(undefined).check(request([lead('anything'), document('users')]))).toEqual([]);
   });
 
   test('given a request that reached the guard unvalidated, when checked, then reserved collections are refused too', () => {
-    const steps = [{ id: 's', target: 'mongo-document', spec: { collection: 'http_sends', id: 'a', idType: 'string', op: 'set', fields: { state: 'delivered' } } }] as ChangeRequest['steps'];
-    expect(collectionIssues(steps, undefined)).toEqual([{ path: 'steps.0.spec.collection', message: expect.stringContaining('reserved') }]);
+    const steps = [
+      {
+        id: 's',
+        target: 'mongo-document',
+        spec: { collection: 'http_sends', id: 'a', idType: 'string', op: 'set', fields: { state: 'delivered' } },
+      },
+    ] as ChangeRequest['steps'];
+    expect(collectionIssues(steps, undefined)).toEqual([
+      { path: 'steps.0.spec.collection', message: expect.stringContaining('reserved') },
+    ]);
   });
 });

@@ -3,7 +3,11 @@ import { ValidationError } from '../../src/domain/validation';
 
 describe('configuration from the environment', () => {
   test('given an empty environment, when loaded, then local defaults apply', () => {
-    expect(loadConfig({})).toMatchObject({ TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'lead-rollback' });
+    expect(loadConfig({})).toMatchObject({
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'lead-rollback',
+    });
   });
 
   test('given TEMPORAL_TLS=false, when loaded, then it is false (not the truthy string)', () => {
@@ -16,7 +20,10 @@ describe('configuration from the environment', () => {
   });
 
   test('given a namespace with special characters, when linking to the UI, then it is URL-encoded', () => {
-    const url = workflowUiUrl({ TEMPORAL_UI_URL: 'https://ui.example.com/', TEMPORAL_NAMESPACE: 'ops.prod' }, 'change-a b');
+    const url = workflowUiUrl(
+      { TEMPORAL_UI_URL: 'https://ui.example.com/', TEMPORAL_NAMESPACE: 'ops.prod' },
+      'change-a b',
+    );
     expect(url).toBe('https://ui.example.com/namespaces/ops.prod/workflows/change-a%20b');
   });
 
@@ -24,7 +31,9 @@ describe('configuration from the environment', () => {
     'given %s (replaced by partners), when loaded, then it is refused saying what replaces it, without printing its value',
     (name) => {
       const value = 'partner-a=0123456789abcdef-secret';
-      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: is no longer read: .*(WEBHOOK_PARTNERS|REHEARSAL_WEBHOOK_PARTNERS)`));
+      expect(() => loadConfig({ [name]: value })).toThrow(
+        new RegExp(`${name}: is no longer read: .*(WEBHOOK_PARTNERS|REHEARSAL_WEBHOOK_PARTNERS)`),
+      );
       expect(() => loadConfig({ [name]: value })).not.toThrow(/0123456789abcdef/);
       // Compose files pass unset variables as "": that is not set.
       expect(() => loadConfig({ [name]: '' })).not.toThrow();
@@ -33,7 +42,11 @@ describe('configuration from the environment', () => {
 
   test('given a CRM URL and token, when loaded, then the worker gets a CRM connection with the default timeout', () => {
     const config = loadConfig({ CRM_BASE_URL: 'https://api.hubapi.com', CRM_TOKEN: 'pat-na1-xyz' });
-    expect(crmConnection(config)).toEqual({ baseUrl: 'https://api.hubapi.com', token: 'pat-na1-xyz', timeoutMs: 10_000 });
+    expect(crmConnection(config)).toEqual({
+      baseUrl: 'https://api.hubapi.com',
+      token: 'pat-na1-xyz',
+      timeoutMs: 10_000,
+    });
     expect(crmConnection(loadConfig({}))).toBeUndefined();
   });
 

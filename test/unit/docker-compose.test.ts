@@ -17,7 +17,9 @@ interface ComposeService {
 }
 
 const root = path.resolve(__dirname, '..', '..');
-const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, ComposeService>;
+};
 const services = compose.services;
 
 describe('docker-compose.yml (no Docker engine here, so its wiring is checked as data)', () => {
@@ -53,13 +55,15 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
     }
   });
 
-  test('given MongoDB, then it runs with authentication and the worker and API connect with the caller\'s password, never a literal one', () => {
+  test("given MongoDB, then it runs with authentication and the worker and API connect with the caller's password, never a literal one", () => {
     const mongo = services.mongodb!.environment!;
     expect(mongo.MONGO_INITDB_ROOT_USERNAME).toBeDefined();
     expect(mongo.MONGO_INITDB_ROOT_PASSWORD).toMatch(/^\$\{MONGODB_PASSWORD:\?/);
     for (const name of ['worker', 'api']) {
       const uri = services[name]!.environment!.MONGODB_URI!;
-      expect(uri).toMatch(/^mongodb:\/\/\$\{MONGODB_USER:-[a-z_]+\}:\$\{MONGODB_PASSWORD:\?[^}]*\}@mongodb:27017\/\?authSource=admin$/);
+      expect(uri).toMatch(
+        /^mongodb:\/\/\$\{MONGODB_USER:-[a-z_]+\}:\$\{MONGODB_PASSWORD:\?[^}]*\}@mongodb:27017\/\?authSource=admin$/,
+      );
     }
   });
 
@@ -81,11 +85,13 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
     expect(api.ports).toContain(`${env.API_PORT}:${env.API_PORT}`);
     expect(env.API_HOST).toBe('0.0.0.0');
     expect(api.healthcheck?.test.join(' ')).toContain(`:${env.API_PORT}/readyz`);
-    for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_NAMESPACE', 'MONGODB_URI', 'MONGODB_DB']) expect(env[name]).toBe(services.worker!.environment![name]);
+    for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_NAMESPACE', 'MONGODB_URI', 'MONGODB_DB'])
+      expect(env[name]).toBe(services.worker!.environment![name]);
   });
 
   test('given both services with every secret left unset (empty strings), then their configuration still loads', () => {
-    const unset = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.startsWith('${') ? '' : v]));
+    const unset = (env: Record<string, string>) =>
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.startsWith('${') ? '' : v]));
     expect(() => loadConfig(unset(services.worker!.environment!))).not.toThrow();
     const api = loadApiConfig(unset(services.api!.environment!));
     expect(api.API_TOKENS.size).toBe(0);

@@ -23,7 +23,11 @@ const allDocs = docFiles()
 const sources = (dir: string): string[] =>
   fs.readdirSync(path.join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
     const rel = path.join(dir, entry.name);
-    return entry.isDirectory() ? sources(rel) : entry.name.endsWith('.ts') ? [fs.readFileSync(path.join(repoRoot, rel), 'utf8')] : [];
+    return entry.isDirectory()
+      ? sources(rel)
+      : entry.name.endsWith('.ts')
+        ? [fs.readFileSync(path.join(repoRoot, rel), 'utf8')]
+        : [];
   });
 
 describe('what the docs cover', () => {
@@ -36,13 +40,17 @@ describe('what the docs cover', () => {
   });
 
   test('given the CLI, then every command is documented', () => {
-    const commands = sources('src/cli').flatMap((text) => [...text.matchAll(/\.command\('([a-z-]+)'\)/g)].map((match) => match[1]!));
+    const commands = sources('src/cli').flatMap((text) =>
+      [...text.matchAll(/\.command\('([a-z-]+)'\)/g)].map((match) => match[1]!),
+    );
     expect(commands.length).toBeGreaterThanOrEqual(10);
     expect(commands.filter((command) => !allDocs.includes(`lead-rollback ${command}`))).toEqual([]);
   });
 
   test('given the HTTP API, then every route is documented', () => {
-    const routes = sources('src/api').flatMap((text) => [...text.matchAll(/method: '([A-Z]+)',\s*url: '([^']+)'/g)].map((match) => `${match[1]} ${match[2]}`));
+    const routes = sources('src/api').flatMap((text) =>
+      [...text.matchAll(/method: '([A-Z]+)',\s*url: '([^']+)'/g)].map((match) => `${match[1]} ${match[2]}`),
+    );
     expect(routes.length).toBeGreaterThanOrEqual(13);
     // The code writes path parameters as :changeId, the docs as {id} or :flowId: compare them as one.
     const parameters = (text: string) => text.replace(/\/(?::[A-Za-z]+|\{[A-Za-z]+\})/g, '/:param');
@@ -52,15 +60,20 @@ describe('what the docs cover', () => {
   });
 
   test('given package.json, then every npm script is documented', () => {
-    const { scripts } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const documented = (name: string) => (name === 'test' ? allDocs.includes('npm test') : allDocs.includes(`npm run ${name}`));
+    const { scripts } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const documented = (name: string) =>
+      name === 'test' ? allDocs.includes('npm test') : allDocs.includes(`npm run ${name}`);
     expect(Object.keys(scripts).filter((name) => !documented(name))).toEqual([]);
   });
 
   test('given the layer table of eslint.layers.mjs, then the layout table in Developing says the same', () => {
     const source = fs.readFileSync(path.join(repoRoot, 'eslint.layers.mjs'), 'utf8');
     const table = /const layers = \{([^}]*)\};/.exec(source)![1]!;
-    const layers = [...table.matchAll(/^\s+'?([a-z-]+)'?: \[([^\]]*)\],$/gm)].map((match) => [match[1]!, [...match[2]!.matchAll(/'([a-z-]+)'/g)].map((name) => name[1]!)] as const);
+    const layers = [...table.matchAll(/^\s+'?([a-z-]+)'?: \[([^\]]*)\],$/gm)].map(
+      (match) => [match[1]!, [...match[2]!.matchAll(/'([a-z-]+)'/g)].map((name) => name[1]!)] as const,
+    );
     expect(layers.length).toBeGreaterThanOrEqual(15);
     const developing = fs.readFileSync(path.join(repoRoot, 'docs/developing.md'), 'utf8');
     // A row's last cell lists the layers it may import ("nothing" for none), then "; " and a note.

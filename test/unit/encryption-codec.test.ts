@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
-import { EncryptionCodec, ENCRYPTED_ENCODING, isEncrypted, KEY_ID_METADATA, PayloadDecryptionError } from '../../src/temporal/encryption-codec';
+import {
+  EncryptionCodec,
+  ENCRYPTED_ENCODING,
+  isEncrypted,
+  KEY_ID_METADATA,
+  PayloadDecryptionError,
+} from '../../src/temporal/encryption-codec';
 
 const lead = { email: 'jane.doe@example.com', phone: '+1-555-0142', note: 'token sk_live_51Hx9Qz' };
 const toPayload = (value: unknown) => defaultPayloadConverter.toPayload(value);
@@ -96,8 +102,12 @@ describe('EncryptionCodec (AES-256-GCM)', () => {
     const c = codec('k1', { k1 });
     const [encoded] = await c.encode([toPayload(lead)]);
 
-    await expect(c.decode([{ ...encoded, metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING) } }])).rejects.toThrow(/no "encryption-key-id"/);
-    await expect(c.decode([{ ...encoded, data: Buffer.from(encoded!.data!).subarray(0, 20) }])).rejects.toThrow(/truncated/);
+    await expect(
+      c.decode([{ ...encoded, metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING) } }]),
+    ).rejects.toThrow(/no "encryption-key-id"/);
+    await expect(c.decode([{ ...encoded, data: Buffer.from(encoded!.data!).subarray(0, 20) }])).rejects.toThrow(
+      /truncated/,
+    );
   });
 
   test('given a plain (never encrypted) payload, when decoded, then it passes through unchanged', async () => {

@@ -19,7 +19,12 @@ describe('peer fault injection', () => {
   });
 
   test('given scripted faults, when requests arrive, then matching ones are hit first, in order, as many times as asked', () => {
-    const faults = new FaultInjector({ script: [{ fault: 'error', status: 502, count: 2, method: 'PATCH' }, { fault: 'rate-limit', retryAfter: '3' }] });
+    const faults = new FaultInjector({
+      script: [
+        { fault: 'error', status: 502, count: 2, method: 'PATCH' },
+        { fault: 'rate-limit', retryAfter: '3' },
+      ],
+    });
     expect(faults.decide('GET', '/a')).toEqual({ kind: 'rate-limit', status: 429, retryAfter: '3' });
     expect(faults.decide('PATCH', '/a')).toEqual({ kind: 'error', status: 502 });
     expect(faults.decide('PATCH', '/a')).toEqual({ kind: 'error', status: 502 });

@@ -2,7 +2,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { classifyStatus, failureFor, MAX_RETRY_AFTER_MS, retryAfterMs, type HttpResponse } from '../../src/http/sender';
 import { ErrorType } from '../../src/domain/errors';
 
-const response = (status: number, headers: Record<string, string> = {}, text = ''): HttpResponse => ({ status, headers: new Headers(headers), text, truncated: false });
+const response = (status: number, headers: Record<string, string> = {}, text = ''): HttpResponse => ({
+  status,
+  headers: new Headers(headers),
+  text,
+  truncated: false,
+});
 const now = Date.parse('2025-03-01T12:00:00Z');
 
 describe('HTTP answers are classified once, for every HTTP target kind', () => {

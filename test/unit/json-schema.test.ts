@@ -11,7 +11,9 @@ describe('published JSON Schemas', () => {
   });
 
   test('given the change request schema, then steps are a union keyed by target kind', () => {
-    const schema = publishedSchemas()['change-request.schema.json'] as { properties: { steps: { items: { oneOf?: unknown[]; anyOf?: unknown[] } } } };
+    const schema = publishedSchemas()['change-request.schema.json'] as {
+      properties: { steps: { items: { oneOf?: unknown[]; anyOf?: unknown[] } } };
+    };
     const variants = schema.properties.steps.items.oneOf ?? schema.properties.steps.items.anyOf;
     expect(variants?.length).toBeGreaterThanOrEqual(1);
   });

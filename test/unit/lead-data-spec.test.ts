@@ -11,17 +11,28 @@ function issuesOf(input: unknown): { path: string; message: string }[] {
   throw new Error('expected a ValidationError');
 }
 
-const valid = { filter: { status: 'new', state: { in: ['CA', 'TX'] } }, set: { owner: 'partner-east' }, unset: ['score'] };
+const valid = {
+  filter: { status: 'new', state: { in: ['CA', 'TX'] } },
+  set: { owner: 'partner-east' },
+  unset: ['score'],
+};
 
 describe('lead-data step spec', () => {
   test('given a valid spec, when parsed, then the collection defaults to "leads" and set fields come before unset ones', () => {
     const spec = parseOrThrow(leadDataSpecSchema, valid, 'lead-data spec');
     expect(spec.collection).toBe('leads');
-    expect(writtenFields(spec)).toEqual({ paths: ['owner', 'score'], written: [{ exists: true, value: 'partner-east' }, { exists: false }] });
+    expect(writtenFields(spec)).toEqual({
+      paths: ['owner', 'score'],
+      written: [{ exists: true, value: 'partner-east' }, { exists: false }],
+    });
   });
 
   test('given a filter, when translated, then every value sits inside an explicit operator', () => {
-    const spec = parseOrThrow(leadDataSpecSchema, { filter: { status: 'new', score: { gte: 10, lt: 50 }, 'contact.email': { exists: true } }, set: { a: 1 } }, 'spec');
+    const spec = parseOrThrow(
+      leadDataSpecSchema,
+      { filter: { status: 'new', score: { gte: 10, lt: 50 }, 'contact.email': { exists: true } }, set: { a: 1 } },
+      'spec',
+    );
     expect(toMongoFilter(spec.filter)).toEqual({
       $and: [{ status: { $eq: 'new' } }, { score: { $gte: 10, $lt: 50 } }, { 'contact.email': { $exists: true } }],
     });
@@ -29,14 +40,22 @@ describe('lead-data step spec', () => {
 
   test('given MongoDB operators smuggled into the filter, when parsed, then each is refused with its path', () => {
     const paths = issuesOf({
-      filter: { $where: 'sleep(1000)', status: { $ne: 'x' }, 'a.$function': 1, owner: { in: [{ $gt: '' }] }, ['b\0']: 1 },
+      filter: {
+        $where: 'sleep(1000)',
+        status: { $ne: 'x' },
+        'a.$function': 1,
+        owner: { in: [{ $gt: '' }] },
+        ['b\0']: 1,
+      },
       set: { owner: 'x' },
     }).map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['filter.$where', 'filter.status', 'filter.a.$function', 'filter.owner', 'filter.b\0']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['filter.$where', 'filter.status', 'filter.a.$function', 'filter.owner', 'filter.b\0']),
+    );
   });
 
   test('given a field name with "$" inside it, when parsed, then the message says why', () => {
-    const [issue] = issuesOf({ filter: { 'pri$ce': 1 }, set: { a: 1 } });
+    const [issue] = issuesOf({ filter: { pri$ce: 1 }, set: { a: 1 } });
     expect(issue).toEqual({ path: 'filter.pri$ce', message: 'segment "pri$ce" must not contain "$"' });
   });
 
@@ -47,7 +66,9 @@ describe('lead-data step spec', () => {
   test('given bad written fields, when parsed, then _id, $ keys, overlapping paths and a no-op spec are refused', () => {
     expect(issuesOf({ filter: { a: 1 }, set: { _id: 'x' } }).map((i) => i.path)).toEqual(['set._id']);
     expect(issuesOf({ filter: { a: 1 }, set: { $set: { owner: 'x' } } }).map((i) => i.path)).toEqual(['set.$set']);
-    expect(issuesOf({ filter: { a: 1 }, set: { profile: { $where: 1 } } }).map((i) => i.path)).toEqual(['set.profile.$where']);
+    expect(issuesOf({ filter: { a: 1 }, set: { profile: { $where: 1 } } }).map((i) => i.path)).toEqual([
+      'set.profile.$where',
+    ]);
     expect(issuesOf({ filter: { a: 1 }, set: { contact: {} }, unset: ['contact.email'] })).toEqual([
       { path: 'unset', message: 'fields "contact" and "contact.email" overlap; write each field once' },
     ]);

@@ -3,7 +3,9 @@ import { readSlots, slotsEqual, slotsObject, updateFor } from '../../src/domain/
 describe('field slots of the MongoDB targets', () => {
   test('given missing fields, when read, then a missing parent is named so a restore can remove it', () => {
     const doc = { owner: 'pool', contact: { email: 'a@b.c' }, nothing: null };
-    expect(readSlots(doc, ['owner', 'contact.email', 'contact.phone', 'routing.tier.level', 'nothing', 'owner.x'])).toEqual([
+    expect(
+      readSlots(doc, ['owner', 'contact.email', 'contact.phone', 'routing.tier.level', 'nothing', 'owner.x']),
+    ).toEqual([
       { exists: true, value: 'pool' },
       { exists: true, value: 'a@b.c' },
       { exists: false },
@@ -20,18 +22,35 @@ describe('field slots of the MongoDB targets', () => {
 
   test('given a restore to a field whose parent the write created, when the update is built, then the hollow parent is removed', () => {
     const paths = ['owner', 'routing.tier', 'routing.zone.code'];
-    const before = [{ exists: true as const, value: 'pool' }, { exists: false as const, missingFrom: 'routing' }, { exists: false as const, missingFrom: 'routing' }];
-    expect(updateFor(paths, before, { owner: 'x', routing: { tier: 'gold', zone: { code: 'E' } } })).toEqual({ $set: { owner: 'pool' }, $unset: { routing: '' } });
+    const before = [
+      { exists: true as const, value: 'pool' },
+      { exists: false as const, missingFrom: 'routing' },
+      { exists: false as const, missingFrom: 'routing' },
+    ];
+    expect(updateFor(paths, before, { owner: 'x', routing: { tier: 'gold', zone: { code: 'E' } } })).toEqual({
+      $set: { owner: 'pool' },
+      $unset: { routing: '' },
+    });
     // Someone added a sibling since: only our fields go.
-    expect(updateFor(paths, before, { owner: 'x', routing: { tier: 'gold', zone: { code: 'E' }, note: 'kept' } })).toEqual({
+    expect(
+      updateFor(paths, before, { owner: 'x', routing: { tier: 'gold', zone: { code: 'E' }, note: 'kept' } }),
+    ).toEqual({
       $set: { owner: 'pool' },
       $unset: { 'routing.tier': '', 'routing.zone.code': '' },
     });
-    expect(updateFor(paths, before)).toEqual({ $set: { owner: 'pool' }, $unset: { 'routing.tier': '', 'routing.zone.code': '' } });
+    expect(updateFor(paths, before)).toEqual({
+      $set: { owner: 'pool' },
+      $unset: { 'routing.tier': '', 'routing.zone.code': '' },
+    });
   });
 
   test('given dotted paths, when shown to people, then they nest (stored reports may not hold dotted keys)', () => {
-    expect(slotsObject(['a.b', 'a.c', 'd', 'e'], [{ exists: true, value: 1 }, { exists: true, value: 2 }, { exists: false }, { exists: true, value: null }])).toEqual({
+    expect(
+      slotsObject(
+        ['a.b', 'a.c', 'd', 'e'],
+        [{ exists: true, value: 1 }, { exists: true, value: 2 }, { exists: false }, { exists: true, value: null }],
+      ),
+    ).toEqual({
       a: { b: 1, c: 2 },
       e: null,
     });

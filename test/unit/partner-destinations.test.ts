@@ -3,12 +3,27 @@ import { changeRequestSchema } from '../../src/domain/change-request';
 import { canonicalOrigin, credentialInQuery, partnerDestinationProblem, type Partner } from '../../src/domain/partners';
 import { parseOrThrow } from '../../src/domain/validation';
 
-const partnerA: Partner = { name: 'partner-a', origins: ['https://hooks.partner-a.example', 'https://eu.partner-a.example:8443'], secret: 'a'.repeat(16), allowPrivateNetwork: false };
-const partnerB: Partner = { name: 'partner-b', origins: ['https://hooks.partner-b.example'], secret: 'b'.repeat(16), allowPrivateNetwork: false };
-const onLoopback: Partner = { name: 'local', origins: ['http://127.0.0.1:8080'], secret: 'c'.repeat(16), allowPrivateNetwork: true };
+const partnerA: Partner = {
+  name: 'partner-a',
+  origins: ['https://hooks.partner-a.example', 'https://eu.partner-a.example:8443'],
+  secret: 'a'.repeat(16),
+  allowPrivateNetwork: false,
+};
+const partnerB: Partner = {
+  name: 'partner-b',
+  origins: ['https://hooks.partner-b.example'],
+  secret: 'b'.repeat(16),
+  allowPrivateNetwork: false,
+};
+const onLoopback: Partner = {
+  name: 'local',
+  origins: ['http://127.0.0.1:8080'],
+  secret: 'c'.repeat(16),
+  allowPrivateNetwork: true,
+};
 const loopbackNotAllowed: Partner = { ...onLoopback, name: 'misconfigured', allowPrivateNetwork: false };
 
-describe('partner destinations: a URL must be on its partner\'s origins, judged as written', () => {
+describe("partner destinations: a URL must be on its partner's origins, judged as written", () => {
   test.each([
     ['https://hooks.partner-a.example'],
     ['https://hooks.partner-a.example/'],
@@ -21,7 +36,7 @@ describe('partner destinations: a URL must be on its partner\'s origins, judged 
   });
 
   test.each([
-    ['another partner\'s origin', 'https://hooks.partner-b.example/routes'],
+    ["another partner's origin", 'https://hooks.partner-b.example/routes'],
     ['a host that merely starts like the origin', 'https://hooks.partner-a.example.evil.example/routes'],
     ['userinfo after the origin', 'https://hooks.partner-a.example@evil.example/routes'],
     ['another port', 'https://hooks.partner-a.example:444/routes'],
@@ -42,7 +57,9 @@ describe('partner destinations: a URL must be on its partner\'s origins, judged 
 
   test('given a loopback partner, then it is reachable only when its entry allows the private network', () => {
     expect(partnerDestinationProblem('http://127.0.0.1:8080/hooks', onLoopback)).toBeUndefined();
-    expect(partnerDestinationProblem('http://127.0.0.1:8080/hooks', loopbackNotAllowed)).toMatch(/loopback address; only partners whose entry sets allowPrivateNetwork: true/);
+    expect(partnerDestinationProblem('http://127.0.0.1:8080/hooks', loopbackNotAllowed)).toMatch(
+      /loopback address; only partners whose entry sets allowPrivateNetwork: true/,
+    );
   });
 
   test.each([
@@ -75,21 +92,29 @@ describe('partner destinations: a URL must be on its partner\'s origins, judged 
 describe('the partner guard: a refused request starts nothing', () => {
   const guard = partnerGuard(new Map([partnerA, partnerB, onLoopback].map((p) => [p.name, p])));
   const request = (spec: Record<string, unknown>) =>
-    parseOrThrow(changeRequestSchema, { title: 'Tell the partner', requestedBy: 'ops@example.com', steps: [{ id: 'notify', target: 'webhook', spec }] }, 'change request');
+    parseOrThrow(
+      changeRequestSchema,
+      { title: 'Tell the partner', requestedBy: 'ops@example.com', steps: [{ id: 'notify', target: 'webhook', spec }] },
+      'change request',
+    );
   const forward = { method: 'POST', url: 'https://hooks.partner-a.example/routes' };
   const compensate = { method: 'DELETE', url: 'https://hooks.partner-a.example/routes/{{changeId}}' };
 
-  test('given a step on its partner\'s origins, when checked, then there is nothing to refuse', async () => {
+  test("given a step on its partner's origins, when checked, then there is nothing to refuse", async () => {
     expect(await guard.check(request({ partner: 'partner-a', forward, compensate }))).toEqual([]);
   });
 
   test('given an unknown partner, when checked, then spec.partner is named', async () => {
-    expect(await guard.check(request({ partner: 'partner-z', forward, compensate }))).toEqual([{ path: 'steps.0.spec.partner', message: '"partner-z" is not a configured partner (WEBHOOK_PARTNERS)' }]);
+    expect(await guard.check(request({ partner: 'partner-z', forward, compensate }))).toEqual([
+      { path: 'steps.0.spec.partner', message: '"partner-z" is not a configured partner (WEBHOOK_PARTNERS)' },
+    ]);
   });
 
-  test('given URLs on another partner\'s origin, when checked, then each URL is named: a secret never signs for another destination', async () => {
+  test("given URLs on another partner's origin, when checked, then each URL is named: a secret never signs for another destination", async () => {
     const issues = await guard.check(request({ partner: 'partner-b', forward, compensate }));
     expect(issues.map((i) => i.path)).toEqual(['steps.0.spec.forward.url', 'steps.0.spec.compensate.url']);
-    expect(issues[0]!.message).toContain('must start with an origin of partner "partner-b" (https://hooks.partner-b.example)');
+    expect(issues[0]!.message).toContain(
+      'must start with an origin of partner "partner-b" (https://hooks.partner-b.example)',
+    );
   });
 });

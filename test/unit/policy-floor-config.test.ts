@@ -33,17 +33,37 @@ describe('the operator policy floor from configuration', () => {
   });
 
   test('given POLICY_FLOOR as JSON, then it is parsed with defaults and named by its source', () => {
-    const loaded = policyFloorOf(loadConfig({ POLICY_FLOOR: JSON.stringify({ name: 'prod', approval: { risks: ['medium', 'high'], targets: ['webhook'], leadData: { maxLeads: 500 } }, deciders: { groups: ['change-board'] } }) }));
+    const loaded = policyFloorOf(
+      loadConfig({
+        POLICY_FLOOR: JSON.stringify({
+          name: 'prod',
+          approval: { risks: ['medium', 'high'], targets: ['webhook'], leadData: { maxLeads: 500 } },
+          deciders: { groups: ['change-board'] },
+        }),
+      }),
+    );
     expect(loaded.source).toBe('POLICY_FLOOR');
-    expect(loaded.floor).toMatchObject({ name: 'prod', approval: { risks: ['medium', 'high'], targets: ['webhook'], leadData: { maxLeads: 500 } }, deciders: { groups: ['change-board'], deadline: '1h' }, breakGlass: { groups: ['admin'] } });
+    expect(loaded.floor).toMatchObject({
+      name: 'prod',
+      approval: { risks: ['medium', 'high'], targets: ['webhook'], leadData: { maxLeads: 500 } },
+      deciders: { groups: ['change-board'], deadline: '1h' },
+      breakGlass: { groups: ['admin'] },
+    });
   });
 
   test('given POLICY_FLOOR_FILE as YAML, then the file is read once and named with its path', () => {
     const file = path.join(dir, 'floor.yaml');
-    fs.writeFileSync(file, 'name: yaml floor\napproval:\n  mongoDocument:\n    collections: [partner_settings]\n  crm:\n    actions: [delete-property]\nbreakGlass:\n  groups: [sre]\n');
+    fs.writeFileSync(
+      file,
+      'name: yaml floor\napproval:\n  mongoDocument:\n    collections: [partner_settings]\n  crm:\n    actions: [delete-property]\nbreakGlass:\n  groups: [sre]\n',
+    );
     const loaded = policyFloorOf(loadConfig({ POLICY_FLOOR_FILE: file }));
     expect(loaded.source).toBe(`POLICY_FLOOR_FILE ${file}`);
-    expect(loaded.floor).toMatchObject({ name: 'yaml floor', approval: { mongoDocument: { collections: ['partner_settings'] }, crm: { actions: ['delete-property'] } }, breakGlass: { groups: ['sre'] } });
+    expect(loaded.floor).toMatchObject({
+      name: 'yaml floor',
+      approval: { mongoDocument: { collections: ['partner_settings'] }, crm: { actions: ['delete-property'] } },
+      breakGlass: { groups: ['sre'] },
+    });
   });
 
   test('given an empty POLICY_FLOOR (a compose default), then it means unset', () => {
@@ -51,11 +71,27 @@ describe('the operator policy floor from configuration', () => {
   });
 
   test.each([
-    ['a risk that does not exist', { POLICY_FLOOR: '{"approval":{"risks":["extreme"]}}' }, 'POLICY_FLOOR.approval.risks.0'],
+    [
+      'a risk that does not exist',
+      { POLICY_FLOOR: '{"approval":{"risks":["extreme"]}}' },
+      'POLICY_FLOOR.approval.risks.0',
+    ],
     ['an unknown target kind', { POLICY_FLOOR: '{"approval":{"targets":["ftp"]}}' }, 'POLICY_FLOOR.approval.targets.0'],
-    ['a negative lead maximum', { POLICY_FLOOR: '{"approval":{"leadData":{"maxLeads":-1}}}' }, 'POLICY_FLOOR.approval.leadData.maxLeads'],
-    ['a decider group with capitals', { POLICY_FLOOR: '{"deciders":{"groups":["Change Board"]}}' }, 'POLICY_FLOOR.deciders.groups.0'],
-    ['an unknown field (a typo would silently weaken the floor)', { POLICY_FLOOR: '{"aproval":{"risks":["medium"]}}' }, 'POLICY_FLOOR'],
+    [
+      'a negative lead maximum',
+      { POLICY_FLOOR: '{"approval":{"leadData":{"maxLeads":-1}}}' },
+      'POLICY_FLOOR.approval.leadData.maxLeads',
+    ],
+    [
+      'a decider group with capitals',
+      { POLICY_FLOOR: '{"deciders":{"groups":["Change Board"]}}' },
+      'POLICY_FLOOR.deciders.groups.0',
+    ],
+    [
+      'an unknown field (a typo would silently weaken the floor)',
+      { POLICY_FLOOR: '{"aproval":{"risks":["medium"]}}' },
+      'POLICY_FLOOR',
+    ],
     ['JSON that does not parse', { POLICY_FLOOR: '{"approval":' }, 'POLICY_FLOOR'],
   ])('given %s, then loading fails naming the field', (_what, env, field) => {
     const issues = issuesOf(env);
@@ -69,12 +105,16 @@ describe('the operator policy floor from configuration', () => {
   });
 
   test('given a file that cannot be read, then the issue names POLICY_FLOOR_FILE', () => {
-    expect(issuesOf({ POLICY_FLOOR_FILE: path.join(dir, 'missing.yaml') })).toEqual([{ path: 'POLICY_FLOOR_FILE', message: expect.stringContaining('cannot read') }]);
+    expect(issuesOf({ POLICY_FLOOR_FILE: path.join(dir, 'missing.yaml') })).toEqual([
+      { path: 'POLICY_FLOOR_FILE', message: expect.stringContaining('cannot read') },
+    ]);
   });
 
   test('given both variables, then loading fails: a floor has one source', () => {
     const file = path.join(dir, 'both.json');
     fs.writeFileSync(file, '{}');
-    expect(issuesOf({ POLICY_FLOOR: '{}', POLICY_FLOOR_FILE: file })).toEqual([{ path: 'POLICY_FLOOR_FILE', message: expect.stringContaining('together with POLICY_FLOOR') }]);
+    expect(issuesOf({ POLICY_FLOOR: '{}', POLICY_FLOOR_FILE: file })).toEqual([
+      { path: 'POLICY_FLOOR_FILE', message: expect.stringContaining('together with POLICY_FLOOR') },
+    ]);
   });
 });

@@ -17,8 +17,22 @@ function withSections(report: Report, sections: Record<string, unknown>): Report
   return { ...report, ...sections } as unknown as Report;
 }
 
-const trigger = { name: 'acceptance-drop', metric: 'acceptance_rate', value: 0.42, baseline: 0.61, samples: 120, firedAt: t(870), comparison: 'relative' };
-const validation = { targets: [{ stepId: 'raise-cap', ok: true, detail: 'checksum matches' }, { stepId: 'section', ok: false, detail: 'conflict left in place' }], metrics: { acceptance_rate: 0.6 } };
+const trigger = {
+  name: 'acceptance-drop',
+  metric: 'acceptance_rate',
+  value: 0.42,
+  baseline: 0.61,
+  samples: 120,
+  firedAt: t(870),
+  comparison: 'relative',
+};
+const validation = {
+  targets: [
+    { stepId: 'raise-cap', ok: true, detail: 'checksum matches' },
+    { stepId: 'section', ok: false, detail: 'conflict left in place' },
+  ],
+  metrics: { acceptance_rate: 0.6 },
+};
 
 /** A rolled-back change: two steps applied then restored (one with a conflict), the third failed, one never reached. */
 function fixture(): Report {
@@ -34,28 +48,56 @@ function baseFixture(): Report {
     startedAt: t(0),
     finishedAt: t(2500),
     cause: { stepId: 'add-filter', type: 'InvalidStepError', message: 'patch cannot be applied to flow home' },
-    recovery: { detectedAt: t(900), rollbackStartedAt: t(950), restoredAt: t(1800), validatedAt: t(2400), timeToRecoverMs: 1500 },
+    recovery: {
+      detectedAt: t(900),
+      rollbackStartedAt: t(950),
+      restoredAt: t(1800),
+      validatedAt: t(2400),
+      timeToRecoverMs: 1500,
+    },
     steps: [
       {
         id: 'raise-cap',
         target: 'flow-config',
         state: 'restored',
-        recoveryPoint: { id: 'c-fixture/raise-cap/before-apply', target: 'flow-config', purpose: 'before-apply', checksum: 'aa', summary: 'flow solar at version 4', capturedAt: t(10) },
+        recoveryPoint: {
+          id: 'c-fixture/raise-cap/before-apply',
+          target: 'flow-config',
+          purpose: 'before-apply',
+          checksum: 'aa',
+          summary: 'flow solar at version 4',
+          capturedAt: t(10),
+        },
         applied: { status: 'applied', summary: 'flow solar version 4 → 5' },
-        restore: { status: 'restored', summary: 'flow solar version 6 restores version 4', recoveryPointId: 'c-fixture/raise-cap/before-apply' },
+        restore: {
+          status: 'restored',
+          summary: 'flow solar version 6 restores version 4',
+          recoveryPointId: 'c-fixture/raise-cap/before-apply',
+        },
         timings: { applyStartedAt: t(5), appliedAt: t(300), compensationStartedAt: t(1400), compensatedAt: t(1800) },
       },
       {
         id: 'section',
         target: 'crm',
         state: 'conflict',
-        recoveryPoint: { id: 'c-fixture/section/before-apply', target: 'crm', purpose: 'before-apply', checksum: 'bb', summary: 'contacts/42: 2 value(s)', capturedAt: t(310) },
+        recoveryPoint: {
+          id: 'c-fixture/section/before-apply',
+          target: 'crm',
+          purpose: 'before-apply',
+          checksum: 'bb',
+          summary: 'contacts/42: 2 value(s)',
+          capturedAt: t(310),
+        },
         applied: { status: 'applied', summary: 'set contacts/42' },
         restore: {
           status: 'conflict',
           summary: 'contacts/42 was changed after this step; left as is',
           recoveryPointId: 'c-fixture/section/before-apply',
-          conflicts: { count: 3, sample: [{ item: 'contacts/42.lead_tier', before: 'silver', written: 'gold|vip', now: 'platinum' }], ref: 'lead_conflicts?changeId=c-fixture' },
+          conflicts: {
+            count: 3,
+            sample: [{ item: 'contacts/42.lead_tier', before: 'silver', written: 'gold|vip', now: 'platinum' }],
+            ref: 'lead_conflicts?changeId=c-fixture',
+          },
         },
         timings: { applyStartedAt: t(305), appliedAt: t(600), compensationStartedAt: t(950), compensatedAt: t(1390) },
       },
@@ -69,8 +111,24 @@ function baseFixture(): Report {
       { id: 'never-reached', target: 'webhook', state: 'pending' },
     ],
     pendingDecisions: [],
-    decisions: [{ questionId: 'q1', kind: 'step-failure', stepId: 'add-filter', decision: 'rollback', actor: 'oncall@example.com', comment: 'roll | it back', level: 1, at: t(890) }],
-    rollbackRequest: { actor: 'lead@example.com', reason: 'acceptance dropped', category: 'business-impact', at: t(880) },
+    decisions: [
+      {
+        questionId: 'q1',
+        kind: 'step-failure',
+        stepId: 'add-filter',
+        decision: 'rollback',
+        actor: 'oncall@example.com',
+        comment: 'roll | it back',
+        level: 1,
+        at: t(890),
+      },
+    ],
+    rollbackRequest: {
+      actor: 'lead@example.com',
+      reason: 'acceptance dropped',
+      category: 'business-impact',
+      at: t(880),
+    },
     timeline: [
       { at: t(0), event: 'change started', actor: 'ops@example.com', detail: 'Raise caps' },
       { at: t(900), event: 'step failed', stepId: 'add-filter', detail: 'patch cannot be applied | test op' },
@@ -143,15 +201,29 @@ describe('report as Markdown', () => {
     expect(markdown).toContain('| samples | 120 |');
     expect(markdown).toContain('| comparison | relative |');
     expect(markdown).toContain('| `section` | **no** | conflict left in place |');
-    expect(markdown).toContain('| `raise-cap` | flow-config | restored | `c-fixture/raise-cap/before-apply`<br>flow solar at version 4 | flow solar version 4 → 5 | restored: flow solar version 6 restores version 4 |');
-    expect(markdown).toContain('### Conflicts in `section`: 3 item(s) changed by someone else, left as they are (sample of 1; all in `lead_conflicts?changeId=c-fixture`)');
+    expect(markdown).toContain(
+      '| `raise-cap` | flow-config | restored | `c-fixture/raise-cap/before-apply`<br>flow solar at version 4 | flow solar version 4 → 5 | restored: flow solar version 6 restores version 4 |',
+    );
+    expect(markdown).toContain(
+      '### Conflicts in `section`: 3 item(s) changed by someone else, left as they are (sample of 1; all in `lead_conflicts?changeId=c-fixture`)',
+    );
     expect(markdown).toContain('| contacts/42.lead\\_tier | `silver` | `gold\\|vip` | `platinum` |');
-    expect(markdown).toContain('| `add-filter` | flow-config | failed |  | **InvalidStepError**: patch cannot be applied to flow home |  |');
-    expect(markdown).toContain('| `2026-02-03T10:00:00.890Z` | step-failure | `add-filter` | **rollback** | oncall@example.com | 1 | roll \\| it back |');
-    expect(markdown).toContain('Requested by lead@example.com at `2026-02-03T10:00:00.880Z`, category **business-impact**: acceptance dropped');
-    expect(markdown).toContain('> A stale price table.\n> Fixed in pricing 2.3.\n\n— sre@example.com, `2026-02-03T10:01:30.000Z`');
+    expect(markdown).toContain(
+      '| `add-filter` | flow-config | failed |  | **InvalidStepError**: patch cannot be applied to flow home |  |',
+    );
+    expect(markdown).toContain(
+      '| `2026-02-03T10:00:00.890Z` | step-failure | `add-filter` | **rollback** | oncall@example.com | 1 | roll \\| it back |',
+    );
+    expect(markdown).toContain(
+      'Requested by lead@example.com at `2026-02-03T10:00:00.880Z`, category **business-impact**: acceptance dropped',
+    );
+    expect(markdown).toContain(
+      '> A stale price table.\n> Fixed in pricing 2.3.\n\n— sre@example.com, `2026-02-03T10:01:30.000Z`',
+    );
     expect(markdown).toContain('- `2026-02-03T10:01:00.000Z` oncall@example.com: Unknown yet');
-    expect(markdown).toContain('| `2026-02-03T10:00:00.900Z` | +900 ms | step failed | `add-filter` |  | patch cannot be applied \\| test op |');
+    expect(markdown).toContain(
+      '| `2026-02-03T10:00:00.900Z` | +900 ms | step failed | `add-filter` |  | patch cannot be applied \\| test op |',
+    );
   });
 
   test('given every table row, when rendered, then each has as many cells as its header (no stray pipes)', () => {
@@ -164,7 +236,14 @@ describe('report as Markdown', () => {
   });
 
   test('given a completed report with no recovery, trigger, validation or notes, when rendered, then those sections are left out and nothing throws', () => {
-    const { recovery: _r, rootCause: _c, rootCauseHistory: _h, rollbackRequest: _q, cause: _k, ...rest } = baseFixture();
+    const {
+      recovery: _r,
+      rootCause: _c,
+      rootCauseHistory: _h,
+      rollbackRequest: _q,
+      cause: _k,
+      ...rest
+    } = baseFixture();
     const markdown = renderReportMarkdown({ ...rest, phase: 'completed', decisions: [] });
 
     expect(markdown).not.toMatch(/## (Recovery|Trigger|Validation|Root cause|Rollback request|Decisions)/);
@@ -173,17 +252,26 @@ describe('report as Markdown', () => {
   });
 
   test('given malformed trigger and validation fields, when rendered, then they are skipped or shown as text without throwing', () => {
-    const odd = withSections(baseFixture(), { trigger: 'fired', validation: { targets: [null, { stepId: 'x', ok: 'yes' }], metrics: [1, 2] } });
+    const odd = withSections(baseFixture(), {
+      trigger: 'fired',
+      validation: { targets: [null, { stepId: 'x', ok: 'yes' }], metrics: [1, 2] },
+    });
     const markdown = renderReportMarkdown(odd);
     expect(markdown).not.toContain('## Trigger that fired');
     expect(markdown).toContain('| `x` | **no** |  |');
-    const withObject = renderReportMarkdown(withSections(baseFixture(), { trigger: { metric: 'p95', value: { ms: 900 } } }));
+    const withObject = renderReportMarkdown(
+      withSections(baseFixture(), { trigger: { metric: 'p95', value: { ms: 900 } } }),
+    );
     expect(withObject).toContain('| value | {"ms":900} |');
   });
 
   test('given a report rejected before any step ran, when rendered, then there is no chart', () => {
     const { steps, ...rest } = fixture();
-    const markdown = renderReportMarkdown({ ...rest, phase: 'rejected', steps: steps.map((s) => ({ id: s.id, target: s.target, state: 'pending' as const })) });
+    const markdown = renderReportMarkdown({
+      ...rest,
+      phase: 'rejected',
+      steps: steps.map((s) => ({ id: s.id, target: s.target, state: 'pending' as const })),
+    });
     expect(markdown).not.toContain('```mermaid');
   });
 });
@@ -192,20 +280,37 @@ describe('report as text', () => {
   test('given trigger, request, validation and root cause, when rendered, then each has its line', () => {
     const text = renderReportText(fixture());
     expect(text).toContain('  cause: step add-filter failed: InvalidStepError: patch cannot be applied to flow home');
-    expect(text).toContain('  trigger: acceptance-drop fired at 2026-02-03T10:00:00.870Z: acceptance_rate = 0.42 against baseline 0.61 over 120 samples');
+    expect(text).toContain(
+      '  trigger: acceptance-drop fired at 2026-02-03T10:00:00.870Z: acceptance_rate = 0.42 against baseline 0.61 over 120 samples',
+    );
     expect(text).toContain('  validation: 1/2 target(s) match their recovery points; mismatch: section');
-    expect(text).toContain('  rollback requested by lead@example.com at 2026-02-03T10:00:00.880Z (business-impact): acceptance dropped');
-    expect(text).toContain('  root cause (sre@example.com, 2026-02-03T10:01:30.000Z; 1 earlier note(s)): A stale price table. / Fixed in pricing 2.3.');
+    expect(text).toContain(
+      '  rollback requested by lead@example.com at 2026-02-03T10:00:00.880Z (business-impact): acceptance dropped',
+    );
+    expect(text).toContain(
+      '  root cause (sre@example.com, 2026-02-03T10:01:30.000Z; 1 earlier note(s)): A stale price table. / Fixed in pricing 2.3.',
+    );
   });
 
   test('given a cause without a step, when rendered, then the cause line does not name a step', () => {
-    const text = renderReportText({ ...fixture(), cause: { type: 'ManualRollback', message: 'rollback requested by lead' } });
+    const text = renderReportText({
+      ...fixture(),
+      cause: { type: 'ManualRollback', message: 'rollback requested by lead' },
+    });
     expect(text).toContain('  cause: ManualRollback: rollback requested by lead');
   });
 });
 
 describe('the policy floor in the report', () => {
-  const floor = { name: 'production', source: 'POLICY_FLOOR_FILE /etc/lead-rollback/floor.yaml', rules: ['approval required: risk medium (approval.risks)', 'break-glass: group admin may decide at every level and roll back (breakGlass.groups)'], breakGlassGroups: ['admin'] };
+  const floor = {
+    name: 'production',
+    source: 'POLICY_FLOOR_FILE /etc/lead-rollback/floor.yaml',
+    rules: [
+      'approval required: risk medium (approval.risks)',
+      'break-glass: group admin may decide at every level and roll back (breakGlass.groups)',
+    ],
+    breakGlassGroups: ['admin'],
+  };
 
   test('given a report with the floor that applied, when rendered as Markdown and text, then both name the floor, its source and every rule', () => {
     const report = { ...baseFixture(), floor };
@@ -215,7 +320,9 @@ describe('the policy floor in the report', () => {
     expect(markdown).toContain('- approval required: risk medium (approval.risks)');
     const text = renderReportText(report);
     expect(text).toContain('  floor: production (POLICY_FLOOR_FILE /etc/lead-rollback/floor.yaml)');
-    expect(text).toContain('    - break-glass: group admin may decide at every level and roll back (breakGlass.groups)');
+    expect(text).toContain(
+      '    - break-glass: group admin may decide at every level and roll back (breakGlass.groups)',
+    );
   });
 
   test('given a report of a run older than the floor, when rendered, then there is no floor section', () => {

@@ -1,7 +1,13 @@
 import { signedPartsOf, signRequest, verifyPartnerRequest, verifySignature } from '../../src/http/signature';
 
 const secret = 'partner-a-secret-0123456789';
-const parts = { method: 'POST', host: 'hooks.partner-a.example', path: '/hooks/leads?x=1', idempotencyKey: 'c1/s1/forward', body: '{"a":1}' };
+const parts = {
+  method: 'POST',
+  host: 'hooks.partner-a.example',
+  path: '/hooks/leads?x=1',
+  idempotencyKey: 'c1/s1/forward',
+  body: '{"a":1}',
+};
 const t = 1_740_000_000;
 
 describe('partner request signatures (v2: HMAC-SHA256 over method, host, path, timestamp, key and body)', () => {
@@ -46,15 +52,36 @@ describe('partner request signatures (v2: HMAC-SHA256 over method, host, path, t
   });
 
   test('given a URL, when its parts are taken, then the host keeps a non-default port, drops a default one, and the path keeps its query', () => {
-    expect(signedPartsOf({ method: 'POST', url: 'https://Hooks.Partner-A.example:443/a/b?c=1#frag', idempotencyKey: 'k' })).toEqual({ method: 'POST', host: 'hooks.partner-a.example', path: '/a/b?c=1', idempotencyKey: 'k', body: '' });
-    expect(signedPartsOf({ method: 'POST', url: 'http://127.0.0.1:8080/x', idempotencyKey: 'k', body: 'b' })).toMatchObject({ host: '127.0.0.1:8080', body: 'b' });
+    expect(
+      signedPartsOf({ method: 'POST', url: 'https://Hooks.Partner-A.example:443/a/b?c=1#frag', idempotencyKey: 'k' }),
+    ).toEqual({ method: 'POST', host: 'hooks.partner-a.example', path: '/a/b?c=1', idempotencyKey: 'k', body: '' });
+    expect(
+      signedPartsOf({ method: 'POST', url: 'http://127.0.0.1:8080/x', idempotencyKey: 'k', body: 'b' }),
+    ).toMatchObject({ host: '127.0.0.1:8080', body: 'b' });
   });
 
   test('given the helper a partner runs, when it checks a request against the URL it is known by, then a copy sent to another host fails', () => {
-    const signature = signRequest(secret, signedPartsOf({ method: 'PUT', url: 'https://hooks.partner-a.example/routes/1', idempotencyKey: 'k', body: '{}' }), t);
-    const request = { method: 'PUT', url: 'https://hooks.partner-a.example/routes/1', idempotencyKey: 'k', body: '{}', signature };
+    const signature = signRequest(
+      secret,
+      signedPartsOf({
+        method: 'PUT',
+        url: 'https://hooks.partner-a.example/routes/1',
+        idempotencyKey: 'k',
+        body: '{}',
+      }),
+      t,
+    );
+    const request = {
+      method: 'PUT',
+      url: 'https://hooks.partner-a.example/routes/1',
+      idempotencyKey: 'k',
+      body: '{}',
+      signature,
+    };
     expect(verifyPartnerRequest(secret, request, t)).toBe('valid');
-    expect(verifyPartnerRequest(secret, { ...request, url: 'https://hooks.partner-b.example/routes/1' }, t)).toBe('mismatch');
+    expect(verifyPartnerRequest(secret, { ...request, url: 'https://hooks.partner-b.example/routes/1' }, t)).toBe(
+      'mismatch',
+    );
     expect(verifyPartnerRequest(secret, { ...request, idempotencyKey: undefined }, t)).toBe('mismatch');
   });
 });

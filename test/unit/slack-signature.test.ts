@@ -12,31 +12,59 @@ const now = Number(timestamp) + 10;
 describe('Slack v0 request signatures', () => {
   test("given Slack's documented example, when signed, then the signature is Slack's", () => {
     expect(slackSignature(secret, timestamp, body)).toBe(expected);
-    expect(verifySlackRequest(secret, { timestamp, signature: expected, rawBody: body }, now)).toEqual({ ok: true, signature: expected, timestamp: Number(timestamp) });
+    expect(verifySlackRequest(secret, { timestamp, signature: expected, rawBody: body }, now)).toEqual({
+      ok: true,
+      signature: expected,
+      timestamp: Number(timestamp),
+    });
   });
 
   test('given a changed body, another secret or a truncated signature, when verified, then it is refused as not matching', () => {
     const tampered = Buffer.concat([body, Buffer.from('&text=approve')]);
-    expect(verifySlackRequest(secret, { timestamp, signature: expected, rawBody: tampered }, now)).toEqual({ ok: false, reason: 'signature does not match' });
-    expect(verifySlackRequest('another-secret', { timestamp, signature: expected, rawBody: body }, now)).toMatchObject({ ok: false });
-    expect(verifySlackRequest(secret, { timestamp, signature: expected.slice(0, 20), rawBody: body }, now)).toMatchObject({ ok: false });
+    expect(verifySlackRequest(secret, { timestamp, signature: expected, rawBody: tampered }, now)).toEqual({
+      ok: false,
+      reason: 'signature does not match',
+    });
+    expect(verifySlackRequest('another-secret', { timestamp, signature: expected, rawBody: body }, now)).toMatchObject({
+      ok: false,
+    });
+    expect(
+      verifySlackRequest(secret, { timestamp, signature: expected.slice(0, 20), rawBody: body }, now),
+    ).toMatchObject({ ok: false });
   });
 
   test('given timestamps 301 s in the past or future, when verified, then they are refused even with a valid signature; 300 s is accepted', () => {
     for (const skew of [-301, 301]) {
       const ts = String(Number(timestamp) + skew);
-      expect(verifySlackRequest(secret, { timestamp: ts, signature: slackSignature(secret, ts, body), rawBody: body }, Number(timestamp))).toEqual({
+      expect(
+        verifySlackRequest(
+          secret,
+          { timestamp: ts, signature: slackSignature(secret, ts, body), rawBody: body },
+          Number(timestamp),
+        ),
+      ).toEqual({
         ok: false,
         reason: 'request timestamp is outside the 5-minute window',
       });
     }
     const edge = String(Number(timestamp) - 300);
-    expect(verifySlackRequest(secret, { timestamp: edge, signature: slackSignature(secret, edge, body), rawBody: body }, Number(timestamp)).ok).toBe(true);
+    expect(
+      verifySlackRequest(
+        secret,
+        { timestamp: edge, signature: slackSignature(secret, edge, body), rawBody: body },
+        Number(timestamp),
+      ).ok,
+    ).toBe(true);
   });
 
   test('given missing or malformed headers, when verified, then they are refused', () => {
-    expect(verifySlackRequest(secret, { timestamp: undefined, signature: expected, rawBody: body }, now).ok).toBe(false);
+    expect(verifySlackRequest(secret, { timestamp: undefined, signature: expected, rawBody: body }, now).ok).toBe(
+      false,
+    );
     expect(verifySlackRequest(secret, { timestamp, signature: undefined, rawBody: body }, now).ok).toBe(false);
-    expect(verifySlackRequest(secret, { timestamp: '1e9', signature: expected, rawBody: body }, now)).toEqual({ ok: false, reason: 'malformed X-Slack-Request-Timestamp' });
+    expect(verifySlackRequest(secret, { timestamp: '1e9', signature: expected, rawBody: body }, now)).toEqual({
+      ok: false,
+      reason: 'malformed X-Slack-Request-Timestamp',
+    });
   });
 });

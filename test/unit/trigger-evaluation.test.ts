@@ -1,15 +1,25 @@
 import { triggerSchema } from '../../src/domain/observation';
 import { evaluateTrigger } from '../../src/workflows/trigger-evaluation';
 
-const trigger = (comparison: object, minSamples = 10) => triggerSchema.parse({ name: 't', metric: { source: 'lead-events', name: 'acceptance-rate' }, comparison, minSamples });
+const trigger = (comparison: object, minSamples = 10) =>
+  triggerSchema.parse({
+    name: 't',
+    metric: { source: 'lead-events', name: 'acceptance-rate' },
+    comparison,
+    minSamples,
+  });
 
 describe('trigger evaluation', () => {
   test('given too few samples, when judged, then it is inconclusive even though the value breaches', () => {
-    expect(evaluateTrigger(trigger({ kind: 'below', threshold: 0.5 }), { value: 0.1, samples: 3 }).verdict).toBe('inconclusive');
+    expect(evaluateTrigger(trigger({ kind: 'below', threshold: 0.5 }), { value: 0.1, samples: 3 }).verdict).toBe(
+      'inconclusive',
+    );
   });
 
   test('given no data, when judged, then it is inconclusive', () => {
-    expect(evaluateTrigger(trigger({ kind: 'above', threshold: 0.5 }), { value: null, samples: 0 }).verdict).toBe('inconclusive');
+    expect(evaluateTrigger(trigger({ kind: 'above', threshold: 0.5 }), { value: null, samples: 0 }).verdict).toBe(
+      'inconclusive',
+    );
   });
 
   test.each([
@@ -28,10 +38,15 @@ describe('trigger evaluation', () => {
   });
 
   test('given a relative rule and a baseline with too little traffic, when judged, then it is inconclusive', () => {
-    expect(evaluateTrigger(trigger({ kind: 'increase', by: 0.5 }), { value: 0.9, samples: 50 }, { value: 0.1, samples: 2 }).verdict).toBe('inconclusive');
+    expect(
+      evaluateTrigger(trigger({ kind: 'increase', by: 0.5 }), { value: 0.9, samples: 50 }, { value: 0.1, samples: 2 })
+        .verdict,
+    ).toBe('inconclusive');
   });
 
   test('given a source that cannot count samples, when it has a value, then the value is judged', () => {
-    expect(evaluateTrigger(trigger({ kind: 'above', threshold: 0.1 }), { value: 0.3, samples: null }).verdict).toBe('breach');
+    expect(evaluateTrigger(trigger({ kind: 'above', threshold: 0.1 }), { value: 0.3, samples: null }).verdict).toBe(
+      'breach',
+    );
   });
 });

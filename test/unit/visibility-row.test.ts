@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { defaultDataConverter, defaultPayloadConverter, mapToPayloads, SearchAttributeType, type LoadedDataConverter, type Payload } from '@temporalio/common';
+import {
+  defaultDataConverter,
+  defaultPayloadConverter,
+  mapToPayloads,
+  SearchAttributeType,
+  type LoadedDataConverter,
+  type Payload,
+} from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 // Test only: the SDK's own decoding (an internal) is the reference the public decoder must match,
 // and its encoder writes search attributes exactly as the server hands them back.
@@ -8,7 +15,13 @@ import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/
 import { summaryFromExecution } from '../../src/client/change-summary';
 import { executionFromVisibility } from '../../src/client/visibility-row';
 import { EncryptionCodec } from '../../src/temporal/encryption-codec';
-import { ChangeIdKey, ChangeStatusKey, EscalationLevelKey, RequestedByKey, TargetsKey } from '../../src/workflows/search-attributes';
+import {
+  ChangeIdKey,
+  ChangeStatusKey,
+  EscalationLevelKey,
+  RequestedByKey,
+  TargetsKey,
+} from '../../src/workflows/search-attributes';
 
 const Info = temporal.api.workflow.v1.WorkflowExecutionInfo;
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -17,8 +30,14 @@ const codec = new EncryptionCodec({ activeKeyId: 'k1', keys: new Map([['k1', ran
 const encrypting: LoadedDataConverter = { ...defaultDataConverter, payloadCodecs: [codec] };
 
 /** A visibility row as the gRPC client decodes it off the wire (int64 fields as Long). */
-async function row(fields: { status: temporal.api.enums.v1.WorkflowExecutionStatus; closed?: boolean; attributes?: Record<string, Payload> }) {
-  const memo = await codec.encode(Object.values(mapToPayloads(defaultPayloadConverter, { title: 'Move the CRM field', requestChecksum: 'abc123' })));
+async function row(fields: {
+  status: temporal.api.enums.v1.WorkflowExecutionStatus;
+  closed?: boolean;
+  attributes?: Record<string, Payload>;
+}) {
+  const memo = await codec.encode(
+    Object.values(mapToPayloads(defaultPayloadConverter, { title: 'Move the CRM field', requestChecksum: 'abc123' })),
+  );
   const info = Info.fromObject({
     execution: { workflowId: 'change-c-listed', runId: 'run-1' },
     type: { name: 'changeWorkflow' },
@@ -29,13 +48,15 @@ async function row(fields: { status: temporal.api.enums.v1.WorkflowExecutionStat
     ...(fields.closed ? { closeTime: { seconds: 1_767_225_700, nanos: 1_500_000 } } : {}),
     memo: { fields: { title: memo[0]!, requestChecksum: memo[1]! } },
     searchAttributes: {
-      indexedFields: fields.attributes ?? encodeUnifiedSearchAttributes(undefined, [
-        { key: ChangeIdKey, value: 'c-listed' },
-        { key: ChangeStatusKey, value: 'awaiting-approval' },
-        { key: TargetsKey, value: ['flow-config', 'crm'] },
-        { key: RequestedByKey, value: 'ana@example.com' },
-        { key: EscalationLevelKey, value: 2 },
-      ]),
+      indexedFields:
+        fields.attributes ??
+        encodeUnifiedSearchAttributes(undefined, [
+          { key: ChangeIdKey, value: 'c-listed' },
+          { key: ChangeStatusKey, value: 'awaiting-approval' },
+          { key: TargetsKey, value: ['flow-config', 'crm'] },
+          { key: RequestedByKey, value: 'ana@example.com' },
+          { key: EscalationLevelKey, value: 2 },
+        ]),
     },
   });
   return Info.decode(Info.encode(info).finish());
@@ -52,7 +73,13 @@ describe('a listed change decoded with public SDK pieces only', () => {
     const { sdk, ours } = await both(await row({ status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING }));
 
     expect(summaryFromExecution(ours)).toEqual(summaryFromExecution(sdk));
-    expect(summaryFromExecution(ours)).toMatchObject({ changeId: 'c-listed', title: 'Move the CRM field', targets: ['flow-config', 'crm'], escalationLevel: 2, executionStatus: 'RUNNING' });
+    expect(summaryFromExecution(ours)).toMatchObject({
+      changeId: 'c-listed',
+      title: 'Move the CRM field',
+      targets: ['flow-config', 'crm'],
+      escalationLevel: 2,
+      executionStatus: 'RUNNING',
+    });
     expect(ours.memo).toEqual(sdk.memo);
     expect(ours.typedSearchAttributes.getAll()).toEqual(sdk.typedSearchAttributes.getAll());
   });
@@ -65,19 +92,27 @@ describe('a listed change decoded with public SDK pieces only', () => {
     expect(summaryFromExecution(ours)).toEqual(summaryFromExecution(sdk));
   });
 
-  test.each([...Object.values(Status).filter((code): code is number => typeof code === 'number'), 99])('given execution status %s, when decoded, then the status name is the SDK name', async (code) => {
-    const { sdk, ours } = await both(await row({ status: code }));
+  test.each([...Object.values(Status).filter((code): code is number => typeof code === 'number'), 99])(
+    'given execution status %s, when decoded, then the status name is the SDK name',
+    async (code) => {
+      const { sdk, ours } = await both(await row({ status: code }));
 
-    expect(ours.status).toEqual(sdk.status);
-  });
+      expect(ours.status).toEqual(sdk.status);
+    },
+  );
 
   test('given attributes without a type, with an unknown type, a legacy one-value list and a date, when decoded, then they read as the SDK reads them', async () => {
     const keyword = (value: unknown, type?: string): Payload => {
       const payload = defaultPayloadConverter.toPayload(value);
-      return { ...payload, metadata: { ...payload.metadata, ...(type ? { type: new TextEncoder().encode(type) } : {}) } };
+      return {
+        ...payload,
+        metadata: { ...payload.metadata, ...(type ? { type: new TextEncoder().encode(type) } : {}) },
+      };
     };
     const attributes = {
-      ...encodeUnifiedSearchAttributes(undefined, [{ key: { name: 'ClosedAt', type: SearchAttributeType.DATETIME }, value: new Date('2026-01-01T00:00:00.000Z') }]),
+      ...encodeUnifiedSearchAttributes(undefined, [
+        { key: { name: 'ClosedAt', type: SearchAttributeType.DATETIME }, value: new Date('2026-01-01T00:00:00.000Z') },
+      ]),
       ChangeId: keyword('c-untyped'),
       ChangeStatus: keyword(['held'], 'Keyword'),
       RequestedBy: keyword('ana@example.com', 'NotAType'),

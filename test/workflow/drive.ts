@@ -27,20 +27,36 @@ export interface DrivenRun {
  * costs most — retry and retry-compensation as often as allowed, both approvals, roll back after
  * the observation, acknowledge the failed validation.
  */
-export async function driveWorstPath(ts: Pick<TimeSkipping, 'env' | 'historyClient'>, taskQueue: string, request: ChangeRequest, path: WorstPath): Promise<DrivenRun> {
+export async function driveWorstPath(
+  ts: Pick<TimeSkipping, 'env' | 'historyClient'>,
+  taskQueue: string,
+  request: ChangeRequest,
+  path: WorstPath,
+): Promise<DrivenRun> {
   const { env } = ts;
   const started = performance.now();
   const changeId = `worst-${Date.now()}`;
-  const handle = await env.client.workflow.start<typeof changeWorkflow>('changeWorkflow', { taskQueue, workflowId: `change-${changeId}`, args: [{ changeId, request }] });
+  const handle = await env.client.workflow.start<typeof changeWorkflow>('changeWorkflow', {
+    taskQueue,
+    workflowId: `change-${changeId}`,
+    args: [{ changeId, request }],
+  });
   let settled = false;
   const result = handle.result().finally(() => (settled = true));
   const decisions: Record<string, number> = {};
 
   const send = async (question: PendingQuestion, decision: DecisionName, actor: string, comment?: string) => {
-    const input: DecisionInput = { decision, actor, groups: [], questionId: question.id, ...(comment ? { comment } : {}) };
+    const input: DecisionInput = {
+      decision,
+      actor,
+      groups: [],
+      questionId: question.id,
+      ...(comment ? { comment } : {}),
+    };
     try {
       const outcome = await handle.executeUpdate(decisionUpdate, { args: [input] });
-      if (outcome.status === 'accepted' || outcome.status === 'partial') decisions[decision] = (decisions[decision] ?? 0) + 1;
+      if (outcome.status === 'accepted' || outcome.status === 'partial')
+        decisions[decision] = (decisions[decision] ?? 0) + 1;
       return outcome.status;
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) return 'refused';
@@ -105,6 +121,15 @@ export async function driveWorstPath(ts: Pick<TimeSkipping, 'env' | 'historyClie
     const type = (temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
     byType[type] = (byType[type] ?? 0) + 1;
   }
-  return { report, events: history.events?.length ?? 0, byType, decisions, historyBytes: temporal.api.history.v1.History.encode(history).finish().length,
-    largestEventBytes: Math.max(...(history.events ?? []).map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length)), ms: performance.now() - started };
+  return {
+    report,
+    events: history.events?.length ?? 0,
+    byType,
+    decisions,
+    historyBytes: temporal.api.history.v1.History.encode(history).finish().length,
+    largestEventBytes: Math.max(
+      ...(history.events ?? []).map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length),
+    ),
+    ms: performance.now() - started,
+  };
 }

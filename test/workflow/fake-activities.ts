@@ -41,7 +41,8 @@ export interface WorstPath {
   holding: Map<string, { question: PendingQuestion; release: () => void }>;
 }
 
-const refused = (what: string) => ApplicationFailure.nonRetryable(`fake partner refused the ${what}`, ErrorType.PartnerRejected);
+const refused = (what: string) =>
+  ApplicationFailure.nonRetryable(`fake partner refused the ${what}`, ErrorType.PartnerRejected);
 
 /**
  * Fakes that drive the change workflow down its most expensive path: the lock is busy for the
@@ -54,21 +55,35 @@ export function worstPathActivities(path: WorstPath): SagaActivities {
     path.calls[name] = (path.calls[name] ?? 0) + 1;
     return value();
   };
-  const samples = (n: number) => Array.from({ length: n }, () => (path.recovering ? { value: 1, samples: 100 } : { value: null, samples: 0 }));
+  const samples = (n: number) =>
+    Array.from({ length: n }, () => (path.recovering ? { value: 1, samples: 100 } : { value: null, samples: 0 }));
   return {
     // The worker's floor holds nothing against the request (the client tightened it already).
-    checkPolicyFloor: async () => count('checkPolicyFloor', () => ({ floor: { name: 'built-in', source: 'built-in', rules: [], breakGlassGroups: ['admin'] }, violations: [] })),
+    checkPolicyFloor: async () =>
+      count('checkPolicyFloor', () => ({
+        floor: { name: 'built-in', source: 'built-in', rules: [], breakGlassGroups: ['admin'] },
+        violations: [],
+      })),
     saveChangeRequest: async () => count('saveChangeRequest', () => undefined),
     acquireTargetLocks: async ({ keys }) =>
       count('acquireTargetLocks', () => {
         // Workflow time (the test server skips it): busy until the last attempt before the deadline.
         const at = Context.current().info.currentAttemptScheduledTimestampMs;
         firstLockAttemptAt ??= at;
-        return at - firstLockAttemptAt < path.lockMaxWaitMs - 1000 ? { acquired: false as const, key: keys[0]!, holder: 'another-change' } : { acquired: true as const };
+        return at - firstLockAttemptAt < path.lockMaxWaitMs - 1000
+          ? { acquired: false as const, key: keys[0]!, holder: 'another-change' }
+          : { acquired: true as const };
       }),
     releaseTargetLocks: async () => count('releaseTargetLocks', () => undefined),
     snapshotStep: async ({ step }) =>
-      count('snapshotStep', () => ({ id: `rp-${step.id}`, target: step.target, purpose: 'before-apply' as const, checksum: '0'.repeat(64), summary: `${step.id} as it was`, capturedAt: new Date().toISOString() })),
+      count('snapshotStep', () => ({
+        id: `rp-${step.id}`,
+        target: step.target,
+        purpose: 'before-apply' as const,
+        checksum: '0'.repeat(64),
+        summary: `${step.id} as it was`,
+        capturedAt: new Date().toISOString(),
+      })),
     applyStep: async () => count('applyStep', () => Promise.reject(refused('apply'))),
     verifyStep: async () => count('verifyStep', () => undefined),
     applyAndVerifyStep: async () => count('applyAndVerifyStep', () => Promise.reject(refused('apply'))),
@@ -76,7 +91,11 @@ export function worstPathActivities(path: WorstPath): SagaActivities {
     verifyRestoreStep: async () => count('verifyRestoreStep', () => Promise.reject(refused('check'))),
     restoreAndVerifyStep: async () => count('restoreAndVerifyStep', () => Promise.reject(refused('restore'))),
     notify: async ({ question }) =>
-      count('notify', () => (question?.mode === 'hold' ? new Promise<void>((release) => path.holding.set(question.id, { question, release })) : undefined)),
+      count('notify', () =>
+        question?.mode === 'hold'
+          ? new Promise<void>((release) => path.holding.set(question.id, { question, release }))
+          : undefined,
+      ),
     sampleMetric: async () => count('sampleMetric', () => samples(1)[0]!),
     sampleMetrics: async ({ triggers }) => count('sampleMetrics', () => samples(triggers.length)),
     saveReport: async () => count('saveReport', () => undefined),
@@ -94,7 +113,8 @@ export interface FakeCall {
 }
 
 /** What one trigger's metric shows: the same every sampling, or chosen by the sampling's number (0 first). */
-export type MetricScript = 'healthy' | 'breach' | 'no-traffic' | ((sampling: number) => 'healthy' | 'breach' | 'no-traffic');
+export type MetricScript =
+  'healthy' | 'breach' | 'no-traffic' | ((sampling: number) => 'healthy' | 'breach' | 'no-traffic');
 
 /**
  * How the targets and metrics behave; everything not named works. Every failure is permanent
@@ -130,7 +150,8 @@ const healthyFloor = { name: 'built-in', source: 'built-in' as const, rules: [],
 function sampleFor(trigger: Trigger, shows: 'healthy' | 'breach' | 'no-traffic'): MetricSample {
   if (shows === 'no-traffic') return { value: null, samples: 0 };
   const c = trigger.comparison;
-  if ((c.kind !== 'above' && c.kind !== 'below') || c.threshold <= 0) throw new Error(`the fake metrics judge positive thresholds only, not ${JSON.stringify(c)}`);
+  if ((c.kind !== 'above' && c.kind !== 'below') || c.threshold <= 0)
+    throw new Error(`the fake metrics judge positive thresholds only, not ${JSON.stringify(c)}`);
   const high = (shows === 'breach') === (c.kind === 'above');
   return { value: high ? c.threshold * 2 : c.threshold / 2, samples: 1000 };
 }
@@ -158,24 +179,34 @@ export function sagaFakes(script: SagaScript = {}): SagaFakes {
     failures[verb].set(stepId, failed + 1);
     return true;
   };
-  const permanent = (what: string, stepId: string) => ApplicationFailure.nonRetryable(`fake target refused the ${what} of ${stepId}`, ErrorType.InvalidStep);
-  const apply = (activity: 'applyStep' | 'applyAndVerifyStep'): SagaActivities['applyStep'] => ({ step }) =>
-    take({ activity, stepId: step.id }, () => {
-      if (fails('apply', step.id)) throw permanent('apply', step.id);
-      applied.add(step.id);
-      return { status: 'applied' as const, summary: `${step.id} applied` };
-    });
-  const restore = (activity: 'restoreStep' | 'restoreAndVerifyStep'): SagaActivities['restoreStep'] => ({ step }) =>
-    take({ activity, stepId: step.id }, () => {
-      if (!applied.has(step.id)) return { status: 'not-applied' as const, summary: `${step.id} was never applied` };
-      if (fails('restore', step.id)) throw permanent('restore', step.id);
-      const recoveryPointId = `rp-${step.id}`;
-      if (script.conflictOnRestore?.includes(step.id)) {
-        return { status: 'conflict' as const, summary: `${step.id} was edited after the apply`, recoveryPointId, conflicts: { count: 1, sample: [{ item: step.id, before: 1, written: 2, now: 3 }] } };
-      }
-      applied.delete(step.id);
-      return { status: 'restored' as const, summary: `${step.id} restored`, recoveryPointId };
-    });
+  const permanent = (what: string, stepId: string) =>
+    ApplicationFailure.nonRetryable(`fake target refused the ${what} of ${stepId}`, ErrorType.InvalidStep);
+  const apply =
+    (activity: 'applyStep' | 'applyAndVerifyStep'): SagaActivities['applyStep'] =>
+    ({ step }) =>
+      take({ activity, stepId: step.id }, () => {
+        if (fails('apply', step.id)) throw permanent('apply', step.id);
+        applied.add(step.id);
+        return { status: 'applied' as const, summary: `${step.id} applied` };
+      });
+  const restore =
+    (activity: 'restoreStep' | 'restoreAndVerifyStep'): SagaActivities['restoreStep'] =>
+    ({ step }) =>
+      take({ activity, stepId: step.id }, () => {
+        if (!applied.has(step.id)) return { status: 'not-applied' as const, summary: `${step.id} was never applied` };
+        if (fails('restore', step.id)) throw permanent('restore', step.id);
+        const recoveryPointId = `rp-${step.id}`;
+        if (script.conflictOnRestore?.includes(step.id)) {
+          return {
+            status: 'conflict' as const,
+            summary: `${step.id} was edited after the apply`,
+            recoveryPointId,
+            conflicts: { count: 1, sample: [{ item: step.id, before: 1, written: 2, now: 3 }] },
+          };
+        }
+        applied.delete(step.id);
+        return { status: 'restored' as const, summary: `${step.id} restored`, recoveryPointId };
+      });
   const sample = (trigger: Trigger): MetricSample => {
     const n = samplings.get(trigger.name) ?? 0;
     samplings.set(trigger.name, n + 1);

@@ -27,25 +27,45 @@ export async function openTimeSkipping(): Promise<TimeSkipping> {
   if (!runtimeInstalled) {
     // Expected activity failures are the point of these tests: worker logs stay at errors.
     // (The test server lacks capabilities core warns about on every worker start.)
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
     runtimeInstalled = true;
   }
   const [env, { code }] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: ensureTemporalTestServer() } } }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: quietLogger }),
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: ensureTemporalTestServer() } },
+    }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      workflowInterceptorModules,
+      logger: quietLogger,
+    }),
   ]);
   // The test server refuses upserts of search attributes it does not know (the dev server has them registered at start).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(customSearchAttributes.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
+    searchAttributes: Object.fromEntries(
+      customSearchAttributes.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
   });
-  const connection = await Connection.connect({ address: env.connection.options.address, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } });
+  const connection = await Connection.connect({
+    address: env.connection.options.address,
+    channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+  });
   return {
     env,
     historyClient: new Client({ connection, namespace: env.namespace ?? 'default' }),
     async worker(activities) {
       const taskQueue = `workflow-tier-${randomUUID()}`;
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities, shutdownGraceTime: '1s' });
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: { code },
+        activities,
+        shutdownGraceTime: '1s',
+      });
       return { worker, taskQueue };
     },
     async close() {
@@ -56,5 +76,11 @@ export async function openTimeSkipping(): Promise<TimeSkipping> {
 }
 
 const quiet = () => {};
-const quietLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: (message: string) => console.error(`bundler: ${message}`) };
-
+const quietLogger = {
+  log: quiet,
+  trace: quiet,
+  debug: quiet,
+  info: quiet,
+  warn: quiet,
+  error: (message: string) => console.error(`bundler: ${message}`),
+};

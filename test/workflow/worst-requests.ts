@@ -25,11 +25,22 @@ export interface Shape {
   longText?: boolean;
 }
 
-export function hostileRequest({ steps, bakeSeconds, actorsPerLevel = 1, longText = false }: Shape): ChangeRequestInput {
-  const actors = (level: number) => Array.from({ length: actorsPerLevel }, (_, n) => (n === 0 ? decider(level) : `${longText ? 'x'.repeat(100) : 'backup'}-${n}-${decider(level)}`));
-  const query = (what: string) => (longText ? `sum(rate(${what}[5m])) ${' '.repeat(1900)}/ 1` : `sum(rate(${what}[5m]))`);
+export function hostileRequest({
+  steps,
+  bakeSeconds,
+  actorsPerLevel = 1,
+  longText = false,
+}: Shape): ChangeRequestInput {
+  const actors = (level: number) =>
+    Array.from({ length: actorsPerLevel }, (_, n) =>
+      n === 0 ? decider(level) : `${longText ? 'x'.repeat(100) : 'backup'}-${n}-${decider(level)}`,
+    );
+  const query = (what: string) =>
+    longText ? `sum(rate(${what}[5m])) ${' '.repeat(1900)}/ 1` : `sum(rate(${what}[5m]))`;
   return {
-    title: longText ? `Worst accepted change ${'t'.repeat(170)}`.slice(0, 200) : `Worst accepted change: ${steps} step(s), ${bakeSeconds} s of observation`,
+    title: longText
+      ? `Worst accepted change ${'t'.repeat(170)}`.slice(0, 200)
+      : `Worst accepted change: ${steps} step(s), ${bakeSeconds} s of observation`,
     requestedBy: REQUESTER,
     risk: 'high',
     steps: Array.from({ length: steps }, (_, i) => ({
@@ -41,7 +52,12 @@ export function hostileRequest({ steps, bakeSeconds, actorsPerLevel = 1, longTex
       approval: 'required',
       onStepFailure: 'ask',
       escalation: {
-        levels: Array.from({ length: LEVELS }, (_, i) => ({ name: `level-${i}`, deciders: { actors: actors(i), groups: [] }, notify: ['slack:#ops'], deadline: '1s' })),
+        levels: Array.from({ length: LEVELS }, (_, i) => ({
+          name: `level-${i}`,
+          deciders: { actors: actors(i), groups: [] },
+          notify: ['slack:#ops'],
+          deadline: '1s',
+        })),
         whenExhausted: 'hold',
       },
       locks: { onBusy: 'wait', maxWait: '1d' },
@@ -55,7 +71,11 @@ export function hostileRequest({ steps, bakeSeconds, actorsPerLevel = 1, longTex
         triggers: Array.from({ length: TRIGGERS }, (_, i) => ({
           name: `errors-${i}`,
           metric: longText
-            ? { source: 'prometheus' as const, query: query(`deliveries_failed_${i}`), samplesQuery: query(`deliveries_${i}`) }
+            ? {
+                source: 'prometheus' as const,
+                query: query(`deliveries_failed_${i}`),
+                samplesQuery: query(`deliveries_${i}`),
+              }
             : { source: 'lead-events' as const, name: 'error-rate' as const },
           comparison: { kind: 'above' as const, threshold: 0.5 },
           minSamples: 1,
@@ -74,7 +94,8 @@ export function largestAccepted(shape: Shape, key: NumericKey, max: number): { w
   let low = shape[key] ?? 1;
   if (!accepted(shape)) throw new Error(`the starting shape ${JSON.stringify(shape)} is already refused`);
   let high = max;
-  if (accepted({ ...shape, [key]: high })) throw new Error(`${key} = ${max} still fits the budget: the budget no longer bounds this dimension`);
+  if (accepted({ ...shape, [key]: high }))
+    throw new Error(`${key} = ${max} still fits the budget: the budget no longer bounds this dimension`);
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
     if (accepted({ ...shape, [key]: mid })) low = mid;
@@ -83,4 +104,5 @@ export function largestAccepted(shape: Shape, key: NumericKey, max: number): { w
   return { worst: { ...shape, [key]: low }, overBudget: { ...shape, [key]: high } };
 }
 
-export const parsed = (shape: Shape): ChangeRequest => parseOrThrow(changeRequestSchema, hostileRequest(shape), 'change request');
+export const parsed = (shape: Shape): ChangeRequest =>
+  parseOrThrow(changeRequestSchema, hostileRequest(shape), 'change request');

@@ -64,15 +64,22 @@ export interface CampaignResult {
  * is crashed and restarted mid-run, with both partners injecting faults; then the independent
  * checker judges every change and target. Everything runs on loopback and is torn down at the end.
  */
-export async function runCampaign(input: CampaignOptionsInput = {}, hooks: CampaignHooks = {}): Promise<CampaignResult> {
+export async function runCampaign(
+  input: CampaignOptionsInput = {},
+  hooks: CampaignHooks = {},
+): Promise<CampaignResult> {
   const options: CampaignOptions = parseOrThrow(campaignOptionsSchema, input, 'campaign options');
   const startedAt = Date.now();
   const random = new Random(options.seed);
   const runId = `${options.seed.toString(36)}${startedAt.toString(36).slice(-4)}`;
-  step(`chaos campaign ${runId}: ${options.changes} changes, ${options.kills} kills + ${options.compensationKills} during compensation, ${options.serverRestarts} server restart(s), seed ${options.seed}`);
+  step(
+    `chaos campaign ${runId}: ${options.changes} changes, ${options.kills} kills + ${options.compensationKills} during compensation, ${options.serverRestarts} server restart(s), seed ${options.seed}`,
+  );
   const env = await openEnvironment(options, runId, random.fork('environment'));
   try {
-    const plan = planChanges(options.changes, runId, random.fork('plan'), { manualRollbacks: options.rollbackVia !== 'none' });
+    const plan = planChanges(options.changes, runId, random.fork('plan'), {
+      manualRollbacks: options.rollbackVia !== 'none',
+    });
     const manifest: Manifest = {
       runId,
       taskQueue: env.taskQueue,
@@ -81,7 +88,13 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
       crmUrl: env.crm.url,
       webhookUrl: env.webhook.url,
       prometheusUrl: env.prometheus.url,
-      changes: await seedAndBuild(plan, { db: env.db, crm: env.crm, webhookUrl: env.webhook.url, runId, prometheus: env.prometheus }),
+      changes: await seedAndBuild(plan, {
+        db: env.db,
+        crm: env.crm,
+        webhookUrl: env.webhook.url,
+        runId,
+        prometheus: env.prometheus,
+      }),
     };
     const changes = new ChangeClient(env.client, env.taskQueue);
     const worker = new WorkerSupervisor(env.workerEnv, path.join(env.runDir, 'logs'));
@@ -89,7 +102,9 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
     const progress = new Progress(env.client, env.taskQueue);
     const progressRun = progress.run(1000);
     const monkey = new ChaosMonkey(worker, env.temporal, progress, changes, options, random.fork('monkey'), startedAt);
-    const monkeyRun = monkey.run().catch((err: unknown) => step(`chaos: the monkey stopped: ${(err as Error).message}`));
+    const monkeyRun = monkey
+      .run()
+      .catch((err: unknown) => step(`chaos: the monkey stopped: ${(err as Error).message}`));
 
     const deadline = startedAt + options.maxMinutes * 60_000;
     const drives: DriveRecord[] = [];
@@ -109,7 +124,10 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
       } catch (err) {
         step(`chaos: driving ${change.changeId} failed: ${(err as Error).message}`);
       }
-      if (drives.length % 10 === 0) step(`chaos: ${progress.closedCount}/${options.changes} settled, ${worker.kills} kill(s), ${env.temporal.restarts} server restart(s)`);
+      if (drives.length % 10 === 0)
+        step(
+          `chaos: ${progress.closedCount}/${options.changes} settled, ${worker.kills} kill(s), ${env.temporal.restarts} server restart(s)`,
+        );
     });
     monkey.stop();
     await monkeyRun;
@@ -119,7 +137,12 @@ export async function runCampaign(input: CampaignOptionsInput = {}, hooks: Campa
     fs.writeFileSync(path.join(env.runDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
 
     step('chaos: all changes driven; checking');
-    const check = await checkCampaign({ manifest, client: env.client, db: env.db, lockSources: hooks.lockSources ?? [targetLocksCollection] });
+    const check = await checkCampaign({
+      manifest,
+      client: env.client,
+      db: env.db,
+      lockSources: hooks.lockSources ?? [targetLocksCollection],
+    });
     const figures = summarise(options, runId, startedAt, manifest, check, drives, worker, monkey, env);
     const result: CampaignResult = { figures, check, events: monkey.events, drives, runDir: env.runDir };
     fs.writeFileSync(path.join(env.runDir, 'result.json'), JSON.stringify(result, null, 2));
@@ -142,12 +165,22 @@ function summarise(
 ): CampaignFigures {
   const outcomes = Object.values(check.outcomes);
   const injected = [env.crm.stats(), env.webhook.stats()];
-  const sum = (kind: 'error' | 'rate-limit' | 'slow' | 'drop' | 'status') => injected.reduce((total, stats) => total + stats.faults[kind], 0);
+  const sum = (kind: 'error' | 'rate-limit' | 'slow' | 'drop' | 'status') =>
+    injected.reduce((total, stats) => total + stats.faults[kind], 0);
   const scriptedSlow = Math.max(3, options.compensationKills * 3);
-  const slowLeft = (peer: { faults: { current(): { script: { fault: string; count: number }[] } } }) => peer.faults.current().script.find((s) => s.fault === 'slow')?.count ?? 0;
+  const slowLeft = (peer: { faults: { current(): { script: { fault: string; count: number }[] } } }) =>
+    peer.faults.current().script.find((s) => s.fault === 'slow')?.count ?? 0;
   const slowCompensations = 2 * scriptedSlow - slowLeft(env.crm) - slowLeft(env.webhook);
-  const faults = { error: sum('error'), rateLimit: sum('rate-limit'), slow: sum('slow') - slowCompensations, drop: sum('drop') };
-  const settle = drives.filter((d) => d.settledAt !== undefined).map((d) => d.settledAt! - d.startedAt).sort((a, b) => a - b);
+  const faults = {
+    error: sum('error'),
+    rateLimit: sum('rate-limit'),
+    slow: sum('slow') - slowCompensations,
+    drop: sum('drop'),
+  };
+  const settle = drives
+    .filter((d) => d.settledAt !== undefined)
+    .map((d) => d.settledAt! - d.startedAt)
+    .sort((a, b) => a - b);
   const startups = [...worker.startupMs].sort((a, b) => a - b);
   const rollbacks = drives.filter((d) => d.rollback);
   return {
@@ -157,10 +190,12 @@ function summarise(
     changes: manifest.changes.length,
     completed: outcomes.filter((o) => o === 'completed').length,
     rolledBack: outcomes.filter((o) => o === 'rolled-back').length,
-    rolledBackLater: manifest.changes.filter((c) => c.rolledBackLater && check.outcomes[c.changeId] === 'rolled-back').length,
+    rolledBackLater: manifest.changes.filter((c) => c.rolledBackLater && check.outcomes[c.changeId] === 'rolled-back')
+      .length,
     notTerminal: outcomes.filter((o) => o === 'not-terminal').length,
     manualRollbacks: {
-      accepted: rollbacks.filter((d) => d.rollback!.answer === 'accepted' || d.rollback!.answer === 'already-requested').length,
+      accepted: rollbacks.filter((d) => d.rollback!.answer === 'accepted' || d.rollback!.answer === 'already-requested')
+        .length,
       refused: rollbacks.filter((d) => d.rollback!.answer === 'refused' || d.rollback!.answer === 'closed').length,
     },
     workerKills: worker.kills,

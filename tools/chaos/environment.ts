@@ -41,7 +41,11 @@ export interface CampaignEnvironment {
  * deterministic failures), and the first compensating DELETEs of each peer answer late (they widen
  * the window in which a kill lands during compensation).
  */
-export async function openEnvironment(options: CampaignOptions, runId: string, random: Random): Promise<CampaignEnvironment> {
+export async function openEnvironment(
+  options: CampaignOptions,
+  runId: string,
+  random: Random,
+): Promise<CampaignEnvironment> {
   const runDir = path.join(scratchDir, `chaos-${runId}`);
   fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
   const closers: (() => Promise<unknown>)[] = [];
@@ -75,17 +79,31 @@ export async function openEnvironment(options: CampaignOptions, runId: string, r
       { fault: 'slow', method: 'DELETE', path: WEBHOOK_ROUTES_PATH, delayMs: 2500, count: lateCompensations },
     );
     // Undoing a created CRM property is a DELETE too (applies never delete in the campaign).
-    crm.faults.enqueue({ fault: 'slow', method: 'DELETE', path: '/crm/v3/properties/', delayMs: 2500, count: lateCompensations });
+    crm.faults.enqueue({
+      fault: 'slow',
+      method: 'DELETE',
+      path: '/crm/v3/properties/',
+      delayMs: 2500,
+      count: lateCompensations,
+    });
 
     const prometheus = await startPrometheusPeer();
     closers.push(() => prometheus.stop());
 
     const keyId = `chaos-${runId}`;
-    const encryption = { LEAD_ROLLBACK_ENCRYPTION_KEYS: `${keyId}:${generateKey()}`, LEAD_ROLLBACK_ENCRYPTION_KEY_ID: keyId, LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true' };
+    const encryption = {
+      LEAD_ROLLBACK_ENCRYPTION_KEYS: `${keyId}:${generateKey()}`,
+      LEAD_ROLLBACK_ENCRYPTION_KEY_ID: keyId,
+      LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true',
+    };
     const taskQueue = `chaos-${runId}`;
     const connection = await Connection.connect({ address: temporal.address });
     closers.push(() => connection.close());
-    const client = new Client({ connection, namespace: 'default', dataConverter: createDataConverter(loadEncryptionSettings(encryption)) });
+    const client = new Client({
+      connection,
+      namespace: 'default',
+      dataConverter: createDataConverter(loadEncryptionSettings(encryption)),
+    });
 
     const workerEnv: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,

@@ -55,12 +55,23 @@ export async function seedAndBuild(plan: PlannedChange[], context: FixtureContex
       steps.push(input);
       targets.push(target);
     }
-    manifest.push({ changeId: change.changeId, scenario: change.scenario, expected: plannedOutcome(change), request: requestFor(change, steps, context), targets });
+    manifest.push({
+      changeId: change.changeId,
+      scenario: change.scenario,
+      expected: plannedOutcome(change),
+      request: requestFor(change, steps, context),
+      targets,
+    });
   }
   return manifest;
 }
 
-async function stepFixture(change: PlannedChange, step: PlannedStep, context: FixtureContext, flows: FlowStore): Promise<{ input: StepInput; target: StepTarget }> {
+async function stepFixture(
+  change: PlannedChange,
+  step: PlannedStep,
+  context: FixtureContext,
+  flows: FlowStore,
+): Promise<{ input: StepInput; target: StepTarget }> {
   const base = { id: step.id, description: `${change.scenario} step of chaos change ${change.index}` };
   switch (step.kind) {
     case 'flow': {
@@ -77,15 +88,25 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
               { op: 'replace' as const, path: '/pricing/cap', value: 21 + (change.index % 50) },
               { op: 'add' as const, path: '/labels', value: ['chaos', change.changeId] },
             ];
-      return { input: { ...base, target: 'flow-config', spec: { flowId, patch, expectedVersion: 1 } }, target: { stepId: step.id, kind: 'flow', flowId, seed } };
+      return {
+        input: { ...base, target: 'flow-config', spec: { flowId, patch, expectedVersion: 1 } },
+        target: { stepId: step.id, kind: 'flow', flowId, seed },
+      };
     }
     case 'crm-record': {
       const seed = { chaos_tier: 'bronze', chaos_note: `seeded for ${change.changeId}` };
       const record = context.crm.state.createRecord(CRM_OBJECT, seed);
       // A property the CRM does not have: the partner answers 400 and nothing is written.
-      const properties: Record<string, string> = step.fails === 'crm-rejected' ? { chaos_tier: 'gold', chaos_unknown_field: 'x' } : { chaos_tier: 'gold', chaos_note: `changed by ${change.changeId}` };
+      const properties: Record<string, string> =
+        step.fails === 'crm-rejected'
+          ? { chaos_tier: 'gold', chaos_unknown_field: 'x' }
+          : { chaos_tier: 'gold', chaos_note: `changed by ${change.changeId}` };
       return {
-        input: { ...base, target: 'crm', spec: { action: 'update-record', objectType: CRM_OBJECT, recordId: record.id, properties } },
+        input: {
+          ...base,
+          target: 'crm',
+          spec: { action: 'update-record', objectType: CRM_OBJECT, recordId: record.id, properties },
+        },
         target: { stepId: step.id, kind: 'crm-record', objectType: CRM_OBJECT, recordId: record.id, seed },
       };
     }
@@ -95,17 +116,37 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
         input: {
           ...base,
           target: 'crm',
-          spec: { action: 'create-property', objectType: CRM_OBJECT, property: { name, label: `Chaos ${change.index} ${step.id}`, type: 'string', fieldType: 'text', groupName: 'contactinformation' } },
+          spec: {
+            action: 'create-property',
+            objectType: CRM_OBJECT,
+            property: {
+              name,
+              label: `Chaos ${change.index} ${step.id}`,
+              type: 'string',
+              fieldType: 'text',
+              groupName: 'contactinformation',
+            },
+          },
         },
         target: { stepId: step.id, kind: 'crm-property', objectType: CRM_OBJECT, name },
       };
     }
     case 'lead-data': {
       const batch = `${change.changeId}-${step.id}`;
-      const seed = Array.from({ length: LEADS_PER_STEP }, (_, n) => ({ _id: `${batch}-${n}`, batch, status: 'new', score: n, email: `lead${n}@example.com` }));
+      const seed = Array.from({ length: LEADS_PER_STEP }, (_, n) => ({
+        _id: `${batch}-${n}`,
+        batch,
+        status: 'new',
+        score: n,
+        email: `lead${n}@example.com`,
+      }));
       await context.db.collection<{ _id: string }>(LEADS_COLLECTION).insertMany(seed.map((lead) => ({ ...lead })));
       return {
-        input: { ...base, target: 'lead-data', spec: { collection: LEADS_COLLECTION, filter: { batch }, set: { status: 'qualified', tier: 'gold' } } },
+        input: {
+          ...base,
+          target: 'lead-data',
+          spec: { collection: LEADS_COLLECTION, filter: { batch }, set: { status: 'qualified', tier: 'gold' } },
+        },
         target: { stepId: step.id, kind: 'lead-data', collection: LEADS_COLLECTION, batch, seed },
       };
     }
@@ -114,7 +155,11 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
       const seed = { _id: id, endpoint: 'https://partner.example.com/leads', retries: 3, mode: 'lenient' };
       await context.db.collection<{ _id: string }>(DOCUMENTS_COLLECTION).insertOne({ ...seed });
       return {
-        input: { ...base, target: 'mongo-document', spec: { collection: DOCUMENTS_COLLECTION, id, op: 'set', fields: { retries: 5, mode: 'strict' } } },
+        input: {
+          ...base,
+          target: 'mongo-document',
+          spec: { collection: DOCUMENTS_COLLECTION, id, op: 'set', fields: { retries: 5, mode: 'strict' } },
+        },
         target: { stepId: step.id, kind: 'mongo-document', collection: DOCUMENTS_COLLECTION, id, seed },
       };
     }
@@ -128,7 +173,11 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
           spec: {
             partner: WEBHOOK_PARTNER,
             timeoutMs: 5000,
-            forward: { method: 'POST', url: `${root}?change={{changeId}}`, body: { change: '{{changeId}}', step: '{{stepId}}', route: `route-${change.index}` } },
+            forward: {
+              method: 'POST',
+              url: `${root}?change={{changeId}}`,
+              body: { change: '{{changeId}}', step: '{{stepId}}', route: `route-${change.index}` },
+            },
             compensate: { method: 'DELETE', url: `${root}{{changeId}}-{{stepId}}` },
           },
         },
@@ -139,9 +188,19 @@ async function stepFixture(change: PlannedChange, step: PlannedStep, context: Fi
 }
 
 function requestFor(change: PlannedChange, steps: StepInput[], context: FixtureContext): ChangeRequestInput {
-  const request: ChangeRequestInput = { title: `Chaos change ${change.index} (${change.scenario})`, requestedBy: REQUESTER, risk: 'low', steps };
+  const request: ChangeRequestInput = {
+    title: `Chaos change ${change.index} (${change.scenario})`,
+    requestedBy: REQUESTER,
+    risk: 'low',
+    steps,
+  };
   if (change.scenario === 'ask-then-rollback') {
-    request.policy = { onStepFailure: 'ask', escalation: { levels: [{ name: 'on-call', deciders: { actors: [ON_CALL], groups: [] }, notify: [], deadline: '1h' }] } };
+    request.policy = {
+      onStepFailure: 'ask',
+      escalation: {
+        levels: [{ name: 'on-call', deciders: { actors: [ON_CALL], groups: [] }, notify: [], deadline: '1h' }],
+      },
+    };
   }
   if (change.scenario === 'trigger-after-apply') {
     if (!context.prometheus) throw new Error('a trigger-after-apply change needs the Prometheus peer');
@@ -152,7 +211,14 @@ function requestFor(change: PlannedChange, steps: StepInput[], context: FixtureC
       observe: {
         bakeTime: '1m',
         interval: '2s',
-        triggers: [{ name: 'delivery-errors', metric: { source: 'prometheus', query }, comparison: { kind: 'above', threshold: 0.05 }, minSamples: 1 }],
+        triggers: [
+          {
+            name: 'delivery-errors',
+            metric: { source: 'prometheus', query },
+            comparison: { kind: 'above', threshold: 0.05 },
+            minSamples: 1,
+          },
+        ],
         onTrigger: 'rollback',
       },
     };

@@ -16,7 +16,9 @@ const int = (value: string) => {
  */
 async function main(): Promise<number> {
   const opts = new Command('chaos')
-    .description('Crash campaign: changes under worker SIGKILLs, a Temporal server restart and partner faults, then an independent check')
+    .description(
+      'Crash campaign: changes under worker SIGKILLs, a Temporal server restart and partner faults, then an independent check',
+    )
     .option('--changes <n>', 'how many changes (default 100)', int)
     .option('--kills <n>', 'random worker SIGKILLs (default: changes / 10, at least 3)', int)
     .option('--compensation-kills <n>', 'worker SIGKILLs while a change is compensating (default 2)', int)
@@ -25,8 +27,14 @@ async function main(): Promise<number> {
     .option('--seed <n>', 'seed for the plan, faults and kill moments (default: random, printed)', int)
     .option('--max-minutes <n>', 'stop waiting after this long (default 30)', Number)
     .option('--stall-minutes <n>', 'stop waiting when no change settled for this long (default 5)', Number)
-    .option('--rollback-via <how>', 'manual rollbacks by "update" (as the API, CLI and chat ops do; default), "signal", or "none" (no change is sent a message)')
-    .option('--roll-back-later', 'roll every change that completes back later (rollbackLaterWorkflow) while workers keep dying')
+    .option(
+      '--rollback-via <how>',
+      'manual rollbacks by "update" (as the API, CLI and chat ops do; default), "signal", or "none" (no change is sent a message)',
+    )
+    .option(
+      '--roll-back-later',
+      'roll every change that completes back later (rollbackLaterWorkflow) while workers keep dying',
+    )
     .option('--faults <json>', 'random faults, e.g. {"error":0.2,"rateLimit":0.1,"slow":0.05,"drop":0.02}')
     .option('--keep', 'keep .tmp/chaos-<run>/ (Temporal database file, logs, manifest, result.json)')
     .option('--json', 'print the result as JSON instead of the table')
@@ -43,7 +51,8 @@ async function main(): Promise<number> {
     stallMinutes: opts.stallMinutes as number | undefined,
     rollbackVia: opts.rollbackVia as 'update' | 'signal' | 'none' | undefined,
     rollBackLater: opts.rollBackLater === true,
-    faults: opts.faults === undefined ? undefined : (JSON.parse(opts.faults as string) as CampaignOptionsInput['faults']),
+    faults:
+      opts.faults === undefined ? undefined : (JSON.parse(opts.faults as string) as CampaignOptionsInput['faults']),
     keep: opts.keep === true,
   };
   const result = await runCampaign(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));

@@ -50,8 +50,14 @@ export class ChaosMonkey {
     private readonly startedAt: number,
   ) {
     const { changes: n, kills, serverRestarts } = options;
-    this.killThresholds = Array.from({ length: kills }, (_, k) => ({ settled: Math.floor((n * (k + 1)) / (kills + 1)), delayMs: random.int(0, 2500) }));
-    this.serverThresholds = Array.from({ length: serverRestarts }, (_, k) => ({ settled: Math.floor((n * (2 * k + 1)) / (2 * serverRestarts) * 0.9), delayMs: random.int(0, 2500) }));
+    this.killThresholds = Array.from({ length: kills }, (_, k) => ({
+      settled: Math.floor((n * (k + 1)) / (kills + 1)),
+      delayMs: random.int(0, 2500),
+    }));
+    this.serverThresholds = Array.from({ length: serverRestarts }, (_, k) => ({
+      settled: Math.floor(((n * (2 * k + 1)) / (2 * serverRestarts)) * 0.9),
+      delayMs: random.int(0, 2500),
+    }));
   }
 
   get compensationKills(): number {
@@ -65,7 +71,11 @@ export class ChaosMonkey {
         const { delayMs } = this.serverThresholds.shift()!;
         await sleep(delayMs);
         await this.restartServer();
-      } else if (this.killThresholds[0] && settled >= this.killThresholds[0].settled && this.worker.uptimeMs() >= MIN_UPTIME_MS) {
+      } else if (
+        this.killThresholds[0] &&
+        settled >= this.killThresholds[0].settled &&
+        this.worker.uptimeMs() >= MIN_UPTIME_MS
+      ) {
         const { delayMs } = this.killThresholds.shift()!;
         await sleep(delayMs);
         await this.killWorker('worker-kill');
@@ -101,7 +111,10 @@ export class ChaosMonkey {
     }
   }
 
-  private async killWorker(kind: ChaosEvent['kind'], detail: Pick<ChaosEvent, 'changeId' | 'compensating'> = {}): Promise<void> {
+  private async killWorker(
+    kind: ChaosEvent['kind'],
+    detail: Pick<ChaosEvent, 'changeId' | 'compensating'> = {},
+  ): Promise<void> {
     const at = Date.now();
     const settled = this.progress.closedCount;
     await this.worker.kill();

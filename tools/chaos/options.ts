@@ -28,7 +28,11 @@ export const campaignOptionsSchema = z
     /** Changes in flight at once. */
     concurrency: z.int().min(1).max(200).default(12),
     /** Seeds the plan, the faults and the kill moments. Default: drawn, and printed. */
-    seed: z.int().min(0).max(2 ** 31 - 1).optional(),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     maxMinutes: z.number().positive().max(240).default(30),
     /** Stop waiting when no change has settled for this long (a change stuck for good would otherwise hold the run until maxMinutes). */
     stallMinutes: z.number().positive().max(240).default(5),
@@ -44,12 +48,22 @@ export const campaignOptionsSchema = z
     rollBackLater: z.boolean().default(false),
     faults: campaignFaultsSchema.default(campaignFaultsSchema.parse({})),
     /** Use this database server instead of starting one (a fresh database name is used on it). */
-    mongoUri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+    mongoUri: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional(),
     /** Keep the run directory (Temporal's database file, logs, manifest, result) after the run. */
     keep: z.boolean().default(false),
   })
-  .refine((o) => o.faults.error + o.faults.rateLimit + o.faults.slow + o.faults.drop <= 1, { path: ['faults'], message: 'error + rateLimit + slow + drop must be at most 1' })
-  .transform((o) => ({ ...o, kills: o.kills ?? Math.max(3, Math.round(o.changes / 10)), seed: o.seed ?? Math.floor(Math.random() * 2 ** 31) }));
+  .refine((o) => o.faults.error + o.faults.rateLimit + o.faults.slow + o.faults.drop <= 1, {
+    path: ['faults'],
+    message: 'error + rateLimit + slow + drop must be at most 1',
+  })
+  .transform((o) => ({
+    ...o,
+    kills: o.kills ?? Math.max(3, Math.round(o.changes / 10)),
+    seed: o.seed ?? Math.floor(Math.random() * 2 ** 31),
+  }));
 
 export type CampaignOptionsInput = z.input<typeof campaignOptionsSchema>;
 export type CampaignOptions = z.output<typeof campaignOptionsSchema>;

@@ -42,19 +42,40 @@ export interface PlannedChange {
 }
 
 /** Every eighth change follows this pattern, so even a short campaign has every scenario. */
-const scenarioPattern: Scenario[] = ['complete', 'fail', 'complete', 'ask-then-rollback', 'trigger-after-apply', 'fail', 'rollback-while-applying', 'complete'];
+const scenarioPattern: Scenario[] = [
+  'complete',
+  'fail',
+  'complete',
+  'ask-then-rollback',
+  'trigger-after-apply',
+  'fail',
+  'rollback-while-applying',
+  'complete',
+];
 const failureKinds: FailureKind[] = ['flow-test-op', 'crm-rejected', 'webhook-rejected'];
-const failureStepKind: Record<FailureKind, StepKind> = { 'flow-test-op': 'flow', 'crm-rejected': 'crm-record', 'webhook-rejected': 'webhook' };
+const failureStepKind: Record<FailureKind, StepKind> = {
+  'flow-test-op': 'flow',
+  'crm-rejected': 'crm-record',
+  'webhook-rejected': 'webhook',
+};
 
 /** Without manual rollbacks, the two scenarios that send the change a message become message-free ones. */
-const withoutMessages: Partial<Record<Scenario, Scenario>> = { 'ask-then-rollback': 'fail', 'rollback-while-applying': 'trigger-after-apply' };
+const withoutMessages: Partial<Record<Scenario, Scenario>> = {
+  'ask-then-rollback': 'fail',
+  'rollback-while-applying': 'trigger-after-apply',
+};
 
 /**
  * The campaign's changes. `manualRollbacks: false` plans no scenario that sends a change a signal
  * or update (docs/developing.md, "What the campaigns found": a message arriving right after a
  * worker crash can hit a replay nondeterminism in the SDK), so the rest can be checked on its own.
  */
-export function planChanges(count: number, runId: string, random: Random, options: { manualRollbacks?: boolean } = {}): PlannedChange[] {
+export function planChanges(
+  count: number,
+  runId: string,
+  random: Random,
+  options: { manualRollbacks?: boolean } = {},
+): PlannedChange[] {
   const changes: PlannedChange[] = [];
   let failures = 0;
   for (let index = 0; index < count; index++) {
@@ -63,7 +84,14 @@ export function planChanges(count: number, runId: string, random: Random, option
     const good = scenario === 'rollback-while-applying' ? random.int(3, 4) : random.int(1, 3);
     const steps: PlannedStep[] = [];
     for (let s = 0; s < good; s++) {
-      const kind = random.weighted<StepKind>({ flow: 3, 'crm-record': 1.5, 'crm-property': 1, webhook: 2, 'lead-data': 1.5, 'mongo-document': 1.5 });
+      const kind = random.weighted<StepKind>({
+        flow: 3,
+        'crm-record': 1.5,
+        'crm-property': 1,
+        webhook: 2,
+        'lead-data': 1.5,
+        'mongo-document': 1.5,
+      });
       steps.push({ id: `s${s + 1}-${kind}`, kind });
     }
     if (scenario === 'fail' || scenario === 'ask-then-rollback') {

@@ -29,7 +29,9 @@ export class Progress {
   async run(intervalMs: number): Promise<void> {
     while (!this.stopped) {
       try {
-        for await (const info of this.client.workflow.list({ query: `TaskQueue = '${this.taskQueue}' AND ExecutionStatus != 'Running'` })) {
+        for await (const info of this.client.workflow.list({
+          query: `TaskQueue = '${this.taskQueue}' AND ExecutionStatus != 'Running'`,
+        })) {
           if (!this.closed.has(info.workflowId)) this.lastSettledAt = Date.now();
           this.closed.set(info.workflowId, info.status.name);
         }
@@ -61,7 +63,9 @@ export class Progress {
   /** Running workflows of the campaign whose ChangeStatus is rolling-back (visibility, eventually consistent). */
   async rollingBack(): Promise<string[]> {
     const ids: string[] = [];
-    for await (const info of this.client.workflow.list({ query: `TaskQueue = '${this.taskQueue}' AND ExecutionStatus = 'Running' AND ChangeStatus = 'rolling-back'` })) {
+    for await (const info of this.client.workflow.list({
+      query: `TaskQueue = '${this.taskQueue}' AND ExecutionStatus = 'Running' AND ChangeStatus = 'rolling-back'`,
+    })) {
       ids.push(info.workflowId);
     }
     return ids;

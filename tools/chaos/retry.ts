@@ -1,8 +1,21 @@
-import { ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, ReportNotAvailableError, RequestRefusedError } from '../../src/client/errors';
+import {
+  ChangeClosedError,
+  ChangeIdConflictError,
+  ChangeNotFoundError,
+  ReportNotAvailableError,
+  RequestRefusedError,
+} from '../../src/client/errors';
 import { ValidationError } from '../../src/domain/validation';
 
 /** Answers, not outages: bad input and the client's typed refusals are never retried. */
-const answers = [ValidationError, ChangeClosedError, ChangeIdConflictError, ChangeNotFoundError, ReportNotAvailableError, RequestRefusedError];
+const answers = [
+  ValidationError,
+  ChangeClosedError,
+  ChangeIdConflictError,
+  ChangeNotFoundError,
+  ReportNotAvailableError,
+  RequestRefusedError,
+];
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -18,7 +31,8 @@ export async function untilAnswered<T>(what: string, call: () => Promise<T>, dea
       return await call();
     } catch (err) {
       if (answers.some((type) => err instanceof type)) throw err;
-      if (Date.now() + delay > deadline) throw new Error(`${what}: no answer before the campaign's deadline: ${(err as Error).message}`);
+      if (Date.now() + delay > deadline)
+        throw new Error(`${what}: no answer before the campaign's deadline: ${(err as Error).message}`);
       await sleep(delay);
       delay = Math.min(delay * 2, 2000);
     }

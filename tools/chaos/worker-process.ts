@@ -51,7 +51,8 @@ export class WorkerSupervisor {
         return;
       } catch (err) {
         this.failedStarts += 1;
-        if (attempt >= START_ATTEMPTS) throw new Error(`the worker did not start in ${START_ATTEMPTS} attempts: ${(err as Error).message}`);
+        if (attempt >= START_ATTEMPTS)
+          throw new Error(`the worker did not start in ${START_ATTEMPTS} attempts: ${(err as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
@@ -63,11 +64,15 @@ export class WorkerSupervisor {
     this.readyAt = undefined;
     const log = fs.createWriteStream(path.join(this.logDir, `worker-${this.incarnation}.log`));
     const spawned = Date.now();
-    const child = spawn(process.execPath, [guard, String(process.pid), process.execPath, '--import', 'tsx', workerEntry], {
-      cwd: projectRoot,
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [guard, String(process.pid), process.execPath, '--import', 'tsx', workerEntry],
+      {
+        cwd: projectRoot,
+        env: this.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.stdout!.pipe(log, { end: false });
@@ -82,7 +87,9 @@ export class WorkerSupervisor {
           resolve();
         }
       });
-      child.once('close', (code, signal) => reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal})`)));
+      child.once('close', (code, signal) =>
+        reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal})`)),
+      );
     });
     const timer = setTimeout(() => child.kill('SIGUSR2'), READY_TIMEOUT_MS);
     void ready.finally(() => clearTimeout(timer)).catch(() => undefined);

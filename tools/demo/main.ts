@@ -45,7 +45,9 @@ async function main(): Promise<number> {
     const dataConverter = createDataConverter(encryption);
     const ownServer = !process.env.TEMPORAL_ADDRESS;
     const uiPort = ownServer ? await freePort() : undefined;
-    const uiOrigins = uiPort ? [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] : [new URL(config.TEMPORAL_UI_URL).origin];
+    const uiOrigins = uiPort
+      ? [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`]
+      : [new URL(config.TEMPORAL_UI_URL).origin];
     // Loopback only and no token: the dev server's UI has no login to forward one (see docs/security.md, "Codec server").
     const codecServer = await startCodecServer({
       codec: new EncryptionCodec(encryption.keyring),
@@ -56,7 +58,11 @@ async function main(): Promise<number> {
     cleanup.unshift(() => codecServer.stop());
     step(`codec server on ${codecServer.url} (CORS: ${uiOrigins.join(', ')})`);
     if (ownServer) {
-      const server: TemporalDevServer = await startTemporalDevServer({ ui: true, uiPort, uiCodecEndpoint: codecServer.url });
+      const server: TemporalDevServer = await startTemporalDevServer({
+        ui: true,
+        uiPort,
+        uiCodecEndpoint: codecServer.url,
+      });
       cleanup.unshift(() => server.stop());
       config = { ...config, TEMPORAL_ADDRESS: server.address, TEMPORAL_UI_URL: server.uiUrl! };
     }
@@ -96,20 +102,31 @@ async function main(): Promise<number> {
 
     const connection = await Connection.connect(temporalConnectionOptions(config));
     cleanup.unshift(() => connection.close());
-    const changes = new ChangeClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TEMPORAL_TASK_QUEUE, { guard: partnerGuard(partners) });
+    const changes = new ChangeClient(
+      new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }),
+      config.TEMPORAL_TASK_QUEUE,
+      { guard: partnerGuard(partners) },
+    );
 
     const suffix = randomUUID().slice(0, 6);
     const flows = await seedDemoFlows(db, suffix);
     const changeId = `demo-${suffix}`;
     step(`starting change ${changeId} over flows ${flows.join(', ')}`);
-    await changes.start(demoChange(flows, { crmRecordId: contact.id, webhookUrl: partner.url, partnerName: 'demo-partner' }), { changeId });
+    await changes.start(
+      demoChange(flows, { crmRecordId: contact.id, webhookUrl: partner.url, partnerName: 'demo-partner' }),
+      { changeId },
+    );
     const report = await changes.result(changeId);
 
     console.log(`\n${renderReportText(report)}\n`);
     const values = crm.state.record('contacts', contact.id, ['lifecyclestage', 'hs_lead_status'])!.properties;
-    console.log(`CRM contact ${contact.id}: lifecyclestage=${values.lifecyclestage}, hs_lead_status=${values.hs_lead_status ?? '(unset)'}`);
+    console.log(
+      `CRM contact ${contact.id}: lifecyclestage=${values.lifecyclestage}, hs_lead_status=${values.hs_lead_status ?? '(unset)'}`,
+    );
     for (const request of partner.requests()) {
-      console.log(`Partner received ${request.method} ${request.path} (Idempotency-Key ${request.idempotencyKey}, signature ${request.signature}) → ${request.status}`);
+      console.log(
+        `Partner received ${request.method} ${request.path} (Idempotency-Key ${request.idempotencyKey}, signature ${request.signature}) → ${request.status}`,
+      );
     }
     console.log(`Temporal UI: ${workflowUiUrl(config, changeWorkflowId(changeId))}`);
     console.log(`Report stored in MongoDB: ${db.databaseName}.change_reports, _id "${changeId}"`);
@@ -118,7 +135,9 @@ async function main(): Promise<number> {
         `CLI: temporal workflow show --address ${config.TEMPORAL_ADDRESS} -w ${changeWorkflowId(changeId)} --codec-endpoint ${codecServer.url}`,
     );
     if (keep) {
-      console.log(`\nServer, UI and worker keep running (Temporal at ${config.TEMPORAL_ADDRESS}). Press Ctrl-C to stop.`);
+      console.log(
+        `\nServer, UI and worker keep running (Temporal at ${config.TEMPORAL_ADDRESS}). Press Ctrl-C to stop.`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', resolve));
     }
     return report.phase === 'rolled-back' ? 0 : 1;
@@ -128,9 +147,14 @@ async function main(): Promise<number> {
 }
 
 /** The configured keys, or a key made up for this run so the demo always shows encryption. */
-function demoEncryption(settings: EncryptionSettings): EncryptionSettings & { keyring: NonNullable<EncryptionSettings['keyring']> } {
+function demoEncryption(
+  settings: EncryptionSettings,
+): EncryptionSettings & { keyring: NonNullable<EncryptionSettings['keyring']> } {
   if (settings.keyring) return { ...settings, keyring: settings.keyring };
-  return { required: settings.required, keyring: { activeKeyId: 'demo-ephemeral', keys: new Map([['demo-ephemeral', randomBytes(32)]]) } };
+  return {
+    required: settings.required,
+    keyring: { activeKeyId: 'demo-ephemeral', keys: new Map([['demo-ephemeral', randomBytes(32)]]) },
+  };
 }
 
 main().then(

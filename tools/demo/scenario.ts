@@ -28,7 +28,12 @@ export async function seedDemoFlows(db: Db, suffix: string): Promise<string[]> {
     );
   }
   const home = (await flows.get(ids[2]!))!;
-  await flows.write(ids[2]!, home.version, { ...home.config, pricing: { cap: 18, currency: 'USD' } }, { action: 'edit', actor: 'teammate@example.com' });
+  await flows.write(
+    ids[2]!,
+    home.version,
+    { ...home.config, pricing: { cap: 18, currency: 'USD' } },
+    { action: 'edit', actor: 'teammate@example.com' },
+  );
   return ids;
 }
 
@@ -47,7 +52,12 @@ export function demoChange([solar, auto, home]: string[], partners?: DemoPartner
           id: 'qualify-contact',
           target: 'crm',
           description: 'mark the campaign contact as a new lead in the CRM',
-          spec: { action: 'update-record', objectType: 'contacts', recordId: partners.crmRecordId, properties: { lifecyclestage: 'lead', hs_lead_status: 'NEW' } },
+          spec: {
+            action: 'update-record',
+            objectType: 'contacts',
+            recordId: partners.crmRecordId,
+            properties: { lifecyclestage: 'lead', hs_lead_status: 'NEW' },
+          },
         },
         {
           id: 'notify-partner',
@@ -55,8 +65,16 @@ export function demoChange([solar, auto, home]: string[], partners?: DemoPartner
           description: 'tell the partner about the new solar cap (undone by a compensating call)',
           spec: {
             partner: partners.partnerName,
-            forward: { method: 'POST', url: `${partners.webhookUrl}/hooks/caps`, body: { change: '{{changeId}}', flow: solar!, cap: 35 } },
-            compensate: { method: 'POST', url: `${partners.webhookUrl}/hooks/caps/revert`, body: { change: '{{changeId}}', flow: solar!, cap: 20 } },
+            forward: {
+              method: 'POST',
+              url: `${partners.webhookUrl}/hooks/caps`,
+              body: { change: '{{changeId}}', flow: solar!, cap: 35 },
+            },
+            compensate: {
+              method: 'POST',
+              url: `${partners.webhookUrl}/hooks/caps/revert`,
+              body: { change: '{{changeId}}', flow: solar!, cap: 20 },
+            },
           },
         },
       ]
@@ -66,7 +84,12 @@ export function demoChange([solar, auto, home]: string[], partners?: DemoPartner
     requestedBy: 'ops@example.com',
     risk: 'medium',
     steps: [
-      { id: 'raise-solar-cap', target: 'flow-config', description: 'cap 20 → 35', spec: { flowId: solar!, patch: [{ op: 'replace', path: '/pricing/cap', value: 35 }] } },
+      {
+        id: 'raise-solar-cap',
+        target: 'flow-config',
+        description: 'cap 20 → 35',
+        spec: { flowId: solar!, patch: [{ op: 'replace', path: '/pricing/cap', value: 35 }] },
+      },
       {
         id: 'reroute-auto',
         target: 'flow-config',
@@ -81,7 +104,9 @@ export function demoChange([solar, auto, home]: string[], partners?: DemoPartner
         spec: {
           flowId: home!,
           expectedVersion: 1,
-          patch: [{ op: 'add', path: '/steps/-', value: { type: 'delivery', recipient: 'partner-hub', timeoutMs: 3000 } }],
+          patch: [
+            { op: 'add', path: '/steps/-', value: { type: 'delivery', recipient: 'partner-hub', timeoutMs: 3000 } },
+          ],
         },
       },
     ],

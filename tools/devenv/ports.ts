@@ -4,7 +4,11 @@ import net from 'node:net';
 /** Where the kernel hands out ports to `bind(0)`; Linux's default when it cannot be read. */
 function ephemeralRange(): [number, number] {
   try {
-    const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const [low, high] = fs
+      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (low && high && low > 1024 && high > low) return [low, high];
   } catch {
     // not Linux, or no /proc: assume the default

@@ -29,9 +29,13 @@ export interface ServiceSpec {
 export async function startService(spec: ServiceSpec): Promise<ServiceHandle> {
   fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
   const out = fs.openSync(spec.logFile, 'w');
-  const child = spawn(process.execPath, [path.join(__dirname, 'guard.cjs'), String(process.pid), spec.command, ...spec.args], {
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, 'guard.cjs'), String(process.pid), spec.command, ...spec.args],
+    {
+      stdio: ['ignore', out, out],
+    },
+  );
   fs.closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const handle: ServiceHandle = {
@@ -45,7 +49,9 @@ export async function startService(spec: ServiceSpec): Promise<ServiceHandle> {
   } catch (err) {
     await handle.stop();
     const tail = fs.readFileSync(spec.logFile, 'utf8').split('\n').slice(-20).join('\n');
-    throw new Error(`${spec.name} did not become ready: ${(err as Error).message}\n--- ${spec.logFile} (tail) ---\n${tail}`);
+    throw new Error(
+      `${spec.name} did not become ready: ${(err as Error).message}\n--- ${spec.logFile} (tail) ---\n${tail}`,
+    );
   }
   step(`${spec.name} is ready (log: ${path.relative(process.cwd(), spec.logFile)})`);
   return handle;

@@ -58,7 +58,18 @@ async function startOnce(options: TemporalDevServerOptions): Promise<TemporalDev
   const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   const namespace = 'default';
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+  ];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   let uiUrl: string | undefined;
   if (options.ui) {
@@ -87,7 +98,8 @@ async function searchAttributesRegistered(address: string, namespace: string): P
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = customSearchAttributes.filter((key) => !(key.name in customAttributes));
-    if (missing.length > 0) throw new Error(`search attributes not yet registered: ${missing.map((k) => k.name).join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(`search attributes not yet registered: ${missing.map((k) => k.name).join(', ')}`);
   } finally {
     await connection.close();
   }

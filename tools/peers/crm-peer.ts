@@ -103,7 +103,8 @@ export class CrmPeerState {
       this.records.set(type, new Map());
     }
     for (const [type, definitions] of Object.entries(HUBSPOT_DEFINED)) {
-      for (const definition of definitions) this.properties.get(type)!.set(definition.name as string, property(definition, true));
+      for (const definition of definitions)
+        this.properties.get(type)!.set(definition.name as string, property(definition, true));
     }
   }
 
@@ -135,10 +136,17 @@ export class CrmPeerState {
   updateProperty(objectType: string, name: string, input: unknown): { property: PeerProperty; changed: boolean } {
     const existing = this.props(objectType).get(name);
     if (!existing) throw new CrmError(404, 'OBJECT_NOT_FOUND', `Property ${name} does not exist`);
-    if (existing.hubspotDefined) throw new CrmError(400, 'VALIDATION_ERROR', `Property ${name} is HubSpot-defined and its definition is read-only`);
+    if (existing.hubspotDefined)
+      throw new CrmError(
+        400,
+        'VALIDATION_ERROR',
+        `Property ${name} is HubSpot-defined and its definition is read-only`,
+      );
     const changes = validateDefinition(input, false);
     const merged = property({ ...existing, ...changes, name }, false);
-    const changed = JSON.stringify({ ...merged, updatedAt: '', createdAt: '' }) !== JSON.stringify({ ...existing, updatedAt: '', createdAt: '' });
+    const changed =
+      JSON.stringify({ ...merged, updatedAt: '', createdAt: '' }) !==
+      JSON.stringify({ ...existing, updatedAt: '', createdAt: '' });
     if (changed) this.props(objectType).set(name, { ...merged, createdAt: existing.createdAt });
     return { property: clone(this.props(objectType).get(name)!), changed };
   }
@@ -146,7 +154,8 @@ export class CrmPeerState {
   deleteProperty(objectType: string, name: string): void {
     const existing = this.props(objectType).get(name);
     if (!existing) throw new CrmError(404, 'OBJECT_NOT_FOUND', `Property ${name} does not exist`);
-    if (existing.hubspotDefined) throw new CrmError(400, 'VALIDATION_ERROR', `Property ${name} is HubSpot-defined and cannot be archived`);
+    if (existing.hubspotDefined)
+      throw new CrmError(400, 'VALIDATION_ERROR', `Property ${name} is HubSpot-defined and cannot be archived`);
     // Values stay on the records, as HubSpot keeps an archived property's data: re-creating it brings them back.
     this.props(objectType).delete(name);
   }
@@ -168,7 +177,11 @@ export class CrmPeerState {
   }
 
   /** Sets values ("" or null clears); returns whether anything changed. */
-  updateRecord(objectType: string, id: string, values: Record<string, string | null>): { record: PeerRecord; changed: boolean } {
+  updateRecord(
+    objectType: string,
+    id: string,
+    values: Record<string, string | null>,
+  ): { record: PeerRecord; changed: boolean } {
     const found = this.recs(objectType).get(id);
     if (!found) throw new CrmError(404, 'OBJECT_NOT_FOUND', `Object not found.  objectId are usually numeric.`);
     this.checkValues(objectType, values);
@@ -183,7 +196,9 @@ export class CrmPeerState {
 
   snapshot(): unknown {
     return {
-      properties: Object.fromEntries([...this.properties].map(([type, props]) => [type, [...props.values()].filter((p) => !p.hubspotDefined)])),
+      properties: Object.fromEntries(
+        [...this.properties].map(([type, props]) => [type, [...props.values()].filter((p) => !p.hubspotDefined)]),
+      ),
       records: Object.fromEntries([...this.records].map(([type, recs]) => [type, [...recs.values()]])),
     };
   }
@@ -216,12 +231,16 @@ export class CrmPeerState {
         const allowed = definition.options.map((o) => o.value);
         const chosen = definition.fieldType === 'checkbox' ? value.split(';') : [value];
         const bad = chosen.filter((v) => !allowed.includes(v));
-        if (bad.length) problems.push(`${bad.join(';')} was not one of the allowed options for ${name}: [${allowed.join(', ')}]`);
+        if (bad.length)
+          problems.push(`${bad.join(';')} was not one of the allowed options for ${name}: [${allowed.join(', ')}]`);
       }
-      if (definition.type === 'number' && value && Number.isNaN(Number(value))) problems.push(`${value} is not a valid number for ${name}`);
-      if (definition.type === 'bool' && value && value !== 'true' && value !== 'false') problems.push(`${value} is not a valid bool for ${name}`);
+      if (definition.type === 'number' && value && Number.isNaN(Number(value)))
+        problems.push(`${value} is not a valid number for ${name}`);
+      if (definition.type === 'bool' && value && value !== 'true' && value !== 'false')
+        problems.push(`${value} is not a valid bool for ${name}`);
     }
-    if (problems.length) throw new CrmError(400, 'VALIDATION_ERROR', `Property values were not valid: ${problems.join('; ')}`);
+    if (problems.length)
+      throw new CrmError(400, 'VALIDATION_ERROR', `Property values were not valid: ${problems.join('; ')}`);
   }
 
   private view(objectType: string, record: PeerRecord, names?: string[]): PeerRecord {
@@ -252,7 +271,11 @@ export async function startCrmPeer(options: CrmPeerOptions = {}): Promise<CrmPee
       if (headerValue(call.headers, 'authorization') === `Bearer ${token}`) return undefined;
       return {
         status: 401,
-        body: errorBody(401, 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', 'INVALID_AUTHENTICATION'),
+        body: errorBody(
+          401,
+          'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
+          'INVALID_AUTHENTICATION',
+        ),
       };
     },
     handle: (call) => route(state, call),
@@ -270,7 +293,8 @@ function route(state: CrmPeerState, call: Call): Reply {
     if (area === 'objects') return objects(state, call, objectType, id);
     return notFound(call);
   } catch (err) {
-    if (err instanceof CrmError) return { status: err.status, processed: true, body: errorBody(err.status, err.message, err.category) };
+    if (err instanceof CrmError)
+      return { status: err.status, processed: true, body: errorBody(err.status, err.message, err.category) };
     throw err;
   }
 }
@@ -283,7 +307,9 @@ function properties(state: CrmPeerState, call: Call, objectType: string, name: s
       return { status: 201, body: state.createProperty(objectType, call.body), effect: true };
     case 'GET item': {
       const found = state.property(objectType, name!);
-      return found ? { status: 200, body: found } : { status: 404, body: errorBody(404, `Unable to find property ${name}`, 'OBJECT_NOT_FOUND') };
+      return found
+        ? { status: 200, body: found }
+        : { status: 404, body: errorBody(404, `Unable to find property ${name}`, 'OBJECT_NOT_FOUND') };
     }
     case 'PATCH item': {
       const { property, changed } = state.updateProperty(objectType, name!, call.body);
@@ -304,7 +330,9 @@ function objects(state: CrmPeerState, call: Call, objectType: string, id: string
     case 'GET item': {
       const names = call.query.get('properties')?.split(',').filter(Boolean);
       const found = state.record(objectType, id!, names);
-      return found ? { status: 200, body: found } : { status: 404, body: errorBody(404, 'Object not found.  objectId are usually numeric.', 'OBJECT_NOT_FOUND') };
+      return found
+        ? { status: 200, body: found }
+        : { status: 404, body: errorBody(404, 'Object not found.  objectId are usually numeric.', 'OBJECT_NOT_FOUND') };
     }
     case 'PATCH item': {
       const { record, changed } = state.updateRecord(objectType, id!, recordValues(call.body));
@@ -328,11 +356,19 @@ function errorBody(status: number, message: string, category: string): unknown {
 }
 
 function notFound(call: Call): Reply {
-  return { status: 404, processed: false, body: errorBody(404, `no route ${call.method} ${call.path}`, 'OBJECT_NOT_FOUND') };
+  return {
+    status: 404,
+    processed: false,
+    body: errorBody(404, `no route ${call.method} ${call.path}`, 'OBJECT_NOT_FOUND'),
+  };
 }
 
 function notAllowed(call: Call): Reply {
-  return { status: 405, processed: false, body: errorBody(405, `method ${call.method} not allowed on ${call.path}`, 'VALIDATION_ERROR') };
+  return {
+    status: 405,
+    processed: false,
+    body: errorBody(405, `method ${call.method} not allowed on ${call.path}`, 'VALIDATION_ERROR'),
+  };
 }
 
 const creatable = new Set(['name', 'hasUniqueValue', ...updatablePropertyFields]);
@@ -340,7 +376,8 @@ const updatable = new Set<string>(updatablePropertyFields);
 
 /** Checks a create or update body the way HubSpot would, returning the fields it sets. */
 function validateDefinition(input: unknown, create: boolean): Record<string, unknown> {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new CrmError(400, 'VALIDATION_ERROR', 'Invalid input JSON: expected an object');
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new CrmError(400, 'VALIDATION_ERROR', 'Invalid input JSON: expected an object');
   const body = input as Record<string, unknown>;
   const allowed = create ? creatable : updatable;
   const unknown = Object.keys(body).filter((field) => !allowed.has(field));
@@ -350,11 +387,13 @@ function validateDefinition(input: unknown, create: boolean): Record<string, unk
     const value = body[field];
     if (value === undefined) {
       if (required) problems.push(`${field} is required`);
-    } else if (typeof value !== 'string' || (field !== 'description' && value.length === 0)) problems.push(`${field} must be a non-empty string`);
+    } else if (typeof value !== 'string' || (field !== 'description' && value.length === 0))
+      problems.push(`${field} must be a non-empty string`);
   };
   if (create) {
     text('name', true);
-    if (typeof body.name === 'string' && !/^[a-z][a-z0-9_]*$/.test(body.name)) problems.push('name must be lowercase letters, digits and "_"');
+    if (typeof body.name === 'string' && !/^[a-z][a-z0-9_]*$/.test(body.name))
+      problems.push('name must be lowercase letters, digits and "_"');
   }
   for (const field of ['label', 'groupName']) text(field, create);
   text('description', false);
@@ -363,22 +402,27 @@ function validateDefinition(input: unknown, create: boolean): Record<string, unk
     ['fieldType', crmFieldTypes],
   ] as const) {
     const value = body[field];
-    if (value === undefined ? create : !(allowedValues as readonly unknown[]).includes(value)) problems.push(`${field} must be one of ${allowedValues.join(', ')}`);
+    if (value === undefined ? create : !(allowedValues as readonly unknown[]).includes(value))
+      problems.push(`${field} must be one of ${allowedValues.join(', ')}`);
   }
   for (const field of ['hidden', 'formField', 'hasUniqueValue']) {
     if (body[field] !== undefined && typeof body[field] !== 'boolean') problems.push(`${field} must be a boolean`);
   }
-  if (body.displayOrder !== undefined && !Number.isInteger(body.displayOrder)) problems.push('displayOrder must be an integer');
+  if (body.displayOrder !== undefined && !Number.isInteger(body.displayOrder))
+    problems.push('displayOrder must be an integer');
   if (body.options !== undefined) {
     if (!Array.isArray(body.options)) problems.push('options must be an array');
     else
       body.options.forEach((option: unknown, index) => {
         const o = option as Record<string, unknown> | null;
-        if (!o || typeof o.label !== 'string' || typeof o.value !== 'string' || !o.label || !o.value) problems.push(`options[${index}] needs a label and a value`);
+        if (!o || typeof o.label !== 'string' || typeof o.value !== 'string' || !o.label || !o.value)
+          problems.push(`options[${index}] needs a label and a value`);
       });
   }
-  if (create && body.type === 'enumeration' && !(Array.isArray(body.options) && body.options.length > 0)) problems.push('an enumeration needs options');
-  if (problems.length) throw new CrmError(400, 'VALIDATION_ERROR', `Property definition was not valid: ${problems.join('; ')}`);
+  if (create && body.type === 'enumeration' && !(Array.isArray(body.options) && body.options.length > 0))
+    problems.push('an enumeration needs options');
+  if (problems.length)
+    throw new CrmError(400, 'VALIDATION_ERROR', `Property definition was not valid: ${problems.join('; ')}`);
   return body;
 }
 
@@ -429,7 +473,13 @@ const enumeration = (name: string, label: string, values: string[]) => ({
   groupName: 'contactinformation',
   options: values.map((value) => ({ label: value, value })),
 });
-const text = (name: string, label: string, groupName: string, fieldType = 'text') => ({ name, label, type: 'string', fieldType, groupName });
+const text = (name: string, label: string, groupName: string, fieldType = 'text') => ({
+  name,
+  label,
+  type: 'string',
+  fieldType,
+  groupName,
+});
 
 /** A few of HubSpot's built-in properties, read-only as there. */
 const HUBSPOT_DEFINED: Record<string, Record<string, unknown>[]> = {
@@ -439,10 +489,35 @@ const HUBSPOT_DEFINED: Record<string, Record<string, unknown>[]> = {
     text('lastname', 'Last Name', 'contactinformation'),
     text('phone', 'Phone Number', 'contactinformation', 'phonenumber'),
     text('state', 'State/Region', 'contactinformation'),
-    enumeration('lifecyclestage', 'Lifecycle Stage', ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer']),
-    enumeration('hs_lead_status', 'Lead Status', ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING']),
+    enumeration('lifecyclestage', 'Lifecycle Stage', [
+      'subscriber',
+      'lead',
+      'marketingqualifiedlead',
+      'salesqualifiedlead',
+      'opportunity',
+      'customer',
+    ]),
+    enumeration('hs_lead_status', 'Lead Status', [
+      'NEW',
+      'OPEN',
+      'IN_PROGRESS',
+      'OPEN_DEAL',
+      'UNQUALIFIED',
+      'ATTEMPTED_TO_CONTACT',
+      'CONNECTED',
+      'BAD_TIMING',
+    ]),
   ],
-  companies: [text('name', 'Company name', 'companyinformation'), text('domain', 'Company Domain Name', 'companyinformation')],
-  deals: [text('dealname', 'Deal Name', 'dealinformation'), { name: 'amount', label: 'Amount', type: 'number', fieldType: 'number', groupName: 'dealinformation' }],
-  tickets: [text('subject', 'Ticket name', 'ticketinformation'), text('content', 'Ticket description', 'ticketinformation', 'textarea')],
+  companies: [
+    text('name', 'Company name', 'companyinformation'),
+    text('domain', 'Company Domain Name', 'companyinformation'),
+  ],
+  deals: [
+    text('dealname', 'Deal Name', 'dealinformation'),
+    { name: 'amount', label: 'Amount', type: 'number', fieldType: 'number', groupName: 'dealinformation' },
+  ],
+  tickets: [
+    text('subject', 'Ticket name', 'ticketinformation'),
+    text('content', 'Ticket description', 'ticketinformation', 'textarea'),
+  ],
 };

@@ -47,7 +47,9 @@ export const faultConfigSchema = z
     methods: z.array(z.string().toUpperCase()).optional(),
     script: z.array(scriptedFaultSchema).max(1000).default([]),
   })
-  .refine((c) => c.error + c.rateLimit + c.slow + c.drop <= 1, { message: 'error + rateLimit + slow + drop must be at most 1' });
+  .refine((c) => c.error + c.rateLimit + c.slow + c.drop <= 1, {
+    message: 'error + rateLimit + slow + drop must be at most 1',
+  });
 
 export type FaultConfig = z.output<typeof faultConfigSchema>;
 export type FaultConfigInput = z.input<typeof faultConfigSchema>;
@@ -109,7 +111,9 @@ export class FaultInjector {
   }
 
   private scripted(method: string, path: string): Fault | undefined {
-    const index = this.script.findIndex((s) => (!s.method || s.method === method) && (!s.path || path.startsWith(s.path)));
+    const index = this.script.findIndex(
+      (s) => (!s.method || s.method === method) && (!s.path || path.startsWith(s.path)),
+    );
     if (index < 0) return undefined;
     const entry = this.script[index]!;
     entry.count -= 1;
@@ -118,7 +122,11 @@ export class FaultInjector {
       case 'error':
         return { kind: 'error', status: entry.status ?? 500 };
       case 'rate-limit':
-        return { kind: 'rate-limit', status: 429, retryAfter: entry.retryAfter ?? String(this.config.retryAfterSeconds) };
+        return {
+          kind: 'rate-limit',
+          status: 429,
+          retryAfter: entry.retryAfter ?? String(this.config.retryAfterSeconds),
+        };
       case 'slow':
         return { kind: 'slow', delayMs: entry.delayMs ?? this.config.slowMs };
       case 'drop':
@@ -134,7 +142,8 @@ export class FaultInjector {
     if (this.config.methods && !this.config.methods.includes(method)) return undefined;
     const r = this.random();
     if (r < error) return { kind: 'error', status: this.config.errorStatus };
-    if (r < error + rateLimit) return { kind: 'rate-limit', status: 429, retryAfter: String(this.config.retryAfterSeconds) };
+    if (r < error + rateLimit)
+      return { kind: 'rate-limit', status: 429, retryAfter: String(this.config.retryAfterSeconds) };
     if (r < error + rateLimit + slow) return { kind: 'slow', delayMs: this.config.slowMs };
     if (r < error + rateLimit + slow + drop) return { kind: 'drop' };
     return undefined;

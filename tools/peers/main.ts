@@ -16,14 +16,19 @@ async function main(): Promise<void> {
     .option('--webhook-port <port>', 'webhook receiver port (default: a free one)', Number)
     .option('--token <token>', 'bearer token the CRM peer accepts (default: random)')
     .option('--secret <secret>', 'HMAC secret the webhook receiver checks (default: random)')
-    .option('--faults <json>', 'fault configuration for both peers, e.g. {"error":0.2,"rateLimit":0.1,"slow":0.05,"seed":7}')
+    .option(
+      '--faults <json>',
+      'fault configuration for both peers, e.g. {"error":0.2,"rateLimit":0.1,"slow":0.05,"seed":7}',
+    )
     .parse()
     .opts<{ crmPort?: number; webhookPort?: number; token?: string; secret?: string; faults?: string }>();
   const faults = opts.faults ? parseOrThrow(faultConfigSchema, JSON.parse(opts.faults), '--faults') : undefined;
   const secret = opts.secret ?? randomBytes(24).toString('hex');
   const crm = await startCrmPeer({ port: opts.crmPort, token: opts.token, faults });
   const webhook = await startWebhookPeer({ port: opts.webhookPort, secret, faults });
-  console.log(`CRM peer:         ${crm.url}   (log: ${crm.url}/__peer/requests, faults: POST ${crm.url}/__peer/faults)`);
+  console.log(
+    `CRM peer:         ${crm.url}   (log: ${crm.url}/__peer/requests, faults: POST ${crm.url}/__peer/faults)`,
+  );
   console.log(`webhook receiver: ${webhook.url}   (log: ${webhook.url}/__peer/requests)`);
   console.log('\nFor a worker (npm run worker) in another shell:\n');
   console.log(`export CRM_BASE_URL=${crm.url}`);

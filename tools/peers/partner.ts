@@ -15,6 +15,11 @@ export function partnerMap(...partners: Partner[]): Partners {
 /** The same partners as a process reads them: the value of WEBHOOK_PARTNERS. */
 export function partnersEnvValue(partners: Partners): string {
   return JSON.stringify(
-    Object.fromEntries([...partners.values()].map((p) => [p.name, { origins: p.origins, ...(p.secret ? { secret: p.secret } : {}), allowPrivateNetwork: p.allowPrivateNetwork }])),
+    Object.fromEntries(
+      [...partners.values()].map((p) => [
+        p.name,
+        { origins: p.origins, ...(p.secret ? { secret: p.secret } : {}), allowPrivateNetwork: p.allowPrivateNetwork },
+      ]),
+    ),
   );
 }

@@ -23,8 +23,10 @@ export async function startPrometheusPeer(options: { token?: string } = {}): Pro
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (url.pathname !== '/api/v1/query') return reply(404, { status: 'error', errorType: 'not_found', error: 'unknown path' });
-    if (options.token && req.headers.authorization !== `Bearer ${options.token}`) return reply(401, { status: 'error', errorType: 'unauthorized', error: 'bad token' });
+    if (url.pathname !== '/api/v1/query')
+      return reply(404, { status: 'error', errorType: 'not_found', error: 'unknown path' });
+    if (options.token && req.headers.authorization !== `Bearer ${options.token}`)
+      return reply(401, { status: 'error', errorType: 'unauthorized', error: 'bad token' });
     const query = url.searchParams.get('query');
     if (!query) return reply(400, { status: 'error', errorType: 'bad_data', error: 'missing query' });
     const time = url.searchParams.get('time') ?? undefined;

@@ -1,7 +1,14 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { FaultInjector, faultConfigSchema, scriptedFaultSchema, type Fault, type FaultConfigInput, type FaultKind } from './faults';
+import {
+  FaultInjector,
+  faultConfigSchema,
+  scriptedFaultSchema,
+  type Fault,
+  type FaultConfigInput,
+  type FaultKind,
+} from './faults';
 
 /**
  * The scaffold both peers share: a real `node:http` server on loopback with a request log,
@@ -125,7 +132,11 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
   }
 
   function requests(filter: { since?: number; key?: string } = {}): PeerRequest[] {
-    return log.filter((r) => (filter.since === undefined || r.seq > filter.since) && (filter.key === undefined || r.idempotencyKey === filter.key));
+    return log.filter(
+      (r) =>
+        (filter.since === undefined || r.seq > filter.since) &&
+        (filter.key === undefined || r.idempotencyKey === filter.key),
+    );
   }
 
   function stats(): PeerStats {
@@ -161,7 +172,15 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
     switch (route) {
       case 'GET /__peer/requests': {
         const since = query.get('since');
-        return { status: 200, body: { requests: requests({ since: since === null ? undefined : Number(since), key: query.get('key') ?? undefined }) } };
+        return {
+          status: 200,
+          body: {
+            requests: requests({
+              since: since === null ? undefined : Number(since),
+              key: query.get('key') ?? undefined,
+            }),
+          },
+        };
       }
       case 'DELETE /__peer/requests':
         log = [];
@@ -195,7 +214,8 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
     const url = new URL(req.url ?? '/', 'http://peer.invalid');
     const path = url.pathname;
     const rawBody = await readBody(req);
-    if (rawBody === undefined) return send(res, { status: 413, body: options.errorBody(413, 'request body too large', 'VALIDATION_ERROR') });
+    if (rawBody === undefined)
+      return send(res, { status: 413, body: options.errorBody(413, 'request body too large', 'VALIDATION_ERROR') });
     let body: unknown;
     let badJson = false;
     if (rawBody.length > 0) {
@@ -240,20 +260,44 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
     const fault = faults.decide(method, path);
     if (fault && (fault.kind === 'error' || fault.kind === 'rate-limit' || fault.kind === 'status')) {
       const headers = fault.retryAfter === undefined ? undefined : { 'retry-after': fault.retryAfter };
-      const category = fault.kind === 'rate-limit' ? 'RATE_LIMITS' : fault.kind === 'status' ? 'INJECTED' : 'INTERNAL_ERROR';
-      return finish({ status: fault.status!, headers, body: options.errorBody(fault.status!, `injected fault: ${fault.kind}`, category) }, fault);
+      const category =
+        fault.kind === 'rate-limit' ? 'RATE_LIMITS' : fault.kind === 'status' ? 'INJECTED' : 'INTERNAL_ERROR';
+      return finish(
+        {
+          status: fault.status!,
+          headers,
+          body: options.errorBody(fault.status!, `injected fault: ${fault.kind}`, category),
+        },
+        fault,
+      );
     }
 
-    const call: Call = { method, path, query: url.searchParams, headers: req.headers, rawBody, body, idempotencyKey, entry };
+    const call: Call = {
+      method,
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      rawBody,
+      body,
+      idempotencyKey,
+      entry,
+    };
     let reply = options.authorize?.(call);
     if (!reply) {
       if (badJson) {
-        reply = { status: 400, processed: false, body: options.errorBody(400, 'Invalid input JSON', 'VALIDATION_ERROR') };
+        reply = {
+          status: 400,
+          processed: false,
+          body: options.errorBody(400, 'Invalid input JSON', 'VALIDATION_ERROR'),
+        };
       } else {
         try {
           reply = await options.handle(call);
         } catch (err) {
-          reply = { status: 500, body: options.errorBody(500, `peer error: ${(err as Error).message}`, 'INTERNAL_ERROR') };
+          reply = {
+            status: 500,
+            body: options.errorBody(500, `peer error: ${(err as Error).message}`, 'INTERNAL_ERROR'),
+          };
         }
       }
     } else {
@@ -271,7 +315,8 @@ export async function startPeerServer(options: PeerServerOptions): Promise<PeerS
 
   const server = http.createServer((req, res) => {
     serve(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, { status: 500, body: options.errorBody(500, (err as Error).message, 'INTERNAL_ERROR') });
+      if (!res.headersSent)
+        send(res, { status: 500, body: options.errorBody(500, (err as Error).message, 'INTERNAL_ERROR') });
     });
   });
   // Peers are local test and demo servers: never keep an idle client's connection hostage at stop.

@@ -96,7 +96,14 @@ export async function startWebhookPeer(options: WebhookPeerOptions = {}): Promis
           return { ...earlier.reply, effect: false };
         }
       }
-      const delivery: WebhookDelivery = { seq: call.entry.seq, at: call.entry.at, method: call.method, path: call.path, idempotencyKey: key, body: call.body };
+      const delivery: WebhookDelivery = {
+        seq: call.entry.seq,
+        at: call.entry.at,
+        method: call.method,
+        path: call.path,
+        idempotencyKey: key,
+        body: call.body,
+      };
       deliveries.push(delivery);
       const reply: Reply = { status: 200, body: { received: true, delivery: delivery.seq }, effect: true };
       if (dedupe && key) answered.set(key, { fingerprint, reply });

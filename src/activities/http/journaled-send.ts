@@ -40,6 +40,9 @@ export async function journaledSend(journal: SendJournal, key: StepKey, send: Jo
   }
   if (send.tolerated?.includes(response.status)) return response;
   const failure = failureFor(response, request.what);
-  await journal.failed(key, send.phase, failure.nonRetryable ? 'rejected' : 'uncertain', { status: response.status, error: failure.message });
+  await journal.failed(key, send.phase, failure.nonRetryable ? 'rejected' : 'uncertain', {
+    status: response.status,
+    error: failure.message,
+  });
   throw failure;
 }

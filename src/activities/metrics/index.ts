@@ -12,7 +12,10 @@ export interface MetricDeps {
 
 /** Samples a trigger's metric from the source it names. */
 export function createMetricSampler(deps: MetricDeps): (query: MetricQuery) => Promise<MetricSample> {
-  const sources = { 'lead-events': createLeadEventsSource(deps.db), prometheus: createPrometheusSource(deps.prometheus) };
+  const sources = {
+    'lead-events': createLeadEventsSource(deps.db),
+    prometheus: createPrometheusSource(deps.prometheus),
+  };
   return (query) => sources[query.trigger.metric.source].sample(query);
 }
 
@@ -22,14 +25,17 @@ export function createMetricSampler(deps: MetricDeps): (query: MetricQuery) => P
  * never a breach — while the others count; a transient failure fails the attempt, and Temporal
  * retries the whole sampling (reads only, so a retry is harmless).
  */
-export function createMetricsSampler(sample: (query: MetricQuery) => Promise<MetricSample>): (query: MetricsQuery) => Promise<MetricSample[]> {
+export function createMetricsSampler(
+  sample: (query: MetricQuery) => Promise<MetricSample>,
+): (query: MetricsQuery) => Promise<MetricSample[]> {
   return ({ triggers, ...window }) =>
     Promise.all(
       triggers.map(async (trigger) => {
         try {
           return await sample({ ...window, trigger });
         } catch (err) {
-          if (err instanceof ApplicationFailure && err.nonRetryable) return { value: null, samples: null, unavailable: err.message.slice(0, UNAVAILABLE_CHARS) };
+          if (err instanceof ApplicationFailure && err.nonRetryable)
+            return { value: null, samples: null, unavailable: err.message.slice(0, UNAVAILABLE_CHARS) };
           throw err;
         }
       }),

@@ -16,7 +16,10 @@ const instantVector = z.object({
   status: z.literal('success'),
   data: z.object({
     resultType: z.enum(['vector', 'scalar']),
-    result: z.union([z.array(z.object({ value: z.tuple([z.number(), z.string()]) })), z.tuple([z.number(), z.string()])]),
+    result: z.union([
+      z.array(z.object({ value: z.tuple([z.number(), z.string()]) })),
+      z.tuple([z.number(), z.string()]),
+    ]),
   }),
 });
 
@@ -26,7 +29,8 @@ const instantVector = z.object({
  */
 export function createPrometheusSource(connection: PrometheusConnection | undefined): MetricSource {
   async function instant(query: string, at: string): Promise<number | null> {
-    if (!connection) throw permanent(ErrorType.WorkerMisconfigured, 'a prometheus trigger needs PROMETHEUS_URL on the worker');
+    if (!connection)
+      throw permanent(ErrorType.WorkerMisconfigured, 'a prometheus trigger needs PROMETHEUS_URL on the worker');
     const url = new URL('api/v1/query', connection.url.endsWith('/') ? connection.url : `${connection.url}/`);
     url.searchParams.set('query', query);
     url.searchParams.set('time', String(Date.parse(at) / 1000));
@@ -37,14 +41,29 @@ export function createPrometheusSource(connection: PrometheusConnection | undefi
         signal: AbortSignal.timeout(connection.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      throw ApplicationFailure.retryable(`Prometheus unreachable: ${(err as Error).message}`, ErrorType.PartnerUnavailable);
+      throw ApplicationFailure.retryable(
+        `Prometheus unreachable: ${(err as Error).message}`,
+        ErrorType.PartnerUnavailable,
+      );
     }
-    if (response.status >= 500 || response.status === 429) throw ApplicationFailure.retryable(`Prometheus answered ${response.status}`, ErrorType.PartnerUnavailable);
-    if (!response.ok) throw permanent(ErrorType.PartnerRejected, `Prometheus refused the query (${response.status}): ${(await response.text()).slice(0, 200)}`);
+    if (response.status >= 500 || response.status === 429)
+      throw ApplicationFailure.retryable(`Prometheus answered ${response.status}`, ErrorType.PartnerUnavailable);
+    if (!response.ok)
+      throw permanent(
+        ErrorType.PartnerRejected,
+        `Prometheus refused the query (${response.status}): ${(await response.text()).slice(0, 200)}`,
+      );
     const parsed = instantVector.safeParse(await response.json());
-    if (!parsed.success) throw permanent(ErrorType.PartnerRejected, 'Prometheus answered something other than an instant vector or scalar');
+    if (!parsed.success)
+      throw permanent(
+        ErrorType.PartnerRejected,
+        'Prometheus answered something other than an instant vector or scalar',
+      );
     const { result } = parsed.data.data;
-    const first = Array.isArray(result[0]) || typeof result[0] === 'number' ? (result as [number, string]) : (result as { value: [number, string] }[])[0]?.value;
+    const first =
+      Array.isArray(result[0]) || typeof result[0] === 'number'
+        ? (result as [number, string])
+        : (result as { value: [number, string] }[])[0]?.value;
     if (!first) return null;
     const value = Number(first[1]);
     return Number.isFinite(value) ? value : null;

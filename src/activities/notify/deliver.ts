@@ -11,7 +11,12 @@ import { channelTarget, type NotificationDeps } from './channels';
  * resends nothing that arrived; delivery is at-least-once only in the gap between a send and its
  * record, and receivers can deduplicate on the notification id.
  */
-export async function deliverNotification(db: Db, deps: NotificationDeps | undefined, notification: ChangeNotification, log: { warn(message: string, meta?: Record<string, unknown>): void }): Promise<void> {
+export async function deliverNotification(
+  db: Db,
+  deps: NotificationDeps | undefined,
+  notification: ChangeNotification,
+  log: { warn(message: string, meta?: Record<string, unknown>): void },
+): Promise<void> {
   // Most changes notify no channel (no escalation policy): nothing to send, so nothing to read.
   if (notification.channels.length === 0) return;
   const outbox = notificationsCollection(db);
@@ -22,22 +27,36 @@ export async function deliverNotification(db: Db, deps: NotificationDeps | undef
     if (done.has(channel)) continue;
     const target = channelTarget(deps, channel, notification);
     if ('undeliverable' in target) {
-      log.warn('notification channel not configured', { notificationId: notification.id, channel, reason: target.undeliverable });
-      await outbox.updateOne({ _id: notification.id }, { $push: { undeliverable: { channel, reason: target.undeliverable } } });
+      log.warn('notification channel not configured', {
+        notificationId: notification.id,
+        channel,
+        reason: target.undeliverable,
+      });
+      await outbox.updateOne(
+        { _id: notification.id },
+        { $push: { undeliverable: { channel, reason: target.undeliverable } } },
+      );
       continue;
     }
     try {
       await target.send();
       await outbox.updateOne({ _id: notification.id }, { $addToSet: { sent: channel } });
     } catch (err) {
-      const failure = err instanceof ApplicationFailure ? err : ApplicationFailure.retryable(String(err), ErrorType.NotificationUndelivered);
-      await outbox.updateOne({ _id: notification.id }, { $set: { lastError: { channel, message: failure.message, at: new Date() } } });
+      const failure =
+        err instanceof ApplicationFailure
+          ? err
+          : ApplicationFailure.retryable(String(err), ErrorType.NotificationUndelivered);
+      await outbox.updateOne(
+        { _id: notification.id },
+        { $set: { lastError: { channel, message: failure.message, at: new Date() } } },
+      );
       failures.push(failure);
     }
   }
   if (failures.length === 0) return;
   const message = failures.map((f) => f.message).join('; ');
   // Retry while any channel may still take it; give up at once when every failure is permanent.
-  if (failures.every((f) => f.nonRetryable)) throw ApplicationFailure.nonRetryable(message, ErrorType.NotificationUndelivered);
+  if (failures.every((f) => f.nonRetryable))
+    throw ApplicationFailure.nonRetryable(message, ErrorType.NotificationUndelivered);
   throw ApplicationFailure.retryable(message, ErrorType.NotificationUndelivered);
 }

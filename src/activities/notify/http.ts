@@ -28,14 +28,18 @@ export async function postNotification(
   });
   if ('failure' in result) {
     const { failure } = result;
-    throw failure.nonRetryable ? ApplicationFailure.nonRetryable(failure.message, ErrorType.NotificationUndelivered) : ApplicationFailure.retryable(failure.message, ErrorType.NotificationUndelivered);
+    throw failure.nonRetryable
+      ? ApplicationFailure.nonRetryable(failure.message, ErrorType.NotificationUndelivered)
+      : ApplicationFailure.retryable(failure.message, ErrorType.NotificationUndelivered);
   }
   const { status, text } = result.response;
   const verdict = classifyStatus(status);
   if (verdict === 'success') return;
   const message = `${what} answered ${status}${excerpt(text)}`;
   const permanent = verdict !== 'rate-limited' && verdict !== 'unavailable';
-  throw permanent ? ApplicationFailure.nonRetryable(message, ErrorType.NotificationUndelivered) : ApplicationFailure.retryable(message, ErrorType.NotificationUndelivered);
+  throw permanent
+    ? ApplicationFailure.nonRetryable(message, ErrorType.NotificationUndelivered)
+    : ApplicationFailure.retryable(message, ErrorType.NotificationUndelivered);
 }
 
 /** Webhook URLs are secrets (Slack's carry a token in the path): only the origin goes into errors and logs. */

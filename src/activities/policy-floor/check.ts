@@ -25,7 +25,10 @@ export async function checkPolicyFloor(db: Db, loaded: LoadedFloor, request: Cha
 export async function refuseUnapprovedLeadBatch(db: Db, loaded: LoadedFloor, input: StepInput): Promise<void> {
   const maxLeads = loaded.floor.approval.leadData?.maxLeads;
   if (maxLeads === undefined || input.step.target !== 'lead-data' || input.approved !== false) return;
-  const point = await new RecoveryPointStore(db).get({ changeId: input.changeId, stepId: input.step.id }, 'before-apply');
+  const point = await new RecoveryPointStore(db).get(
+    { changeId: input.changeId, stepId: input.step.id },
+    'before-apply',
+  );
   // Without a recovery point the adapter refuses to apply anyway.
   const selected = (point?.state as { selected?: number } | undefined)?.selected;
   if (!point || selected === undefined || selected <= maxLeads) return;

@@ -5,9 +5,20 @@ import { canonicalJson } from '../../domain/canonical';
 import type { Step } from '../../domain/change-request';
 import { ErrorType } from '../../domain/errors';
 import type { Partners } from '../../domain/partners';
-import type { PreparedStep, RehearsalReport, RehearsalStepInput, SandboxRun, StepComparison } from '../../domain/rehearsal';
+import type {
+  PreparedStep,
+  RehearsalReport,
+  RehearsalStepInput,
+  SandboxRun,
+  StepComparison,
+} from '../../domain/rehearsal';
 import { permanent } from '../../domain/failures';
-import { allowListProblem, reservedCollectionProblem, stepCollection, type TargetCollections } from '../../domain/targets/collections';
+import {
+  allowListProblem,
+  reservedCollectionProblem,
+  stepCollection,
+  type TargetCollections,
+} from '../../domain/targets/collections';
 import { adapterFor, createAdapterRegistry, type AdapterRegistry } from '../targets/registry';
 import type { ApplyOutcome, StepKey } from '../../domain/outcomes';
 import { createWebhookAdapter } from '../targets/webhook/adapter';
@@ -26,19 +37,38 @@ const leaseKey = (selection: DocumentSelection) => `${selection.collection} ${ca
  * database, sandbox CRM, webhook origin) and keyed by the rehearsal id, so nothing they write can
  * reach production. Production documents are only ever read (`find`), to copy and to checksum them.
  */
-export function createRehearsalActivities(deps: { db: Db; partners?: Partners; rehearsal?: RehearsalDeps; targetCollections?: TargetCollections; redactedLeadFields?: readonly string[] }) {
+export function createRehearsalActivities(deps: {
+  db: Db;
+  partners?: Partners;
+  rehearsal?: RehearsalDeps;
+  targetCollections?: TargetCollections;
+  redactedLeadFields?: readonly string[];
+}) {
   let registry: AdapterRegistry | undefined;
 
   function sandbox(): RehearsalDeps {
-    if (!deps.rehearsal) throw permanent(ErrorType.WorkerMisconfigured, 'this worker has no rehearsal database: start it with one (REHEARSAL_MONGODB_DB, default <MONGODB_DB>_rehearsal)');
-    if (deps.rehearsal.db.databaseName === deps.db.databaseName) throw permanent(ErrorType.WorkerMisconfigured, 'the rehearsal database must not be the production database');
+    if (!deps.rehearsal)
+      throw permanent(
+        ErrorType.WorkerMisconfigured,
+        'this worker has no rehearsal database: start it with one (REHEARSAL_MONGODB_DB, default <MONGODB_DB>_rehearsal)',
+      );
+    if (deps.rehearsal.db.databaseName === deps.db.databaseName)
+      throw permanent(ErrorType.WorkerMisconfigured, 'the rehearsal database must not be the production database');
     return deps.rehearsal;
   }
 
   /** The adapters over the sandbox: its database, its CRM, and a webhook adapter that only knows the partners' sandboxes. */
   function sandboxRegistry(): AdapterRegistry {
     const { db, crm, webhookPartners } = sandbox();
-    return (registry ??= { ...createAdapterRegistry({ db, crm, targetCollections: deps.targetCollections, redactedLeadFields: deps.redactedLeadFields }), webhook: createWebhookAdapter(db, webhookPartners, { sandbox: true }) });
+    return (registry ??= {
+      ...createAdapterRegistry({
+        db,
+        crm,
+        targetCollections: deps.targetCollections,
+        redactedLeadFields: deps.redactedLeadFields,
+      }),
+      webhook: createWebhookAdapter(db, webhookPartners, { sandbox: true }),
+    });
   }
 
   /**
@@ -51,7 +81,12 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
       const plan = planFor(step);
       if (!plan || plan.unavailable(step.spec, sandbox())) continue;
       if (step.target === 'webhook') {
-        const problem = webhookRehearsalProblem(step.spec, { changeId: rehearsalId, stepId: step.id }, deps.partners, sandbox().webhookPartners);
+        const problem = webhookRehearsalProblem(
+          step.spec,
+          { changeId: rehearsalId, stepId: step.id },
+          deps.partners,
+          sandbox().webhookPartners,
+        );
         if (problem) throw permanent(ErrorType.InvalidStep, `rehearsal refused: step ${step.id} ${problem}`);
       }
       for (const selection of plan.documents?.(step.spec) ?? []) {
@@ -66,7 +101,10 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
   function inSandbox(input: RehearsalStepInput): { step: Step; key: StepKey } {
     const plan = planFor(input.step);
     if (!plan || plan.unavailable(input.step.spec, sandbox())) {
-      throw permanent(ErrorType.WorkerMisconfigured, `step ${input.step.id} (${input.step.target}) has no sandbox here; it must not run`);
+      throw permanent(
+        ErrorType.WorkerMisconfigured,
+        `step ${input.step.id} (${input.step.target}) has no sandbox here; it must not run`,
+      );
     }
     const spec = plan.sandboxSpec ? plan.sandboxSpec(input.step.spec, sandbox()) : input.step.spec;
     return { step: { ...input.step, spec } as Step, key: { changeId: input.rehearsalId, stepId: input.step.id } };
@@ -86,8 +124,15 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
       for (const step of input.steps) {
         // Production is read to copy it: never a collection no step may target here.
         const named = stepCollection(step);
-        const refused = named && (reservedCollectionProblem(named.collection) ?? allowListProblem(named.kind, named.collection, deps.targetCollections));
-        if (refused) throw permanent(ErrorType.InvalidStep, `step ${step.id} may not be rehearsed here: collection "${named.collection}" ${refused}`);
+        const refused =
+          named &&
+          (reservedCollectionProblem(named.collection) ??
+            allowListProblem(named.kind, named.collection, deps.targetCollections));
+        if (refused)
+          throw permanent(
+            ErrorType.InvalidStep,
+            `step ${step.id} may not be rehearsed here: collection "${named.collection}" ${refused}`,
+          );
         const plan = planFor(step);
         const notRehearsed = plan ? plan.unavailable(step.spec, sandbox()) : `no sandbox for ${step.target} steps`;
         if (notRehearsed) {
@@ -112,7 +157,8 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
           // Streamed: a batch in memory at a time; a selection that grew past the cap since it was counted stops here.
           for await (const batch of selectionBatches(deps.db, selection)) {
             copied += batch.length;
-            if (selection.leads && copied > max) throw permanent(ErrorType.InvalidStep, tooManyLeads(step, selection, copied, max));
+            if (selection.leads && copied > max)
+              throw permanent(ErrorType.InvalidStep, tooManyLeads(step, selection, copied, max));
             await copy.insertMany(batch);
             for (const doc of batch) {
               all.item(doc);
@@ -123,9 +169,18 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
           if (selection.exact) exact.close();
           documents += copied;
         }
-        prepared.push({ stepId: step.id, target: step.target, sandbox: { documents, exactChecksum: exact.close().digest() }, productionChecksum: all.close().digest() });
+        prepared.push({
+          stepId: step.id,
+          target: step.target,
+          sandbox: { documents, exactChecksum: exact.close().digest() },
+          productionChecksum: all.close().digest(),
+        });
       }
-      log.info('rehearsal prepared', { rehearsalId: input.rehearsalId, sandbox: sandboxDb.databaseName, copied: prepared.filter((p) => p.sandbox).length });
+      log.info('rehearsal prepared', {
+        rehearsalId: input.rehearsalId,
+        sandbox: sandboxDb.databaseName,
+        copied: prepared.filter((p) => p.sandbox).length,
+      });
       return prepared;
     },
 
@@ -140,7 +195,9 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
     },
 
     /** Restore → verify the restore → preview what is left, in the sandbox. A failed verification is reported, not thrown. */
-    async rehearseRollback(input: RehearsalStepInput): Promise<Pick<SandboxRun, 'restore' | 'verifyProblem' | 'remainingOperations'>> {
+    async rehearseRollback(
+      input: RehearsalStepInput,
+    ): Promise<Pick<SandboxRun, 'restore' | 'verifyProblem' | 'remainingOperations'>> {
       const { step, key } = inSandbox(input);
       const adapter = adapterFor(sandboxRegistry(), step);
       const restore = await adapter.restore(key, step.spec);
@@ -163,15 +220,26 @@ export function createRehearsalActivities(deps: { db: Db; partners?: Partners; r
         const plan = planFor(step);
         if (!plan || plan.unavailable(step.spec, sandbox()) || !plan.documents) continue;
         const selections = plan.documents(step.spec);
-        const [sandboxNow, productionNow] = await Promise.all([selectionChecksums(sandboxDb, selections), selectionChecksums(deps.db, selections)]);
-        comparisons.push({ stepId: step.id, sandboxExactChecksum: sandboxNow.exact, productionChecksum: productionNow.all });
+        const [sandboxNow, productionNow] = await Promise.all([
+          selectionChecksums(sandboxDb, selections),
+          selectionChecksums(deps.db, selections),
+        ]);
+        comparisons.push({
+          stepId: step.id,
+          sandboxExactChecksum: sandboxNow.exact,
+          productionChecksum: productionNow.all,
+        });
       }
       return comparisons;
     },
 
     /** Keeps the report in the rehearsal database, beside the sandbox run it describes. */
     async saveRehearsalReport(report: RehearsalReport): Promise<void> {
-      await productCollection<RehearsalReport & { _id: string }>(sandbox().db, 'rehearsalReports').updateOne({ _id: report.rehearsalId }, { $set: report }, { upsert: true });
+      await productCollection<RehearsalReport & { _id: string }>(sandbox().db, 'rehearsalReports').updateOne(
+        { _id: report.rehearsalId },
+        { $set: report },
+        { upsert: true },
+      );
     },
 
     /** Gives the sandbox documents back to other rehearsals. */

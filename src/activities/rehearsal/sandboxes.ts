@@ -79,18 +79,24 @@ export const sandboxPlans: { [K in TargetKind]?: SandboxPlan<SpecOf<K>> } = {
   // The selected leads are copied and must come back exactly; the journal the sandbox run keeps is its own.
   'lead-data': {
     unavailable: () => undefined,
-    documents: (spec) => [{ collection: spec.collection, filter: toMongoFilter(spec.filter), exact: (doc) => doc, leads: true }],
+    documents: (spec) => [
+      { collection: spec.collection, filter: toMongoFilter(spec.filter), exact: (doc) => doc, leads: true },
+    ],
   },
   'mongo-document': {
     unavailable: () => undefined,
     documents: (spec) => [{ collection: spec.collection, filter: { _id: docId(spec) }, exact: (doc) => doc }],
   },
   crm: {
-    unavailable: (_spec, deps) => (deps.crm ? undefined : 'no sandbox CRM: set REHEARSAL_CRM_BASE_URL and REHEARSAL_CRM_TOKEN'),
+    unavailable: (_spec, deps) =>
+      deps.crm ? undefined : 'no sandbox CRM: set REHEARSAL_CRM_BASE_URL and REHEARSAL_CRM_TOKEN',
   },
   // The sandbox webhook adapter moves every request to the partner's sandbox origin itself.
   webhook: {
-    unavailable: (spec, deps) => (deps.webhookPartners?.get(spec.partner) ? undefined : `no sandbox for partner "${spec.partner}": add its sandbox to REHEARSAL_WEBHOOK_PARTNERS`),
+    unavailable: (spec, deps) =>
+      deps.webhookPartners?.get(spec.partner)
+        ? undefined
+        : `no sandbox for partner "${spec.partner}": add its sandbox to REHEARSAL_WEBHOOK_PARTNERS`,
   },
 };
 
@@ -101,7 +107,12 @@ export const sandboxPlans: { [K in TargetKind]?: SandboxPlan<SpecOf<K>> } = {
  * must be one production would send (on its partner's origins), so a rehearsal never passes a
  * URL form the real run would refuse.
  */
-export function webhookRehearsalProblem(spec: WebhookSpec, key: StepKey, production: Partners | undefined, sandboxes: Partners | undefined): string | undefined {
+export function webhookRehearsalProblem(
+  spec: WebhookSpec,
+  key: StepKey,
+  production: Partners | undefined,
+  sandboxes: Partners | undefined,
+): string | undefined {
   const partner = production?.get(spec.partner);
   const sandbox = sandboxes?.get(spec.partner);
   if (!partner) return `it names partner "${spec.partner}", which is not in this worker's WEBHOOK_PARTNERS`;
@@ -121,7 +132,8 @@ export function webhookRehearsalProblem(spec: WebhookSpec, key: StepKey, product
     } catch (err) {
       return `its ${phase} request cannot be built: ${(err as Error).message}`;
     }
-    if (new URL(built).origin !== origin) return `its ${phase} request would go to ${new URL(built).origin}, not to the sandbox ${origin}`;
+    if (new URL(built).origin !== origin)
+      return `its ${phase} request would go to ${new URL(built).origin}, not to the sandbox ${origin}`;
   }
   return undefined;
 }

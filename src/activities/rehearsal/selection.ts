@@ -57,7 +57,10 @@ export async function* selectionBatches(db: Db, selection: DocumentSelection): A
 }
 
 /** Checksums of selections as read now: every document (production) and the parts that must come back exactly. */
-export async function selectionChecksums(db: Db, selections: DocumentSelection[]): Promise<{ all: string; exact: string }> {
+export async function selectionChecksums(
+  db: Db,
+  selections: DocumentSelection[],
+): Promise<{ all: string; exact: string }> {
   const all = new StreamedChecksum().open();
   const exact = new StreamedChecksum().open();
   for (const selection of selections) {

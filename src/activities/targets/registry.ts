@@ -30,8 +30,16 @@ export interface TargetDeps {
 export function createAdapterRegistry(deps: TargetDeps): AdapterRegistry {
   return {
     'flow-config': createFlowConfigAdapter(deps.db),
-    'lead-data': collectionGate('lead-data', createLeadDataAdapter(deps.db, { redactedFields: deps.redactedLeadFields }), deps.targetCollections),
-    'mongo-document': collectionGate('mongo-document', createMongoDocumentAdapter(deps.db, deps.redactedLeadFields), deps.targetCollections),
+    'lead-data': collectionGate(
+      'lead-data',
+      createLeadDataAdapter(deps.db, { redactedFields: deps.redactedLeadFields }),
+      deps.targetCollections,
+    ),
+    'mongo-document': collectionGate(
+      'mongo-document',
+      createMongoDocumentAdapter(deps.db, deps.redactedLeadFields),
+      deps.targetCollections,
+    ),
     crm: createCrmAdapter(deps.db, deps.crm, deps.redactedLeadFields),
     webhook: createWebhookAdapter(deps.db, deps.partners),
   };

@@ -29,7 +29,10 @@ const notFound = { description: 'No such change' };
 /** `/v1/changes…`: start, list, status, report, decisions and manual rollback, over the typed client. */
 export function changeRoutes(deps: ApiDeps): AnyRoute[] {
   const { changes } = deps;
-  const links = (changeId: string, workflowId: string) => ({ self: `/v1/changes/${changeId}`, temporalUi: deps.workflowUrl(workflowId) });
+  const links = (changeId: string, workflowId: string) => ({
+    self: `/v1/changes/${changeId}`,
+    temporalUi: deps.workflowUrl(workflowId),
+  });
 
   return [
     defineRoute({
@@ -38,20 +41,31 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       operationId: 'startChange',
       summary: 'Start a change',
       description:
-        'Validates the change request and starts its workflow. With an Idempotency-Key, a retry returns the same change (200) instead of starting another; reusing a key with a different request is 409. `requestedBy` must be the caller unless the caller is an admin. The request runs tightened to the operator\'s policy floor (approval forced where the floor requires it, the floor\'s decider groups in the first escalation level); what cannot be tightened is refused with 400.',
+        "Validates the change request and starts its workflow. With an Idempotency-Key, a retry returns the same change (200) instead of starting another; reusing a key with a different request is 409. `requestedBy` must be the caller unless the caller is an admin. The request runs tightened to the operator's policy floor (approval forced where the floor requires it, the floor's decider groups in the first escalation level); what cannot be tightened is refused with 400.",
       tag: 'changes',
       permission: 'start',
       headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
       body: changeRequestSchema,
       bodyName: 'ChangeRequest',
-      responses: { 201: { description: 'Started', schema: startedChangeSchema }, 200: { description: 'Already started with this key', schema: startedChangeSchema }, 409: { description: 'Key reused with a different request' } },
+      responses: {
+        201: { description: 'Started', schema: startedChangeSchema },
+        200: { description: 'Already started with this key', schema: startedChangeSchema },
+        409: { description: 'Key reused with a different request' },
+      },
       handle: async ({ headers, body, identity, request, reply }) => {
         if (body.requestedBy !== identity.actor && !can(identity, 'startOnBehalf')) {
-          throw new ApiError(403, 'NotAllowed', `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`);
+          throw new ApiError(
+            403,
+            'NotAllowed',
+            `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`,
+          );
         }
         const changeId = changeIdFor(identity.actor, headers['idempotency-key']);
         const started = await changes.start(request.body, { changeId });
-        request.log.info({ changeId, created: started.created }, started.created ? 'change started' : 'change already existed');
+        request.log.info(
+          { changeId, created: started.created },
+          started.created ? 'change started' : 'change already existed',
+        );
         reply.code(started.created ? 201 : 200).header('location', `/v1/changes/${changeId}`);
         return { ...started, links: links(changeId, started.workflowId) };
       },
@@ -79,16 +93,27 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       params: changeParams,
       responses: { 200: { description: 'The change', schema: changeViewSchema }, 404: notFound },
       handle: async ({ params, identity }) => {
-        const [status, summary] = await Promise.all([changes.status(params.changeId), changes.describe(params.changeId)]);
+        const [status, summary] = await Promise.all([
+          changes.status(params.changeId),
+          changes.describe(params.changeId),
+        ]);
         const { requestedBy, executionStatus, startedAt, closedAt, workflowId } = summary;
-        return { ...viewFor(identity, status), requestedBy, executionStatus, startedAt, closedAt, links: { temporalUi: deps.workflowUrl(workflowId) } };
+        return {
+          ...viewFor(identity, status),
+          requestedBy,
+          executionStatus,
+          startedAt,
+          closedAt,
+          links: { temporalUi: deps.workflowUrl(workflowId) },
+        };
       },
     }),
     defineRoute({
       method: 'GET',
       url: '/v1/changes/:changeId/report',
       operationId: 'getChangeReport',
-      summary: 'Report of a settled change (JSON; Markdown with a Mermaid Gantt chart with format=markdown; text with format=text)',
+      summary:
+        'Report of a settled change (JSON; Markdown with a Mermaid Gantt chart with format=markdown; text with format=text)',
       description: TARGET_VALUES_NOTE,
       tag: 'changes',
       permission: 'read',
@@ -116,22 +141,28 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'POST',
       url: '/v1/changes/:changeId/decisions',
       operationId: 'decide',
-      summary: 'Answer the open question (approve, reject, retry, skip, rollback, hold, retry-compensation, resolved-manually)',
+      summary:
+        'Answer the open question (approve, reject, retry, skip, rollback, hold, retry-compensation, resolved-manually)',
       description:
-        'The caller is the deciding actor. 403 when the caller may not decide at the question\'s escalation level (break-glass groups of the operator\'s floor may decide at every level), or is the requester accepting their own change\'s risk (approve, skip, accept, resolved-manually); 409 when no question is open, the decision does not answer it, or the change has finished. A first approval of a risk-high change answers `partial`.',
+        "The caller is the deciding actor. 403 when the caller may not decide at the question's escalation level (break-glass groups of the operator's floor may decide at every level), or is the requester accepting their own change's risk (approve, skip, accept, resolved-manually); 409 when no question is open, the decision does not answer it, or the change has finished. A first approval of a risk-high change answers `partial`.",
       tag: 'changes',
       permission: 'decide',
       params: changeParams,
       body: decisionBodySchema,
       responses: {
         200: { description: 'The workflow took the decision', schema: decisionOutcomeSchema },
-        403: { description: 'Not a decider here, or accepting the risk of one\'s own change' },
+        403: { description: "Not a decider here, or accepting the risk of one's own change" },
         404: notFound,
         409: { description: 'Nothing to decide, wrong answer for the question, or the change has finished' },
       },
       handle: async ({ params, body, identity }) => {
         // decisionInputSchema types `decision` as string; the enum it checks is decisionNames.
-        const decision = { ...body, decision: body.decision as DecisionName, actor: identity.actor, groups: decidingGroups(identity) };
+        const decision = {
+          ...body,
+          decision: body.decision as DecisionName,
+          actor: identity.actor,
+          groups: decidingGroups(identity),
+        };
         checkDecisionInput(decision);
         // One round trip: the update's validator refuses with a type the client maps to 403 / 409.
         const outcome = await changes.decide(params.changeId, decision);
@@ -144,7 +175,8 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       url: '/v1/changes/:changeId/rollback',
       operationId: 'requestRollback',
       summary: 'Roll back a running change now',
-      description: 'Allowed to the requester, to anyone who may decide at some escalation level, and to the break-glass groups of the operator\'s floor. A second request answers `already-requested`.',
+      description:
+        "Allowed to the requester, to anyone who may decide at some escalation level, and to the break-glass groups of the operator's floor. A second request answers `already-requested`.",
       tag: 'changes',
       permission: 'rollback',
       params: changeParams,
@@ -157,7 +189,11 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       },
       handle: async ({ params, body, identity }) => {
         // One round trip: a finished change refuses the update (ChangeClosedError), as does its validator.
-        const outcome = await changes.requestRollback(params.changeId, { ...body, actor: identity.actor, groups: decidingGroups(identity) });
+        const outcome = await changes.requestRollback(params.changeId, {
+          ...body,
+          actor: identity.actor,
+          groups: decidingGroups(identity),
+        });
         if (outcome.status === 'refused') throw new RequestRefusedError(params.changeId, outcome.reason);
         return outcome;
       },

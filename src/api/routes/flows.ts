@@ -37,14 +37,21 @@ export function flowRoutes(deps: ApiDeps): AnyRoute[] {
       handle: async ({ params, headers, body, identity, request, reply }) => {
         const requestedBy = body.requestedBy ?? identity.actor;
         if (requestedBy !== identity.actor && !can(identity, 'startOnBehalf')) {
-          throw new ApiError(403, 'NotAllowed', `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`);
+          throw new ApiError(
+            403,
+            'NotAllowed',
+            `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`,
+          );
         }
         const changeId = changeIdFor(identity.actor, headers['idempotency-key']);
         const { restoreTo, ...options } = body;
         const started = await deps.changes.restoreFlow(params.flowId, restoreTo, { ...options, requestedBy, changeId });
         request.log.info({ changeId, flowId: params.flowId, created: started.created }, 'flow restore started');
         reply.code(started.created ? 201 : 200).header('location', `/v1/changes/${changeId}`);
-        return { ...started, links: { self: `/v1/changes/${changeId}`, temporalUi: deps.workflowUrl(started.workflowId) } };
+        return {
+          ...started,
+          links: { self: `/v1/changes/${changeId}`, temporalUi: deps.workflowUrl(started.workflowId) },
+        };
       },
     }),
   ];

@@ -10,7 +10,10 @@ import { defineRoute, type AnyRoute } from '../route';
 const readySchema = z
   .object({
     status: z.enum(['ready', 'not-ready']),
-    checks: z.record(z.string(), z.object({ ok: z.boolean(), ms: z.number(), problem: z.enum(['unreachable', 'timeout']).optional() })),
+    checks: z.record(
+      z.string(),
+      z.object({ ok: z.boolean(), ms: z.number(), problem: z.enum(['unreachable', 'timeout']).optional() }),
+    ),
   })
   .meta({ id: 'Readiness' });
 
@@ -19,12 +22,18 @@ const CHECK_TIMEOUT_MS = 2000;
 
 const TIMED_OUT = Symbol('timed out');
 
-async function timed(check: ReadinessCheck, log: FastifyBaseLogger): Promise<{ ok: boolean; ms: number; problem?: 'unreachable' | 'timeout' }> {
+async function timed(
+  check: ReadinessCheck,
+  log: FastifyBaseLogger,
+): Promise<{ ok: boolean; ms: number; problem?: 'unreachable' | 'timeout' }> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const outcome = await Promise.race([check.check(), new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), CHECK_TIMEOUT_MS)))]);
+    const outcome = await Promise.race([
+      check.check(),
+      new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), CHECK_TIMEOUT_MS))),
+    ]);
     if (outcome === TIMED_OUT) {
       log.warn({ dependency: check.name, ms: ms() }, 'readiness check timed out');
       return { ok: false, ms: ms(), problem: 'timeout' };
@@ -56,7 +65,10 @@ export function operationRoutes(readiness: ReadinessCheck[], document: () => Rec
       operationId: 'ready',
       summary: 'Readiness: Temporal and MongoDB answer',
       tag: 'operations',
-      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency does not answer', schema: readySchema } },
+      responses: {
+        200: { description: 'Ready', schema: readySchema },
+        503: { description: 'A dependency does not answer', schema: readySchema },
+      },
       handle: async ({ reply, request }) => {
         const results = await Promise.all(readiness.map(async (c) => [c.name, await timed(c, request.log)] as const));
         const ready = results.every(([, r]) => r.ok);

@@ -31,7 +31,11 @@ export function rehearsalRoutes(deps: ApiDeps): AnyRoute[] {
       },
       handle: async ({ headers, body, identity, reply }) => {
         if (body.request && body.request.requestedBy !== identity.actor && !can(identity, 'startOnBehalf')) {
-          throw new ApiError(403, 'NotAllowed', `requestedBy must be ${identity.actor} (only admins act on behalf of others)`);
+          throw new ApiError(
+            403,
+            'NotAllowed',
+            `requestedBy must be ${identity.actor} (only admins act on behalf of others)`,
+          );
         }
         const rehearsalId = changeIdFor(identity.actor, headers['idempotency-key']).replace(/^c-/, 'r-');
         const subject = body.changeId ? { changeId: body.changeId } : { request: body.request! };
@@ -45,7 +49,8 @@ export function rehearsalRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'GET',
       url: '/v1/rehearsals/:rehearsalId',
       operationId: 'getRehearsal',
-      summary: 'Report of a finished rehearsal: per step exact, differs or not-rehearsed, and whether production was untouched',
+      summary:
+        'Report of a finished rehearsal: per step exact, differs or not-rehearsed, and whether production was untouched',
       description: TARGET_VALUES_NOTE,
       tag: 'rehearsals',
       permission: 'read',

@@ -13,7 +13,7 @@ export function rootCauseRoutes(deps: ApiDeps): AnyRoute[] {
       operationId: 'addRootCause',
       summary: 'Attach a root-cause note to a settled change',
       description:
-        'The caller is the author. The note becomes the report\'s `rootCause` (shown in every rendering); earlier notes stay in `rootCauseHistory`. Sending the same note again adds nothing. 409 while the change still runs.',
+        "The caller is the author. The note becomes the report's `rootCause` (shown in every rendering); earlier notes stay in `rootCauseHistory`. Sending the same note again adds nothing. 409 while the change still runs.",
       tag: 'changes',
       permission: 'annotate',
       params: z.strictObject({ changeId: changeIdSchema }),

@@ -26,12 +26,17 @@ const reserved = new Set(productCollectionNames.map((name) => name.toLowerCase()
 export function reservedCollectionProblem(name: string): string | undefined {
   if (/^system\./i.test(name)) return 'must not be a "system." collection';
   if (reserved.has(name.toLowerCase())) return `is reserved: lead-rollback keeps its own bookkeeping in "${name}"`;
-  if (name.split('.').some((part) => part === '')) return 'must not have an empty part (leading, trailing or double ".")';
+  if (name.split('.').some((part) => part === ''))
+    return 'must not have an empty part (leading, trailing or double ".")';
   return undefined;
 }
 
 /** Why the operator's allow-list refuses a collection for this kind, if it does. */
-export function allowListProblem(kind: CollectionKind, name: string, allowed: TargetCollections | undefined): string | undefined {
+export function allowListProblem(
+  kind: CollectionKind,
+  name: string,
+  allowed: TargetCollections | undefined,
+): string | undefined {
   const list = allowed?.[kind];
   if (!list || list.includes(name)) return undefined;
   return `is not among the collections ${kind} steps may target here (TARGET_COLLECTIONS: ${list.join(', ') || 'none'})`;
@@ -39,7 +44,8 @@ export function allowListProblem(kind: CollectionKind, name: string, allowed: Ta
 
 /** The collection a step names, for the kinds that name one. */
 export function stepCollection(step: Step): { kind: CollectionKind; collection: string } | undefined {
-  if (step.target === 'lead-data' || step.target === 'mongo-document') return { kind: step.target, collection: step.spec.collection };
+  if (step.target === 'lead-data' || step.target === 'mongo-document')
+    return { kind: step.target, collection: step.spec.collection };
   return undefined;
 }
 
@@ -48,7 +54,8 @@ export function collectionIssues(steps: readonly Step[], allowed: TargetCollecti
   return steps.flatMap((step, index) => {
     const named = stepCollection(step);
     if (!named) return [];
-    const message = reservedCollectionProblem(named.collection) ?? allowListProblem(named.kind, named.collection, allowed);
+    const message =
+      reservedCollectionProblem(named.collection) ?? allowListProblem(named.kind, named.collection, allowed);
     return message ? [{ path: `steps.${index}.spec.collection`, message }] : [];
   });
 }

@@ -52,7 +52,11 @@ const definitionFields = {
   label: z.string().min(1).max(200),
   type: z.enum(crmPropertyTypes),
   fieldType: z.enum(crmFieldTypes),
-  groupName: z.string().min(1).max(100).regex(/^[a-z0-9_]+$/, 'must be lowercase letters, digits and "_"'),
+  groupName: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[a-z0-9_]+$/, 'must be lowercase letters, digits and "_"'),
   description: z.string().max(1000).optional(),
   options: z.array(crmOptionSchema).max(1000).optional(),
   displayOrder: z.int().min(-1).max(10_000).optional(),
@@ -61,7 +65,17 @@ const definitionFields = {
 };
 
 /** Property fields a change may set; `name` and `hasUniqueValue` cannot change after creation. */
-export const updatablePropertyFields = ['label', 'type', 'fieldType', 'groupName', 'description', 'options', 'displayOrder', 'hidden', 'formField'] as const;
+export const updatablePropertyFields = [
+  'label',
+  'type',
+  'fieldType',
+  'groupName',
+  'description',
+  'options',
+  'displayOrder',
+  'hidden',
+  'formField',
+] as const;
 /** Property fields a create sends (also used to re-create a deleted property from its recovery point). */
 export const creatablePropertyFields = ['name', ...updatablePropertyFields, 'hasUniqueValue'] as const;
 
@@ -70,7 +84,12 @@ const selectFieldTypes: readonly string[] = ['select', 'radio', 'checkbox', 'boo
 function uniqueOptionValues(options: { value: string }[] | undefined, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   options?.forEach((option, index) => {
-    if (seen.has(option.value)) ctx.addIssue({ code: 'custom', path: ['options', index, 'value'], message: `duplicate option value "${option.value}"` });
+    if (seen.has(option.value))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options', index, 'value'],
+        message: `duplicate option value "${option.value}"`,
+      });
     seen.add(option.value);
   });
 }
@@ -80,16 +99,27 @@ export const crmPropertyCreateSchema = z
   .superRefine((property, ctx) => {
     uniqueOptionValues(property.options, ctx);
     if (property.type === 'enumeration') {
-      if (!property.options?.length) ctx.addIssue({ code: 'custom', path: ['options'], message: 'an enumeration needs at least one option' });
+      if (!property.options?.length)
+        ctx.addIssue({ code: 'custom', path: ['options'], message: 'an enumeration needs at least one option' });
       if (!selectFieldTypes.includes(property.fieldType)) {
-        ctx.addIssue({ code: 'custom', path: ['fieldType'], message: `an enumeration is shown as ${selectFieldTypes.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fieldType'],
+          message: `an enumeration is shown as ${selectFieldTypes.join(', ')}`,
+        });
       }
     } else if (property.type === 'bool') {
-      if (property.fieldType !== 'booleancheckbox') ctx.addIssue({ code: 'custom', path: ['fieldType'], message: 'a bool is shown as booleancheckbox' });
+      if (property.fieldType !== 'booleancheckbox')
+        ctx.addIssue({ code: 'custom', path: ['fieldType'], message: 'a bool is shown as booleancheckbox' });
     } else {
-      if (property.options !== undefined) ctx.addIssue({ code: 'custom', path: ['options'], message: `a ${property.type} property has no options` });
+      if (property.options !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['options'], message: `a ${property.type} property has no options` });
       if (selectFieldTypes.includes(property.fieldType)) {
-        ctx.addIssue({ code: 'custom', path: ['fieldType'], message: `${property.fieldType} needs type enumeration or bool` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fieldType'],
+          message: `${property.fieldType} needs type enumeration or bool`,
+        });
       }
     }
   });
@@ -107,7 +137,12 @@ export const crmPropertyUpdateSchema = z
     formField: definitionFields.formField,
   })
   .superRefine((changes, ctx) => {
-    if (Object.keys(changes).length === 0) ctx.addIssue({ code: 'custom', path: [], message: `must change at least one of ${updatablePropertyFields.join(', ')}` });
+    if (Object.keys(changes).length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `must change at least one of ${updatablePropertyFields.join(', ')}`,
+      });
     uniqueOptionValues(changes.options, ctx);
   });
 
@@ -119,7 +154,11 @@ export const crmRecordPropertiesSchema = z
 
 export const crmSpecSchema = z.discriminatedUnion('action', [
   /** Creates a property; undone by deleting it (only if it still has the definition we created). */
-  z.strictObject({ action: z.literal('create-property'), objectType: crmObjectTypeSchema, property: crmPropertyCreateSchema }),
+  z.strictObject({
+    action: z.literal('create-property'),
+    objectType: crmObjectTypeSchema,
+    property: crmPropertyCreateSchema,
+  }),
   /** Changes some fields of a property's definition; undone by writing back those fields' recovery-point values. */
   z.strictObject({
     action: z.literal('update-property'),
@@ -128,7 +167,11 @@ export const crmSpecSchema = z.discriminatedUnion('action', [
     property: crmPropertyUpdateSchema,
   }),
   /** Deletes (archives) a property; undone by re-creating it from its recovery point. */
-  z.strictObject({ action: z.literal('delete-property'), objectType: crmObjectTypeSchema, name: crmPropertyNameSchema }),
+  z.strictObject({
+    action: z.literal('delete-property'),
+    objectType: crmObjectTypeSchema,
+    name: crmPropertyNameSchema,
+  }),
   /** Sets property values of one record; undone per property, only where the value is still what we wrote. */
   z.strictObject({
     action: z.literal('update-record'),

@@ -24,7 +24,10 @@ export const fieldPathSchema = z
   });
 
 /** A path a change may write: any field path except `_id` and its sub-fields. */
-export const writablePathSchema = fieldPathSchema.refine((path) => path !== '_id' && !path.startsWith('_id.'), 'must not write "_id"');
+export const writablePathSchema = fieldPathSchema.refine(
+  (path) => path !== '_id' && !path.startsWith('_id.'),
+  'must not write "_id"',
+);
 
 /**
  * A collection a step may name: one of this database's collections (a name cannot address another
@@ -103,8 +106,15 @@ export function readSlots(doc: Record<string, unknown>, paths: string[]): Slot[]
     let current: unknown = doc;
     for (const [depth, segment] of segments.entries()) {
       // Own fields only: an inherited name (`constructor`) is not a field of the document.
-      if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, segment)) {
-        return depth < segments.length - 1 ? { exists: false, missingFrom: segments.slice(0, depth + 1).join('.') } : MISSING;
+      if (
+        current === null ||
+        typeof current !== 'object' ||
+        Array.isArray(current) ||
+        !Object.hasOwn(current, segment)
+      ) {
+        return depth < segments.length - 1
+          ? { exists: false, missingFrom: segments.slice(0, depth + 1).join('.') }
+          : MISSING;
       }
       current = ownValue(current, segment);
     }
@@ -138,12 +148,19 @@ export function updateFor(paths: string[], slots: Slot[], current?: Record<strin
   paths.forEach((path, i) => {
     const slot = slots[i]!;
     if (slot.exists) sets.push([path, slot.value]);
-    else unsets.add(slot.missingFrom && current && hollowAfter(current, slot.missingFrom, paths, slots) ? slot.missingFrom : path);
+    else
+      unsets.add(
+        slot.missingFrom && current && hollowAfter(current, slot.missingFrom, paths, slots) ? slot.missingFrom : path,
+      );
   });
   // Built from entries, so every path is an own key whatever it is named.
   const $set: Record<string, unknown> = Object.fromEntries(sets);
   // A removed parent covers the fields under it.
-  const $unset: Record<string, ''> = Object.fromEntries([...unsets].filter((path) => ![...unsets].some((other) => path.startsWith(`${other}.`))).map((path) => [path, ''] as const));
+  const $unset: Record<string, ''> = Object.fromEntries(
+    [...unsets]
+      .filter((path) => ![...unsets].some((other) => path.startsWith(`${other}.`)))
+      .map((path) => [path, ''] as const),
+  );
   return { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) };
 }
 
@@ -153,7 +170,14 @@ function hollowAfter(doc: Record<string, unknown>, ancestor: string, paths: stri
   const removed = new Set(paths.filter((_, i) => !slots[i]!.exists));
   const hollow = (node: unknown, at: string): boolean => {
     if (removed.has(at)) return true;
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || (node as { _bsontype?: string })._bsontype || node instanceof Date) return false;
+    if (
+      node === null ||
+      typeof node !== 'object' ||
+      Array.isArray(node) ||
+      (node as { _bsontype?: string })._bsontype ||
+      node instanceof Date
+    )
+      return false;
     return Object.entries(node as Record<string, unknown>).every(([key, child]) => hollow(child, `${at}.${key}`));
   };
   let node: unknown = doc;

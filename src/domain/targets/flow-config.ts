@@ -26,14 +26,19 @@ function checkStorablePatch(patch: z.infer<typeof jsonPatchSchema>, ctx: z.core.
   patch.forEach((operation, index) => {
     if (operation.op === 'test') return;
     if (operation.path === '') {
-      ctx.addIssue({ code: 'custom', path: ['patch', index, 'path'], message: 'must point inside the flow configuration: a patch cannot replace or remove the whole document' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patch', index, 'path'],
+        message: 'must point inside the flow configuration: a patch cannot replace or remove the whole document',
+      });
       return;
     }
     const badToken = pointerTokens(operation.path).map(mongoKeyProblem).find(Boolean);
     if (badToken) ctx.addIssue({ code: 'custom', path: ['patch', index, 'path'], message: badToken });
     if (operation.op === 'add' || operation.op === 'replace') {
       const badKey = findUnstorableKey(operation.value);
-      if (badKey) ctx.addIssue({ code: 'custom', path: ['patch', index, 'value', ...badKey.path], message: badKey.problem });
+      if (badKey)
+        ctx.addIssue({ code: 'custom', path: ['patch', index, 'value', ...badKey.path], message: badKey.problem });
     }
   });
 }
@@ -46,15 +51,24 @@ function checkStorablePatch(patch: z.infer<typeof jsonPatchSchema>, ctx: z.core.
 export const flowRestoreTargetSchema = z
   .strictObject({
     version: z.int().min(1).optional(),
-    at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp with a zone, e.g. 2025-03-01T12:00:00Z' }).optional(),
+    at: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 timestamp with a zone, e.g. 2025-03-01T12:00:00Z' })
+      .optional(),
   })
-  .describe('Exactly one of version (restore that version) or at (restore the latest version written at or before this time)')
+  .describe(
+    'Exactly one of version (restore that version) or at (restore the latest version written at or before this time)',
+  )
   .superRefine((target, ctx) => {
     if ((target.version === undefined) === (target.at === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of version (a flow version number) or at (an ISO 8601 timestamp)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give exactly one of version (a flow version number) or at (an ISO 8601 timestamp)',
+      });
     }
   })
-  .transform((target): { version: number } | { at: string } => (target.version !== undefined ? { version: target.version } : { at: target.at! }));
+  .transform((target): { version: number } | { at: string } =>
+    target.version !== undefined ? { version: target.version } : { at: target.at! },
+  );
 
 /**
  * Puts a flow back to an earlier configuration (like a rollback to a tag or a date): the
@@ -87,7 +101,11 @@ export const flowConfigSpecSchema = z
   })
   .superRefine((spec, ctx) => {
     if ((spec.patch === undefined) === (spec.restoreTo === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give either patch (JSON-Patch operations) or restoreTo ({ "version": n } or { "at": timestamp }), not both and not neither' });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'give either patch (JSON-Patch operations) or restoreTo ({ "version": n } or { "at": timestamp }), not both and not neither',
+      });
     }
     if (spec.patch) checkStorablePatch(spec.patch, ctx);
   })

@@ -1,8 +1,22 @@
 import type { Document, Filter } from 'mongodb';
 import { z } from 'zod';
-import { checkKeys, collectionNameSchema, MISSING, overlappingPaths, pathProblem, writablePathSchema, writableValueSchema, type Slot } from './fields';
+import {
+  checkKeys,
+  collectionNameSchema,
+  MISSING,
+  overlappingPaths,
+  pathProblem,
+  writablePathSchema,
+  writableValueSchema,
+  type Slot,
+} from './fields';
 
-const scalarSchema = z.union([z.string().max(1000), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean(), z.null()]);
+const scalarSchema = z.union([
+  z.string().max(1000),
+  z.number().refine(Number.isFinite, 'must be a finite number'),
+  z.boolean(),
+  z.null(),
+]);
 const comparableSchema = z.union([z.string().max(1000), z.number().refine(Number.isFinite, 'must be a finite number')]);
 
 const operatorNames = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'exists'] as const;
@@ -36,7 +50,11 @@ export const leadFilterSchema = z
   .superRefine(...checkKeys((field) => pathProblem(field)))
   .superRefine((filter, ctx) => {
     const fields = Object.keys(filter);
-    if (fields.length === 0) ctx.addIssue({ code: 'custom', message: 'must select by at least one field (an empty filter would select every lead)' });
+    if (fields.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must select by at least one field (an empty filter would select every lead)',
+      });
     if (fields.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 fields' });
   });
 
@@ -59,9 +77,15 @@ export const leadDataSpecSchema = z
     const setPaths = Object.keys(spec.set ?? {});
     if (setPaths.length > 100) ctx.addIssue({ code: 'custom', path: ['set'], message: 'at most 100 fields' });
     const all = [...setPaths, ...(spec.unset ?? [])];
-    if (all.length === 0) ctx.addIssue({ code: 'custom', path: ['set'], message: 'a lead-data step must set or unset at least one field' });
+    if (all.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['set'], message: 'a lead-data step must set or unset at least one field' });
     const overlap = overlappingPaths(all);
-    if (overlap) ctx.addIssue({ code: 'custom', path: ['unset'], message: `fields "${overlap[0]}" and "${overlap[1]}" overlap; write each field once` });
+    if (overlap)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unset'],
+        message: `fields "${overlap[0]}" and "${overlap[1]}" overlap; write each field once`,
+      });
   });
 
 export type LeadDataSpec = z.infer<typeof leadDataSpecSchema>;
@@ -85,7 +109,8 @@ export function toMongoFilter(filter: LeadFilter): Filter<Document> {
   const conditions = Object.entries(filter).map(([field, condition]) => {
     if (condition === null || typeof condition !== 'object') return { [field]: { $eq: condition } };
     const ops: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(condition)) if (value !== undefined) ops[mongoOperator[name as keyof Operators]] = value;
+    for (const [name, value] of Object.entries(condition))
+      if (value !== undefined) ops[mongoOperator[name as keyof Operators]] = value;
     return { [field]: ops };
   });
   return conditions.length === 1 ? conditions[0]! : { $and: conditions };

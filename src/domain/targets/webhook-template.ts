@@ -45,7 +45,8 @@ export const CONTROL_IN_HEADER = /[\r\n\0]/;
 /** A header value with its placeholders filled; refuses values that would split the header. */
 export function renderHeader(text: string, values: TemplateValues): string {
   return render(text, values, (value) => {
-    if (CONTROL_IN_HEADER.test(value)) throw new Error('a template value contains CR, LF or NUL and cannot go into a header');
+    if (CONTROL_IN_HEADER.test(value))
+      throw new Error('a template value contains CR, LF or NUL and cannot go into a header');
     return value;
   });
 }

@@ -85,21 +85,31 @@ export const webhookUrlSchema = templateString(2048).superRefine((template, ctx)
     return;
   }
   if (url.username || url.password || /^[a-z]+:\/\/[^/?#]*@/i.test(template)) {
-    ctx.addIssue({ code: 'custom', message: 'must not carry credentials: the partner\'s secret signs every request' });
+    ctx.addIssue({ code: 'custom', message: "must not carry credentials: the partner's secret signs every request" });
     return;
   }
   const authority = /^[^:]*:\/*[^/?#]*/.exec(template)?.[0] ?? '';
   if (hasPlaceholder(authority)) {
-    ctx.addIssue({ code: 'custom', message: 'template variables may only appear in the path and query, not in the host' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'template variables may only appear in the path and query, not in the host',
+    });
     return;
   }
   if (!URL_FORM.test(template) || /[\s\x00-\x1f\x7f\\]/.test(template)) {
-    ctx.addIssue({ code: 'custom', message: 'must be written as http:// or https:// (lowercase), a host, then "/", "?" or the end; no spaces, tabs, newlines or backslashes' });
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be written as http:// or https:// (lowercase), a host, then "/", "?" or the end; no spaces, tabs, newlines or backslashes',
+    });
     return;
   }
   const credential = credentialInQuery(template);
   if (credential !== undefined) {
-    ctx.addIssue({ code: 'custom', message: `must not carry a credential in its query ("${credential}"): the partner's secret signs every request` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must not carry a credential in its query ("${credential}"): the partner's secret signs every request`,
+    });
     return;
   }
   const never = hostProblem(url.hostname, { allowPrivateNetwork: true });
@@ -110,12 +120,14 @@ const headerNameSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)')
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)")
   .superRefine(refusePrototypeKey);
 
 const RESERVED_HEADER = `cannot be set by a step: it is set by the worker, would put credentials into history, is hop-by-hop or is never sent (${reservedHeaders.map((h) => (h.endsWith('-') ? `${h}*` : h)).join(', ')})`;
 
-const headerValueSchema = templateString(4096).refine((value) => !CONTROL_IN_HEADER.test(value), { message: 'must not contain CR, LF or NUL' });
+const headerValueSchema = templateString(4096).refine((value) => !CONTROL_IN_HEADER.test(value), {
+  message: 'must not contain CR, LF or NUL',
+});
 
 /** Reserved names are refused per key in a refinement, so the issue says why (a key schema's would only say "Invalid key"). */
 const headersSchema = z
@@ -125,7 +137,8 @@ const headersSchema = z
     const seen = new Set<string>();
     for (const name of Object.keys(headers)) {
       if (isReservedHeader(name)) ctx.addIssue({ code: 'custom', path: [name], message: RESERVED_HEADER });
-      if (seen.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `header "${name}" is given twice` });
+      if (seen.has(name.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path: [name], message: `header "${name}" is given twice` });
       seen.add(name.toLowerCase());
     }
   });
@@ -154,11 +167,18 @@ const bodySchema = z.json().superRefine((body, ctx) => {
     }
   };
   walk(body, [], 0);
-  if (new TextEncoder().encode(JSON.stringify(body)).length > MAX_BODY_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_BODY_BYTES} bytes as JSON` });
+  if (new TextEncoder().encode(JSON.stringify(body)).length > MAX_BODY_BYTES)
+    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_BODY_BYTES} bytes as JSON` });
 });
 
 const statusListSchema = z
-  .array(z.int().min(200).max(499).refine((status) => status !== 429, 'is retried (429), it cannot be expected'))
+  .array(
+    z
+      .int()
+      .min(200)
+      .max(499)
+      .refine((status) => status !== 429, 'is retried (429), it cannot be expected'),
+  )
   .min(1)
   .max(20);
 
@@ -179,7 +199,12 @@ export const webhookCompensateSchema = webhookRequestSchema
   .superRefine((request, ctx) => {
     const expected: readonly number[] = request.expectedStatus ?? defaultExpectedStatus;
     (request.conflictStatus ?? []).forEach((status, index) => {
-      if (expected.includes(status)) ctx.addIssue({ code: 'custom', path: ['conflictStatus', index], message: `${status} is also an expected status` });
+      if (expected.includes(status))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['conflictStatus', index],
+          message: `${status} is also an expected status`,
+        });
     });
   });
 
@@ -192,16 +217,29 @@ export const webhookSpecSchema = z
     /** The configured partner (`WEBHOOK_PARTNERS`) whose origins the URLs are on and whose secret signs them. */
     partner: partnerNameSchema,
     /** Steps used to name a secret; partners replaced that (a secret now only signs for its partner's origins). */
-    secret: z.never({ error: 'is no longer accepted: name the partner instead (partner: "<name>" from WEBHOOK_PARTNERS); its secret signs the requests' }).optional(),
+    secret: z
+      .never({
+        error:
+          'is no longer accepted: name the partner instead (partner: "<name>" from WEBHOOK_PARTNERS); its secret signs the requests',
+      })
+      .optional(),
     /** Per-request timeout in milliseconds; default 10 000. */
     timeoutMs: z.int().min(100).max(60_000).optional(),
   })
   .superRefine((spec, ctx) => {
     if (!spec.compensate && spec.irreversible !== true) {
-      ctx.addIssue({ code: 'custom', path: ['irreversible'], message: 'a webhook without a compensate request must be declared irreversible: true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['irreversible'],
+        message: 'a webhook without a compensate request must be declared irreversible: true',
+      });
     }
     if (spec.compensate && spec.irreversible === true) {
-      ctx.addIssue({ code: 'custom', path: ['irreversible'], message: 'contradicts the compensate request: a step with one is reversible' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['irreversible'],
+        message: 'contradicts the compensate request: a step with one is reversible',
+      });
     }
   });
 

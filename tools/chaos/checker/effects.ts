@@ -6,7 +6,11 @@ import type { Inconsistency } from './types';
  * requests that changed their state (`effects`; a repeated write that changes nothing, or a
  * replay answered from the receiver's cache, is not one).
  */
-export function checkAtMostOnce(peers: { name: string; stats: PeerStats }[]): { inconsistencies: Inconsistency[]; keysSeen: number; maxEffectsPerKey: number } {
+export function checkAtMostOnce(peers: { name: string; stats: PeerStats }[]): {
+  inconsistencies: Inconsistency[];
+  keysSeen: number;
+  maxEffectsPerKey: number;
+} {
   const inconsistencies: Inconsistency[] = [];
   let keysSeen = 0;
   let maxEffectsPerKey = 0;
@@ -15,7 +19,11 @@ export function checkAtMostOnce(peers: { name: string; stats: PeerStats }[]): { 
       keysSeen += 1;
       maxEffectsPerKey = Math.max(maxEffectsPerKey, counts.effects);
       if (counts.effects > 1) {
-        inconsistencies.push({ check: 'at-most-once', changeId: key.split('/')[0], detail: `${name} took ${counts.effects} effects under idempotency key ${key} (${counts.received} received)` });
+        inconsistencies.push({
+          check: 'at-most-once',
+          changeId: key.split('/')[0],
+          detail: `${name} took ${counts.effects} effects under idempotency key ${key} (${counts.received} received)`,
+        });
       }
     }
   }

@@ -21,7 +21,10 @@ export async function checkCampaign(input: CheckInput): Promise<CheckResult> {
   const terminal = await checkTerminal(manifest, client);
   inconsistencies.push(...terminal.inconsistencies);
 
-  const [crm, webhook] = await Promise.all([readPeer<CrmPeerStateView>(manifest.crmUrl), readPeer<unknown>(manifest.webhookUrl)]);
+  const [crm, webhook] = await Promise.all([
+    readPeer<CrmPeerStateView>(manifest.crmUrl),
+    readPeer<unknown>(manifest.webhookUrl),
+  ]);
   const effects = checkAtMostOnce([
     { name: 'CRM', stats: crm.stats },
     { name: 'webhook receiver', stats: webhook.stats },
@@ -47,13 +50,24 @@ export async function checkCampaign(input: CheckInput): Promise<CheckResult> {
     const locks = await source.list({ db, client, taskQueue: manifest.taskQueue });
     locksHeld = (locksHeld ?? 0) + locks.length;
     for (const lock of locks) {
-      inconsistencies.push({ check: 'lock', changeId: lock.changeId, detail: `${source.name}: ${lock.target} is still locked by ${changeWorkflowId(lock.changeId)}, which is ${terminal.outcomes[lock.changeId] ?? 'not a campaign change'}` });
+      inconsistencies.push({
+        check: 'lock',
+        changeId: lock.changeId,
+        detail: `${source.name}: ${lock.target} is still locked by ${changeWorkflowId(lock.changeId)}, which is ${terminal.outcomes[lock.changeId] ?? 'not a campaign change'}`,
+      });
     }
   }
 
   return {
     outcomes: terminal.outcomes,
     inconsistencies,
-    notes: { keysSeen: effects.keysSeen, maxEffectsPerKey: effects.maxEffectsPerKey, compensationsWithoutForward, recoveryPoints: points.count, targetsChecked, locksHeld },
+    notes: {
+      keysSeen: effects.keysSeen,
+      maxEffectsPerKey: effects.maxEffectsPerKey,
+      compensationsWithoutForward,
+      recoveryPoints: points.count,
+      targetsChecked,
+      locksHeld,
+    },
   };
 }

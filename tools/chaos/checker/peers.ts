@@ -12,7 +12,10 @@ export interface CrmPeerStateView {
 }
 
 export async function readPeer<State>(url: string): Promise<PeerView<State>> {
-  const [stats, state] = await Promise.all([getJson<PeerStats>(`${url}/__peer/stats`), getJson<State>(`${url}/__peer/state`)]);
+  const [stats, state] = await Promise.all([
+    getJson<PeerStats>(`${url}/__peer/stats`),
+    getJson<State>(`${url}/__peer/state`),
+  ]);
   return { stats, state };
 }
 

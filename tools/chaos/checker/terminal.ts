@@ -16,7 +16,10 @@ const reportedProblemsKey = defineSearchAttributeKey('TemporalReportedProblems',
  * too: that workflow closed normally with ChangeStatus `rolled-back`, and the change's targets
  * must show the outcome `rolled-back`.
  */
-export async function checkTerminal(manifest: Manifest, client: Client): Promise<{ outcomes: Record<string, Outcome>; inconsistencies: Inconsistency[] }> {
+export async function checkTerminal(
+  manifest: Manifest,
+  client: Client,
+): Promise<{ outcomes: Record<string, Outcome>; inconsistencies: Inconsistency[] }> {
   const outcomes: Record<string, Outcome> = {};
   const inconsistencies: Inconsistency[] = [];
   for (const change of manifest.changes) {
@@ -25,40 +28,79 @@ export async function checkTerminal(manifest: Manifest, client: Client): Promise
       const description = await client.workflow.getHandle(changeWorkflowId(change.changeId)).describe();
       const phase = description.typedSearchAttributes.get(ChangeStatusKey);
       const status = description.status.name;
-      if (status === 'COMPLETED' && (phase === 'completed' || phase === 'rolled-back' || phase === 'rejected')) outcome = phase;
+      if (status === 'COMPLETED' && (phase === 'completed' || phase === 'rolled-back' || phase === 'rejected'))
+        outcome = phase;
       else {
         const problems = description.typedSearchAttributes.get(reportedProblemsKey);
         const reported = problems?.length ? `; Temporal reports ${problems.join(', ')}` : '';
-        inconsistencies.push({ check: 'terminal', changeId: change.changeId, detail: `workflow ${status}, ChangeStatus ${phase ?? 'unset'}${reported}` });
+        inconsistencies.push({
+          check: 'terminal',
+          changeId: change.changeId,
+          detail: `workflow ${status}, ChangeStatus ${phase ?? 'unset'}${reported}`,
+        });
       }
     } catch (err) {
-      const detail = err instanceof WorkflowNotFoundError ? 'no workflow: the change was never started' : `describe failed: ${(err as Error).message}`;
+      const detail =
+        err instanceof WorkflowNotFoundError
+          ? 'no workflow: the change was never started'
+          : `describe failed: ${(err as Error).message}`;
       inconsistencies.push({ check: 'terminal', changeId: change.changeId, detail });
     }
     outcomes[change.changeId] = outcome;
     if (outcome !== 'not-terminal' && change.expected !== 'either' && outcome !== change.expected) {
-      inconsistencies.push({ check: 'outcome', changeId: change.changeId, detail: `expected ${change.expected} (${change.scenario}), Temporal says ${outcome}` });
+      inconsistencies.push({
+        check: 'outcome',
+        changeId: change.changeId,
+        detail: `expected ${change.expected} (${change.scenario}), Temporal says ${outcome}`,
+      });
     }
-    if (outcome === 'completed' && change.rolledBackLater) outcomes[change.changeId] = await rolledBackLater(client, change.changeId, change.rolledBackLater.rollbackId, inconsistencies);
+    if (outcome === 'completed' && change.rolledBackLater)
+      outcomes[change.changeId] = await rolledBackLater(
+        client,
+        change.changeId,
+        change.rolledBackLater.rollbackId,
+        inconsistencies,
+      );
   }
-  const planned = new Set(manifest.changes.flatMap((c) => [changeWorkflowId(c.changeId), ...(c.rolledBackLater ? [rollbackLaterWorkflowId(c.rolledBackLater.rollbackId)] : [])]));
+  const planned = new Set(
+    manifest.changes.flatMap((c) => [
+      changeWorkflowId(c.changeId),
+      ...(c.rolledBackLater ? [rollbackLaterWorkflowId(c.rolledBackLater.rollbackId)] : []),
+    ]),
+  );
   for await (const info of client.workflow.list({ query: `TaskQueue = '${manifest.taskQueue}'` })) {
-    if (!planned.has(info.workflowId)) inconsistencies.push({ check: 'stray-workflow', detail: `workflow ${info.workflowId} (${info.status.name}) is not one of the campaign's changes` });
+    if (!planned.has(info.workflowId))
+      inconsistencies.push({
+        check: 'stray-workflow',
+        detail: `workflow ${info.workflowId} (${info.status.name}) is not one of the campaign's changes`,
+      });
   }
   return { outcomes, inconsistencies };
 }
 
 /** The roll-back-later of a completed change: `rolled-back` when it closed so, else `not-terminal` and an inconsistency. */
-async function rolledBackLater(client: Client, changeId: string, rollbackId: string, inconsistencies: Inconsistency[]): Promise<Outcome> {
+async function rolledBackLater(
+  client: Client,
+  changeId: string,
+  rollbackId: string,
+  inconsistencies: Inconsistency[],
+): Promise<Outcome> {
   try {
     const description = await client.workflow.getHandle(rollbackLaterWorkflowId(rollbackId)).describe();
     const phase = description.typedSearchAttributes.get(ChangeStatusKey);
     if (description.status.name === 'COMPLETED' && phase === 'rolled-back') return 'rolled-back';
     const problems = description.typedSearchAttributes.get(reportedProblemsKey);
     const reported = problems?.length ? `; Temporal reports ${problems.join(', ')}` : '';
-    inconsistencies.push({ check: 'terminal', changeId, detail: `its roll-back-later ${rollbackId}: workflow ${description.status.name}, ChangeStatus ${phase ?? 'unset'}${reported}` });
+    inconsistencies.push({
+      check: 'terminal',
+      changeId,
+      detail: `its roll-back-later ${rollbackId}: workflow ${description.status.name}, ChangeStatus ${phase ?? 'unset'}${reported}`,
+    });
   } catch (err) {
-    const detail = err instanceof WorkflowNotFoundError ? 'no workflow: the roll-back-later was never started' : `describe failed: ${(err as Error).message}`;
+    const detail =
+      err instanceof WorkflowNotFoundError
+        ? 'no workflow: the roll-back-later was never started'
+        : `describe failed: ${(err as Error).message}`;
     inconsistencies.push({ check: 'terminal', changeId, detail: `its roll-back-later ${rollbackId}: ${detail}` });
   }
   return 'not-terminal';

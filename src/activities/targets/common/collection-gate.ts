@@ -1,7 +1,12 @@
 import { ErrorType } from '../../../domain/errors';
 import { permanent } from '../../../domain/failures';
 import type { TargetAdapter } from '../../../domain/outcomes';
-import { allowListProblem, reservedCollectionProblem, type CollectionKind, type TargetCollections } from '../../../domain/targets/collections';
+import {
+  allowListProblem,
+  reservedCollectionProblem,
+  type CollectionKind,
+  type TargetCollections,
+} from '../../../domain/targets/collections';
 
 /**
  * The worker's own check of a step's collection, for requests that reached it without the client's
@@ -11,10 +16,20 @@ import { allowListProblem, reservedCollectionProblem, type CollectionKind, type 
  * narrowing it must not strand the undo of changes already applied, whose restores only write back
  * what the worker itself captured. Either refusal is a permanent InvalidStep, before anything is touched.
  */
-export function collectionGate<Spec extends { collection: string }>(kind: CollectionKind, adapter: TargetAdapter<Spec>, allowed: TargetCollections | undefined): TargetAdapter<Spec> {
+export function collectionGate<Spec extends { collection: string }>(
+  kind: CollectionKind,
+  adapter: TargetAdapter<Spec>,
+  allowed: TargetCollections | undefined,
+): TargetAdapter<Spec> {
   const refuse = (spec: Spec, forward: boolean) => {
-    const problem = reservedCollectionProblem(spec.collection) ?? (forward ? allowListProblem(kind, spec.collection, allowed) : undefined);
-    if (problem) throw permanent(ErrorType.InvalidStep, `${kind} step on collection "${spec.collection}" refused by this worker: the collection ${problem}`);
+    const problem =
+      reservedCollectionProblem(spec.collection) ??
+      (forward ? allowListProblem(kind, spec.collection, allowed) : undefined);
+    if (problem)
+      throw permanent(
+        ErrorType.InvalidStep,
+        `${kind} step on collection "${spec.collection}" refused by this worker: the collection ${problem}`,
+      );
   };
   return {
     kind: adapter.kind,

@@ -49,12 +49,20 @@ const PROPERTY_DEFAULTS = { description: '', options: [], displayOrder: -1, hidd
  * our write, leave anything someone else changed and report it as a conflict.
  */
 /** `redacted`: record properties whose values conflict samples and previews never show (REDACTED_LEAD_FIELDS). */
-export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: readonly string[] = []): TargetAdapter<CrmSpec> {
+export function createCrmAdapter(
+  db: Db,
+  connection?: CrmConnection,
+  redacted: readonly string[] = [],
+): TargetAdapter<CrmSpec> {
   const recoveryPoints = new RecoveryPointStore(db);
   const journal = new SendJournal(db);
 
   function crm(): CrmApi {
-    if (!connection) throw permanent(ErrorType.WorkerMisconfigured, 'crm steps need CRM_BASE_URL and CRM_TOKEN in the worker environment');
+    if (!connection)
+      throw permanent(
+        ErrorType.WorkerMisconfigured,
+        'crm steps need CRM_BASE_URL and CRM_TOKEN in the worker environment',
+      );
     return new CrmApi(connection);
   }
 
@@ -70,9 +78,16 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
       if (existing) return toRef(existing);
       const state = await readState(crm(), spec);
       if (spec.action === 'create-property' && 'exists' in state && state.exists) {
-        throw permanent(ErrorType.Conflict, `${describe(spec)}: the property already exists; change it with update-property instead`);
+        throw permanent(
+          ErrorType.Conflict,
+          `${describe(spec)}: the property already exists; change it with update-property instead`,
+        );
       }
-      if ((spec.action === 'update-property' || spec.action === 'delete-property') && 'exists' in state && !state.exists) {
+      if (
+        (spec.action === 'update-property' || spec.action === 'delete-property') &&
+        'exists' in state &&
+        !state.exists
+      ) {
         throw permanent(ErrorType.TargetNotFound, `${describe(spec)}: the CRM has no such property`);
       }
       const point = await recoveryPoints.capture(key, 'before-apply', {
@@ -86,9 +101,14 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
 
     async apply(key, spec) {
       const point = await beforeImage(key);
-      if (!point) throw permanent(ErrorType.RecoveryPointMissing, `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`);
+      if (!point)
+        throw permanent(
+          ErrorType.RecoveryPointMissing,
+          `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`,
+        );
       const forward = await journal.get(key, 'forward');
-      if (forward?.state === 'delivered') return { status: 'already-applied', summary: `${describe(spec)} already applied` };
+      if (forward?.state === 'delivered')
+        return { status: 'already-applied', summary: `${describe(spec)} already applied` };
       const api = crm();
       const now = await readState(api, spec);
       if (carriesChange(spec, now)) {
@@ -103,21 +123,41 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
       switch (spec.action) {
         case 'create-property': {
           const request = api.createProperty(spec.objectType, spec.property, ikey);
-          const response = await journaledSend(journal, key, { ...send, request, expected: [200, 201], tolerated: [409] });
+          const response = await journaledSend(journal, key, {
+            ...send,
+            request,
+            expected: [200, 201],
+            tolerated: [409],
+          });
           if (response.status === 409) {
             await resolveCreateConflict(api, journal, key, 'forward', spec.objectType, spec.property);
-            return { status: 'already-applied', summary: `${describe(spec)}: the CRM already has it with this definition (409)` };
+            return {
+              status: 'already-applied',
+              summary: `${describe(spec)}: the CRM already has it with this definition (409)`,
+            };
           }
           break;
         }
         case 'update-property':
-          await journaledSend(journal, key, { ...send, request: api.updateProperty(spec.objectType, spec.name, spec.property, ikey), expected: [200] });
+          await journaledSend(journal, key, {
+            ...send,
+            request: api.updateProperty(spec.objectType, spec.name, spec.property, ikey),
+            expected: [200],
+          });
           break;
         case 'delete-property':
-          await journaledSend(journal, key, { ...send, request: api.deleteProperty(spec.objectType, spec.name, ikey), expected: [200, 204, 404] });
+          await journaledSend(journal, key, {
+            ...send,
+            request: api.deleteProperty(spec.objectType, spec.name, ikey),
+            expected: [200, 204, 404],
+          });
           break;
         case 'update-record':
-          await journaledSend(journal, key, { ...send, request: api.updateRecord(spec.objectType, spec.recordId, writtenValues(spec), ikey), expected: [200] });
+          await journaledSend(journal, key, {
+            ...send,
+            request: api.updateRecord(spec.objectType, spec.recordId, writtenValues(spec), ikey),
+            expected: [200],
+          });
           break;
       }
       return { status: 'applied', summary: describe(spec) };
@@ -126,7 +166,10 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
     async verify(_key, spec) {
       const now = await readState(crm(), spec);
       if (!carriesChange(spec, now)) {
-        throw permanent(ErrorType.VerificationFailed, `${describe(spec)} is not in place: the CRM has ${stateSummary(now)}`);
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `${describe(spec)} is not in place: the CRM has ${stateSummary(now)}`,
+        );
       }
     },
 
@@ -135,7 +178,11 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
       const forward = await journal.get(key, 'forward');
       // No intent, or every attempt failed before anything left the worker: nothing to undo.
       if (!point || !forward || forward.state === 'not-sent') {
-        return { status: 'not-applied', summary: `no request of this step ever went to the CRM (${subject(spec)})`, recoveryPointId: point?._id };
+        return {
+          status: 'not-applied',
+          summary: `no request of this step ever went to the CRM (${subject(spec)})`,
+          recoveryPointId: point?._id,
+        };
       }
       const compensate = await journal.get(key, 'compensate');
       const api = crm();
@@ -147,13 +194,24 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
         // Restored before: never written twice. Items still someone else's are reported again.
         const restoredCount = (compensate.outcome?.restored as string[] | undefined)?.length;
         if (conflicts) {
-          return { status: 'partial', summary: `${subject(spec)} restored before; ${conflicts.count} item(s) changed by someone else left as is`, recoveryPointId: point._id, restoredCount, conflicts };
+          return {
+            status: 'partial',
+            summary: `${subject(spec)} restored before; ${conflicts.count} item(s) changed by someone else left as is`,
+            recoveryPointId: point._id,
+            restoredCount,
+            conflicts,
+          };
         }
         return { status: 'already-restored', summary: `${subject(spec)} already restored`, recoveryPointId: point._id };
       }
       if (!plan.request || restoring.length === 0) {
         if (conflicts) {
-          return { status: 'conflict', summary: `${subject(spec)} was changed after this step; left as is`, recoveryPointId: point._id, conflicts };
+          return {
+            status: 'conflict',
+            summary: `${subject(spec)} was changed after this step; left as is`,
+            recoveryPointId: point._id,
+            conflicts,
+          };
         }
         return nothingToRestore(spec, point, forward, compensate);
       }
@@ -174,7 +232,12 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
         tolerated: spec.action === 'delete-property' ? [409] : [],
         outcome,
       });
-      if (response.status === 409 && spec.action === 'delete-property' && 'exists' in point.state && point.state.exists) {
+      if (
+        response.status === 409 &&
+        spec.action === 'delete-property' &&
+        'exists' in point.state &&
+        point.state.exists
+      ) {
         const ours = creatable(point.state.property);
         if (!(await resolveCreateConflict(api, journal, key, 'compensate', spec.objectType, ours, false))) {
           const later = await readState(api, spec);
@@ -182,7 +245,17 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
             status: 'conflict',
             summary: `${subject(spec)} was re-created by someone else while restoring; left as is`,
             recoveryPointId: point._id,
-            conflicts: { count: 1, sample: [{ item: itemName(spec), before: ours, written: null, now: 'exists' in later && later.exists ? later.property : null }] },
+            conflicts: {
+              count: 1,
+              sample: [
+                {
+                  item: itemName(spec),
+                  before: ours,
+                  written: null,
+                  now: 'exists' in later && later.exists ? later.property : null,
+                },
+              ],
+            },
           };
         }
       }
@@ -197,7 +270,13 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
           conflicts,
         };
       }
-      return { status: 'restored', summary, recoveryPointId: point._id, preRestorePointId: preRestore._id, restoredCount: restoring.length };
+      return {
+        status: 'restored',
+        summary,
+        recoveryPointId: point._id,
+        preRestorePointId: preRestore._id,
+        restoredCount: restoring.length,
+      };
     },
 
     async verifyRestore(key, spec) {
@@ -206,7 +285,10 @@ export function createCrmAdapter(db: Db, connection?: CrmConnection, redacted: r
       const plan = planRestore(spec, point.state, await readState(crm(), spec), redacted);
       const left = plan.items.filter((i) => i.status === 'restore');
       if (left.length > 0) {
-        throw permanent(ErrorType.VerificationFailed, `${subject(spec)} still carries this step's write (${left.map((i) => i.item).join(', ')}); recovery point ${point._id}`);
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `${subject(spec)} still carries this step's write (${left.map((i) => i.item).join(', ')}); recovery point ${point._id}`,
+        );
       }
     },
 
@@ -250,12 +332,17 @@ function carriesChange(spec: CrmSpec, now: CrmState): boolean {
  */
 function assertUnchangedSince(spec: CrmSpec, before: CrmState, now: CrmState, forward: SendDoc | null): void {
   const moved = (detail: string) =>
-    permanent(ErrorType.Conflict, `${subject(spec)} changed after its recovery point was taken (${detail}); refusing to apply`);
+    permanent(
+      ErrorType.Conflict,
+      `${subject(spec)} changed after its recovery point was taken (${detail}); refusing to apply`,
+    );
   if (spec.action === 'update-record') {
     const was = (before as RecordState).values;
     const is = (now as RecordState).values;
     const written = writtenValues(spec);
-    const changed = Object.keys(written).filter((name) => ownValue(is, name) !== ownValue(was, name) && ownValue(is, name) !== ownValue(written, name));
+    const changed = Object.keys(written).filter(
+      (name) => ownValue(is, name) !== ownValue(was, name) && ownValue(is, name) !== ownValue(written, name),
+    );
     if (changed.length) throw moved(`properties ${changed.join(', ')}`);
     return;
   }
@@ -272,17 +359,26 @@ function assertUnchangedSince(spec: CrmSpec, before: CrmState, now: CrmState, fo
     return;
   }
   const changed = Object.keys(spec.property).filter(
-    (field) => !deepEqual(is.property[field], was.property[field]) && !matchesSubset(is.property[field], (spec.property as Record<string, unknown>)[field]),
+    (field) =>
+      !deepEqual(is.property[field], was.property[field]) &&
+      !matchesSubset(is.property[field], (spec.property as Record<string, unknown>)[field]),
   );
   if (changed.length) throw moved(`fields ${changed.join(', ')}`);
 }
 
 function planRestore(spec: CrmSpec, before: CrmState, now: CrmState, redacted: readonly string[]): RestorePlan {
-  return spec.action === 'update-record' ? planRecordRestore(spec, before as RecordState, now as RecordState, redacted) : planPropertyRestore(spec, before as PropertyState, now as PropertyState);
+  return spec.action === 'update-record'
+    ? planRecordRestore(spec, before as RecordState, now as RecordState, redacted)
+    : planPropertyRestore(spec, before as PropertyState, now as PropertyState);
 }
 
 /** Record values are contact data: the items and operations people see have the always-redacted properties replaced; the request does not. */
-function planRecordRestore(spec: RecordSpec, before: RecordState, now: RecordState, redacted: readonly string[]): RestorePlan {
+function planRecordRestore(
+  spec: RecordSpec,
+  before: RecordState,
+  now: RecordState,
+  redacted: readonly string[],
+): RestorePlan {
   const shown = (name: string, value: unknown) => redactValueAt(name, value, redacted);
   const written = writtenValues(spec);
   const items: ItemPlan[] = Object.keys(written).map((name) => {
@@ -290,17 +386,29 @@ function planRecordRestore(spec: RecordSpec, before: RecordState, now: RecordSta
     const was = ownValue(before.values, name) ?? null;
     const is = ownValue(now.values, name) ?? null;
     const status = is === was ? 'unchanged' : is === ownValue(written, name) ? 'restore' : 'conflict';
-    return { item: `${spec.objectType}/${spec.recordId}.${name}`, status, before: shown(name, was), written: shown(name, ownValue(written, name)), now: shown(name, is) };
+    return {
+      item: `${spec.objectType}/${spec.recordId}.${name}`,
+      status,
+      before: shown(name, was),
+      written: shown(name, ownValue(written, name)),
+      now: shown(name, is),
+    };
   });
   const restore = Object.fromEntries(
-    Object.keys(written).flatMap((name, index) => (items[index]!.status === 'restore' ? [[name, ownValue(before.values, name) ?? null]] : [])),
+    Object.keys(written).flatMap((name, index) =>
+      items[index]!.status === 'restore' ? [[name, ownValue(before.values, name) ?? null]] : [],
+    ),
   ) as RecordValues;
   const names = Object.keys(restore);
   return {
     items,
     request: names.length ? (api, key) => api.updateRecord(spec.objectType, spec.recordId, restore, key) : undefined,
     expected: [200],
-    operations: names.map((name) => ({ op: 'replace', path: `/${spec.objectType}/${spec.recordId}/properties/${name}`, value: shown(name, ownValue(restore, name)) })),
+    operations: names.map((name) => ({
+      op: 'replace',
+      path: `/${spec.objectType}/${spec.recordId}/properties/${name}`,
+      value: shown(name, ownValue(restore, name)),
+    })),
   };
 }
 
@@ -325,7 +433,11 @@ function planPropertyRestore(spec: PropertySpec, before: PropertyState, now: Pro
       const definition = before.exists ? creatable(before.property) : null;
       const base = { item, before: definition, written: null, now: nowValue };
       if (!definition) return { ...none, items: [{ ...base, status: 'unchanged' }] };
-      if (now.exists) return { ...none, items: [{ ...base, status: matchesSubset(now.property, definition) ? 'unchanged' : 'conflict' }] };
+      if (now.exists)
+        return {
+          ...none,
+          items: [{ ...base, status: matchesSubset(now.property, definition) ? 'unchanged' : 'conflict' }],
+        };
       return {
         items: [{ ...base, status: 'restore' }],
         request: (api, key) => api.createProperty(spec.objectType, definition, key),
@@ -342,7 +454,8 @@ function planPropertyRestore(spec: PropertySpec, before: PropertyState, now: Pro
       const back: Record<string, unknown> = {};
       for (const field of fields) {
         if (deepEqual(now.property[field], before.property[field])) continue;
-        if (!matchesSubset(now.property[field], written[field])) return { ...none, items: [{ ...base, status: 'conflict' }] };
+        if (!matchesSubset(now.property[field], written[field]))
+          return { ...none, items: [{ ...base, status: 'conflict' }] };
         back[field] = before.property[field];
       }
       if (Object.keys(back).length === 0) return { ...none, items: [{ ...base, status: 'unchanged' }] };
@@ -375,43 +488,78 @@ async function resolveCreateConflict(
     await journal.delivered(key, phase, 409, { note: 'already exists with our definition' });
     return true;
   }
-  await journal.failed(key, phase, 'rejected', { status: 409, error: `property ${objectType}.${String(definition.name)} exists with another definition` });
-  if (throwOnConflict) throw permanent(ErrorType.Conflict, `property ${objectType}.${String(definition.name)} already exists with another definition`);
+  await journal.failed(key, phase, 'rejected', {
+    status: 409,
+    error: `property ${objectType}.${String(definition.name)} exists with another definition`,
+  });
+  if (throwOnConflict)
+    throw permanent(
+      ErrorType.Conflict,
+      `property ${objectType}.${String(definition.name)} already exists with another definition`,
+    );
   return false;
 }
 
-function nothingToRestore(spec: CrmSpec, point: RecoveryPointDoc, forward: SendDoc, compensate: SendDoc | null): RestoreOutcome {
+function nothingToRestore(
+  spec: CrmSpec,
+  point: RecoveryPointDoc,
+  forward: SendDoc,
+  compensate: SendDoc | null,
+): RestoreOutcome {
   if (forward.state === 'delivered' || compensate) {
-    return { status: 'already-restored', summary: `${subject(spec)} is already at its recovery point`, recoveryPointId: point._id };
+    return {
+      status: 'already-restored',
+      summary: `${subject(spec)} is already at its recovery point`,
+      recoveryPointId: point._id,
+    };
   }
-  return { status: 'not-applied', summary: `this step's write never took effect on ${subject(spec)}`, recoveryPointId: point._id };
+  return {
+    status: 'not-applied',
+    summary: `this step's write never took effect on ${subject(spec)}`,
+    recoveryPointId: point._id,
+  };
 }
 
 function conflictReport(items: ItemPlan[]): ConflictReport | undefined {
   const conflicts = items.filter((i) => i.status === 'conflict');
   if (conflicts.length === 0) return undefined;
-  return { count: conflicts.length, sample: conflicts.slice(0, 20).map(({ item, before, written, now }) => ({ item, before, written, now })) };
+  return {
+    count: conflicts.length,
+    sample: conflicts.slice(0, 20).map(({ item, before, written, now }) => ({ item, before, written, now })),
+  };
 }
 
 /** True when every field of `expected` is in `actual` with the same value (objects and arrays recursively). */
 export function matchesSubset(actual: unknown, expected: unknown): boolean {
   if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length && expected.every((item, index) => matchesSubset(actual[index], item));
+    return (
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((item, index) => matchesSubset(actual[index], item))
+    );
   }
   if (expected !== null && typeof expected === 'object') {
     if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;
-    return Object.entries(expected).every(([field, value]) => value === undefined || matchesSubset((actual as Record<string, unknown>)[field], value));
+    return Object.entries(expected).every(
+      ([field, value]) => value === undefined || matchesSubset((actual as Record<string, unknown>)[field], value),
+    );
   }
   return actual === expected;
 }
 
 /** Fills the fields the CRM may leave out, so definitions compare by meaning. */
 function normaliseProperty(property: CrmProperty): CrmProperty {
-  return { ...property, ...Object.fromEntries(Object.entries(PROPERTY_DEFAULTS).map(([field, value]) => [field, property[field] ?? value])) };
+  return {
+    ...property,
+    ...Object.fromEntries(Object.entries(PROPERTY_DEFAULTS).map(([field, value]) => [field, property[field] ?? value])),
+  };
 }
 
 function creatable(property: CrmProperty): Record<string, unknown> {
-  return pick(property, creatablePropertyFields.filter((field) => property[field] !== undefined));
+  return pick(
+    property,
+    creatablePropertyFields.filter((field) => property[field] !== undefined),
+  );
 }
 
 function pick(source: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
@@ -437,7 +585,9 @@ function locator(spec: CrmSpec): Record<string, unknown> {
 }
 
 function subject(spec: CrmSpec): string {
-  return spec.action === 'update-record' ? `CRM record ${spec.objectType}/${spec.recordId}` : `CRM property ${itemName(spec)}`;
+  return spec.action === 'update-record'
+    ? `CRM record ${spec.objectType}/${spec.recordId}`
+    : `CRM property ${itemName(spec)}`;
 }
 
 function describe(spec: CrmSpec): string {
@@ -456,7 +606,9 @@ function describe(spec: CrmSpec): string {
 /** One line for people and workflow history: names, never record values (they may be personal data). */
 function stateSummary(state: CrmState): string {
   if ('values' in state) {
-    const set = Object.entries(state.values).filter(([, v]) => v !== null).map(([name]) => name);
+    const set = Object.entries(state.values)
+      .filter(([, v]) => v !== null)
+      .map(([name]) => name);
     return `${Object.keys(state.values).length} propert${Object.keys(state.values).length === 1 ? 'y' : 'ies'} captured (${set.length} set)`;
   }
   if (!state.exists) return 'property absent';

@@ -44,7 +44,11 @@ export class CrmApi {
 
   /** The property, or null when the CRM has none by that name (404). */
   async getProperty(objectType: string, name: string): Promise<CrmProperty | null> {
-    const request = this.request('GET', `crm/v3/properties/${seg(objectType)}/${seg(name)}`, `CRM read property ${objectType}.${name}`);
+    const request = this.request(
+      'GET',
+      `crm/v3/properties/${seg(objectType)}/${seg(name)}`,
+      `CRM read property ${objectType}.${name}`,
+    );
     const response = await sendHttp(request);
     if (response.status === 404) return null;
     if (response.status !== 200) throw failureFor(response, request.what);
@@ -54,7 +58,11 @@ export class CrmApi {
   /** The named property values of a record (`null` where unset). A missing record is a TargetNotFoundError. */
   async getRecordValues(objectType: string, recordId: string, names: string[]): Promise<RecordValues> {
     const query = new URLSearchParams({ properties: names.join(',') });
-    const request = this.request('GET', `crm/v3/objects/${seg(objectType)}/${seg(recordId)}?${query}`, `CRM read record ${objectType}/${recordId}`);
+    const request = this.request(
+      'GET',
+      `crm/v3/objects/${seg(objectType)}/${seg(recordId)}?${query}`,
+      `CRM read record ${objectType}/${recordId}`,
+    );
     const response = await sendHttp(request);
     if (response.status !== 200) throw failureFor(response, request.what);
     const record = jsonBody<{ properties?: Record<string, unknown> }>(response, request.what);
@@ -62,25 +70,63 @@ export class CrmApi {
   }
 
   createProperty(objectType: string, property: Record<string, unknown>, idempotencyKey: string): HttpRequest {
-    return this.request('POST', `crm/v3/properties/${seg(objectType)}`, `CRM create property ${objectType}.${String(property.name)}`, property, idempotencyKey);
+    return this.request(
+      'POST',
+      `crm/v3/properties/${seg(objectType)}`,
+      `CRM create property ${objectType}.${String(property.name)}`,
+      property,
+      idempotencyKey,
+    );
   }
 
-  updateProperty(objectType: string, name: string, changes: Record<string, unknown>, idempotencyKey: string): HttpRequest {
-    return this.request('PATCH', `crm/v3/properties/${seg(objectType)}/${seg(name)}`, `CRM update property ${objectType}.${name}`, changes, idempotencyKey);
+  updateProperty(
+    objectType: string,
+    name: string,
+    changes: Record<string, unknown>,
+    idempotencyKey: string,
+  ): HttpRequest {
+    return this.request(
+      'PATCH',
+      `crm/v3/properties/${seg(objectType)}/${seg(name)}`,
+      `CRM update property ${objectType}.${name}`,
+      changes,
+      idempotencyKey,
+    );
   }
 
   deleteProperty(objectType: string, name: string, idempotencyKey: string): HttpRequest {
-    return this.request('DELETE', `crm/v3/properties/${seg(objectType)}/${seg(name)}`, `CRM delete property ${objectType}.${name}`, undefined, idempotencyKey);
+    return this.request(
+      'DELETE',
+      `crm/v3/properties/${seg(objectType)}/${seg(name)}`,
+      `CRM delete property ${objectType}.${name}`,
+      undefined,
+      idempotencyKey,
+    );
   }
 
   /** PATCH of record values; `null` is sent as "" (how the CRM clears a value). */
   updateRecord(objectType: string, recordId: string, values: RecordValues, idempotencyKey: string): HttpRequest {
     const properties = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, value ?? '']));
-    return this.request('PATCH', `crm/v3/objects/${seg(objectType)}/${seg(recordId)}`, `CRM update record ${objectType}/${recordId}`, { properties }, idempotencyKey);
+    return this.request(
+      'PATCH',
+      `crm/v3/objects/${seg(objectType)}/${seg(recordId)}`,
+      `CRM update record ${objectType}/${recordId}`,
+      { properties },
+      idempotencyKey,
+    );
   }
 
-  private request(method: HttpMethod, path: string, what: string, body?: unknown, idempotencyKey?: string): HttpRequest {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.connection.token}`, accept: 'application/json' };
+  private request(
+    method: HttpMethod,
+    path: string,
+    what: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): HttpRequest {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.connection.token}`,
+      accept: 'application/json',
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     // HubSpot ignores it; it lets peers and logs tie each write to its change step.
     if (idempotencyKey) headers[IDEMPOTENCY_HEADER.toLowerCase()] = idempotencyKey;

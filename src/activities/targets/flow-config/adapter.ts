@@ -25,7 +25,10 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
   }
 
   /** A patch step patches the current configuration; a restore-to step writes an earlier one, with its lineage. */
-  async function nextConfig(flow: FlowDoc, spec: FlowConfigSpec): Promise<{ config: FlowConfig; lineage?: Partial<FlowWriter>; note: string }> {
+  async function nextConfig(
+    flow: FlowDoc,
+    spec: FlowConfigSpec,
+  ): Promise<{ config: FlowConfig; lineage?: Partial<FlowWriter>; note: string }> {
     if (!isRestoreSpec(spec)) return { config: patched(flow.config, spec), note: '' };
     const plan = await planRestoreTo(flows, spec, flow);
     return { config: plan.source.config, lineage: plan.lineage, note: ` ${describeRestoreTo(plan)}` };
@@ -50,7 +53,10 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
       if (existing) return toRef(existing);
       if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
       if (spec.expectedVersion !== undefined && current.version !== spec.expectedVersion) {
-        throw permanent(ErrorType.Conflict, `flow ${spec.flowId} is at version ${current.version}, the change expects ${spec.expectedVersion}`);
+        throw permanent(
+          ErrorType.Conflict,
+          `flow ${spec.flowId} is at version ${current.version}, the change expects ${spec.expectedVersion}`,
+        );
       }
       const point = await recoveryPoints.capture(key, 'before-apply', {
         target: 'flow-config',
@@ -64,18 +70,34 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
 
     async apply(key, spec) {
       const [point, current] = await pointAndFlow(key, spec.flowId);
-      if (!point) throw permanent(ErrorType.RecoveryPointMissing, `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`);
+      if (!point)
+        throw permanent(
+          ErrorType.RecoveryPointMissing,
+          `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`,
+        );
       if (await flows.writtenAt(spec.flowId, current, appliedVersion(point), key.changeId, key.stepId, 'apply')) {
         return { status: 'already-applied', summary: `flow ${spec.flowId} already carries this step` };
       }
       if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
       if (current.version !== point.version) {
-        throw permanent(ErrorType.Conflict, `flow ${spec.flowId} moved from version ${point.version} to ${current.version} after its recovery point was taken`);
+        throw permanent(
+          ErrorType.Conflict,
+          `flow ${spec.flowId} moved from version ${point.version} to ${current.version} after its recovery point was taken`,
+        );
       }
       const next = await nextConfig(current, spec);
       try {
-        const written = await flows.write(spec.flowId, current.version, next.config, { action: 'apply', ...key, ...next.lineage }, current);
-        return { status: 'applied', summary: `flow ${spec.flowId} version ${current.version} → ${written.version}${next.note}` };
+        const written = await flows.write(
+          spec.flowId,
+          current.version,
+          next.config,
+          { action: 'apply', ...key, ...next.lineage },
+          current,
+        );
+        return {
+          status: 'applied',
+          summary: `flow ${spec.flowId} version ${current.version} → ${written.version}${next.note}`,
+        };
       } catch (err) {
         if (err instanceof FlowVersionConflict) throw transient(ErrorType.Conflict, err.message);
         throw err;
@@ -85,17 +107,35 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
     async verify(key, spec) {
       const flow = await load(spec.flowId);
       // The live flow carries the step exactly when the step's write is the live version.
-      if (flow.writtenBy.action !== 'apply' || flow.writtenBy.changeId !== key.changeId || flow.writtenBy.stepId !== key.stepId) {
-        throw permanent(ErrorType.VerificationFailed, `flow ${spec.flowId} does not carry step ${key.stepId} (now at version ${flow.version})`);
+      if (
+        flow.writtenBy.action !== 'apply' ||
+        flow.writtenBy.changeId !== key.changeId ||
+        flow.writtenBy.stepId !== key.stepId
+      ) {
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `flow ${spec.flowId} does not carry step ${key.stepId} (now at version ${flow.version})`,
+        );
       }
     },
 
     async restore(key, spec) {
       const [point, current] = await pointAndFlow(key, spec.flowId);
-      const applied = point ? await flows.writtenAt(spec.flowId, current, appliedVersion(point), key.changeId, key.stepId, 'apply') : null;
-      if (!point || !applied) return { status: 'not-applied', summary: `step never changed flow ${spec.flowId}`, recoveryPointId: point?._id };
+      const applied = point
+        ? await flows.writtenAt(spec.flowId, current, appliedVersion(point), key.changeId, key.stepId, 'apply')
+        : null;
+      if (!point || !applied)
+        return {
+          status: 'not-applied',
+          summary: `step never changed flow ${spec.flowId}`,
+          recoveryPointId: point?._id,
+        };
       if (await flows.writtenAt(spec.flowId, current, restoredVersion(point), key.changeId, key.stepId, 'restore')) {
-        return { status: 'already-restored', summary: `flow ${spec.flowId} already restored`, recoveryPointId: point._id };
+        return {
+          status: 'already-restored',
+          summary: `flow ${spec.flowId} already restored`,
+          recoveryPointId: point._id,
+        };
       }
       if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
       if (current.version !== applied.version) {
@@ -105,7 +145,14 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
           recoveryPointId: point._id,
           conflicts: {
             count: 1,
-            sample: [{ item: `flow ${spec.flowId}`, before: { version: point.version }, written: { version: applied.version }, now: { version: current.version, writtenBy: current.writtenBy } }],
+            sample: [
+              {
+                item: `flow ${spec.flowId}`,
+                before: { version: point.version },
+                written: { version: applied.version },
+                now: { version: current.version, writtenBy: current.writtenBy },
+              },
+            ],
           },
         };
       }
@@ -140,7 +187,14 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
       const [point, current] = await pointAndFlow(key, spec.flowId);
       if (!point) return;
       if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
-      const restored = await flows.writtenAt(spec.flowId, current, restoredVersion(point), key.changeId, key.stepId, 'restore');
+      const restored = await flows.writtenAt(
+        spec.flowId,
+        current,
+        restoredVersion(point),
+        key.changeId,
+        key.stepId,
+        'restore',
+      );
       if (restored && (current.version !== restored.version || checksum(current.config) !== point.checksum)) {
         throw permanent(ErrorType.VerificationFailed, `flow ${spec.flowId} does not match recovery point ${point._id}`);
       }
@@ -151,7 +205,11 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
       if (!point) return { operations: [], summary: `no recovery point: nothing to restore on flow ${spec.flowId}` };
       const flow = await load(spec.flowId);
       const operations = jsonPatch.compare(flow.config, point.state as FlowConfig);
-      return { recoveryPointId: point._id, operations, summary: `${operations.length} operation(s) back to flow ${spec.flowId} version ${point.version}` };
+      return {
+        recoveryPointId: point._id,
+        operations,
+        summary: `${operations.length} operation(s) back to flow ${spec.flowId} version ${point.version}`,
+      };
     },
   };
 }
@@ -162,6 +220,9 @@ function patched(config: FlowConfig, spec: FlowPatchSpec): FlowConfig {
   } catch (err) {
     const e = err as { name?: string; message: string; index?: number };
     const at = e.index === undefined ? '' : ` (patch operation ${e.index})`;
-    throw permanent(ErrorType.InvalidStep, `patch cannot be applied to flow ${spec.flowId}${at}: ${e.message.split('\n')[0]}`);
+    throw permanent(
+      ErrorType.InvalidStep,
+      `patch cannot be applied to flow ${spec.flowId}${at}: ${e.message.split('\n')[0]}`,
+    );
   }
 }

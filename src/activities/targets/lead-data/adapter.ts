@@ -69,7 +69,13 @@ export function createLeadDataAdapter(db: Db, options: LeadDataOptions = {}): Ta
       const point = await recoveryPoints.capture(key, 'before-apply', {
         target: 'lead-data',
         locator: { collection: spec.collection },
-        state: { collection: spec.collection, filter: canonicalJson(spec.filter), paths, selected, journal: { collection: JOURNAL_COLLECTION, idPrefix: LeadJournal.prefix(key, 'before-apply') } },
+        state: {
+          collection: spec.collection,
+          filter: canonicalJson(spec.filter),
+          paths,
+          selected,
+          journal: { collection: JOURNAL_COLLECTION, idPrefix: LeadJournal.prefix(key, 'before-apply') },
+        },
         summary: `${selected} lead(s) of ${spec.collection} selected; before-images of ${paths.join(', ')} journaled per lead in ${JOURNAL_COLLECTION}`,
       });
       return toRef(point);
@@ -77,13 +83,20 @@ export function createLeadDataAdapter(db: Db, options: LeadDataOptions = {}): Ta
 
     async apply(key, spec) {
       if (!(await recoveryPoints.get(key, 'before-apply'))) {
-        throw permanent(ErrorType.RecoveryPointMissing, `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`);
+        throw permanent(
+          ErrorType.RecoveryPointMissing,
+          `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`,
+        );
       }
       const { paths, written } = writtenFields(spec);
       const leads = leadsOf(spec);
       const progress = activityProgress<ApplyProgress>();
       let state: ApplyProgress = progress.resumeFrom ?? { scanned: 0, written: 0 };
-      const cursor = leads.scanSelection(spec.filter, chunkSize, state.lastId === undefined ? undefined : decodeLeadId(state.lastId));
+      const cursor = leads.scanSelection(
+        spec.filter,
+        chunkSize,
+        state.lastId === undefined ? undefined : decodeLeadId(state.lastId),
+      );
       try {
         for await (const chunk of inChunks(cursor, chunkSize)) {
           // A lead already carrying the written values is done (written by an earlier attempt, or it already had them).
@@ -91,14 +104,19 @@ export function createLeadDataAdapter(db: Db, options: LeadDataOptions = {}): Ta
           // Journal first: a crash between the two leaves a before-image for a lead not yet written, never the reverse.
           await journal.insertIfAbsent(toWrite.map((lead) => entry(key, spec, lead)));
           await leads.write(toWrite.map((lead) => ({ id: lead._id, slots: written })));
-          state = { lastId: encodeLeadId(chunk[chunk.length - 1]!._id), scanned: state.scanned + chunk.length, written: state.written + toWrite.length };
+          state = {
+            lastId: encodeLeadId(chunk[chunk.length - 1]!._id),
+            scanned: state.scanned + chunk.length,
+            written: state.written + toWrite.length,
+          };
           progress.beat(state);
         }
       } finally {
         await cursor.close();
       }
       const summary = `${state.written} of ${state.scanned} selected lead(s) of ${spec.collection} updated (${paths.join(', ')}); before-images in ${JOURNAL_COLLECTION}`;
-      if (state.written === 0 && (await journal.hasEntries(key, 'before-apply'))) return { status: 'already-applied', summary };
+      if (state.written === 0 && (await journal.hasEntries(key, 'before-apply')))
+        return { status: 'already-applied', summary };
       return { status: 'applied', summary };
     },
 
@@ -124,7 +142,12 @@ export function createLeadDataAdapter(db: Db, options: LeadDataOptions = {}): Ta
 
     async preview(key, spec) {
       const point = await recoveryPoints.get(key, 'before-apply');
-      if (!point) return { operations: [], summary: `no recovery point: nothing to restore in ${spec.collection}`, counts: { restore: 0, conflicts: 0, unchanged: 0 } };
+      if (!point)
+        return {
+          operations: [],
+          summary: `no recovery point: nothing to restore in ${spec.collection}`,
+          counts: { restore: 0, conflicts: 0, unchanged: 0 },
+        };
       const counts = { restore: 0, conflicts: 0, unchanged: 0 };
       const operations: unknown[] = [];
       const conflictSample: ReturnType<typeof sampleOf>[] = [];

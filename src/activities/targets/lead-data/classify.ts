@@ -17,7 +17,11 @@ export function classify(entry: LeadJournalDoc, current: Record<string, unknown>
  * The three-way record of a lead someone else changed after the step wrote it, with the operator's
  * always-redacted fields (`redacted`) replaced: it is stored in `lead_conflicts` and sampled into reports.
  */
-export function conflictOf(entry: LeadJournalDoc, current: Record<string, unknown> | null | undefined, redacted: readonly string[] = []): LeadConflictDoc {
+export function conflictOf(
+  entry: LeadJournalDoc,
+  current: Record<string, unknown> | null | undefined,
+  redacted: readonly string[] = [],
+): LeadConflictDoc {
   const shown = (slots: Slot[]) => redactFields(slotsObject(entry.paths, slots), redacted) as Record<string, unknown>;
   return {
     _id: `${entry.changeId}/${entry.stepId}/${entry.leadKey}`,
@@ -36,5 +40,10 @@ export function conflictOf(entry: LeadJournalDoc, current: Record<string, unknow
 export const SAMPLE_SIZE = 20;
 
 export function sampleOf(conflict: LeadConflictDoc) {
-  return { item: `${conflict.collection}/${conflict.leadKey}`, before: conflict.before, written: conflict.written, now: conflict.now };
+  return {
+    item: `${conflict.collection}/${conflict.leadKey}`,
+    before: conflict.before,
+    written: conflict.written,
+    now: conflict.now,
+  };
 }

@@ -5,7 +5,12 @@ import { activityProgress } from '../common/progress';
 import { inChunks } from '../../../store/batches';
 import type { ConflictReport, RestoreOptions, RestoreOutcome, StepKey } from '../../../domain/outcomes';
 import { classify, conflictOf, SAMPLE_SIZE, sampleOf } from './classify';
-import { JOURNAL_COLLECTION, LeadJournal, type LeadConflictDoc, type LeadJournalDoc } from '../../../store/lead-journal';
+import {
+  JOURNAL_COLLECTION,
+  LeadJournal,
+  type LeadConflictDoc,
+  type LeadJournalDoc,
+} from '../../../store/lead-journal';
 import type { Leads } from '../../../store/leads';
 import { writtenFields, type LeadDataSpec } from '../../../domain/targets/lead-data';
 
@@ -34,7 +39,13 @@ interface RestoreProgress {
  * lead someone changed since is left alone and reported three-way in `lead_conflicts`.
  */
 export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize, redacted }: RestoreDeps) {
-  async function restoreChunk(key: StepKey, spec: LeadDataSpec, chunk: LeadJournalDoc[], state: RestoreProgress, preRestore: () => Promise<RecoveryPointDoc>) {
+  async function restoreChunk(
+    key: StepKey,
+    spec: LeadDataSpec,
+    chunk: LeadJournalDoc[],
+    state: RestoreProgress,
+    preRestore: () => Promise<RecoveryPointDoc>,
+  ) {
     const leads = leadsOf(spec);
     const current = await leads.current(chunk.map((e) => e.leadId));
     const toRestore: LeadJournalDoc[] = [];
@@ -59,7 +70,9 @@ export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize,
           journaledAt: new Date(),
         })),
       );
-      await leads.write(toRestore.map((e) => ({ id: e.leadId, slots: e.before, current: current.get(e.leadKey) ?? undefined })));
+      await leads.write(
+        toRestore.map((e) => ({ id: e.leadId, slots: e.before, current: current.get(e.leadKey) ?? undefined })),
+      );
     }
     await journal.recordConflicts(conflicts);
     state.restored += toRestore.length;
@@ -71,22 +84,40 @@ export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize,
     async restore(key: StepKey, spec: LeadDataSpec, options: RestoreOptions = {}): Promise<RestoreOutcome> {
       const point = await recoveryPoints.get(key, 'before-apply');
       if (!point || !(await journal.hasEntries(key, 'before-apply'))) {
-        return { status: 'not-applied', summary: `step never changed leads of ${spec.collection}`, recoveryPointId: point?._id };
+        return {
+          status: 'not-applied',
+          summary: `step never changed leads of ${spec.collection}`,
+          recoveryPointId: point?._id,
+        };
       }
       const progress = activityProgress<RestoreProgress>();
-      const state: RestoreProgress = progress.resumeFrom ?? { scanned: 0, restored: 0, atBefore: 0, conflicts: 0, sample: [] };
+      const state: RestoreProgress = progress.resumeFrom ?? {
+        scanned: 0,
+        restored: 0,
+        atBefore: 0,
+        conflicts: 0,
+        sample: [],
+      };
       let preRestoreId: string | undefined;
       const preRestore = async () => {
         const captured = await recoveryPoints.capture(key, 'before-restore', {
           target: 'lead-data',
           locator: { collection: spec.collection },
-          state: { collection: spec.collection, paths: writtenFields(spec).paths, journal: { collection: JOURNAL_COLLECTION, idPrefix: LeadJournal.prefix(key, 'before-restore') } },
+          state: {
+            collection: spec.collection,
+            paths: writtenFields(spec).paths,
+            journal: { collection: JOURNAL_COLLECTION, idPrefix: LeadJournal.prefix(key, 'before-restore') },
+          },
           summary: `values of leads of ${spec.collection} before the restore, journaled per lead in ${JOURNAL_COLLECTION}`,
         });
         preRestoreId = captured._id;
         return captured;
       };
-      const cursor = journal.scan(key, 'before-apply', { after: state.lastEntryId, itemIds: options.itemIds, batchSize: chunkSize });
+      const cursor = journal.scan(key, 'before-apply', {
+        after: state.lastEntryId,
+        itemIds: options.itemIds,
+        batchSize: chunkSize,
+      });
       try {
         for await (const chunk of inChunks(cursor, chunkSize)) {
           await restoreChunk(key, spec, chunk, state, preRestore);
@@ -97,7 +128,13 @@ export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize,
       } finally {
         await cursor.close();
       }
-      return outcome(key, spec, point._id, state, preRestoreId ?? (await recoveryPoints.get(key, 'before-restore'))?._id);
+      return outcome(
+        key,
+        spec,
+        point._id,
+        state,
+        preRestoreId ?? (await recoveryPoints.get(key, 'before-restore'))?._id,
+      );
     },
 
     async verifyRestore(key: StepKey, spec: LeadDataSpec): Promise<void> {
@@ -111,20 +148,43 @@ export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize,
         activityProgress().beat({ checked });
       }
       if (off.length) {
-        throw permanent(ErrorType.VerificationFailed, `${off.length} of ${checked} restored lead(s) of ${spec.collection} are not at their before-image (e.g. ${off.slice(0, 5).join(', ')})`);
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `${off.length} of ${checked} restored lead(s) of ${spec.collection} are not at their before-image (e.g. ${off.slice(0, 5).join(', ')})`,
+        );
       }
     },
   };
 }
 
-function outcome(key: StepKey, spec: LeadDataSpec, recoveryPointId: string, state: RestoreProgress, preRestorePointId: string | undefined): RestoreOutcome {
+function outcome(
+  key: StepKey,
+  spec: LeadDataSpec,
+  recoveryPointId: string,
+  state: RestoreProgress,
+  preRestorePointId: string | undefined,
+): RestoreOutcome {
   const counts = `${state.restored} lead(s) of ${spec.collection} restored, ${state.atBefore} already as before, ${state.conflicts} changed since the apply and left as they are`;
   if (state.conflicts > 0) {
-    const conflicts: ConflictReport = { count: state.conflicts, sample: state.sample, ref: LeadJournal.conflictRef(key) };
+    const conflicts: ConflictReport = {
+      count: state.conflicts,
+      sample: state.sample,
+      ref: LeadJournal.conflictRef(key),
+    };
     const status = state.restored + state.atBefore > 0 ? 'partial' : 'conflict';
     return { status, summary: counts, recoveryPointId, conflicts, preRestorePointId, restoredCount: state.restored };
   }
-  if (state.restored > 0) return { status: 'restored', summary: counts, recoveryPointId, preRestorePointId, restoredCount: state.restored };
-  if (preRestorePointId) return { status: 'already-restored', summary: `leads of ${spec.collection} already restored (${counts})`, recoveryPointId };
-  return { status: 'not-applied', summary: `step never changed leads of ${spec.collection} (${counts})`, recoveryPointId };
+  if (state.restored > 0)
+    return { status: 'restored', summary: counts, recoveryPointId, preRestorePointId, restoredCount: state.restored };
+  if (preRestorePointId)
+    return {
+      status: 'already-restored',
+      summary: `leads of ${spec.collection} already restored (${counts})`,
+      recoveryPointId,
+    };
+  return {
+    status: 'not-applied',
+    summary: `step never changed leads of ${spec.collection} (${counts})`,
+    recoveryPointId,
+  };
 }

@@ -17,12 +17,17 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
   const writes = new DocumentWrites(db);
   const collectionOf = (spec: MongoDocumentSpec) => db.collection(spec.collection);
   const label = (spec: MongoDocumentSpec) => `${spec.collection}/${spec.id}`;
-  const read = async (spec: MongoDocumentSpec): Promise<DocState> => stateOf(await collectionOf(spec).findOne({ _id: docId(spec) } as Document));
+  const read = async (spec: MongoDocumentSpec): Promise<DocState> =>
+    stateOf(await collectionOf(spec).findOne({ _id: docId(spec) } as Document));
   const beforeOf = async (key: StepKey) => {
     const point = await recoveryPoints.get(key, 'before-apply');
     return point ? { point, before: point.state as DocState } : undefined;
   };
-  const markerTarget = (spec: MongoDocumentSpec, written: DocState) => ({ collection: spec.collection, documentId: spec.id, written });
+  const markerTarget = (spec: MongoDocumentSpec, written: DocState) => ({
+    collection: spec.collection,
+    documentId: spec.id,
+    written,
+  });
 
   /** Writes `state` as the whole document, or deletes the document for an absence. */
   async function put(spec: MongoDocumentSpec, state: DocState): Promise<void> {
@@ -40,10 +45,14 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
     // Field ops touch only the step's fields; replace writes the whole document (creating it when absent).
     if (spec.op === 'set') {
       const { matchedCount } = await collectionOf(spec).updateOne(filter, { $set: spec.fields });
-      if (matchedCount === 0) throw permanent(ErrorType.TargetNotFound, `document ${label(spec)} was deleted before the step could write it`);
+      if (matchedCount === 0)
+        throw permanent(ErrorType.TargetNotFound, `document ${label(spec)} was deleted before the step could write it`);
     } else if (spec.op === 'unset') {
-      const { matchedCount } = await collectionOf(spec).updateOne(filter, { $unset: Object.fromEntries(spec.fields.map((f) => [f, ''])) });
-      if (matchedCount === 0) throw permanent(ErrorType.TargetNotFound, `document ${label(spec)} was deleted before the step could write it`);
+      const { matchedCount } = await collectionOf(spec).updateOne(filter, {
+        $unset: Object.fromEntries(spec.fields.map((f) => [f, ''])),
+      });
+      if (matchedCount === 0)
+        throw permanent(ErrorType.TargetNotFound, `document ${label(spec)} was deleted before the step could write it`);
     } else {
       await put(spec, target);
     }
@@ -56,7 +65,8 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
       const existing = await recoveryPoints.get(key, 'before-apply');
       if (existing) return toRef(existing);
       const state = await read(spec);
-      if (!state.exists && spec.op !== 'replace') throw permanent(ErrorType.TargetNotFound, `document ${label(spec)} does not exist`);
+      if (!state.exists && spec.op !== 'replace')
+        throw permanent(ErrorType.TargetNotFound, `document ${label(spec)} does not exist`);
       const point = await recoveryPoints.capture(key, 'before-apply', {
         target: 'mongo-document',
         locator: { collection: spec.collection, id: spec.id, idType: spec.idType },
@@ -68,14 +78,22 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
 
     async apply(key, spec) {
       const captured = await beforeOf(key);
-      if (!captured) throw permanent(ErrorType.RecoveryPointMissing, `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`);
+      if (!captured)
+        throw permanent(
+          ErrorType.RecoveryPointMissing,
+          `no recovery point for ${key.changeId}/${key.stepId}; refusing to apply`,
+        );
       const marker = await writes.get(key, 'apply');
-      if (marker?.status === 'done') return { status: 'already-applied', summary: `document ${label(spec)} already carries this step` };
+      if (marker?.status === 'done')
+        return { status: 'already-applied', summary: `document ${label(spec)} already carries this step` };
       const target = targetState(captured.before, spec);
       const current = await read(spec);
       if (!sameState(current, target)) {
         if (!sameState(current, captured.before)) {
-          throw permanent(ErrorType.Conflict, `document ${label(spec)} changed after its recovery point was taken; refusing to overwrite`);
+          throw permanent(
+            ErrorType.Conflict,
+            `document ${label(spec)} changed after its recovery point was taken; refusing to overwrite`,
+          );
         }
         await writes.mark(key, 'apply', 'pending', markerTarget(spec, target));
         await write(spec, target);
@@ -96,17 +114,35 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
     async restore(key, spec) {
       const captured = await beforeOf(key);
       const applied = await writes.get(key, 'apply');
-      if (!captured || !applied) return { status: 'not-applied', summary: `step never changed document ${label(spec)}`, recoveryPointId: captured?.point._id };
+      if (!captured || !applied)
+        return {
+          status: 'not-applied',
+          summary: `step never changed document ${label(spec)}`,
+          recoveryPointId: captured?.point._id,
+        };
       const { point, before } = captured;
-      if ((await writes.get(key, 'restore'))?.status === 'done') return { status: 'already-restored', summary: `document ${label(spec)} already restored`, recoveryPointId: point._id };
+      if ((await writes.get(key, 'restore'))?.status === 'done')
+        return {
+          status: 'already-restored',
+          summary: `document ${label(spec)} already restored`,
+          recoveryPointId: point._id,
+        };
       const current = await read(spec);
       if (sameState(current, before)) {
         // An apply that never reached the document, or a restore that crashed after its write.
         const restoredBefore = (await writes.get(key, 'restore')) !== null;
         if (restoredBefore) await writes.mark(key, 'restore', 'done', markerTarget(spec, before));
         return restoredBefore
-          ? { status: 'already-restored', summary: `document ${label(spec)} is at its recovery point`, recoveryPointId: point._id }
-          : { status: 'not-applied', summary: `document ${label(spec)} is still at its recovery point`, recoveryPointId: point._id };
+          ? {
+              status: 'already-restored',
+              summary: `document ${label(spec)} is at its recovery point`,
+              recoveryPointId: point._id,
+            }
+          : {
+              status: 'not-applied',
+              summary: `document ${label(spec)} is still at its recovery point`,
+              recoveryPointId: point._id,
+            };
       }
       if (!sameState(current, applied.written)) {
         const sample = conflictSample(spec, before, applied.written, current, redacted);
@@ -128,7 +164,9 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
       await writes.mark(key, 'restore', 'done', markerTarget(spec, before));
       return {
         status: 'restored',
-        summary: before.exists ? `document ${label(spec)} restored to its recovery point` : `document ${label(spec)} deleted (it did not exist before the step)`,
+        summary: before.exists
+          ? `document ${label(spec)} restored to its recovery point`
+          : `document ${label(spec)} deleted (it did not exist before the step)`,
         recoveryPointId: point._id,
         preRestorePointId: preRestore._id,
       };
@@ -139,17 +177,27 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
       const restored = await writes.get(key, 'restore');
       if (!captured || restored?.status !== 'done') return;
       if (!sameState(await read(spec), captured.before)) {
-        throw permanent(ErrorType.VerificationFailed, `document ${label(spec)} does not match recovery point ${captured.point._id}`);
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `document ${label(spec)} does not match recovery point ${captured.point._id}`,
+        );
       }
     },
 
     async preview(key, spec) {
       const captured = await beforeOf(key);
-      if (!captured) return { operations: [], summary: `no recovery point: nothing to restore for document ${label(spec)}` };
+      if (!captured)
+        return { operations: [], summary: `no recovery point: nothing to restore for document ${label(spec)}` };
       const current = await read(spec);
       const [now, before] = [asJson(current), asJson(captured.before)];
       const operations = redactOperations(
-        now === null ? (before === null ? [] : [{ op: 'add', path: '', value: before }]) : before === null ? [{ op: 'remove', path: '' }] : jsonPatch.compare(now as object, before as object),
+        now === null
+          ? before === null
+            ? []
+            : [{ op: 'add', path: '', value: before }]
+          : before === null
+            ? [{ op: 'remove', path: '' }]
+            : jsonPatch.compare(now as object, before as object),
         redacted,
       );
       const applied = await writes.get(key, 'apply');
@@ -158,7 +206,9 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
         recoveryPointId: captured.point._id,
         operations,
         counts: { restore: conflict || operations.length === 0 ? 0 : 1, conflicts: conflict ? 1 : 0 },
-        ...(conflict ? { conflicts: conflictSample(spec, captured.before, applied.written, current, redacted).slice(0, 20) } : {}),
+        ...(conflict
+          ? { conflicts: conflictSample(spec, captured.before, applied.written, current, redacted).slice(0, 20) }
+          : {}),
         summary: conflict
           ? `document ${label(spec)} changed after the step: a restore would leave it and report a conflict`
           : `${operations.length} operation(s) back to the recovery point of ${label(spec)}`,
@@ -168,11 +218,20 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
 }
 
 /** Preview operations with the always-redacted fields' values replaced (a pointer `/a/b` is the field `a.b`; `""` the whole document). */
-function redactOperations(operations: { op: string; path: string; value?: unknown }[], redacted: readonly string[]): unknown[] {
+function redactOperations(
+  operations: { op: string; path: string; value?: unknown }[],
+  redacted: readonly string[],
+): unknown[] {
   if (redacted.length === 0) return operations;
   return operations.map((operation) => {
     if (!('value' in operation)) return operation;
     const tokens = pointerTokens(operation.path);
-    return { ...operation, value: tokens.length === 0 ? redactFields(operation.value, redacted) : redactValueAt(tokens.join('.'), operation.value, redacted) };
+    return {
+      ...operation,
+      value:
+        tokens.length === 0
+          ? redactFields(operation.value, redacted)
+          : redactValueAt(tokens.join('.'), operation.value, redacted),
+    };
   });
 }

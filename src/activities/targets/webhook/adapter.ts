@@ -10,7 +10,12 @@ import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signedPartsOf, signRequest } from
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';
 import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { sandboxUrl } from './sandbox-url';
-import { defaultConflictStatus, defaultExpectedStatus, type WebhookRequestTemplate, type WebhookSpec } from '../../../domain/targets/webhook';
+import {
+  defaultConflictStatus,
+  defaultExpectedStatus,
+  type WebhookRequestTemplate,
+  type WebhookSpec,
+} from '../../../domain/targets/webhook';
 import { renderHeader, renderJson, renderUrl, type TemplateValues } from '../../../domain/targets/webhook-template';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -49,7 +54,11 @@ interface WebhookState {
  * is the record of what was. A restore sends the compensating request once, and only when the
  * forward request may have reached the partner.
  */
-export function createWebhookAdapter(db: Db, partners: Partners = new Map(), options: WebhookAdapterOptions = {}): TargetAdapter<WebhookSpec> {
+export function createWebhookAdapter(
+  db: Db,
+  partners: Partners = new Map(),
+  options: WebhookAdapterOptions = {},
+): TargetAdapter<WebhookSpec> {
   const recoveryPoints = new RecoveryPointStore(db);
   const journal = new SendJournal(db);
   const where = options.sandbox ? 'REHEARSAL_WEBHOOK_PARTNERS' : 'WEBHOOK_PARTNERS';
@@ -58,17 +67,29 @@ export function createWebhookAdapter(db: Db, partners: Partners = new Map(), opt
   function partnerFor(spec: WebhookSpec): Partner & { secret: string } {
     const partner = spec.partner === undefined ? undefined : partners.get(spec.partner);
     if (!partner) {
-      const named = spec.partner === undefined ? 'names no partner (it was written before partners: finish or roll it back on the release that started it)' : `names partner "${spec.partner}", which is not in this worker's ${where}`;
+      const named =
+        spec.partner === undefined
+          ? 'names no partner (it was written before partners: finish or roll it back on the release that started it)'
+          : `names partner "${spec.partner}", which is not in this worker's ${where}`;
       throw permanent(ErrorType.WorkerMisconfigured, `the webhook step ${named}`);
     }
-    if (!partner.secret) throw permanent(ErrorType.WorkerMisconfigured, `partner "${partner.name}" has no signing secret on this worker (${where}: secret or secretEnv)`);
+    if (!partner.secret)
+      throw permanent(
+        ErrorType.WorkerMisconfigured,
+        `partner "${partner.name}" has no signing secret on this worker (${where}: secret or secretEnv)`,
+      );
     return partner as Partner & { secret: string };
   }
 
   /** The request for a phase as this adapter sends it: rendered, moved to the sandbox when rehearsing, checked against the partner. */
   function render(key: StepKey, spec: WebhookSpec, phase: SendPhase, template: WebhookRequestTemplate): Rendered {
     const partner = partnerFor(spec);
-    const request = rendered(key, phase, template, options.sandbox ? (url) => sandboxUrl(url, partner.origins[0]!) : undefined);
+    const request = rendered(
+      key,
+      phase,
+      template,
+      options.sandbox ? (url) => sandboxUrl(url, partner.origins[0]!) : undefined,
+    );
     const problem = partnerDestinationProblem(request.url, partner);
     if (problem) throw permanent(ErrorType.InvalidStep, `webhook ${phase} URL ${request.url}: ${problem}`);
     return request;
@@ -79,7 +100,10 @@ export function createWebhookAdapter(db: Db, partners: Partners = new Map(), opt
     const partner = partnerFor(spec);
     const { fingerprint, headers, body, url } = render(key, spec, phase, template);
     const signed = { ...headers };
-    signed[SIGNATURE_HEADER.toLowerCase()] = signRequest(partner.secret, signedPartsOf({ method: template.method, url, idempotencyKey: fingerprint.idempotencyKey, body }));
+    signed[SIGNATURE_HEADER.toLowerCase()] = signRequest(
+      partner.secret,
+      signedPartsOf({ method: template.method, url, idempotencyKey: fingerprint.idempotencyKey, body }),
+    );
     return {
       method: template.method,
       url,
@@ -120,10 +144,18 @@ export function createWebhookAdapter(db: Db, partners: Partners = new Map(), opt
 
     async apply(key, spec) {
       const point = await beforeImage(key);
-      if (!point) throw permanent(ErrorType.RecoveryPointMissing, `no recovery point for ${key.changeId}/${key.stepId}; refusing to send`);
+      if (!point)
+        throw permanent(
+          ErrorType.RecoveryPointMissing,
+          `no recovery point for ${key.changeId}/${key.stepId}; refusing to send`,
+        );
       const request = build(key, spec, 'forward', spec.forward);
       const sent = await journal.get(key, 'forward');
-      if (sent?.state === 'delivered') return { status: 'already-applied', summary: `${request.method} ${request.url} already delivered (HTTP ${sent.lastStatus})` };
+      if (sent?.state === 'delivered')
+        return {
+          status: 'already-applied',
+          summary: `${request.method} ${request.url} already delivered (HTTP ${sent.lastStatus})`,
+        };
       const response = await journaledSend(journal, key, {
         target: 'webhook',
         phase: 'forward',
@@ -137,29 +169,55 @@ export function createWebhookAdapter(db: Db, partners: Partners = new Map(), opt
       const sent = await journal.get(key, 'forward');
       const expected = render(key, spec, 'forward', spec.forward);
       if (sent?.state !== 'delivered') {
-        throw permanent(ErrorType.VerificationFailed, `webhook ${expected.fingerprint.method} ${expected.url} was not delivered (${sent?.state ?? 'never sent'})`);
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `webhook ${expected.fingerprint.method} ${expected.url} was not delivered (${sent?.state ?? 'never sent'})`,
+        );
       }
       if (sent.fingerprint !== journalFingerprint(expected)) {
-        throw permanent(ErrorType.VerificationFailed, `the delivered request under key ${sent._id} is not the one this step describes`);
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `the delivered request under key ${sent._id} is not the one this step describes`,
+        );
       }
     },
 
     async restore(key, spec) {
       const point = await beforeImage(key);
       const sent = await journal.get(key, 'forward');
-      if (!point || !sent) return { status: 'not-applied', summary: 'the forward request was never sent: nothing to undo', recoveryPointId: point?._id };
+      if (!point || !sent)
+        return {
+          status: 'not-applied',
+          summary: 'the forward request was never sent: nothing to undo',
+          recoveryPointId: point?._id,
+        };
       if (sent.state === 'rejected') {
-        return { status: 'not-applied', summary: `the partner refused the forward request (HTTP ${sent.lastStatus ?? '?'}): nothing to undo`, recoveryPointId: point._id };
+        return {
+          status: 'not-applied',
+          summary: `the partner refused the forward request (HTTP ${sent.lastStatus ?? '?'}): nothing to undo`,
+          recoveryPointId: point._id,
+        };
       }
       if (sent.state === 'not-sent') {
-        return { status: 'not-applied', summary: `the forward request never left the worker (${sent.lastError ?? 'refused before sending'}): nothing to undo`, recoveryPointId: point._id };
+        return {
+          status: 'not-applied',
+          summary: `the forward request never left the worker (${sent.lastError ?? 'refused before sending'}): nothing to undo`,
+          recoveryPointId: point._id,
+        };
       }
       if (!spec.compensate) {
-        throw permanent(ErrorType.Irreversible, `step ${key.stepId} is irreversible and its forward request was ${sent.state === 'delivered' ? 'delivered' : 'possibly delivered'}: it cannot be undone`);
+        throw permanent(
+          ErrorType.Irreversible,
+          `step ${key.stepId} is irreversible and its forward request was ${sent.state === 'delivered' ? 'delivered' : 'possibly delivered'}: it cannot be undone`,
+        );
       }
       const undone = await journal.get(key, 'compensate');
       if (undone?.state === 'delivered') {
-        return { status: 'already-restored', summary: `compensating request already delivered (HTTP ${undone.lastStatus})`, recoveryPointId: point._id };
+        return {
+          status: 'already-restored',
+          summary: `compensating request already delivered (HTTP ${undone.lastStatus})`,
+          recoveryPointId: point._id,
+        };
       }
       const request = build(key, spec, 'compensate', spec.compensate);
       const preRestore = await recoveryPoints.capture(key, 'before-restore', {
@@ -177,7 +235,10 @@ export function createWebhookAdapter(db: Db, partners: Partners = new Map(), opt
         tolerated: conflictStatus,
       });
       if (conflictStatus.includes(response.status)) {
-        await journal.failed(key, 'compensate', 'rejected', { status: response.status, error: `partner reports a conflict: ${response.text.slice(0, EXCERPT_CHARS)}` });
+        await journal.failed(key, 'compensate', 'rejected', {
+          status: response.status,
+          error: `partner reports a conflict: ${response.text.slice(0, EXCERPT_CHARS)}`,
+        });
         return {
           status: 'conflict',
           summary: `the partner refused the compensating ${request.method} ${request.url} with HTTP ${response.status}: its state changed since; left as is`,
@@ -209,21 +270,42 @@ export function createWebhookAdapter(db: Db, partners: Partners = new Map(), opt
       if (!sent || neverTookEffect(sent) || !spec.compensate) return;
       const undone = await journal.get(key, 'compensate');
       if (undone?.state !== 'delivered') {
-        throw permanent(ErrorType.VerificationFailed, `the compensating request ${idempotencyKey(key, 'compensate')} was not delivered (${undone?.state ?? 'never sent'})`);
+        throw permanent(
+          ErrorType.VerificationFailed,
+          `the compensating request ${idempotencyKey(key, 'compensate')} was not delivered (${undone?.state ?? 'never sent'})`,
+        );
       }
     },
 
     async preview(key, spec) {
       const point = await beforeImage(key);
       const sent = await journal.get(key, 'forward');
-      if (!point || !sent || neverTookEffect(sent)) return { recoveryPointId: point?._id, operations: [], summary: 'the forward request never took effect: nothing to undo' };
-      if (!spec.compensate) return { recoveryPointId: point._id, operations: [], summary: 'irreversible: the forward request cannot be undone' };
+      if (!point || !sent || neverTookEffect(sent))
+        return {
+          recoveryPointId: point?._id,
+          operations: [],
+          summary: 'the forward request never took effect: nothing to undo',
+        };
+      if (!spec.compensate)
+        return {
+          recoveryPointId: point._id,
+          operations: [],
+          summary: 'irreversible: the forward request cannot be undone',
+        };
       const undone = await journal.get(key, 'compensate');
-      if (undone?.state === 'delivered') return { recoveryPointId: point._id, operations: [], summary: 'already undone' };
+      if (undone?.state === 'delivered')
+        return { recoveryPointId: point._id, operations: [], summary: 'already undone' };
       const { fingerprint } = render(key, spec, 'compensate', spec.compensate);
       return {
         recoveryPointId: point._id,
-        operations: [{ op: 'request', method: fingerprint.method, url: fingerprint.url, idempotencyKey: fingerprint.idempotencyKey }],
+        operations: [
+          {
+            op: 'request',
+            method: fingerprint.method,
+            url: fingerprint.url,
+            idempotencyKey: fingerprint.idempotencyKey,
+          },
+        ],
         summary: `would send ${fingerprint.method} ${fingerprint.url} once (Idempotency-Key ${fingerprint.idempotencyKey})`,
       };
     },
@@ -241,12 +323,20 @@ interface Rendered {
  * Fills a request template for one phase; deterministic, so every attempt sends the same request.
  * `destination` maps the rendered URL (a rehearsal moves it to the sandbox origin).
  */
-export function rendered(key: StepKey, phase: SendPhase, template: WebhookRequestTemplate, destination: (url: string) => string = (url) => url): Rendered {
+export function rendered(
+  key: StepKey,
+  phase: SendPhase,
+  template: WebhookRequestTemplate,
+  destination: (url: string) => string = (url) => url,
+): Rendered {
   const ikey = idempotencyKey(key, phase);
   const values: TemplateValues = { changeId: key.changeId, stepId: key.stepId, idempotencyKey: ikey };
   const url = destination(renderUrl(template.url, values));
   const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, values));
-  const headers: Record<string, string> = { 'user-agent': 'lead-rollback', ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const headers: Record<string, string> = {
+    'user-agent': 'lead-rollback',
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+  };
   for (const [name, value] of Object.entries(template.headers ?? {})) {
     try {
       headers[name.toLowerCase()] = renderHeader(value, values);
@@ -282,5 +372,11 @@ function neverTookEffect(sent: SendDoc): boolean {
 }
 
 function forwardRecord(sent: SendDoc): Record<string, unknown> {
-  return { idempotencyKey: sent._id, state: sent.state, lastStatus: sent.lastStatus ?? null, attempts: sent.attempts, request: sent.request };
+  return {
+    idempotencyKey: sent._id,
+    state: sent.state,
+    lastStatus: sent.lastStatus ?? null,
+    attempts: sent.attempts,
+    request: sent.request,
+  };
 }
