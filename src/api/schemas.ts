@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changePhases } from '../client/change-query';
+import { changePhases } from '../domain/status';
 import type { ChangePage } from '../client/change-page';
 import type { StartedChange } from '../client/changes';
 import type { AnnotatedReport, RootCauseResult } from '../client/reports';

@@ -1,25 +1,9 @@
 import { z } from 'zod';
 import { actorSchema } from '../domain/actor';
 import { targetKinds, type TargetKind } from '../domain/targets/index';
-import type { ChangePhase } from '../domain/status';
+import { changePhases } from '../domain/status';
 import { CHANGE_WORKFLOW_TYPE } from '../workflows/definitions';
 import { ChangeStatusKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
-
-/** Every phase at run time (the workflow types only declare the union); the check below keeps them equal. */
-export const changePhases = [
-  'awaiting-approval',
-  'waiting-for-lock',
-  'applying',
-  'observing',
-  'awaiting-decision',
-  'held',
-  'rolling-back',
-  'completed',
-  'rolled-back',
-  'rejected',
-] as const;
-type Missing = Exclude<ChangePhase, (typeof changePhases)[number]>;
-const _everyPhaseListed: [Missing] extends [never] ? true : Missing = true;
 
 /** Visibility values are quoted in the query; these characters could end a quote or escape it. */
 const unquotable = /['"\\\u0000-\u001f\u007f]/;

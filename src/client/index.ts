@@ -7,7 +7,7 @@ export { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } 
 export type { RehearsalSubject, StartedRehearsal } from './rehearsals';
 export type { RehearsalReport, StepRehearsal } from '../domain/rehearsal';
 export type { RootCauseInput, RootCauseNote } from '../domain/root-cause';
-export { changePhases, listFilterSchema, type ListFilter } from './change-query';
+export { listFilterSchema, type ListFilter } from './change-query';
 export type { ChangeSummary } from './change-summary';
 export {
   ChangeClosedError,
@@ -22,4 +22,4 @@ export {
 export { ValidationError, type FieldIssue } from '../domain/validation';
 export type { ChangeRequestInput } from '../domain/change-request';
 export type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
-export type { ChangeReport, ChangeStatus, PendingQuestion } from '../domain/status';
+export { changePhases, stepStates, type ChangeReport, type ChangeStatus, type PendingQuestion } from '../domain/status';

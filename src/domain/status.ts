@@ -13,28 +13,38 @@ export interface ChangeWorkflowInput {
   request: ChangeRequest;
 }
 
-export const terminalPhases = ['completed', 'rolled-back', 'rejected'] as const;
+/** Every phase a change can be in, once: the status query, the list filter and the docs test read it. */
+export const changePhases = [
+  'awaiting-approval',
+  'waiting-for-lock',
+  'applying',
+  'observing',
+  'awaiting-decision',
+  'held',
+  'rolling-back',
+  'completed',
+  'rolled-back',
+  'rejected',
+] as const;
 
-export type ChangePhase =
-  | 'awaiting-approval'
-  | 'waiting-for-lock'
-  | 'applying'
-  | 'observing'
-  | 'awaiting-decision'
-  | 'held'
-  | 'rolling-back'
-  | (typeof terminalPhases)[number];
+export type ChangePhase = (typeof changePhases)[number];
 
-export type StepState =
-  | 'pending'
-  | 'applying'
-  | 'applied'
-  | 'failed'
-  | 'skipped'
-  | 'compensating'
-  | 'restored'
-  | 'conflict'
-  | 'compensation-failed';
+export const terminalPhases = ['completed', 'rolled-back', 'rejected'] as const satisfies readonly ChangePhase[];
+
+/** Every state a step can be in (the status query's `steps[].state`). */
+export const stepStates = [
+  'pending',
+  'applying',
+  'applied',
+  'failed',
+  'skipped',
+  'compensating',
+  'restored',
+  'conflict',
+  'compensation-failed',
+] as const;
+
+export type StepState = (typeof stepStates)[number];
 
 export interface StepStatus {
   id: string;

@@ -38,10 +38,16 @@ export class ChangeTracker {
     this.record(`phase: ${phase}`, { detail });
   }
 
-  setEscalationLevel(level: number): void {
-    if (level === this.escalationLevel) return;
-    this.escalationLevel = level;
-    upsertSearchAttributes([{ key: EscalationLevelKey, value: level }]);
+  /**
+   * Shows how far the change has escalated. With `highestReached` the level never goes down, so a
+   * finished change stays findable by `EscalationLevel >= 1`; without it (runs from before the
+   * patch) it follows the open questions back to 0.
+   */
+  setEscalationLevel(level: number, highestReached = false): void {
+    const shown = highestReached ? Math.max(level, this.escalationLevel) : level;
+    if (shown === this.escalationLevel) return;
+    this.escalationLevel = shown;
+    upsertSearchAttributes([{ key: EscalationLevelKey, value: shown }]);
   }
 
   step(id: string): StepStatus {

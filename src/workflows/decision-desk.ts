@@ -1,4 +1,4 @@
-import { condition, uuid4 } from '@temporalio/workflow';
+import { condition, patched, uuid4 } from '@temporalio/workflow';
 import {
   questionOptions,
   type DecisionInput,
@@ -39,9 +39,26 @@ export interface DecisionRequest {
   holdFromStart?: boolean;
   /** An answer that means "keep waiting without deadline" (the step-failure question's `hold`). */
   holdOn?: DecisionName;
-  /** The phase the change shows while the question escalates, while it holds, and once it is answered. */
+  /**
+   * The phase the change shows while the question escalates, while it holds, and once an answer
+   * lets it go on (approve, retry, skip); an answer that rolls back leaves the phase to the rollback.
+   */
   phases?: { escalating: ChangePhase; holding: ChangePhase; answered?: ChangePhase };
 }
+
+/** The answers after which the change goes on with its steps. */
+const goingOn: ReadonlySet<DecisionName> = new Set<DecisionName>(['approve', 'retry', 'skip']);
+
+/**
+ * Patches of what the desk shows (each adds an upsert or takes one away, so runs recorded before
+ * take the old path on replay; histories in test/histories/v7-*, v8-*).
+ */
+const patches = {
+  /** Before, every answer showed `applying`, even one that rolled back or held (a spurious timeline entry). */
+  applyingOnlyWhenGoingOn: () => patched('applying-only-when-going-on'),
+  /** Before, `EscalationLevel` went back to 0 when the question closed, so `EscalationLevel >= 1` missed finished changes. */
+  escalationLevelHighestReached: () => patched('escalation-level-highest-reached'),
+};
 
 /** How a question ended: a decision, every level's deadline passed (`return`), or a manual rollback request. */
 export type Decided = { decision: AcceptedDecision } | { exhausted: true } | { interrupted: true };
@@ -161,7 +178,8 @@ export class DecisionDesk {
       if (request.phases)
         this.tracker.setPhase(escalation.holding ? request.phases.holding : request.phases.escalating);
       const answer = await this.ask(request, escalation);
-      if (request.phases?.answered) this.tracker.setPhase(request.phases.answered);
+      if (request.phases?.answered && (goesOn(answer) || !patches.applyingOnlyWhenGoingOn()))
+        this.tracker.setPhase(request.phases.answered);
       if ('decision' in answer && answer.decision.decision !== request.holdOn) return answer;
       if ('interrupted' in answer) return answer;
       // Exhausted, or told to hold: from now on the question waits without deadline.
@@ -212,7 +230,7 @@ export class DecisionDesk {
       }
     } finally {
       this.open.splice(this.open.indexOf(question), 1);
-      this.tracker.setEscalationLevel(this.escalationLevel);
+      if (!patches.escalationLevelHighestReached()) this.tracker.setEscalationLevel(this.escalationLevel);
     }
   }
 
@@ -224,7 +242,7 @@ export class DecisionDesk {
     question.mayDecide = this.levels.slice(0, level + 1).map((l) => ({ level: l.name, ...l.deciders }));
     if (this.rules.breakGlassGroups.length > 0)
       question.mayDecide.push({ level: 'break-glass', actors: [], groups: [...this.rules.breakGlassGroups] });
-    this.tracker.setEscalationLevel(this.escalationLevel);
+    this.tracker.setEscalationLevel(this.escalationLevel, patches.escalationLevelHighestReached());
     this.tracker.record('decision asked', {
       stepId: question.stepId,
       detail: `${question.kind} → ${this.levels[level]!.name}: ${question.prompt}`,
@@ -274,4 +292,8 @@ export class DecisionDesk {
   same(a: string, b: string): boolean {
     return same(this.rules, a, b);
   }
+}
+
+function goesOn(answer: Decided): boolean {
+  return 'decision' in answer && goingOn.has(answer.decision.decision);
 }

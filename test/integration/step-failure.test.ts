@@ -150,6 +150,13 @@ describe('step failure: policy ask and hold, decisions, deadlines and escalation
     });
     expect(sent.filter((n) => n.event === 'decision-needed').map((n) => n.channels)).toEqual([['webhook:on-call']]);
     expect(sent.filter((n) => n.event === 'escalated').map((n) => n.channels)).toEqual([['webhook:managers']]);
+    // The operator's query for changes that escalated still finds it once it has ended.
+    const found = await eventually(async () => {
+      const query = `ChangeId = "${changeId}" AND EscalationLevel >= 1 AND ExecutionStatus = "Completed"`;
+      for await (const execution of env.client.workflow.list({ query })) return execution.workflowId;
+      return undefined;
+    });
+    expect(found).toBe(changeWorkflowId(changeId));
   });
 
   test('given escalation to a second level, when the first-level decider still decides, then the wider set accepts it', async () => {

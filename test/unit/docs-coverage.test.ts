@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiConfigSchema } from '../../src/config/api';
+import { changePhases, stepStates } from '../../src/domain/status';
 import { encryptionEnvShape } from '../../src/temporal/encryption-config';
 import { codeSpans, docFiles, repoRoot, scan } from '../helpers/markdown';
 
@@ -83,5 +84,13 @@ describe('what the docs cover', () => {
       return [layer, list === undefined ? ['(no row)'] : list === 'nothing' ? [] : list.split(/\s*,\s*/)] as const;
     });
     expect(documented).toEqual(layers);
+  });
+
+  test('given the phase and step-state lists of the status, then the Status section names each of them', () => {
+    const doc = fs.readFileSync(path.join(repoRoot, 'docs/policy-and-decisions.md'), 'utf8');
+    const section = /^## Status\n([\s\S]*?)(?=^## )/m.exec(doc)![1]!;
+    const named = new Set(codeSpans(section.replace(/\n/g, ' ')));
+    expect(changePhases.filter((phase) => !named.has(phase))).toEqual([]);
+    expect(stepStates.filter((state) => !named.has(state))).toEqual([]);
   });
 });

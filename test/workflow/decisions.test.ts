@@ -1,4 +1,7 @@
 import { RequestRefusedError } from '../../src/client/errors';
+import type { ChangeReport } from '../../src/domain/status';
+import { changeWorkflowId } from '../../src/workflows/definitions';
+import { EscalationLevelKey } from '../../src/workflows/search-attributes';
 import { capStep, change, MANAGER, ONCALL, saga, twoLevels } from './saga';
 import { openTimeSkipping, type TimeSkipping } from './time-skipping';
 
@@ -13,6 +16,15 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
     ts = await openTimeSkipping();
   });
   afterAll(() => ts?.close());
+
+  /** The phases the change went through, in order, as its timeline shows them. */
+  const phases = (report: ChangeReport) =>
+    report.timeline.filter((e) => e.event.startsWith('phase: ')).map((e) => e.event.slice('phase: '.length));
+  /** What the Temporal UI and `EscalationLevel >= 1` see once the change has ended. */
+  const escalationLevel = async (changeId: string) =>
+    (await ts.env.client.workflow.getHandle(changeWorkflowId(changeId)).describe()).typedSearchAttributes.get(
+      EscalationLevelKey,
+    );
 
   const approvalChange = (risk: 'medium' | 'high' = 'medium', whenExhausted: 'rollback' | 'hold' = 'rollback') =>
     change([capStep('raise')], { approval: 'required', escalation: { levels: twoLevels(), whenExhausted } }, { risk });
@@ -190,6 +202,10 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
       expect(sent.filter((n) => n.event === 'decision-needed').map((n) => n.channels)).toEqual([['webhook:on-call']]);
       expect(sent.filter((n) => n.event === 'escalated').map((n) => n.channels)).toEqual([['webhook:managers']]);
       expect(s.fakes.steps('restoreAndVerifyStep')).toEqual(['two', 'one']);
+      // Exhaustion rolls back straight from the question: no `applying` in between.
+      expect(phases(report)).toEqual(['awaiting-decision', 'rolling-back', 'rolled-back']);
+      // The finished change still shows how far it escalated.
+      expect(await escalationLevel(s.changeId)).toBe(1);
     });
 
     test('given escalation to the managers, when the on-call still decides retry, then the wider level takes it and the retried step applies', async () => {
@@ -206,6 +222,8 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
       expect(s.fakes.steps('applyAndVerifyStep')).toEqual(['one', 'two', 'two']);
       // A retry reuses the step's recovery point.
       expect(s.fakes.steps('snapshotStep')).toEqual(['one', 'two', 'two']);
+      expect(phases(report)).toEqual(['awaiting-decision', 'applying', 'completed']);
+      expect(await escalationLevel(s.changeId)).toBe(1);
     });
 
     test('given whenExhausted hold, when both levels lapse, then the change is held for the managers until one decides skip', async () => {
@@ -228,6 +246,8 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
         ['two', 'skipped'],
       ]);
       expect(s.fakes.steps('restoreAndVerifyStep')).toEqual([]);
+      // The hold follows the lapsed escalation directly; only the skip lets the change go on.
+      expect(phases(report)).toEqual(['awaiting-decision', 'held', 'applying', 'completed']);
     });
 
     test('given a step-failure question, when someone approves or answers a question that is not open, then it is refused and nothing is decided', async () => {
@@ -249,6 +269,9 @@ describe('decisions: approval gate, escalation over the levels, hold when exhaus
       });
       expect(report.phase).toBe('rolled-back');
       expect(report.decisions.map((d) => d.decision)).toEqual(['rollback']);
+      expect(phases(report)).toEqual(['awaiting-decision', 'rolling-back', 'rolled-back']);
+      // Answered at the first level: nothing escalated.
+      expect(await escalationLevel(s.changeId)).toBe(0);
     });
   });
 });
