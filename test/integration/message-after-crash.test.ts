@@ -12,6 +12,7 @@ import { eventually, openTestEnv, uniqueId, type TestEnv } from '../helpers/harn
 import { scratchDir } from '../../tools/devenv/paths';
 import { cliEnv } from '../helpers/cli';
 import { ENV, requiredEnv } from '../setup/services';
+import { TEST_BOUND_MS } from '../helpers/bounds';
 
 /** A partner endpoint that holds the forward request until the test answers it. */
 interface HeldEndpoint {
@@ -62,6 +63,8 @@ describe('a rollback request that arrives while the workflow worker is dead and 
   let endpoint: HeldEndpoint;
   let logDir: string;
   let supervisors: WorkerSupervisor[];
+  /** Set by a test that got to its end: a failed one keeps its worker logs for the reader. */
+  let finished: boolean;
 
   /** A workflow-only worker process on the test's task queue, as `npm run worker` starts it. */
   async function workflowWorker(name: string): Promise<WorkerSupervisor> {
@@ -78,12 +81,14 @@ describe('a rollback request that arrives while the workflow worker is dead and 
     endpoint = await holdingEndpoint();
     logDir = fs.mkdtempSync(path.join(scratchDir, 'message-after-crash-'));
     supervisors = [];
+    finished = false;
   });
   afterEach(async () => {
     await Promise.all(supervisors.map((s) => s.stop()));
     await endpoint.close();
     await env.close();
-    fs.rmSync(logDir, { recursive: true, force: true });
+    if (finished) fs.rmSync(logDir, { recursive: true, force: true });
+    else console.error(`message-after-crash: worker logs kept in ${logDir}`);
   });
 
   test.each(['signal', 'update'] as const)(
@@ -155,7 +160,10 @@ describe('a rollback request that arrives while the workflow worker is dead and 
       // those queries from history before it gets the timed-out workflow task.
       let polling = true;
       const polls = (async () => {
-        while (polling) await env.changes.status(changeId).catch(() => undefined);
+        while (polling) {
+          await env.changes.status(changeId).catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       })();
       await update;
       await env.changes.result(changeId).finally(() => (polling = false));
@@ -172,7 +180,8 @@ describe('a rollback request that arrives while the workflow worker is dead and 
         changeWorkflowId(changeId),
       );
       await expect(replayed).resolves.toBeUndefined();
+      finished = true;
     },
-    120_000,
+    TEST_BOUND_MS,
   );
 });

@@ -12,6 +12,21 @@ const READY_TIMEOUT_MS = 5 * 60_000;
 const START_ATTEMPTS = 5;
 
 /**
+ * Watches a worker's stderr, chunk by chunk, for the SDK's RUNNING line, which may straddle two
+ * chunks. Each chunk is matched whole, with the tail of the ones before: under load the worker's
+ * lines arrive batched, and when only the trimmed tail was matched, a chunk whose RUNNING line was
+ * followed by more than the tail's length went unseen and the start timed out after five minutes.
+ */
+export function readyWatcher(): (chunk: string) => boolean {
+  let tail = '';
+  return (chunk) => {
+    const seen = tail + chunk;
+    tail = seen.slice(-400);
+    return READY.test(seen);
+  };
+}
+
+/**
  * The worker as a separate process, as in production: `node --import tsx src/worker.ts` with its
  * configuration in the environment, under the devenv guard (so it dies with the campaign). The
  * supervisor kills it with SIGKILL when asked (no drain, no goodbye to the server), starts it
@@ -76,12 +91,11 @@ export class WorkerSupervisor {
     this.child = child;
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.stdout!.pipe(log, { end: false });
-    let tail = '';
+    const sawReady = readyWatcher();
     const ready = new Promise<void>((resolve, reject) => {
       child.stderr!.on('data', (chunk: Buffer) => {
         log.write(chunk);
-        tail = (tail + chunk.toString()).slice(-400);
-        if (this.readyAt === undefined && READY.test(tail)) {
+        if (this.readyAt === undefined && sawReady(chunk.toString())) {
           this.readyAt = Date.now();
           this.startupMs.push(this.readyAt - spawned);
           resolve();
