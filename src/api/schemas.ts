@@ -165,9 +165,13 @@ export const changeReportSchema = z
       .object({
         detectedAt: isoTime,
         rollbackStartedAt: isoTime,
-        restoredAt: isoTime,
+        restoredAt: isoTime.describe('Every compensation ended: restored, or resolved by hand'),
+        lastRestoreAt: isoTime.optional().describe("The last restore attempt finished (without people's wait)"),
+        resolvedManuallyAt: isoTime.optional().describe('The last compensation resolved by hand'),
+        waitedOnPeopleMs: z.number().optional().describe('Time the compensations waited on people'),
         validatedAt: isoTime.optional(),
         timeToRecoverMs: z.number(),
+        measuredTo: z.enum(['validated', 'restored']).optional().describe('Where timeToRecoverMs ends'),
       })
       .optional(),
     cancelled: z.boolean().optional(),
@@ -210,6 +214,7 @@ export const changeReportSchema = z
             target: z.string(),
             ok: z.boolean(),
             recoveryPointChecksum: z.string().optional(),
+            resolvedManually: z.object({ actor: z.string(), at: isoTime }).optional(),
             detail: z.string(),
           }),
         ),

@@ -46,7 +46,7 @@ export const eventCosts = {
 } as const;
 
 /** Patches the change workflow records (one marker each): src/workflows/*. */
-const PATCH_MARKERS = 8;
+const PATCH_MARKERS = 9;
 /** Phase upserts outside questions: approval, lock wait, applying, observing, rolling back, and the final phase. */
 const PHASE_UPSERTS = 8;
 

@@ -72,12 +72,23 @@ export interface RecoveryTimes {
   /** The step failure, the trigger that fired, or the manual request. */
   detectedAt: string;
   rollbackStartedAt: string;
-  /** Every compensation restored and verified (or resolved by hand). */
+  /**
+   * Every compensation ended: each step's last restore attempt finished (restored, conflicted or
+   * failed) or, for a step resolved by hand, the person's answer came (see `resolvedManuallyAt`).
+   */
   restoredAt: string;
+  /** The last restore attempt of any step finished (the machine's part, without the wait for a person). */
+  lastRestoreAt?: string;
+  /** The last resolution by hand, when a compensation needed one. */
+  resolvedManuallyAt?: string;
+  /** Time the compensations waited on people (retry or resolve-by-hand questions), parallel waits counted once. */
+  waitedOnPeopleMs?: number;
   /** Targets re-read against their recovery points, and metrics re-observed when configured. */
   validatedAt?: string;
-  /** detectedAt → validatedAt (or restoredAt without validation), in milliseconds. */
+  /** detectedAt → validatedAt (or restoredAt without validation), in milliseconds; `waitedOnPeopleMs` of it waiting on people. */
   timeToRecoverMs: number;
+  /** Where `timeToRecoverMs` ends: at the validation, or at the last compensation when there was none. */
+  measuredTo?: 'validated' | 'restored';
 }
 
 /** What a rollback of a change would do, per step, without doing it. */
@@ -213,6 +224,14 @@ export interface TriggerReport {
 export interface ValidationReport {
   ok: boolean;
   validatedAt: string;
-  targets: { stepId: string; target: TargetKind; ok: boolean; recoveryPointChecksum?: string; detail: string }[];
+  targets: {
+    stepId: string;
+    target: TargetKind;
+    ok: boolean;
+    recoveryPointChecksum?: string;
+    /** Set for a step whose compensation a person resolved by hand: its restore's writes are checked all the same. */
+    resolvedManually?: { actor: string; at: string };
+    detail: string;
+  }[];
   metrics?: MetricSampleRecord[];
 }

@@ -56,3 +56,10 @@ export function showValue(value: unknown, max = 200): string {
   const shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
 }
+
+/** Where a report's time to recover ends (reports stored before `measuredTo` existed say it by `validatedAt`). */
+export function recoveryEnd(recovery: { measuredTo?: string; validatedAt?: string }): 'validated' | 'all restored' {
+  return (recovery.measuredTo ?? (recovery.validatedAt ? 'validated' : 'restored')) === 'validated'
+    ? 'validated'
+    : 'all restored';
+}

@@ -1,6 +1,6 @@
 import type { ReportAnnotations } from '../domain/root-cause';
 import type { ChangeReport, RestoreOutcome, StepStatus } from '../domain/status';
-import { showValue, triggerOf, validationOf } from './extras';
+import { recoveryEnd, showValue, triggerOf, validationOf } from './extras';
 import { ganttChart } from './gantt';
 import { code, duration, inline, quote, table } from './markdown-text';
 
@@ -51,18 +51,28 @@ function header(report: Report): string[] {
 
 function recovery(report: Report): string[] {
   if (!report.recovery) return [];
-  const { detectedAt, rollbackStartedAt, restoredAt, validatedAt, timeToRecoverMs } = report.recovery;
+  const { detectedAt, rollbackStartedAt, restoredAt, lastRestoreAt, resolvedManuallyAt, validatedAt } = report.recovery;
   const after = (time: string) => `+${duration(Date.parse(time) - Date.parse(detectedAt))}`;
   const rows = [
     ['detected', at(detectedAt), '0 ms'],
     ['rollback started', at(rollbackStartedAt), after(rollbackStartedAt)],
+    // Apart when a person resolved a compensation by hand: the restore ended, then the answer came.
+    ...(resolvedManuallyAt && lastRestoreAt
+      ? [
+          ['last restore finished', at(lastRestoreAt), after(lastRestoreAt)],
+          ['last resolved by hand', at(resolvedManuallyAt), after(resolvedManuallyAt)],
+        ]
+      : []),
     ['all restored', at(restoredAt), after(restoredAt)],
     ...(validatedAt ? [['validated', at(validatedAt), after(validatedAt)]] : []),
   ];
+  const waited = report.recovery.waitedOnPeopleMs
+    ? `, of which ${duration(report.recovery.waitedOnPeopleMs)} waiting on people`
+    : '';
   return [
     '## Recovery',
     '',
-    `**Time to recover: ${duration(timeToRecoverMs)}** (detection → ${validatedAt ? 'validated' : 'all restored'})`,
+    `**Time to recover: ${duration(report.recovery.timeToRecoverMs)}** (detection → ${recoveryEnd(report.recovery)}${waited})`,
     '',
     ...table(['milestone', 'at', 'after detection'], rows),
   ];

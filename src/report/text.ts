@@ -1,6 +1,6 @@
 import type { ReportAnnotations } from '../domain/root-cause';
 import type { ChangeReport, FloorRecord } from '../domain/status';
-import { showValue, triggerOf, validationOf } from './extras';
+import { recoveryEnd, showValue, triggerOf, validationOf } from './extras';
 
 /**
  * The report as terminal text: outcome line, cause, recovery times, the trigger and validation
@@ -16,11 +16,19 @@ export function renderReportText(report: ChangeReport & ReportAnnotations): stri
     lines.push(`  cause: ${where}${report.cause.type ?? 'Error'}: ${report.cause.message}`);
   }
   if (report.recovery) {
-    const { detectedAt, rollbackStartedAt, restoredAt, validatedAt, timeToRecoverMs } = report.recovery;
+    const { detectedAt, rollbackStartedAt, restoredAt, lastRestoreAt, resolvedManuallyAt, validatedAt } =
+      report.recovery;
     const after = (t: string) => `+${Date.parse(t) - Date.parse(detectedAt)} ms`;
+    const byHand =
+      resolvedManuallyAt && lastRestoreAt
+        ? `, last restore finished ${after(lastRestoreAt)}, last resolved by hand ${after(resolvedManuallyAt)}`
+        : '';
     const validated = validatedAt ? `, validated ${after(validatedAt)}` : '';
+    const waited = report.recovery.waitedOnPeopleMs
+      ? `; ${report.recovery.waitedOnPeopleMs} ms of it waiting on people`
+      : '';
     lines.push(
-      `  time to recover: ${timeToRecoverMs} ms (detected → rollback started ${after(rollbackStartedAt)}, all restored ${after(restoredAt)}${validated})`,
+      `  time to recover: ${report.recovery.timeToRecoverMs} ms to ${recoveryEnd(report.recovery)} (detected → rollback started ${after(rollbackStartedAt)}${byHand}, all restored ${after(restoredAt)}${validated})${waited}`,
     );
   }
   const trigger = triggerOf(report);

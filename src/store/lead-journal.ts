@@ -111,6 +111,13 @@ export class LeadJournal {
     }
   }
 
+  /** Which of these entry ids are journaled (one indexed read: `_id` is the primary key). */
+  async existing(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const found = await this.entries.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+    return new Set(found.map((doc) => doc._id));
+  }
+
   /** Keeps the full conflict list of a step (one document per lead, rewritten by each restore). */
   async recordConflicts(docs: LeadConflictDoc[]): Promise<void> {
     await forEachLimited(docs, WRITE_CONCURRENCY, async ({ _id, ...doc }) => {

@@ -333,21 +333,27 @@ export class ChangeRun implements RunScope {
       'rollback-started',
       `Rolling back ${this.registered.length} step(s): ${this.cause?.message ?? 'requested'}`,
     );
+    let waitedOnPeopleMs = 0;
     for (const unit of compensationUnits(this.registered, this.request.policy.compensation.independentGroups)) {
-      await Promise.all(unit.map((step) => compensateStep(this, step)));
+      // Steps of one unit wait side by side: the unit waited as long as its longest wait.
+      waitedOnPeopleMs += Math.max(0, ...(await Promise.all(unit.map((step) => compensateStep(this, step)))));
     }
     const restoredAt = new Date().toISOString();
     this.recovery = {
       detectedAt,
       rollbackStartedAt,
       restoredAt,
+      ...this.compensationTimes(),
+      waitedOnPeopleMs,
       timeToRecoverMs: Date.parse(restoredAt) - Date.parse(detectedAt),
+      measuredTo: 'restored',
     };
     // Added after the first histories were recorded: older runs replay without the validation pass.
     if (patched('post-rollback-validation')) {
       this.validation = await validateRollback(this, this.registered, this.bakeWindow?.baselines ?? []);
       this.recovery.validatedAt = this.validation.validatedAt;
       this.recovery.timeToRecoverMs = Date.parse(this.validation.validatedAt) - Date.parse(detectedAt);
+      this.recovery.measuredTo = 'validated';
       if (!this.validation.ok) await acknowledgeFailedValidation(this, this.validation);
     }
     this.tracker.setPhase('rolled-back');
@@ -355,6 +361,19 @@ export class ChangeRun implements RunScope {
       'rollback-finished',
       `Rolled back: ${this.recovery.timeToRecoverMs} ms from detection to every target restored`,
     );
+  }
+
+  /** When the last restore attempt ended and the last resolution by hand came, over the registered steps. */
+  private compensationTimes(): Pick<RecoveryTimes, 'lastRestoreAt' | 'resolvedManuallyAt'> {
+    const latest = (times: (string | undefined)[]) =>
+      times
+        .filter((t): t is string => t !== undefined)
+        .sort()
+        .at(-1);
+    const steps = this.registered.map((step) => this.tracker.step(step.id));
+    const lastRestoreAt = latest(steps.map((step) => step.timings?.compensatedAt));
+    const resolvedManuallyAt = latest(steps.map((step) => step.resolvedManually?.at));
+    return { ...(lastRestoreAt && { lastRestoreAt }), ...(resolvedManuallyAt && { resolvedManuallyAt }) };
   }
 
   /**

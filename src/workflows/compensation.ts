@@ -28,8 +28,12 @@ export function compensationUnits(registered: readonly Step[], independentGroups
  * is never dropped: a person is asked (retry-compensation or resolved-manually), with the same
  * escalation as any decision; when nobody answers in time the restore is tried once more, and
  * after that the question stays open at the last level without deadline.
+ *
+ * The step's `compensatedAt` is when its last restore attempt ended (restored, conflicted or
+ * failed); a resolution by hand keeps its own time in `resolvedManually.at`. Returns how long the
+ * step waited on people, so the report can say how much of the time to recover that was.
  */
-export async function compensateStep(scope: RunScope, step: Step): Promise<void> {
+export async function compensateStep(scope: RunScope, step: Step): Promise<number> {
   const { tracker } = scope;
   const input: StepInput = { changeId: scope.changeId, step };
   const activities = stepActivities(step);
@@ -40,9 +44,10 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
       stepId: step.id,
       detail: 'approved as irreversible before it was applied',
     });
-    return;
+    return 0;
   }
   const escalation = new Escalation();
+  let waitedMs = 0;
   for (;;) {
     tracker.updateStep(step.id, { state: 'compensating' }, 'step compensating');
     tracker.time(step.id, 'compensationStartedAt', true);
@@ -54,6 +59,7 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
         ? await activities.restoreAndVerifyStep.executeWithOptions(stepOptions(step, 'restore and verify'), [input])
         : await activities.restoreStep.executeWithOptions(stepOptions(step, 'restore'), [input]);
       if (restore.status === 'conflict' || restore.status === 'partial') {
+        tracker.time(step.id, 'compensatedAt');
         tracker.updateStep(step.id, { state: 'conflict', restore }, 'restore conflict', restore.summary);
         problem = restore.summary;
       } else {
@@ -62,10 +68,11 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
         const state = restore.status === 'not-applied' ? before : 'restored';
         tracker.time(step.id, 'compensatedAt');
         tracker.updateStep(step.id, { state, restore }, `step ${restore.status}`, restore.summary);
-        return;
+        return waitedMs;
       }
     } catch (err) {
       const failure = failureInfo(err);
+      tracker.time(step.id, 'compensatedAt');
       tracker.updateStep(
         step.id,
         { state: 'compensation-failed', error: failure },
@@ -76,6 +83,7 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
     }
     scope.notify('compensation-failed', `Restoring ${step.id} needs a decision: ${problem}`);
     // A compensation is never interrupted: it runs while the change rolls back.
+    const askedAt = Date.now();
     const answer = await scope.desk.decide(
       {
         kind: 'compensation',
@@ -85,16 +93,16 @@ export async function compensateStep(scope: RunScope, step: Step): Promise<void>
       },
       escalation,
     );
+    waitedMs += Date.now() - askedAt;
     if ('decision' in answer && answer.decision.decision === 'resolved-manually') {
       const { actor, comment, at } = answer.decision;
-      tracker.time(step.id, 'compensatedAt');
       tracker.updateStep(
         step.id,
         { resolvedManually: { actor, comment, at } },
         'compensation resolved manually',
         comment,
       );
-      return;
+      return waitedMs;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { sleep } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import type { StepInput } from '../domain/outcomes';
 import { stepActivities, stepOptions } from './activity-proxies';
 import { failureInfo } from './change-tracker';
@@ -8,7 +8,9 @@ import type { RunScope } from './run-scope';
 import type { ObservationReport, Step, ValidationReport } from '../domain/status';
 
 /**
- * After every compensation: each restored target is re-read and compared with its recovery point,
+ * After every compensation: each restored target — and each one a person resolved by hand after a
+ * conflicted or failed restore, which a partial lead restore leaves with thousands of restored
+ * leads — is re-read and compared with what its restore wrote and its recovery point,
  * and, when the policy has a recovery window, the triggers' metrics are observed again to confirm
  * recovery (against the baselines taken before the change, when there are any). A failed
  * validation is escalated (someone must acknowledge it), never hidden.
@@ -20,10 +22,19 @@ export async function validateRollback(
 ): Promise<ValidationReport> {
   scope.tracker.record('validating rollback');
   const restored = registered.filter((s) => scope.tracker.step(s.id).state === 'restored');
+  // Runs from before the patch validated only the steps a restore finished (no activity for the others).
+  const byHand = registered.filter((s) => scope.tracker.step(s.id).resolvedManually !== undefined);
+  const checked = byHand.length > 0 && patched('validate-resolved-by-hand') ? [...restored, ...byHand] : restored;
   const targets = await Promise.all(
-    restored.map(async (step) => {
+    checked.map(async (step) => {
       const input: StepInput = { changeId: scope.changeId, step };
-      const recoveryPointChecksum = scope.tracker.step(step.id).recoveryPoint?.checksum;
+      const status = scope.tracker.step(step.id);
+      const recoveryPointChecksum = status.recoveryPoint?.checksum;
+      const resolvedManually = status.resolvedManually && {
+        actor: status.resolvedManually.actor,
+        at: status.resolvedManually.at,
+      };
+      const byWhom = resolvedManually ? `resolved by hand by ${resolvedManually.actor}; ` : '';
       try {
         await stepActivities(step).verifyRestoreStep.executeWithOptions(stepOptions(step, 'validate restore of'), [
           input,
@@ -33,7 +44,8 @@ export async function validateRollback(
           target: step.target,
           ok: true,
           recoveryPointChecksum,
-          detail: 'matches its recovery point',
+          ...(resolvedManually && { resolvedManually }),
+          detail: `${byWhom}${resolvedManually ? 'what its restore wrote still holds' : 'matches its recovery point'}`,
         };
       } catch (err) {
         return {
@@ -41,7 +53,8 @@ export async function validateRollback(
           target: step.target,
           ok: false,
           recoveryPointChecksum,
-          detail: failureInfo(err).message,
+          ...(resolvedManually && { resolvedManually }),
+          detail: `${byWhom}${failureInfo(err).message}`,
         };
       }
     }),

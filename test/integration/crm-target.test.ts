@@ -7,6 +7,7 @@ import { ErrorType } from '../../src/domain/errors';
 import type { PeerProperty } from '../../tools/peers/crm-peer';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { failureOf, startPeers, type Peers } from '../helpers/peers';
+import { sameRestoreAs } from '../helpers/restores';
 
 const tier = {
   name: 'lead_tier',
@@ -103,9 +104,9 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
     test('given a restored record, when restore runs again, then it is a no-op and the CRM saw the compensating write once', async () => {
       await crm.snapshot(key, spec);
       await crm.apply(key, spec);
-      await crm.restore(key, spec);
+      const first = await crm.restore(key, spec);
 
-      expect(await crm.restore(key, spec)).toMatchObject({ status: 'already-restored' });
+      expect(await crm.restore(key, spec)).toMatchObject(sameRestoreAs(first));
       expect(requestsFor('compensate')).toHaveLength(1);
       expect(values()).toMatchObject({ lifecyclestage: 'subscriber', hs_lead_status: null });
     });
@@ -284,11 +285,12 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
         options: [{ value: 'gold' }, { value: 'silver' }],
       });
 
-      expect(await crm.restore(key, spec)).toMatchObject({ status: 'restored' });
+      const first = await crm.restore(key, spec);
+      expect(first).toMatchObject({ status: 'restored' });
       await crm.verifyRestore(key, spec);
       expect(peers.crm.state.property('contacts', 'lead_tier')).toBeUndefined();
 
-      expect(await crm.restore(key, spec)).toMatchObject({ status: 'already-restored' });
+      expect(await crm.restore(key, spec)).toMatchObject(sameRestoreAs(first));
       expect(requestsFor('compensate').map((r) => r.method)).toEqual(['DELETE']);
     });
 
@@ -423,12 +425,13 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       await crm.verify(key, spec);
       expect(peers.crm.state.property('contacts', 'lead_tier')).toBeUndefined();
 
-      expect(await crm.restore(key, spec)).toMatchObject({ status: 'restored' });
+      const first = await crm.restore(key, spec);
+      expect(first).toMatchObject({ status: 'restored' });
       await crm.verifyRestore(key, spec);
 
       expect(definition(peers.crm.state.property('contacts', 'lead_tier'))).toEqual(before);
       expect(peers.crm.state.record('contacts', record.id, ['lead_tier'])!.properties.lead_tier).toBe('gold');
-      expect(await crm.restore(key, spec)).toMatchObject({ status: 'already-restored' });
+      expect(await crm.restore(key, spec)).toMatchObject(sameRestoreAs(first));
       expect(requestsFor('compensate')).toHaveLength(1);
     });
 

@@ -8,6 +8,7 @@ import { leadDataSpecSchema, type LeadDataSpec } from '../../src/domain/targets/
 import type { ApplyOutcome, StepKey, TargetAdapter } from '../../src/domain/outcomes';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { seedLeads } from '../helpers/leads';
+import { sameRestoreAs } from '../helpers/restores';
 
 // Small batches in small chunks, so every path crosses chunk boundaries.
 const LEADS = 40;
@@ -83,14 +84,18 @@ describe('lead-data target on a real database', () => {
     ).toBe(20);
   });
 
-  test('given a restored batch, when restore runs again, then it is a no-op', async () => {
+  test('given a restored batch, when restore runs again (a retry after the attempt that restored it died), then it writes nothing and reports the same leads restored', async () => {
     await adapter.snapshot(key, reassign);
     await adapter.apply(key, reassign);
-    await adapter.restore(key, reassign);
+    const first = await adapter.restore(key, reassign);
 
     const again = await adapter.restore(key, reassign);
 
-    expect(again.status).toBe('already-restored');
+    expect(first).toMatchObject({ status: 'restored', restoredCount: 20 });
+    expect(again).toMatchObject({
+      ...sameRestoreAs(first),
+      restoredCount: 20,
+    });
     await adapter.verifyRestore(key, reassign);
     expect(await all()).toEqual(original);
   });
@@ -170,7 +175,12 @@ describe('lead-data target on a real database', () => {
     }
     await adapter.verifyRestore(key, reassign);
 
-    expect(await adapter.restore(key, reassign)).toMatchObject({ status: 'restored', restoredCount: 15 });
+    // The step's restore as a whole: 15 written now, 5 by the narrowed restore, each counted once.
+    expect(await adapter.restore(key, reassign)).toMatchObject({
+      status: 'restored',
+      restoredCount: 20,
+      summary: expect.stringContaining('20 lead(s) of leads restored (5 by an earlier attempt of this restore)'),
+    });
     expect(await all()).toEqual(original);
   });
 

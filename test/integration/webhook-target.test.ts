@@ -7,6 +7,7 @@ import { ErrorType } from '../../src/domain/errors';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { partnerMap, peerPartner } from '../../tools/peers/partner';
 import { failureOf, PEER_PARTNER, startPeers, type Peers } from '../helpers/peers';
+import { sameRestoreAs } from '../helpers/restores';
 
 function routeSpec(url: string, extra: Partial<WebhookSpec> = {}): WebhookSpec {
   return webhookSpecSchema.parse({
@@ -92,12 +93,12 @@ describe('webhook target against a real webhook receiver', () => {
     expect(log[0]!.headers['x-partner-route']).toBe('solar-notify-partner');
   });
 
-  test('given a restored webhook, when restore runs again, then it is a no-op: one compensating request per idempotency key', async () => {
+  test('given a restored webhook, when restore runs again (a retry after the attempt that restored it died), then it sends nothing and reports the same restore', async () => {
     await webhook.snapshot(key, spec);
     await webhook.apply(key, spec);
-    await webhook.restore(key, spec);
+    const first = await webhook.restore(key, spec);
 
-    expect(await webhook.restore(key, spec)).toMatchObject({ status: 'already-restored' });
+    expect(await webhook.restore(key, spec)).toMatchObject(sameRestoreAs(first));
     await webhook.verifyRestore(key, spec);
     expect(peers.webhook.requests({ key: compensateKey() })).toHaveLength(1);
   });

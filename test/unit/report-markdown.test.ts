@@ -235,6 +235,27 @@ describe('report as Markdown', () => {
     }
   });
 
+  test('given a compensation resolved by hand, when rendered, then the restore end and the answer are apart and the wait on people is said', () => {
+    const report = fixture();
+    report.recovery = {
+      ...report.recovery!,
+      lastRestoreAt: t(1200),
+      resolvedManuallyAt: t(1800),
+      waitedOnPeopleMs: 590,
+      measuredTo: 'validated',
+    };
+    const markdown = renderReportMarkdown(report);
+
+    expect(markdown).toContain(
+      '**Time to recover: 1.50 s** (detection → validated, of which 590 ms waiting on people)',
+    );
+    expect(markdown).toContain('| last restore finished | `2026-02-03T10:00:01.200Z` | +300 ms |');
+    expect(markdown).toContain('| last resolved by hand | `2026-02-03T10:00:01.800Z` | +900 ms |');
+    expect(renderReportText(report)).toContain(
+      '  time to recover: 1500 ms to validated (detected → rollback started +50 ms, last restore finished +300 ms, last resolved by hand +900 ms, all restored +900 ms, validated +1500 ms); 590 ms of it waiting on people',
+    );
+  });
+
   test('given a completed report with no recovery, trigger, validation or notes, when rendered, then those sections are left out and nothing throws', () => {
     const {
       recovery: _r,

@@ -90,6 +90,7 @@ describe('compensation: reverse order, failed restores never dropped, irreversib
       await expect(
         s.changes.decide(s.changeId, { decision: 'resolved-manually', actor: MANAGER }),
       ).rejects.toBeInstanceOf(RequestRefusedError);
+      s.fakes.undoByHand('s0');
       await s.changes.decide(s.changeId, {
         decision: 'resolved-manually',
         actor: MANAGER,
@@ -98,6 +99,17 @@ describe('compensation: reverse order, failed restores never dropped, irreversib
       return s.changes.result(s.changeId);
     });
     expect(report.phase).toBe('rolled-back');
+    // What the person did is checked like any restore.
+    expect(report.validation).toMatchObject({
+      ok: true,
+      targets: [
+        expect.objectContaining({
+          stepId: 's0',
+          ok: true,
+          resolvedManually: { actor: MANAGER, at: expect.any(String) },
+        }),
+      ],
+    });
     expect(report.steps[0]).toMatchObject({
       state: 'compensation-failed',
       resolvedManually: { actor: MANAGER, comment: 'cap set back by hand' },
@@ -113,10 +125,12 @@ describe('compensation: reverse order, failed restores never dropped, irreversib
     ).toEqual([['webhook:managers'], ['webhook:managers']]);
   });
 
-  test('given a restore that meets a later edit, when it is resolved by hand, then the edit is kept and the report says who resolved it', async () => {
+  test('given a restore that meets a later edit, when it is resolved by hand, then the edit is kept, the step is validated all the same and the report keeps the restore and the answer apart', async () => {
     const s = await saga(ts, 'conflict', { failApply: { s1: Infinity }, conflictOnRestore: ['s0'] });
     const report = await s.run(change(steps(2), { escalation: { levels: twoLevels() } }), async () => {
       await s.question('compensation');
+      // The on-call takes twenty minutes to look.
+      await s.skip('20m');
       await s.changes.decide(s.changeId, {
         decision: 'resolved-manually',
         actor: ONCALL,
@@ -130,6 +144,46 @@ describe('compensation: reverse order, failed restores never dropped, irreversib
       resolvedManually: { actor: ONCALL },
     });
     expect(s.fakes.steps('restoreAndVerifyStep')).toEqual(['s1', 's0']);
+    // The step resolved by hand is validated like a restored one (s1 never applied: nothing to check), saying by whom.
+    expect(s.fakes.steps('verifyRestoreStep')).toEqual(['s0']);
+    expect(report.validation!.targets).toEqual([
+      expect.objectContaining({ stepId: 's0', ok: true, resolvedManually: expect.objectContaining({ actor: ONCALL }) }),
+    ]);
+    const recovery = report.recovery!;
+    const s0 = report.steps[0]!;
+    // The restore's end is when it found the conflict, not when the on-call answered twenty minutes later.
+    expect(s0.timings!.compensatedAt).toBe(recovery.lastRestoreAt);
+    expect(Date.parse(s0.resolvedManually!.at) - Date.parse(s0.timings!.compensatedAt!)).toBeGreaterThanOrEqual(
+      20 * 60_000,
+    );
+    expect(recovery.resolvedManuallyAt).toBe(s0.resolvedManually!.at);
+    expect(recovery.waitedOnPeopleMs).toBeGreaterThanOrEqual(20 * 60_000);
+    expect(recovery.measuredTo).toBe('validated');
+    expect(recovery.timeToRecoverMs).toBe(Date.parse(recovery.validatedAt!) - Date.parse(recovery.detectedAt));
+  });
+
+  test('given a failed restore resolved by hand, when the target still carries the step, then the validation fails and asks until someone acknowledges it', async () => {
+    const s = await saga(ts, 'resolved-not-undone', { failApply: { s1: Infinity }, failRestore: { s0: Infinity } });
+    const report = await s.run(change(steps(2), { escalation: { levels: twoLevels() } }), async () => {
+      await s.question('compensation');
+      await s.changes.decide(s.changeId, { decision: 'resolved-manually', actor: ONCALL, comment: 'done, I think' });
+      const question = await s.question('validation');
+      expect(question.prompt).toContain(`s0: resolved by hand by ${ONCALL}`);
+      await s.changes.decide(s.changeId, { decision: 'acknowledge', actor: ONCALL, comment: 'will fix it now' });
+      return s.changes.result(s.changeId);
+    });
+    expect(report.phase).toBe('rolled-back');
+    expect(report.validation).toMatchObject({ ok: false });
+    expect(report.validation!.targets).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          stepId: 's0',
+          ok: false,
+          resolvedManually: expect.objectContaining({ actor: ONCALL }),
+        }),
+      ]),
+    );
+    expect(s.fakes.notifications().filter((n) => n.event === 'validation-failed')).toHaveLength(1);
   });
 
   describe('an irreversible step between two others', () => {

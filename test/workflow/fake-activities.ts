@@ -142,6 +142,8 @@ export interface SagaFakes {
   steps(activity: keyof SagaActivities): (string | undefined)[];
   /** The notifications sent, in order. */
   notifications(): FakeCall[];
+  /** A person puts the step's target back themselves (what they say when they answer `resolved-manually`). */
+  undoByHand(stepId: string): void;
 }
 
 const healthyFloor = { name: 'built-in', source: 'built-in' as const, rules: [], breakGlassGroups: ['admin'] };
@@ -197,6 +199,8 @@ export function sagaFakes(script: SagaScript = {}): SagaFakes {
         if (fails('restore', step.id)) throw permanent('restore', step.id);
         const recoveryPointId = `rp-${step.id}`;
         if (script.conflictOnRestore?.includes(step.id)) {
+          // The later edit replaced what the step wrote: nothing of the step is left to check.
+          applied.delete(step.id);
           return {
             status: 'conflict' as const,
             summary: `${step.id} was edited after the apply`,
@@ -247,5 +251,6 @@ export function sagaFakes(script: SagaScript = {}): SagaFakes {
     calls,
     steps: (activity) => calls.filter((c) => c.activity === activity).map((c) => c.stepId),
     notifications: () => calls.filter((c) => c.activity === 'notify'),
+    undoByHand: (stepId) => applied.delete(stepId),
   };
 }

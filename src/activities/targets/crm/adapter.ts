@@ -11,6 +11,7 @@ import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store
 import type { ConflictReport, RestoreOutcome, StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { CrmApi, normaliseValue, type CrmConnection, type CrmProperty, type RecordValues } from './api';
 import { creatablePropertyFields, type CrmSpec } from '../../../domain/targets/crm';
+import { restoredBefore } from '../common/restored-before';
 
 type PropertySpec = Exclude<CrmSpec, { action: 'update-record' }>;
 type RecordSpec = Extract<CrmSpec, { action: 'update-record' }>;
@@ -202,7 +203,7 @@ export function createCrmAdapter(
             conflicts,
           };
         }
-        return { status: 'already-restored', summary: `${subject(spec)} already restored`, recoveryPointId: point._id };
+        return restoredBefore(recoveryPoints, key, point._id, `${subject(spec)} restored`, restoredCount);
       }
       if (!plan.request || restoring.length === 0) {
         if (conflicts) {
@@ -213,6 +214,9 @@ export function createCrmAdapter(
             conflicts,
           };
         }
+        // A compensating request that may have gone out (its worker died while it was in flight) did it.
+        if (compensate?.state === 'intent' || compensate?.state === 'uncertain')
+          return restoredBefore(recoveryPoints, key, point._id, `${subject(spec)} is at its recovery point`);
         return nothingToRestore(spec, point, forward, compensate);
       }
       const preRestore = await recoveryPoints.capture(key, 'before-restore', {

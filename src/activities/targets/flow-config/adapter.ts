@@ -6,6 +6,7 @@ import { permanent, transient } from '../../../domain/failures';
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';
 import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { describeRestoreTo, planRestoreTo } from './restore-to';
+import { restoredBefore } from '../common/restored-before';
 import { isRestoreSpec, type FlowConfigSpec, type FlowPatchSpec } from '../../../domain/targets/flow-config';
 import { FlowStore, FlowVersionConflict, type FlowConfig, type FlowDoc, type FlowWriter } from '../../../store/flows';
 
@@ -130,12 +131,17 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
           summary: `step never changed flow ${spec.flowId}`,
           recoveryPointId: point?._id,
         };
-      if (await flows.writtenAt(spec.flowId, current, restoredVersion(point), key.changeId, key.stepId, 'restore')) {
-        return {
-          status: 'already-restored',
-          summary: `flow ${spec.flowId} already restored`,
-          recoveryPointId: point._id,
-        };
+      const restored = await flows.writtenAt(
+        spec.flowId,
+        current,
+        restoredVersion(point),
+        key.changeId,
+        key.stepId,
+        'restore',
+      );
+      if (restored) {
+        const undoing = `flow ${spec.flowId} version ${restored.version} restores version ${point.version}, undoing change ${key.changeId}`;
+        return restoredBefore(recoveryPoints, key, point._id, undoing);
       }
       if (!current) throw permanent(ErrorType.TargetNotFound, `flow ${spec.flowId} does not exist`);
       if (current.version !== applied.version) {

@@ -28,6 +28,8 @@ interface RestoreProgress {
   lastEntryId?: string;
   scanned: number;
   restored: number;
+  /** Of `restored`, leads an earlier attempt (or an earlier, narrower restore) of this step wrote. */
+  restoredEarlier?: number;
   atBefore: number;
   conflicts: number;
   sample: ConflictReport['sample'];
@@ -49,13 +51,25 @@ export function createLeadRestore({ journal, recoveryPoints, leadsOf, chunkSize,
     const leads = leadsOf(spec);
     const current = await leads.current(chunk.map((e) => e.leadId));
     const toRestore: LeadJournalDoc[] = [];
+    const atBefore: LeadJournalDoc[] = [];
     const conflicts: LeadConflictDoc[] = [];
     for (const e of chunk) {
       const lead = current.get(e.leadKey);
       const where = classify(e, lead);
       if (where === 'carries-written') toRestore.push(e);
-      else if (where === 'at-before') state.atBefore++;
+      else if (where === 'at-before') atBefore.push(e);
       else conflicts.push(conflictOf(e, lead, redacted));
+    }
+    // A lead an earlier attempt of this restore wrote (it journaled the lead first) is restored,
+    // counted once: the attempt that wrote it may have died before its progress was recorded.
+    const restoredEarlier = await journal.existing(
+      atBefore.map((e) => LeadJournal.entryId(key, 'before-restore', e.leadKey)),
+    );
+    for (const e of atBefore) {
+      if (restoredEarlier.has(LeadJournal.entryId(key, 'before-restore', e.leadKey))) {
+        state.restored++;
+        state.restoredEarlier = (state.restoredEarlier ?? 0) + 1;
+      } else state.atBefore++;
     }
     if (toRestore.length) {
       await preRestore();
@@ -164,7 +178,8 @@ function outcome(
   state: RestoreProgress,
   preRestorePointId: string | undefined,
 ): RestoreOutcome {
-  const counts = `${state.restored} lead(s) of ${spec.collection} restored, ${state.atBefore} already as before, ${state.conflicts} changed since the apply and left as they are`;
+  const earlier = state.restoredEarlier ? ` (${state.restoredEarlier} by an earlier attempt of this restore)` : '';
+  const counts = `${state.restored} lead(s) of ${spec.collection} restored${earlier}, ${state.atBefore} already as before, ${state.conflicts} changed since the apply and left as they are`;
   if (state.conflicts > 0) {
     const conflicts: ConflictReport = {
       count: state.conflicts,

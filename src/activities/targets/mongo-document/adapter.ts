@@ -9,6 +9,7 @@ import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { asJson, conflictSample, docId, sameState, stateOf, targetState, type DocState } from './document';
 import type { MongoDocumentSpec } from '../../../domain/targets/mongo-document';
 import { DocumentWrites } from '../../../store/document-writes';
+import { restoredBefore } from '../common/restored-before';
 
 /** Any document of a named collection, by `_id`: set, unset or replace, with whole-document recovery points. */
 /** `redacted`: fields whose values conflict samples and previews never show (REDACTED_LEAD_FIELDS). */
@@ -121,23 +122,18 @@ export function createMongoDocumentAdapter(db: Db, redacted: readonly string[] =
           recoveryPointId: captured?.point._id,
         };
       const { point, before } = captured;
+      const restoredTo = before.exists
+        ? `document ${label(spec)} restored to its recovery point`
+        : `document ${label(spec)} deleted (it did not exist before the step)`;
       if ((await writes.get(key, 'restore'))?.status === 'done')
-        return {
-          status: 'already-restored',
-          summary: `document ${label(spec)} already restored`,
-          recoveryPointId: point._id,
-        };
+        return restoredBefore(recoveryPoints, key, point._id, restoredTo);
       const current = await read(spec);
       if (sameState(current, before)) {
         // An apply that never reached the document, or a restore that crashed after its write.
-        const restoredBefore = (await writes.get(key, 'restore')) !== null;
-        if (restoredBefore) await writes.mark(key, 'restore', 'done', markerTarget(spec, before));
-        return restoredBefore
-          ? {
-              status: 'already-restored',
-              summary: `document ${label(spec)} is at its recovery point`,
-              recoveryPointId: point._id,
-            }
+        const restoredEarlier = (await writes.get(key, 'restore')) !== null;
+        if (restoredEarlier) await writes.mark(key, 'restore', 'done', markerTarget(spec, before));
+        return restoredEarlier
+          ? restoredBefore(recoveryPoints, key, point._id, restoredTo)
           : {
               status: 'not-applied',
               summary: `document ${label(spec)} is still at its recovery point`,

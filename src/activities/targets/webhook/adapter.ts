@@ -10,6 +10,7 @@ import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signedPartsOf, signRequest } from
 import { RecoveryPointStore, toRef, type RecoveryPointDoc } from '../../../store/recovery-points';
 import type { StepKey, TargetAdapter } from '../../../domain/outcomes';
 import { sandboxUrl } from './sandbox-url';
+import { restoredBefore } from '../common/restored-before';
 import {
   defaultConflictStatus,
   defaultExpectedStatus,
@@ -213,11 +214,8 @@ export function createWebhookAdapter(
       }
       const undone = await journal.get(key, 'compensate');
       if (undone?.state === 'delivered') {
-        return {
-          status: 'already-restored',
-          summary: `compensating request already delivered (HTTP ${undone.lastStatus})`,
-          recoveryPointId: point._id,
-        };
+        const delivered = `compensating request delivered (HTTP ${undone.lastStatus})`;
+        return restoredBefore(recoveryPoints, key, point._id, delivered);
       }
       const request = build(key, spec, 'compensate', spec.compensate);
       const preRestore = await recoveryPoints.capture(key, 'before-restore', {
