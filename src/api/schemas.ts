@@ -14,6 +14,7 @@ import {
   type QuestionKind,
   type RollbackRequestOutcome,
 } from '../domain/decisions';
+import { pendingQuestionSchema } from '../domain/notification-payload';
 import { rootCauseInputSchema } from '../domain/root-cause';
 import type { ChangeReport, ChangeStatus } from '../domain/status';
 
@@ -48,20 +49,6 @@ export const changeSummarySchema = z
 export const changePageSchema = z
   .object({ changes: z.array(changeSummarySchema), nextPageToken: z.string().optional() })
   .meta({ id: 'ChangePage' });
-
-const pendingQuestionSchema = z.object({
-  id: z.string(),
-  kind: questionKind,
-  stepId: z.string().optional(),
-  prompt: z.string(),
-  options: z.array(decisionName),
-  level: z.number(),
-  mode: z.enum(['escalate', 'hold']),
-  approvalsNeeded: z.number(),
-  askedAt: isoTime,
-  deadline: isoTime.optional(),
-  mayDecide: z.array(z.object({ level: z.string(), actors: z.array(z.string()), groups: z.array(z.string()) })),
-});
 
 const acceptedDecisionSchema = z.object({
   questionId: z.string(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { changeRequestSchema } from './change-request';
 import { decisionInputSchema, rollbackRequestSchema } from './decision-schemas';
+import { notificationPayloadSchema } from './notification-payload';
 import { policyFloorSchema } from './policy-floor';
 
 /** The published JSON Schemas, generated from the zod schemas (the single source of truth). */
@@ -14,5 +15,6 @@ export function publishedSchemas(): Record<string, unknown> {
     'decision.schema.json': schema(decisionInputSchema, 'Decision'),
     'rollback-request.schema.json': schema(rollbackRequestSchema, 'Rollback request'),
     'policy-floor.schema.json': schema(policyFloorSchema, 'Operator policy floor (POLICY_FLOOR, POLICY_FLOOR_FILE)'),
+    'notification.schema.json': schema(notificationPayloadSchema, 'Notification (body of a webhook channel)'),
   };
 }

@@ -118,7 +118,7 @@ export class DecisionDesk {
   }
 
   get pending(): PendingQuestion[] {
-    return this.open.map(({ approvals: _a, answer: _b, ...question }) => question);
+    return this.open.map(asPending);
   }
 
   get decisions(): AcceptedDecision[] {
@@ -247,7 +247,8 @@ export class DecisionDesk {
       stepId: question.stepId,
       detail: `${question.kind} → ${this.levels[level]!.name}: ${question.prompt}`,
     });
-    this.hooks.onLevelAsked({ ...question }, this.levels[level]!);
+    // As the status shows it: who approved so far is the desk's own bookkeeping, not for notifications.
+    this.hooks.onLevelAsked(asPending(question), this.levels[level]!);
   }
 
   private accept(question: OpenQuestion, input: DecisionInput): DecisionOutcome {
@@ -296,4 +297,8 @@ export class DecisionDesk {
 
 function goesOn(answer: Decided): boolean {
   return 'decision' in answer && goingOn.has(answer.decision.decision);
+}
+
+function asPending({ approvals: _approvals, answer: _answer, ...question }: OpenQuestion): PendingQuestion {
+  return question;
 }

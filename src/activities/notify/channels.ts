@@ -1,3 +1,4 @@
+import { notificationPayload } from '../../domain/notification-payload';
 import { workflowUiUrl, type Config } from '../../config/index';
 import { slackNotificationMessage } from '../../slack/notification-message';
 import type { ChangeNotification } from '../../domain/notifications';
@@ -75,7 +76,7 @@ export function channelTarget(
       return { undeliverable: `partner ${name} has no signing secret on this worker; unsigned webhooks are not sent` };
     return {
       send: () => {
-        const body = JSON.stringify({ ...notification, links: { temporalUi: uiUrl } });
+        const body = JSON.stringify(notificationPayload(notification, uiUrl));
         const signature = signRequest(
           secret,
           signedPartsOf({ method: 'POST', url, idempotencyKey: notification.id, body }),
