@@ -4,7 +4,7 @@ import type { ChangePage } from '../client/change-page';
 import type { StartedChange } from '../client/changes';
 import type { AnnotatedReport, RootCauseResult } from '../client/reports';
 import type { ChangeSummary } from '../client/change-summary';
-import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-schemas';
+import { decisionInputSchema, rollbackLaterRequestSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import {
   decisionNames,
   questionOptions,
@@ -16,7 +16,7 @@ import {
 } from '../domain/decisions';
 import { pendingQuestionSchema } from '../domain/notification-payload';
 import { rootCauseInputSchema } from '../domain/root-cause';
-import type { ChangeReport, ChangeStatus } from '../domain/status';
+import type { ChangeReport, ChangeStatus, RollbackPreview } from '../domain/status';
 
 /**
  * Response schemas of the HTTP API, for the OpenAPI document. The workflow's types are plain
@@ -36,6 +36,7 @@ export const changeSummarySchema = z
     changeId: z.string(),
     workflowId: z.string(),
     title: z.string().optional(),
+    rollsBack: z.string().optional().describe('For the rollback of a finished change later: the change it rolls back'),
     phase: z.enum(changePhases).optional().describe('ChangeStatus search attribute'),
     targets: z.array(z.string()),
     requestedBy: z.string().optional(),
@@ -144,6 +145,7 @@ export const changeReportSchema = z
   .object({
     ...changeStatusShape,
     requestedBy: z.string(),
+    rollsBack: z.string().optional().describe('For the rollback of a finished change later: the change it rolls back'),
     startedAt: isoTime,
     finishedAt: isoTime,
     cause: failure.extend({ stepId: z.string().optional() }).optional(),
@@ -249,6 +251,37 @@ export const rollbackBodySchema = rollbackRequestSchema
   .pick({ reason: true, category: true })
   .meta({ id: 'RollbackBody' });
 
+/** POST /v1/changes/:id/rollback-later — the requester is the caller (admins may name someone else). */
+export const rollbackLaterBodySchema = rollbackLaterRequestSchema
+  .extend({ requestedBy: rollbackLaterRequestSchema.shape.requestedBy.optional() })
+  .meta({ id: 'RollbackLaterBody' });
+
+const conflictItemSchema = z.object({ item: z.string(), before: z.unknown(), written: z.unknown(), now: z.unknown() });
+
+/** GET /v1/changes/:id/rollback-preview — what a rollback would do per target, and what it would leave as conflicts. */
+export const rollbackPreviewSchema = z
+  .object({
+    changeId: z.string(),
+    steps: z.array(
+      z.object({
+        stepId: z.string(),
+        target: z.string(),
+        recoveryPointId: z.string().optional(),
+        operations: z.array(z.unknown()).describe('RFC 6902 operations from the target now back to its recovery point'),
+        summary: z.string(),
+        counts: z
+          .record(z.string(), z.number())
+          .optional()
+          .describe('Targets with many items: how many a restore would restore, leave as conflicts, find unchanged'),
+        conflicts: z
+          .array(conflictItemSchema)
+          .optional()
+          .describe('Up to 20 items changed since the change wrote them: a rollback leaves them and asks'),
+      }),
+    ),
+  })
+  .meta({ id: 'RollbackPreview' });
+
 /** RFC 9457 problem details, with every bad field's location and path for 400. */
 export const problemSchema = z
   .object({
@@ -277,4 +310,5 @@ const _fits: [
   Fits<StartedChange & { links: { self: string; temporalUi: string } }, typeof startedChangeSchema>,
   Fits<DecisionOutcome, typeof decisionOutcomeSchema>,
   Fits<RollbackRequestOutcome, typeof rollbackOutcomeSchema>,
-] = [true, true, true, true, true, true, true, true, true];
+  Fits<RollbackPreview, typeof rollbackPreviewSchema>,
+] = [true, true, true, true, true, true, true, true, true, true];

@@ -13,6 +13,7 @@ import { installRateLimit, type RateLimitOptions } from './rate-limit';
 import { registerRoutes } from './route';
 import { changeRoutes } from './routes/changes';
 import { flowRoutes } from './routes/flows';
+import { rollbackRoutes } from './routes/rollbacks';
 import { operationRoutes } from './routes/operations';
 import { rehearsalRoutes } from './routes/rehearsals';
 import { rootCauseRoutes } from './routes/root-cause';
@@ -85,6 +86,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
   const routes = [
     ...changeRoutes(deps),
     ...rootCauseRoutes(deps),
+    ...rollbackRoutes(deps),
     ...flowRoutes(deps),
     ...rehearsalRoutes(deps),
     ...operationRoutes(deps.readiness, () => holder.document!),

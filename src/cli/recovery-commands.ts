@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { rollbackCategories, type RollbackCategory } from '../domain/decisions';
 import { purgeRecoveryData, type PurgeResult } from '../store/retention';
 import type { ChangeRequestInput } from '../domain/change-request';
+import { renderPreviewText } from '../report/preview-text';
 import { renderRehearsalText } from '../report/rehearsal-text';
+import { renderReportText } from '../report/text';
 import { withContext, withDatabase } from './context';
 import { ExitCode, InputError } from './exit-codes';
 import { readChangeFile } from './input';
@@ -23,8 +26,68 @@ const days = (value: string) => {
 
 const newChangeId = () => `c-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
 
-/** Commands around a change: root-cause notes, restoring a flow to a version or time, retention, rehearsals. */
+/**
+ * Commands around a change: previewing its rollback and rolling it back later, root-cause notes,
+ * restoring a flow to a version or time, retention, rehearsals.
+ */
 export function addRecoveryCommands(program: Command, { print, setExitCode }: CommandKit): void {
+  program
+    .command('preview')
+    .description(
+      'what a rollback of a change would do now, per target, and what it would leave as conflicts; nothing is changed',
+    )
+    .argument('<change>')
+    .action((changeId: string, _options: object, command: Command) =>
+      withContext(async ({ changes }) => {
+        const preview = await changes.previewRollback(changeId);
+        print(command, preview, renderPreviewText(preview));
+      }),
+    );
+
+  program
+    .command('rollback-later')
+    .description(
+      "roll back a finished change from the recovery points it kept, as a change of its own (approved as the change's policy says)",
+    )
+    .argument('<change>')
+    .requiredOption('--requested-by <actor>', 'who asks (the rollback’s requester: may not approve it)')
+    .requiredOption('--reason <text>', 'why')
+    .addOption(new Option('--category <category>', 'reason category').choices(rollbackCategories).makeOptionMandatory())
+    .option(
+      '--rollback-id <id>',
+      'the rollback’s change id; asking again with it returns the same rollback (default: a new id)',
+    )
+    .option('--wait', 'wait until the rollback settles and print its report (exit 4 unless it ends rolled-back)')
+    .action(
+      (
+        changeId: string,
+        options: {
+          requestedBy: string;
+          reason: string;
+          category: RollbackCategory;
+          rollbackId?: string;
+          wait?: boolean;
+        },
+        command: Command,
+      ) =>
+        withContext(async ({ changes, uiUrl }) => {
+          const started = await changes.rollBackLater(
+            changeId,
+            { requestedBy: options.requestedBy, reason: options.reason, category: options.category },
+            { rollbackId: options.rollbackId ?? newChangeId() },
+          );
+          const links = { temporalUi: uiUrl(started.workflowId) };
+          const heading = `${started.created ? 'Started' : 'Already started:'} rollback of change ${changeId} as change ${started.changeId}\nTemporal UI: ${links.temporalUi}`;
+          if (!options.wait) {
+            print(command, { ...started, links }, heading);
+            return;
+          }
+          const report = await changes.result(started.changeId);
+          if (report.phase !== 'rolled-back') setExitCode(ExitCode.Refused);
+          print(command, report, `${heading}\n\n${renderReportText(report)}`);
+        }),
+    );
+
   program
     .command('root-cause')
     .description('attach a root-cause note to a settled change (shown in its report; earlier notes are kept)')

@@ -4,7 +4,7 @@ import type { ChangeRequestInput } from '../domain/change-request';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { RehearsalReport } from '../domain/rehearsal';
 import type { RootCauseInput } from '../domain/root-cause';
-import type { ChangeReport, ChangeStatus } from '../domain/status';
+import type { ChangeReport, ChangeStatus, RollbackPreview } from '../domain/status';
 import type { ChangePage } from './change-page';
 import type { ListFilter } from './change-query';
 import type { ChangeSummary } from './change-summary';
@@ -14,6 +14,7 @@ import { Rehearsals, type RehearsalSubject, type StartedRehearsal } from './rehe
 import { Reports, type AnnotatedReport, type RootCauseResult } from './reports';
 import type { RequestGuard } from './request-guard';
 import type { RestoreFlowOptions, RestoreTargetInput } from './restore-flow';
+import { Rollbacks, type StartedRollback } from './rollbacks';
 
 export interface ChangeClientOptions {
   /** Where stored reports are read from (`change_reports`); without it reports come from workflow results. */
@@ -29,8 +30,9 @@ export interface ChangeClientOptions {
  * ChangeNotFoundError, RequestRefusedError (NotAllowedError when it is about who asks),
  * ChangeClosedError, ChangeIdConflictError, ReportNotAvailableError.
  *
- * It only delegates, one concern per class: `Changes` (start, read, decide, roll back), `Flows`
- * (restores), `Reports` (stored reports, root-cause notes) and `Rehearsals`; each method's
+ * It only delegates, one concern per class: `Changes` (start, read, decide, roll back), `Rollbacks`
+ * (preview, roll back a finished change later), `Flows` (restores), `Reports` (stored reports,
+ * root-cause notes) and `Rehearsals`; each method's
  * documentation is on the class that does the work.
  */
 export class ChangeClient {
@@ -38,12 +40,14 @@ export class ChangeClient {
   private readonly flows: Flows;
   private readonly reports: Reports;
   private readonly rehearsals: Rehearsals;
+  private readonly rollbacks: Rollbacks;
 
   constructor(client: Client, taskQueue: string, options: ChangeClientOptions = {}) {
     this.changes = new Changes(client, taskQueue, options.guard);
     this.flows = new Flows(this.changes);
     this.reports = new Reports(this.changes, options.db);
     this.rehearsals = new Rehearsals(client, taskQueue, this.changes, options.guard);
+    this.rollbacks = new Rollbacks(client, taskQueue, this.changes, options.db);
   }
 
   /** See {@link Changes.start}: the same change id returns the existing change. */
@@ -77,6 +81,16 @@ export class ChangeClient {
 
   requestRollback(changeId: string, request: RollbackRequest): Promise<RollbackRequestOutcome> {
     return this.changes.requestRollback(changeId, request);
+  }
+
+  /** See {@link Rollbacks.preview}: what a rollback would do now, conflicts included; nothing is changed. */
+  previewRollback(changeId: string): Promise<RollbackPreview> {
+    return this.rollbacks.preview(changeId);
+  }
+
+  /** See {@link Rollbacks.later}: the rollback of a finished change, as a change of its own with id `rollbackId`. */
+  rollBackLater(changeId: string, request: unknown, options: { rollbackId: string }): Promise<StartedRollback> {
+    return this.rollbacks.later(changeId, request, options);
   }
 
   withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actorSchema } from '../domain/actor';
 import { targetKinds, type TargetKind } from '../domain/targets/index';
 import { changePhases } from '../domain/status';
-import { CHANGE_WORKFLOW_TYPE } from '../workflows/definitions';
+import { CHANGE_WORKFLOW_TYPE, ROLLBACK_LATER_WORKFLOW_TYPE } from '../workflows/definitions';
 import { ChangeStatusKey, RequestedByKey, TargetsKey } from '../workflows/search-attributes';
 
 /** Visibility values are quoted in the query; these characters could end a quote or escape it. */
@@ -33,11 +33,12 @@ function quote(value: string): string {
 }
 
 /**
- * The visibility query for a filter: change workflows on this task queue, narrowed by the project's
+ * The visibility query for a filter: changes (rollbacks later included) on this task queue, narrowed by the project's
  * search attributes. Values are validated by the schema and quoted, never interpolated raw.
  */
 export function changeListQuery(taskQueue: string, filter: z.output<typeof listFilterSchema>): string {
-  const clauses = [`WorkflowType = ${quote(CHANGE_WORKFLOW_TYPE)}`, `TaskQueue = ${quote(taskQueue)}`];
+  const types = [CHANGE_WORKFLOW_TYPE, ROLLBACK_LATER_WORKFLOW_TYPE].map(quote).join(', ');
+  const clauses = [`WorkflowType IN (${types})`, `TaskQueue = ${quote(taskQueue)}`];
   if (filter.status) clauses.push(`${ChangeStatusKey.name} = ${quote(filter.status)}`);
   if (filter.target) clauses.push(`${TargetsKey.name} = ${quote(filter.target)}`);
   if (filter.requestedBy) clauses.push(`${RequestedByKey.name} = ${quote(filter.requestedBy)}`);

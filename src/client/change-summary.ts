@@ -13,6 +13,8 @@ export interface ChangeSummary {
   changeId: string;
   workflowId: string;
   title?: string;
+  /** For the rollback of a finished change later: the change it rolls back. */
+  rollsBack?: string;
   /** The `ChangeStatus` search attribute (eventually consistent with the status query). */
   phase?: ChangePhase;
   targets: string[];
@@ -32,10 +34,12 @@ export function summaryFromExecution(
 ): ChangeSummary {
   const attributes = info.typedSearchAttributes;
   const title = info.memo?.title;
+  const rollsBack = info.memo?.rollsBack;
   return {
     changeId: attributes.get(ChangeIdKey) ?? info.workflowId.replace(/^change-/, ''),
     workflowId: info.workflowId,
     ...(typeof title === 'string' ? { title } : {}),
+    ...(typeof rollsBack === 'string' ? { rollsBack } : {}),
     phase: attributes.get(ChangeStatusKey) as ChangePhase | undefined,
     targets: attributes.get(TargetsKey) ?? [],
     requestedBy: attributes.get(RequestedByKey),

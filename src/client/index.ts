@@ -1,6 +1,7 @@
 // The typed client as a library: what other services import.
 export { ChangeClient, type ChangeClientOptions } from './change-client';
 export type { StartedChange } from './changes';
+export type { StartedRollback } from './rollbacks';
 export type { ChangePage } from './change-page';
 export type { AnnotatedReport, RootCauseResult } from './reports';
 export { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
@@ -22,4 +23,12 @@ export {
 export { ValidationError, type FieldIssue } from '../domain/validation';
 export type { ChangeRequestInput } from '../domain/change-request';
 export type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
-export { changePhases, stepStates, type ChangeReport, type ChangeStatus, type PendingQuestion } from '../domain/status';
+export type { RollbackLaterRequest } from '../domain/decision-schemas';
+export {
+  changePhases,
+  stepStates,
+  type ChangeReport,
+  type ChangeStatus,
+  type PendingQuestion,
+  type RollbackPreview,
+} from '../domain/status';

@@ -15,6 +15,7 @@ import {
 import type { rehearsalWorkflow } from '../workflows/rehearsal';
 import type { Changes } from './changes';
 import { RehearsalNotAvailableError, RehearsalNotFoundError } from './errors';
+import { innermostMessage } from './failure-message';
 import { noGuard, type RequestGuard } from './request-guard';
 
 export interface StartedRehearsal {
@@ -115,11 +116,4 @@ export class Rehearsals {
     if (status === 'RUNNING') throw new RehearsalNotAvailableError(rehearsalId, 'it is still running');
     return this.result(rehearsalId);
   }
-}
-
-/** The message of the deepest cause (an activity's ApplicationFailure under the ActivityFailure). */
-function innermostMessage(err: Error): string {
-  let current: Error = err;
-  while (current.cause instanceof Error) current = current.cause;
-  return current.message;
 }

@@ -19,3 +19,12 @@ export const rollbackRequestSchema = z.strictObject({
   reason: z.string().min(1).max(2000),
   category: z.enum(rollbackCategories),
 });
+
+/** A rollback of a finished change later, as interfaces send it: who asks (its requester), why, and a category. */
+export const rollbackLaterRequestSchema = z.strictObject({
+  requestedBy: actorSchema,
+  reason: z.string().min(1).max(2000),
+  category: z.enum(rollbackCategories),
+});
+
+export type RollbackLaterRequest = z.infer<typeof rollbackLaterRequestSchema>;

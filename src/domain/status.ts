@@ -2,7 +2,7 @@ import type { ChangeRequest, Step } from './change-request';
 import type { DecisionName, QuestionKind, RollbackCategory } from './decisions';
 import type { FloorRecord } from './policy-floor';
 import type { TargetKind } from './targets/index';
-import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome } from './outcomes';
+import type { ApplyOutcome, RecoveryPointRef, RestoreOutcome, RestorePreview } from './outcomes';
 import type { ChangeCause } from './causes';
 
 export type { ChangeRequest, Step, TargetKind, RecoveryPointRef, RestoreOutcome, ApplyOutcome, FloorRecord };
@@ -92,9 +92,10 @@ export interface RecoveryTimes {
 }
 
 /** What a rollback of a change would do, per step, without doing it. */
+/** What a rollback of a change would do, per target (newest step first), without doing it. */
 export interface RollbackPreview {
   changeId: string;
-  steps: { stepId: string; target: TargetKind; recoveryPointId?: string; operations: unknown[]; summary: string }[];
+  steps: ({ stepId: string; target: TargetKind } & RestorePreview)[];
 }
 
 /** Roll back a finished change later, from its kept recovery points (conflicts reported, not overwritten). */

@@ -208,9 +208,9 @@ export class ChangeRun implements RunScope {
    * The rollback of a finished change, as its workflow was asked for it: every step may have
    * applied (the restore of one that did not is a no-op and it stays pending).
    */
-  requestLaterRollback(): void {
+  requestLaterRollback(event = 'rollback of a finished change requested'): void {
     const later = this.later!;
-    this.tracker.record('rollback of a finished change requested', {
+    this.tracker.record(event, {
       actor: later.requestedBy,
       detail: `${later.category}: ${later.reason}`,
     });
@@ -228,10 +228,16 @@ export class ChangeRun implements RunScope {
   checkRollback(request: RollbackRequest): Refusal | undefined {
     const phase = this.tracker.phase;
     if (this.closed)
-      return { type: ErrorType.ChangeClosed, reason: `change is ${phase}; roll back a finished change with a restore` };
+      return { type: ErrorType.ChangeClosed, reason: `change is ${phase}; roll a finished change back later instead` };
     const allowed =
       this.desk.same(request.actor, this.request.requestedBy) || this.desk.isDecider(request.actor, request.groups);
     if (!allowed) return { type: ErrorType.NotAllowed, reason: `${request.actor} may not roll back this change` };
+    // A rollback later awaiting its approval is stopped by rejecting it, not by rolling it back.
+    if (this.later && !this.rollbackRequest && !this.rollingBack)
+      return {
+        type: ErrorType.WrongState,
+        reason: `this is the rollback of change ${this.later.changeId}; reject its approval to stop it`,
+      };
     if (this.rollbackRequest || this.rollingBack)
       return { type: ErrorType.RollbackAlreadyRequested, reason: 'a rollback was already requested' };
     return undefined;

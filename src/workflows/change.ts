@@ -1,5 +1,6 @@
 import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import { bookkeeping, bookkeepingOptions } from './activity-proxies';
+import { approved, whenExhausted } from './approval';
 import { ChangeRun } from './change-run';
 import { failureInfo } from './change-tracker';
 import { registerHandlers } from './handlers';
@@ -66,7 +67,8 @@ function refuseBelowFloor(run: ChangeRun, { floor, violations }: FloorVerdict): 
 
 async function execute(run: ChangeRun): Promise<void> {
   const { request } = run;
-  if (request.policy.approval === 'required' && !(await approved(run))) return;
+  const prompt = `Approve "${request.title}" (${request.steps.length} step(s), risk ${request.risk}) requested by ${request.requestedBy}?`;
+  if (request.policy.approval === 'required' && !(await approved(run, prompt))) return;
   const keys = changeLockKeys(request.steps);
   // Added after earlier histories were recorded: they replay without taking locks.
   if (keys.length > 0 && patched('target-locks') && !(await run.lockTargets(keys))) return;
@@ -82,9 +84,6 @@ async function execute(run: ChangeRun): Promise<void> {
   if (run.detected) await run.rollback();
   else run.tracker.setPhase('completed');
 }
-
-/** Whether people may wait without deadline once every level's deadline has passed (else the policy's default applies). */
-const whenExhausted = (run: ChangeRun) => (run.request.policy.escalation?.whenExhausted === 'hold' ? 'hold' : 'return');
 
 /** The bake window: a fired trigger rolls back or asks; an inconclusive window completes or asks. */
 async function observeAndDecide(run: ChangeRun): Promise<void> {
@@ -132,34 +131,6 @@ async function askAfterObservation(run: ChangeRun, kind: 'trigger' | 'inconclusi
   if ('interrupted' in answer) return 'rollback';
   if ('decision' in answer) return answer.decision.decision;
   return kind === 'trigger' ? 'rollback' : 'complete';
-}
-
-/** The approval gate: approve goes on; reject (or no decision in time) ends with nothing applied. */
-async function approved(run: ChangeRun): Promise<boolean> {
-  const { request } = run;
-  const answer = await run.desk.decide({
-    kind: 'approval',
-    approvalsNeeded: request.risk === 'high' ? 2 : 1,
-    prompt: `Approve "${request.title}" (${request.steps.length} step(s), risk ${request.risk}) requested by ${request.requestedBy}?`,
-    whenExhausted: whenExhausted(run),
-    phases: { escalating: 'awaiting-approval', holding: 'awaiting-approval' },
-  });
-  if ('interrupted' in answer) {
-    run.rolledBackBeforeApplying();
-    return false;
-  }
-  if ('decision' in answer && answer.decision.decision === 'approve') {
-    run.approve();
-    return true;
-  }
-  if ('exhausted' in answer)
-    run.reject({ type: CauseType.NotApproved, message: 'no approval before the last deadline' });
-  else
-    run.reject({
-      type: CauseType.Rejected,
-      message: `rejected by ${answer.decision.actor}${answer.decision.comment ? `: ${answer.decision.comment}` : ''}`,
-    });
-  return false;
 }
 
 /** Applies a step; on failure follows the policy, asking people when it says so. */

@@ -26,4 +26,11 @@ export const CHANGE_WORKFLOW_TYPE = 'changeWorkflow';
 
 /** Workflow ids of the other workflow types, also derived from ids so they are idempotent. */
 export const previewWorkflowId = (changeId: string, nonce: string) => `preview-${changeId}-${nonce}`;
-export const rollbackLaterWorkflowId = (rollbackId: string) => `rollback-${rollbackId}`;
+/**
+ * A rollback later is a change of its own: its workflow id is a change's, so every read and
+ * decision on changes (status, decide, report, list) reaches it by its rollback id.
+ */
+export const rollbackLaterWorkflowId = (rollbackId: string) => changeWorkflowId(rollbackId);
+
+export const ROLLBACK_LATER_WORKFLOW_TYPE = 'rollbackLaterWorkflow';
+export const PREVIEW_WORKFLOW_TYPE = 'previewRollbackWorkflow';

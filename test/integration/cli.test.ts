@@ -219,4 +219,75 @@ describe('CLI (spawned as a process) against the real Temporal server and databa
     const badStatus = await run('list', ['list', '--status', 'exploded']);
     expect(badStatus.code).toBe(2);
   });
+  test('given a completed change, when previewed and rolled back later from the CLI, then the preview names what comes back and the rollback is a change of its own that restores it', async () => {
+    const flow = uniqueId('flow');
+    const flows = await seedFlows(env.db, [flow]);
+    const changeId = uniqueId('later');
+    await env.changes.start(simpleChange(flow, 'ops@example.com'), { changeId });
+    expect((await env.changes.result(changeId)).phase).toBe('completed');
+
+    const shown = await run('preview', ['preview', changeId]);
+    const shownJson = await run('preview', ['preview', changeId, '--json']);
+    expect(shown).toMatchObject({ code: 0 });
+    expect(shown.stdout).toContain(
+      `Rollback preview of change ${changeId} (nothing was changed): 1 step(s), 0 with conflicts`,
+    );
+    expect(shown.stdout).toContain('replace /enabled → true');
+    expect(JSON.parse(shownJson.stdout)).toMatchObject({
+      changeId,
+      steps: [{ stepId: 'disable', operations: [{ op: 'replace', path: '/enabled', value: true }] }],
+    });
+    expect((await env.changes.status(changeId)).phase).toBe('completed');
+
+    const ask = (rollbackId: string, ...extra: string[]) =>
+      run('rollback-later', [
+        'rollback-later',
+        changeId,
+        '--requested-by',
+        'lead@example.com',
+        '--reason',
+        'disabled the wrong flow',
+        '--category',
+        'business-impact',
+        '--rollback-id',
+        rollbackId,
+        ...extra,
+      ]);
+    const rollbackId = uniqueId('rb');
+    const waited = await ask(rollbackId, '--wait');
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toContain(`Started rollback of change ${changeId} as change ${rollbackId}`);
+    expect(waited.stdout).toMatch(/rolled-back/);
+    expect((await flows.get(flow))!.config).toMatchObject({ enabled: true });
+    const again = await ask(rollbackId, '--json');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changeId: rollbackId, created: false, rollsBack: changeId });
+    const report = await run('report', ['report', rollbackId, '--format', 'json']);
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      changeId: rollbackId,
+      rollsBack: changeId,
+      phase: 'rolled-back',
+    });
+
+    expect((await run('preview', ['preview', uniqueId('unknown')])).code).toBe(3);
+    expect((await ask(uniqueId('rb'), '--category', 'nonsense')).code).toBe(2);
+    const running = uniqueId('running');
+    await env.changes.start(approvalChange(flow, 'ops@example.com'), { changeId: running });
+    const refused = await run('rollback-later', [
+      'rollback-later',
+      running,
+      '--requested-by',
+      'lead@example.com',
+      '--reason',
+      'too early',
+      '--category',
+      'errors',
+    ]);
+    expect(refused).toMatchObject({
+      code: 4,
+      stderr: expect.stringContaining('request a rollback of the running change instead'),
+    });
+    await env.changes.requestRollback(running, { actor: 'ops@example.com', reason: 'done', category: 'errors' });
+    await env.changes.result(running);
+  });
 });

@@ -270,6 +270,22 @@ describe('crm target against the HubSpot-compatible CRM peer', () => {
       ]);
       expect(values().lifecyclestage).toBe('lead');
     });
+
+    test('given a written property edited by someone else, when previewed, then it shows that conflict with its three values and writes nothing', async () => {
+      await crm.snapshot(key, spec);
+      await crm.apply(key, spec);
+      peers.crm.state.updateRecord('contacts', recordId, { hs_lead_status: 'OPEN' });
+
+      const preview = await crm.preview(key, spec);
+
+      expect(preview.counts).toEqual({ restore: 1, conflicts: 1, unchanged: 0 });
+      expect(preview.conflicts).toEqual([
+        { item: `contacts/${recordId}.hs_lead_status`, before: null, written: 'NEW', now: 'OPEN' },
+      ]);
+      expect(preview.summary).toMatch(/1 conflicting item\(s\) would be left as is/);
+      expect(values()).toMatchObject({ lifecyclestage: 'lead', hs_lead_status: 'OPEN' });
+      expect(requestsFor('compensate')).toHaveLength(0);
+    });
   });
 
   describe('create-property', () => {

@@ -11,9 +11,11 @@ describe('visibility queries for listing changes', () => {
         parse({ status: 'awaiting-decision', target: 'flow-config', requestedBy: 'ops@example.com' }),
       ),
     ).toBe(
-      "WorkflowType = 'changeWorkflow' AND TaskQueue = 'lead-rollback' AND ChangeStatus = 'awaiting-decision' AND Targets = 'flow-config' AND RequestedBy = 'ops@example.com'",
+      "WorkflowType IN ('changeWorkflow', 'rollbackLaterWorkflow') AND TaskQueue = 'lead-rollback' AND ChangeStatus = 'awaiting-decision' AND Targets = 'flow-config' AND RequestedBy = 'ops@example.com'",
     );
-    expect(changeListQuery('q', parse({}))).toBe("WorkflowType = 'changeWorkflow' AND TaskQueue = 'q'");
+    expect(changeListQuery('q', parse({}))).toBe(
+      "WorkflowType IN ('changeWorkflow', 'rollbackLaterWorkflow') AND TaskQueue = 'q'",
+    );
   });
 
   test('given values that could break out of a quote, when parsed, then they are refused naming the field and never reach a query', () => {

@@ -300,11 +300,17 @@ export function createCrmAdapter(
       const point = await beforeImage(key);
       if (!point) return { operations: [], summary: `no recovery point: nothing to restore on ${subject(spec)}` };
       const plan = planRestore(spec, point.state, await readState(crm(), spec), redacted);
-      const conflicts = plan.items.filter((i) => i.status === 'conflict').length;
+      const conflicts = conflictReport(plan.items);
       return {
         recoveryPointId: point._id,
         operations: plan.operations,
-        summary: `${plan.operations.length} operation(s) back to the recovery point of ${subject(spec)}${conflicts ? `; ${conflicts} conflicting item(s) would be left as is` : ''}`,
+        counts: {
+          restore: plan.items.filter((i) => i.status === 'restore').length,
+          conflicts: conflicts?.count ?? 0,
+          unchanged: plan.items.filter((i) => i.status === 'unchanged').length,
+        },
+        ...(conflicts ? { conflicts: conflicts.sample } : {}),
+        summary: `${plan.operations.length} operation(s) back to the recovery point of ${subject(spec)}${conflicts ? `; ${conflicts.count} conflicting item(s) would be left as is` : ''}`,
       };
     },
   };

@@ -149,17 +149,7 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
           status: 'conflict',
           summary: `flow ${spec.flowId} was changed after this step (now version ${current.version}, step wrote ${applied.version}); left as is`,
           recoveryPointId: point._id,
-          conflicts: {
-            count: 1,
-            sample: [
-              {
-                item: `flow ${spec.flowId}`,
-                before: { version: point.version },
-                written: { version: applied.version },
-                now: { version: current.version, writtenBy: current.writtenBy },
-              },
-            ],
-          },
+          conflicts: { count: 1, sample: [versionConflict(spec.flowId, point, applied, current)] },
         };
       }
       const preRestore = await recoveryPoints.capture(key, 'before-restore', {
@@ -211,12 +201,37 @@ export function createFlowConfigAdapter(db: Db): TargetAdapter<FlowConfigSpec> {
       if (!point) return { operations: [], summary: `no recovery point: nothing to restore on flow ${spec.flowId}` };
       const flow = await load(spec.flowId);
       const operations = jsonPatch.compare(flow.config, point.state as FlowConfig);
+      // The restore's own rule: a flow written since this step's version is someone else's, left as is.
+      const [applied, restored] = await Promise.all([
+        flows.writtenAt(spec.flowId, flow, appliedVersion(point), key.changeId, key.stepId, 'apply'),
+        flows.writtenAt(spec.flowId, flow, restoredVersion(point), key.changeId, key.stepId, 'restore'),
+      ]);
+      if (applied && !restored && flow.version !== applied.version) {
+        return {
+          recoveryPointId: point._id,
+          operations,
+          counts: { restore: 0, conflicts: 1 },
+          conflicts: [versionConflict(spec.flowId, point, applied, flow)],
+          summary: `flow ${spec.flowId} was changed after this step (now version ${flow.version}, step wrote ${applied.version}): a rollback would leave it as is and ask`,
+        };
+      }
       return {
         recoveryPointId: point._id,
         operations,
+        counts: { restore: operations.length > 0 ? 1 : 0, conflicts: 0 },
         summary: `${operations.length} operation(s) back to flow ${spec.flowId} version ${point.version}`,
       };
     },
+  };
+}
+
+/** A flow written by someone else after the step, as restores and previews report it (by version: whole flows conflict). */
+function versionConflict(flowId: string, point: RecoveryPointDoc, applied: { version: number }, current: FlowDoc) {
+  return {
+    item: `flow ${flowId}`,
+    before: { version: point.version },
+    written: { version: applied.version },
+    now: { version: current.version, writtenBy: current.writtenBy },
   };
 }
 
