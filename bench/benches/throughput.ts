@@ -98,7 +98,7 @@ export async function benchThroughput(ctx: BenchContext, options: ThroughputOpti
           db,
           ids.flatMap((id) => flowIds(id, options.steps)),
         );
-        const changes = new ChangeClient(ctx.client(true), taskQueue);
+        const changes = new ChangeClient(ctx.client(true), taskQueue, { admissionWaitMs: 0 });
         const one = (id: string, i: number): Promise<RunSample> => {
           const steps = patchSteps(flowIds(id, options.steps), i % 2 === 1);
           const timeoutMs = Math.max(10_000, deadline - Date.now() + 60_000);

@@ -80,8 +80,9 @@ export async function benchTimeToRecover(ctx: BenchContext, options: TtrOptions)
 
   type Running = Awaited<ReturnType<BenchContext['startWorker']>>;
   const workers: Partial<Record<TtrVariant, Running>> = {};
-  const changes = new ChangeClient(ctx.client(true), queues.ours);
-  const plainChanges = new ChangeClient(ctx.client(false), queues['ours-plain']);
+  // Started as the saga sample starts its workflows: without waiting for the admission.
+  const changes = new ChangeClient(ctx.client(true), queues.ours, { admissionWaitMs: 0 });
+  const plainChanges = new ChangeClient(ctx.client(false), queues['ours-plain'], { admissionWaitMs: 0 });
   const direct = createSagaActivities(ctx.db(dbNames.direct));
   const samples = Object.fromEntries(variants.map((v) => [v, [] as RunSample[]])) as Record<TtrVariant, RunSample[]>;
   const cpu = Object.fromEntries(variants.map((v) => [v, {} as Record<string, number>])) as Record<

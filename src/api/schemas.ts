@@ -222,11 +222,24 @@ export const rootCauseResultSchema = z
 /** POST /v1/changes/:id/root-cause — the author is the caller. */
 export const rootCauseBodySchema = rootCauseInputSchema.pick({ note: true }).meta({ id: 'RootCauseBody' });
 
+export const changeAdmissionSchema = z
+  .object({
+    phase: changeStatusShape.phase,
+    pendingDecisions: changeStatusShape.pendingDecisions,
+    detail: z.string().optional().describe("Why it stands there: the floor's refusal, the change holding a target"),
+    floor: changeStatusShape.floor,
+  })
+  .meta({ id: 'ChangeAdmission' })
+  .describe(
+    'What the change does first: applying, awaiting-approval (with the question), waiting-for-lock, or rejected. Absent when no worker answered within the admission wait; the change is started all the same.',
+  );
+
 export const startedChangeSchema = z
   .object({
     changeId: z.string(),
     workflowId: z.string(),
     created: z.boolean(),
+    admission: changeAdmissionSchema.optional(),
     links: z.object({ self: z.string(), temporalUi: z.string() }),
   })
   .meta({ id: 'StartedChange' });

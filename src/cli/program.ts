@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { listFilterSchema } from '../client/change-query';
+import type { ChangeAdmission } from '../domain/admission';
 import { checkDecisionInput } from '../client/decision-input';
 import { decisionNames, rollbackCategories, type DecisionName, type RollbackCategory } from '../domain/decisions';
 import { renderReportMarkdown } from '../report/markdown';
@@ -74,7 +75,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         print(
           command,
           { ...started, links },
-          `${started.created ? 'Started' : 'Already started:'} change ${started.changeId}\nTemporal UI: ${links.temporalUi}`,
+          `${started.created ? 'Started' : 'Already started:'} change ${started.changeId}${admissionText(started.admission)}\nTemporal UI: ${links.temporalUi}`,
         );
       });
     });
@@ -241,4 +242,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 function issuesOf(err: unknown): { issues?: unknown } {
   const issues = (err as { issues?: unknown }).issues;
   return issues ? { issues } : {};
+}
+
+/** What the change does first, after the start line: its phase, and the question it asks or why it stands there. */
+function admissionText(admission: ChangeAdmission | undefined): string {
+  if (!admission) return ' (no worker answered yet: `status` shows where it stands)';
+  const question = admission.pendingDecisions[0];
+  if (question)
+    return `: ${admission.phase} — ${question.prompt} (level ${question.level}${question.deadline ? `, until ${question.deadline}` : ''})`;
+  return `: ${admission.phase}${admission.detail ? ` — ${admission.detail}` : ''}`;
 }

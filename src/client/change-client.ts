@@ -21,6 +21,11 @@ export interface ChangeClientOptions {
   db?: Db;
   /** The operator's checks on top of the schemas (partners, allow-lists, policy floor); default none. */
   guard?: RequestGuard;
+  /**
+   * How long `start` waits for the workflow to say what the change does first (default 10 s); 0
+   * returns as soon as the workflow is started, without `admission`.
+   */
+  admissionWaitMs?: number;
 }
 
 /**
@@ -43,7 +48,7 @@ export class ChangeClient {
   private readonly rollbacks: Rollbacks;
 
   constructor(client: Client, taskQueue: string, options: ChangeClientOptions = {}) {
-    this.changes = new Changes(client, taskQueue, options.guard);
+    this.changes = new Changes(client, taskQueue, options.guard, options.admissionWaitMs);
     this.flows = new Flows(this.changes);
     this.reports = new Reports(this.changes, options.db);
     this.rehearsals = new Rehearsals(client, taskQueue, this.changes, options.guard);

@@ -8,7 +8,9 @@ import { decisionInputSchema, rollbackRequestSchema } from '../domain/decision-s
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import { parseOrThrow, ValidationError } from '../domain/validation';
 import type { changeWorkflow } from '../workflows/change';
+import { admissionOf, type ChangeAdmission } from '../domain/admission';
 import {
+  admissionUpdate,
   changeWorkflowId,
   decisionSignal,
   decisionUpdate,
@@ -35,7 +37,16 @@ export interface StartedChange {
   workflowId: string;
   /** False when a change with this id already existed and was returned instead. */
   created: boolean;
+  /**
+   * What the change does first — applying, asking for approval, waiting for a lock, rejected — as
+   * the workflow answered within the client's admission wait; absent when no worker answered in
+   * time (the change is started all the same and goes on when a worker picks it up).
+   */
+  admission?: ChangeAdmission;
 }
+
+/** How long `start` waits for the workflow to say what it does first, by default. */
+export const ADMISSION_WAIT_MS = 10_000;
 
 /**
  * Changes on one task queue: start, read (status, describe, list, result) and steer them
@@ -47,12 +58,17 @@ export class Changes {
     private readonly taskQueue: string,
     /** The operator's checks on top of the schemas (partners, allow-lists, policy floor). */
     private readonly guard: RequestGuard = noGuard,
+    /** How long `start` waits for the admission; 0 returns as soon as the workflow is started. */
+    private readonly admissionWaitMs: number = ADMISSION_WAIT_MS,
   ) {}
 
   /**
    * Starts a change. Starting again with the same change id returns the existing change — running
    * or finished, never a second workflow — or throws ChangeIdConflictError when that change was
-   * started with a different request.
+   * started with a different request. The answer says what the change does first (`admission`):
+   * after starting it, one update waits for the workflow to get that far (its floor check, its
+   * approval question or lock wait); a change that existed is read with the status query instead,
+   * so retries add nothing to its history.
    */
   async start(request: unknown, options: { changeId: string }): Promise<StartedChange> {
     const changeId = parseOrThrow(changeIdSchema, options.changeId, 'change id');
@@ -87,13 +103,30 @@ export class Changes {
           { key: EscalationLevelKey, value: 0 },
         ],
       });
-      return { changeId, workflowId, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await this.client.workflow.getHandle(workflowId).describe();
       const stored = existing.memo?.requestChecksum;
       if (typeof stored === 'string' && stored !== requestChecksum) throw new ChangeIdConflictError(changeId);
-      return { changeId, workflowId, created: false };
+      const admission = await this.admission(() =>
+        changeHandle(this.client, changeId).query(statusQuery).then(admissionOf),
+      );
+      return { changeId, workflowId, created: false, ...(admission ? { admission } : {}) };
+    }
+    const admission = await this.admission(() => changeHandle(this.client, changeId).executeUpdate(admissionUpdate));
+    return { changeId, workflowId, created: true, ...(admission ? { admission } : {}) };
+  }
+
+  /**
+   * The admission within the wait, or undefined: no worker answered in time, or the worker is
+   * older than the admission update. Never an error — the change is started either way.
+   */
+  private async admission(read: () => Promise<ChangeAdmission>): Promise<ChangeAdmission | undefined> {
+    if (this.admissionWaitMs <= 0) return undefined;
+    try {
+      return await this.client.withDeadline(Date.now() + this.admissionWaitMs, read);
+    } catch {
+      return undefined;
     }
   }
 

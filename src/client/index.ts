@@ -1,6 +1,7 @@
 // The typed client as a library: what other services import.
 export { ChangeClient, type ChangeClientOptions } from './change-client';
-export type { StartedChange } from './changes';
+export { ADMISSION_WAIT_MS, type StartedChange } from './changes';
+export type { ChangeAdmission } from '../domain/admission';
 export type { StartedRollback } from './rollbacks';
 export type { ChangePage } from './change-page';
 export type { AnnotatedReport, RootCauseResult } from './reports';

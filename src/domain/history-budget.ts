@@ -98,13 +98,14 @@ export function estimateHistory(request: BudgetInput): HistoryEstimate {
     4 * c.activity +
     c.close +
     PHASE_UPSERTS * c.upsert +
-    c.decision +
+    // A manual rollback request, and the admission update the starting client sends.
+    2 * c.decision +
     c.cancelRequest +
     2 * c.activity;
   parts.push({
     path: '',
     events: fixed,
-    why: `start, policy floor check, stored request, locks released, report, rollback notices: ${fixed}`,
+    why: `start, policy floor check, stored request, admission, locks released, report, rollback notices: ${fixed}`,
   });
 
   if (approval === 'required') {

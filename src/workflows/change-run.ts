@@ -73,6 +73,8 @@ export class ChangeRun implements RunScope {
   private floor?: FloorRecord;
   /** Set when the run follows the policy floor's rules (runs older than the floor do not). */
   private floorRules = false;
+  /** The change got past its approval gate and its locks: it is applying. */
+  private pastTheGate = false;
 
   /** `later`: this run rolls back a finished change; its locks and report are its own (`rollbackId`). */
   constructor(
@@ -131,6 +133,19 @@ export class ChangeRun implements RunScope {
       rollbackRequest: this.rollbackRequest,
       floor: this.floor,
     });
+  }
+
+  /**
+   * Whether the change has got past what it does first, for the admission update: it asks a
+   * question (the approval), waits for a lock, has ended, or is applying.
+   */
+  get admitted(): boolean {
+    return this.pastTheGate || this.closed || this.desk.pending.length > 0 || this.tracker.phase === 'waiting-for-lock';
+  }
+
+  /** The approval gate and the locks are behind the change: it is applying. */
+  passGate(): void {
+    this.pastTheGate = true;
   }
 
   /** Whether the change has reached a terminal phase (it takes no more decisions or rollback requests). */

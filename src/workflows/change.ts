@@ -72,6 +72,7 @@ async function execute(run: ChangeRun): Promise<void> {
   const keys = changeLockKeys(request.steps);
   // Added after earlier histories were recorded: they replay without taking locks.
   if (keys.length > 0 && patched('target-locks') && !(await run.lockTargets(keys))) return;
+  run.passGate();
   // The baseline is taken before anything is applied: it describes the world without the change.
   if (request.policy.observe) await run.openBakeWindow(request.policy.observe);
   run.tracker.setPhase('applying');

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
+import type { ChangeAdmission } from '../domain/admission';
 import type { ChangeStatus } from '../domain/status';
 
 /**
@@ -16,6 +17,13 @@ export const decisionUpdate = defineUpdate<DecisionOutcome, [DecisionInput]>('de
 /** A manual rollback request, with who asks, why and a reason category. */
 export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
 export const rollbackUpdate = defineUpdate<RollbackRequestOutcome, [RollbackRequest]>('requestRollback');
+
+/**
+ * What the change does first (applying, asking for approval, waiting for a lock, rejected): it
+ * answers once the change has got that far, so a client that starts a change learns it in the
+ * same call. Sent once per change, by the client that created it.
+ */
+export const admissionUpdate = defineUpdate<ChangeAdmission>('admission');
 
 /** The workflow id of a change: derived, so a change id always finds its workflow. */
 export function changeWorkflowId(changeId: string): string {

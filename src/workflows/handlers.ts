@@ -1,8 +1,16 @@
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { admissionOf } from '../domain/admission';
 import { ErrorType } from '../domain/errors';
 import type { ChangeRun } from './change-run';
 import type { Refusal } from './decision-desk';
-import { decisionSignal, decisionUpdate, rollbackSignal, rollbackUpdate, statusQuery } from './definitions';
+import {
+  admissionUpdate,
+  decisionSignal,
+  decisionUpdate,
+  rollbackSignal,
+  rollbackUpdate,
+  statusQuery,
+} from './definitions';
 
 /**
  * A refused update: typed (src/domain/errors.ts), so clients map it without reading the sentence.
@@ -15,6 +23,11 @@ function refused({ type, reason }: Refusal): ApplicationFailure {
 /** Status, decisions and rollback requests, the same for every workflow that runs a ChangeRun. */
 export function registerHandlers(run: ChangeRun): void {
   setHandler(statusQuery, () => run.status());
+  // Waits, without a timer or an activity, until the change has got past what it does first.
+  setHandler(admissionUpdate, async () => {
+    await condition(() => run.admitted);
+    return admissionOf(run.status());
+  });
   setHandler(decisionSignal, (decision) => void run.desk.receive(decision, 'signal'));
   setHandler(decisionUpdate, (decision) => run.desk.receive(decision, 'update'), {
     validator: (decision) => {

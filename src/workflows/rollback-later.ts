@@ -78,7 +78,10 @@ export async function rollbackLaterWorkflow(input: RollbackLaterInput): Promise<
       run.requestLaterRollback(policy.approval === 'required' ? 'rollback of a finished change approved' : undefined);
     }
     const keys = changeLockKeys(original.request.steps);
-    if (keys.length === 0 || (await run.lockTargets(keys))) await run.rollback();
+    if (keys.length === 0 || (await run.lockTargets(keys))) {
+      run.passGate();
+      await run.rollback();
+    }
     return run.finish();
   });
 }

@@ -8,6 +8,9 @@ import { tokenHash } from '../../src/auth/identity';
 import { SLACK_TOLERANCE_SECONDS } from '../../src/slack/signature';
 import { MongoReplayGuard } from '../../src/store/replay-guard';
 import { ChangeClient } from '../../src/client/change-client';
+
+/** Long enough for a loaded machine's worker to answer the admission; the product's default is 10 s. */
+const ADMISSION_TEST_WAIT_MS = 60_000;
 import type { RequestGuard } from '../../src/client/request-guard';
 import { workflowUiUrl } from '../../src/config/index';
 import type { Connection } from '@temporalio/client';
@@ -48,7 +51,12 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
       done();
     },
   });
-  const changes = new ChangeClient(env.client, env.taskQueue, { db: env.db, guard: options.guard ?? env.guard });
+  const changes = new ChangeClient(env.client, env.taskQueue, {
+    db: env.db,
+    guard: options.guard ?? env.guard,
+    // The API answers with the admission: waited for long enough that a busy machine still gets it.
+    admissionWaitMs: ADMISSION_TEST_WAIT_MS,
+  });
   const app = await buildApiServer(
     {
       changes,

@@ -66,7 +66,8 @@ export async function openTestEnv(options: TestEnvOptions = {}): Promise<TestEnv
   const guard = (typeof options.guard === 'function' ? options.guard(db) : options.guard) ?? noGuard;
   return {
     client,
-    changes: new ChangeClient(client, taskQueue, { guard }),
+    // Tests read what a change does first from its status; the API's tests read the admission.
+    changes: new ChangeClient(client, taskQueue, { guard, admissionWaitMs: 0 }),
     guard,
     db,
     taskQueue,

@@ -36,7 +36,7 @@ describe('repeated requests to a running change are refused before they reach it
         ),
     };
     const { worker, taskQueue } = await ts.worker(activities);
-    const changes = new ChangeClient(ts.env.client, taskQueue);
+    const changes = new ChangeClient(ts.env.client, taskQueue, { admissionWaitMs: 0 });
     const changeId = 'repeated-rollback';
     const request = {
       title: 'Raise the cap and watch errors',

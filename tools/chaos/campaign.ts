@@ -96,7 +96,8 @@ export async function runCampaign(
         prometheus: env.prometheus,
       }),
     };
-    const changes = new ChangeClient(env.client, env.taskQueue);
+    // Workers are killed under the campaign: starts do not wait for one to answer.
+    const changes = new ChangeClient(env.client, env.taskQueue, { admissionWaitMs: 0 });
     const worker = new WorkerSupervisor(env.workerEnv, path.join(env.runDir, 'logs'));
     await worker.startUntilReady();
     const progress = new Progress(env.client, env.taskQueue);

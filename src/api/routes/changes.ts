@@ -41,7 +41,7 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
       operationId: 'startChange',
       summary: 'Start a change',
       description:
-        "Validates the change request and starts its workflow. With an Idempotency-Key, a retry returns the same change (200) instead of starting another; reusing a key with a different request is 409. `requestedBy` must be the caller unless the caller is an admin. The request runs tightened to the operator's policy floor (approval forced where the floor requires it, the floor's decider groups in the first escalation level); what cannot be tightened is refused with 400.",
+        "Validates the change request and starts its workflow. With an Idempotency-Key, a retry returns the same change (200) instead of starting another; reusing a key with a different request is 409. `requestedBy` must be the caller unless the caller is an admin. The request runs tightened to the operator's policy floor (approval forced where the floor requires it, the floor's decider groups in the first escalation level); what cannot be tightened is refused with 400. The answer says what the change does first (`admission`: applying, awaiting-approval with the question, waiting-for-lock, or rejected with why), as the workflow answered within a few seconds, so the caller need not poll.",
       tag: 'changes',
       permission: 'start',
       headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
