@@ -4,6 +4,8 @@ import {
   ChangeClosedError,
   ChangeIdConflictError,
   ChangeNotFoundError,
+  FlowExistsError,
+  FlowNotFoundError,
   NotAllowedError,
   RehearsalNotAvailableError,
   RehearsalNotFoundError,
@@ -56,9 +58,11 @@ export function problemFor(err: unknown): Problem | undefined {
     const where: RequestIssue['in'] =
       err.subject === 'list filter'
         ? 'query'
-        : err.subject === 'change id' || err.subject === 'rehearsal id'
+        : err.subject === 'change id' || err.subject === 'rehearsal id' || err.subject === 'flow id'
           ? 'path'
-          : 'body';
+          : err.subject === 'flow versions'
+            ? 'query'
+            : 'body';
     return {
       status: 400,
       code: 'ValidationError',
@@ -72,6 +76,8 @@ export function problemFor(err: unknown): Problem | undefined {
   if (err instanceof ChangeClosedError) return { status: 409, code: 'ChangeClosed', detail: err.message };
   if (err instanceof ChangeIdConflictError) return { status: 409, code: 'IdempotencyKeyReused', detail: err.message };
   if (err instanceof ReportNotAvailableError) return { status: 409, code: 'ReportNotAvailable', detail: err.message };
+  if (err instanceof FlowNotFoundError) return { status: 404, code: 'FlowNotFound', detail: err.message };
+  if (err instanceof FlowExistsError) return { status: 409, code: 'FlowExists', detail: err.message };
   if (err instanceof RehearsalNotFoundError) return { status: 404, code: 'RehearsalNotFound', detail: err.message };
   if (err instanceof RehearsalNotAvailableError)
     return { status: 409, code: 'RehearsalNotAvailable', detail: err.message };

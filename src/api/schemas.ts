@@ -4,6 +4,7 @@ import type { ChangePage } from '../client/change-page';
 import type { StartedChange } from '../client/changes';
 import type { AnnotatedReport, RootCauseResult } from '../client/reports';
 import type { ChangeSummary } from '../client/change-summary';
+import type { FlowVersions, FlowView } from '../client/flows';
 import { decisionInputSchema, rollbackLaterRequestSchema, rollbackRequestSchema } from '../domain/decision-schemas';
 import {
   decisionNames,
@@ -295,6 +296,58 @@ export const rollbackPreviewSchema = z
   })
   .meta({ id: 'RollbackPreview' });
 
+const flowWriterSchema = z.object({
+  action: z.enum(['create', 'apply', 'restore', 'edit']),
+  changeId: z.string().optional(),
+  stepId: z.string().optional(),
+  actor: z.string().optional(),
+  restoresVersion: z.number().optional().describe('The version whose content this write put back'),
+  undoesChanges: z.array(z.string()).optional().describe('For restore-to steps: the changes undone, oldest first'),
+});
+
+/** GET /v1/flows/{flowId} — the flow as it is now. */
+export const flowViewSchema = z
+  .object({
+    flowId: z.string(),
+    version: z.number(),
+    config: z
+      .record(z.string(), z.unknown())
+      .describe('The flow document (schema/flow.schema.json for flows created here)'),
+    writtenBy: flowWriterSchema,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Flow' });
+
+/** GET /v1/flows/{flowId}/versions — lineage. */
+export const flowVersionsSchema = z
+  .object({
+    flowId: z.string(),
+    current: z.number(),
+    versions: z.array(
+      z.object({
+        version: z.number(),
+        writtenAt: isoTime,
+        writtenBy: flowWriterSchema,
+        undoneBy: z
+          .object({ version: z.number(), action: flowWriterSchema.shape.action, changeId: z.string().optional() })
+          .optional()
+          .describe('The first later write that put an earlier content back over this version'),
+      }),
+    ),
+  })
+  .meta({ id: 'FlowVersions' });
+
+/** GET /v1/flows/{flowId}/diff — two versions compared. */
+export const flowDiffSchema = z
+  .object({
+    flowId: z.string(),
+    from: z.number(),
+    to: z.number(),
+    operations: z.array(z.record(z.string(), z.unknown())).describe('RFC 6902 operations from `from` to `to`'),
+    lines: z.array(z.string()).describe('One readable line per operation, with the old and new values'),
+  })
+  .meta({ id: 'FlowDiff' });
+
 /** RFC 9457 problem details, with every bad field's location and path for 400. */
 export const problemSchema = z
   .object({
@@ -324,4 +377,6 @@ const _fits: [
   Fits<DecisionOutcome, typeof decisionOutcomeSchema>,
   Fits<RollbackRequestOutcome, typeof rollbackOutcomeSchema>,
   Fits<RollbackPreview, typeof rollbackPreviewSchema>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Fits<FlowView, typeof flowViewSchema>,
+  Fits<FlowVersions, typeof flowVersionsSchema>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];

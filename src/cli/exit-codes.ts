@@ -2,6 +2,8 @@ import {
   ChangeClosedError,
   ChangeIdConflictError,
   ChangeNotFoundError,
+  FlowExistsError,
+  FlowNotFoundError,
   RehearsalNotAvailableError,
   RehearsalNotFoundError,
   ReportNotAvailableError,
@@ -16,7 +18,7 @@ export const ExitCode = {
   Error: 1,
   /** Bad arguments or a bad change file: nothing was sent. */
   InvalidInput: 2,
-  /** No such change. */
+  /** No such change (or flow). */
   NotFound: 3,
   /** The change refused: not allowed, wrong state, finished, report not ready, change id taken. */
   Refused: 4,
@@ -26,13 +28,15 @@ export const ExitCode = {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof ValidationError || err instanceof InputError) return ExitCode.InvalidInput;
-  if (err instanceof ChangeNotFoundError || err instanceof RehearsalNotFoundError) return ExitCode.NotFound;
+  if (err instanceof ChangeNotFoundError || err instanceof RehearsalNotFoundError || err instanceof FlowNotFoundError)
+    return ExitCode.NotFound;
   if (err instanceof RehearsalNotAvailableError) return ExitCode.Refused;
   if (
     err instanceof RequestRefusedError ||
     err instanceof ChangeClosedError ||
     err instanceof ReportNotAvailableError ||
-    err instanceof ChangeIdConflictError
+    err instanceof ChangeIdConflictError ||
+    err instanceof FlowExistsError
   )
     return ExitCode.Refused;
   return ExitCode.Error;
@@ -48,6 +52,6 @@ Exit codes:
   0  ok
   1  unexpected error (Temporal or MongoDB unreachable, …)
   2  invalid input (arguments, change file): nothing was sent
-  3  no such change
-  4  refused: not allowed, wrong state, change finished, report not ready, change id taken
+  3  no such change (or flow)
+  4  refused: not allowed, wrong state, change finished, report not ready, change id taken, flow exists
   5  rehearse: the rollback does not restore exactly, or production changed meanwhile`;

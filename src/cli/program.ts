@@ -10,6 +10,7 @@ import { changeWorkflowId } from '../workflows/definitions';
 import { withContext } from './context';
 import { exitCodeFor, ExitCode, exitCodeHelp } from './exit-codes';
 import { readChangeFile } from './input';
+import { addFlowCommands } from './flow-commands';
 import { addRecoveryCommands } from './recovery-commands';
 import { renderList, renderStatus } from './render';
 import { watchChange } from './watch';
@@ -217,6 +218,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
 
   addRecoveryCommands(program, { io, print, setExitCode: (code) => (exitCode = code) });
+  addFlowCommands(program, { io, print, setExitCode: (code) => (exitCode = code) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

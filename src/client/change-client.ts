@@ -9,7 +9,8 @@ import type { ChangePage } from './change-page';
 import type { ListFilter } from './change-query';
 import type { ChangeSummary } from './change-summary';
 import { Changes, type StartedChange } from './changes';
-import { Flows } from './flows';
+import type { FlowDiff } from './flow-diff';
+import { Flows, type FlowVersions, type FlowView } from './flows';
 import { Rehearsals, type RehearsalSubject, type StartedRehearsal } from './rehearsals';
 import { Reports, type AnnotatedReport, type RootCauseResult } from './reports';
 import type { RequestGuard } from './request-guard';
@@ -36,7 +37,7 @@ export interface ChangeClientOptions {
  * ChangeClosedError, ChangeIdConflictError, ReportNotAvailableError.
  *
  * It only delegates, one concern per class: `Changes` (start, read, decide, roll back), `Rollbacks`
- * (preview, roll back a finished change later), `Flows` (restores), `Reports` (stored reports,
+ * (preview, roll back a finished change later), `Flows` (create, read, versions, diff, restore), `Reports` (stored reports,
  * root-cause notes) and `Rehearsals`; each method's
  * documentation is on the class that does the work.
  */
@@ -49,7 +50,7 @@ export class ChangeClient {
 
   constructor(client: Client, taskQueue: string, options: ChangeClientOptions = {}) {
     this.changes = new Changes(client, taskQueue, options.guard, options.admissionWaitMs);
-    this.flows = new Flows(this.changes);
+    this.flows = new Flows(this.changes, options.db);
     this.reports = new Reports(this.changes, options.db);
     this.rehearsals = new Rehearsals(client, taskQueue, this.changes, options.guard);
     this.rollbacks = new Rollbacks(client, taskQueue, this.changes, options.db);
@@ -100,6 +101,26 @@ export class ChangeClient {
 
   withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
     return this.changes.withAbortSignal(signal, fn);
+  }
+
+  /** See {@link Flows.create}: a new flow at version 1, validated; FlowExistsError when the id is taken. */
+  createFlow(flowId: string, config: unknown, options: { actor: string }): Promise<FlowView & { created: true }> {
+    return this.flows.create(flowId, config, options);
+  }
+
+  /** A flow as it is now (FlowNotFoundError for an unknown one). */
+  flow(flowId: string): Promise<FlowView> {
+    return this.flows.get(flowId);
+  }
+
+  /** See {@link Flows.versions}: every version, which change wrote it and which write undid it. */
+  flowVersions(flowId: string): Promise<FlowVersions> {
+    return this.flows.versions(flowId);
+  }
+
+  /** See {@link Flows.diff}: JSON Patch and readable lines between two versions. */
+  diffFlow(flowId: string, range: { from?: number; to?: number } = {}): Promise<FlowDiff> {
+    return this.flows.diff(flowId, range);
   }
 
   /** See {@link Flows.restoreFlow}: a restore is a change like any other. */

@@ -54,6 +54,22 @@ export class ReportNotAvailableError extends Error {
   }
 }
 
+/** No flow with this id. */
+export class FlowNotFoundError extends Error {
+  override readonly name = 'FlowNotFoundError';
+  constructor(readonly flowId: string) {
+    super(`no flow ${flowId}`);
+  }
+}
+
+/** A flow with this id exists already: creating it again is refused, its content left alone. */
+export class FlowExistsError extends Error {
+  override readonly name = 'FlowExistsError';
+  constructor(readonly flowId: string) {
+    super(`flow ${flowId} exists already; change it with a change (a flow-config step), not by creating it again`);
+  }
+}
+
 /** No rehearsal with this id. */
 export class RehearsalNotFoundError extends Error {
   override readonly name = 'RehearsalNotFoundError';

@@ -3,6 +3,10 @@ export { ChangeClient, type ChangeClientOptions } from './change-client';
 export { ADMISSION_WAIT_MS, type StartedChange } from './changes';
 export type { ChangeAdmission } from '../domain/admission';
 export type { StartedRollback } from './rollbacks';
+export type { FlowVersions, FlowView } from './flows';
+export type { FlowDiff } from './flow-diff';
+export type { FlowDocument } from '../domain/flow-document';
+export type { FlowVersionLine } from '../domain/flow-lineage';
 export type { ChangePage } from './change-page';
 export type { AnnotatedReport, RootCauseResult } from './reports';
 export { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } from './restore-flow';
@@ -15,6 +19,8 @@ export {
   ChangeClosedError,
   ChangeIdConflictError,
   ChangeNotFoundError,
+  FlowExistsError,
+  FlowNotFoundError,
   NotAllowedError,
   RehearsalNotAvailableError,
   RehearsalNotFoundError,

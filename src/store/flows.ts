@@ -1,19 +1,10 @@
 import type { Collection, Db } from 'mongodb';
+import type { FlowWriter } from '../domain/flow-lineage';
 import { productCollection } from './collections';
 
 export type FlowConfig = Record<string, unknown>;
 
-/** Who wrote a flow version: a change's step (apply or restore), or a direct edit. */
-export interface FlowWriter {
-  action: 'create' | 'apply' | 'restore' | 'edit';
-  changeId?: string;
-  stepId?: string;
-  actor?: string;
-  /** For restores (and restore-to steps): the version whose content this write puts back. */
-  restoresVersion?: number;
-  /** For restore-to steps: the changes that wrote the versions after `restoresVersion`, oldest first. */
-  undoesChanges?: string[];
-}
+export type { FlowWriter };
 
 export interface FlowDoc {
   _id: string;
@@ -62,6 +53,28 @@ export class FlowStore {
     const stored = (await this.get(flowId)) as FlowDoc;
     await this.keepVersion(stored);
     return stored;
+  }
+
+  /**
+   * Creates a flow at version 1 when the id is free; null when a flow with this id exists (its
+   * content is left alone). An insert, so two creators racing for one id cannot both win.
+   */
+  async createNew(flowId: string, config: FlowConfig, actor: string): Promise<FlowDoc | null> {
+    const doc: FlowDoc = {
+      _id: flowId,
+      version: 1,
+      config,
+      writtenBy: { action: 'create', actor },
+      updatedAt: new Date(),
+    };
+    try {
+      await this.flows.insertOne(doc);
+    } catch (err) {
+      if ((err as { code?: number }).code === DUPLICATE_KEY) return null;
+      throw err;
+    }
+    await this.keepVersion(doc);
+    return doc;
   }
 
   /**

@@ -5,6 +5,7 @@ import { apiTokensSchema, slackUsersSchema } from '../../src/auth/identity';
 import { partnerEntriesSchema } from '../../src/config/partners';
 import { changeRequestSchema, stepSchema } from '../../src/domain/change-request';
 import { decisionInputSchema, rollbackRequestSchema } from '../../src/domain/decision-schemas';
+import { flowDocumentSchema } from '../../src/domain/flow-document';
 import { policyFloorSchema } from '../../src/domain/policy-floor';
 import { rootCauseInputSchema } from '../../src/domain/root-cause';
 import { targetSpecSchemas, type TargetKind } from '../../src/domain/targets/index';
@@ -59,6 +60,7 @@ export const exampleChecks: Record<string, Check | undefined> = {
   'rollback-request': direct(rollbackRequestSchema),
   'root-cause': direct(rootCauseInputSchema),
   'policy-floor': direct(policyFloorSchema),
+  flow: direct(flowDocumentSchema),
   'rehearsal-request': direct(rehearsalBodySchema),
   partners: direct(partnerEntriesSchema),
   'api-tokens': asEnvironmentJson(apiTokensSchema),
