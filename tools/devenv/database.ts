@@ -13,24 +13,33 @@ export type DatabaseKind = 'external' | 'mongod' | 'ferretdb';
 export interface DevDatabase {
   readonly uri: string;
   readonly kind: DatabaseKind;
-  /** Stops a database this process started (no-op for MONGODB_URI) and removes its data. */
+  /** Stops a database this process started (no-op for MONGODB_URI) and removes its data unless it is kept. */
   stop(): Promise<void>;
+}
+
+export interface DevDatabaseOptions {
+  /** Keep the data here, across runs (`stop` leaves it); default a temp dir that `stop` removes. */
+  dataDir?: string;
+  /** The loopback port; default a free one. */
+  port?: number;
 }
 
 /**
  * A MongoDB-protocol database: `$MONGODB_URI` when set, else `mongod` from PATH, else FerretDB
- * (SQLite backend) built by provisioning. Started databases listen on a free loopback port and
- * keep their data in a temp dir that `stop` removes.
+ * (SQLite backend) built by provisioning. Started databases listen on a loopback port and keep
+ * their data in `dataDir`, or in a temp dir that `stop` removes.
  */
-export async function startDatabase(): Promise<DevDatabase> {
+export async function startDatabase(options: DevDatabaseOptions = {}): Promise<DevDatabase> {
   const external = process.env.MONGODB_URI;
   if (external) {
     step('Database: using MONGODB_URI');
     return { uri: external, kind: 'external', stop: async () => {} };
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const uri = `mongodb://127.0.0.1:${port}/`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-rollback-db-'));
+  const kept = options.dataDir !== undefined;
+  if (kept) fs.mkdirSync(options.dataDir!, { recursive: true });
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lead-rollback-db-'));
   const mongod = which('mongod');
   const logFile = path.join(scratchDir, 'logs', `database-${port}.log`);
   const ready = () => ping(uri);
@@ -62,7 +71,7 @@ export async function startDatabase(): Promise<DevDatabase> {
     kind: mongod ? 'mongod' : 'ferretdb',
     stop: async () => {
       await service.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

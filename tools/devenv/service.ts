@@ -20,6 +20,8 @@ export interface ServiceSpec {
   /** Resolves once the service answers; rejects when it never will. */
   ready: () => Promise<void>;
   readyTimeoutMs?: number;
+  /** The service's environment; default this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function startService(spec: ServiceSpec): Promise<ServiceHandle> {
     [path.join(__dirname, 'guard.cjs'), String(process.pid), spec.command, ...spec.args],
     {
       stdio: ['ignore', out, out],
+      env: spec.env ?? process.env,
     },
   );
   fs.closeSync(out);
