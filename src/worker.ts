@@ -48,6 +48,11 @@ export interface WorkerDeps {
   dataConverter?: DataConverter;
   /** `workflows` or `activities` runs only that half, so each can be scaled (and restarted) apart. */
   role?: WorkerRole;
+  /**
+   * Worker Versioning (TEMPORAL_DEPLOYMENT_NAME, TEMPORAL_BUILD_ID): this worker is one build of a
+   * worker deployment, and every workflow it starts stays pinned to that build until it ends.
+   */
+  deployment?: { deploymentName: string; buildId: string };
   /** Extra worker options, e.g. shutdown grace time in tests. */
   options?: Partial<WorkerOptions>;
 }
@@ -79,8 +84,21 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(role !== 'workflows' ? { activities } : {}),
     ...(role !== 'activities' ? workflows : {}),
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
+    ...(deps.deployment ? { workerDeploymentOptions: pinnedTo(deps.deployment) } : {}),
     ...deps.options,
   });
+}
+
+/**
+ * A change can wait days for a decision; a new build must not replay it with different code. So
+ * every workflow is pinned to the build that started it: it finishes there, while new changes go
+ * to the deployment's current build. Patches stay the rule for code that runs unversioned.
+ */
+export function pinnedTo(version: {
+  deploymentName: string;
+  buildId: string;
+}): WorkerOptions['workerDeploymentOptions'] {
+  return { version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' };
 }
 
 async function main(): Promise<void> {
@@ -111,6 +129,9 @@ async function main(): Promise<void> {
       rehearsal: rehearsalDeps(config, mongo),
       policyFloor,
       role: config.WORKER_ROLE,
+      ...(config.TEMPORAL_DEPLOYMENT_NAME && config.TEMPORAL_BUILD_ID
+        ? { deployment: { deploymentName: config.TEMPORAL_DEPLOYMENT_NAME, buildId: config.TEMPORAL_BUILD_ID } }
+        : {}),
     });
     // Runs until SIGINT/SIGTERM, then drains in-flight tasks.
     await worker.run();

@@ -15,6 +15,19 @@ export const configSchema = z
     TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('lead-rollback'),
+    /**
+     * Worker Versioning: the worker deployment this worker belongs to and its build. Set both and
+     * every change stays on the build that started it (pinned) while new changes go to the
+     * deployment's current build (docs/operating.md, "Upgrade workers while changes wait").
+     */
+    TEMPORAL_DEPLOYMENT_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be 1-255 letters, digits, "_" or "-"')
+      .optional(),
+    TEMPORAL_BUILD_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, 'must be 1-255 letters, digits, ".", "_" or "-"')
+      .optional(),
     /** What this worker process runs: both (default), only workflow tasks, or only activities (scaled apart). */
     WORKER_ROLE: z.enum(['all', 'workflows', 'activities']).default('all'),
     /** Temporal Cloud API key; implies TLS. */
@@ -68,6 +81,18 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     checkFloorSettings(config, ctx);
+    if (config.TEMPORAL_DEPLOYMENT_NAME && !config.TEMPORAL_BUILD_ID)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_BUILD_ID'],
+        message: 'is required when TEMPORAL_DEPLOYMENT_NAME is set',
+      });
+    if (config.TEMPORAL_BUILD_ID && !config.TEMPORAL_DEPLOYMENT_NAME)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_DEPLOYMENT_NAME'],
+        message: 'is required when TEMPORAL_BUILD_ID is set',
+      });
     if (config.CRM_BASE_URL && !config.CRM_TOKEN)
       ctx.addIssue({ code: 'custom', path: ['CRM_TOKEN'], message: 'is required when CRM_BASE_URL is set' });
     if (config.CRM_TOKEN && !config.CRM_BASE_URL)
