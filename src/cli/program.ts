@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { listFilterSchema } from '../client/change-query';
-import type { ChangeAdmission } from '../domain/admission';
 import { checkDecisionInput } from '../client/decision-input';
 import { decisionNames, rollbackCategories, type DecisionName, type RollbackCategory } from '../domain/decisions';
 import { renderReportMarkdown } from '../report/markdown';
@@ -12,7 +11,7 @@ import { exitCodeFor, ExitCode, exitCodeHelp } from './exit-codes';
 import { readChangeFile } from './input';
 import { addFlowCommands } from './flow-commands';
 import { addRecoveryCommands } from './recovery-commands';
-import { renderList, renderStatus } from './render';
+import { admissionText, renderList, renderStatus } from './render';
 import { watchChange } from './watch';
 
 export interface CliIo {
@@ -244,13 +243,4 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 function issuesOf(err: unknown): { issues?: unknown } {
   const issues = (err as { issues?: unknown }).issues;
   return issues ? { issues } : {};
-}
-
-/** What the change does first, after the start line: its phase, and the question it asks or why it stands there. */
-function admissionText(admission: ChangeAdmission | undefined): string {
-  if (!admission) return ' (no worker answered yet: `status` shows where it stands)';
-  const question = admission.pendingDecisions[0];
-  if (question)
-    return `: ${admission.phase} — ${question.prompt} (level ${question.level}${question.deadline ? `, until ${question.deadline}` : ''})`;
-  return `: ${admission.phase}${admission.detail ? ` — ${admission.detail}` : ''}`;
 }

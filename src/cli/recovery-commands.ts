@@ -7,6 +7,7 @@ import { renderPreviewText } from '../report/preview-text';
 import { renderRehearsalText } from '../report/rehearsal-text';
 import { renderReportText } from '../report/text';
 import { withContext, withDatabase } from './context';
+import { admissionText } from './render';
 import { ExitCode, InputError } from './exit-codes';
 import { readChangeFile } from './input';
 import type { RestoreFlowOptions } from '../client/restore-flow';
@@ -77,7 +78,7 @@ export function addRecoveryCommands(program: Command, { print, setExitCode }: Co
             { rollbackId: options.rollbackId ?? newChangeId() },
           );
           const links = { temporalUi: uiUrl(started.workflowId) };
-          const heading = `${started.created ? 'Started' : 'Already started:'} rollback of change ${changeId} as change ${started.changeId}\nTemporal UI: ${links.temporalUi}`;
+          const heading = `${started.created ? 'Started' : 'Already started:'} rollback of change ${changeId} as change ${started.changeId}${admissionText(started.admission)}\nTemporal UI: ${links.temporalUi}`;
           if (!options.wait) {
             print(command, { ...started, links }, heading);
             return;

@@ -2,6 +2,7 @@ import type { ChangePage } from '../client/change-page';
 import type { ChangeSummary } from '../client/change-summary';
 import { floorLines } from '../report/text';
 import type { ChangeStatus } from '../domain/status';
+import type { ChangeAdmission } from '../domain/admission';
 
 /** `1h 02m`, `14m 03s`, `9s`: how far away a deadline is. */
 export function formatDuration(ms: number): string {
@@ -79,4 +80,13 @@ export function renderList(page: ChangePage): string {
   const out = [line(header), ...rows.map(line)];
   if (page.nextPageToken) out.push('', `More: --page-token ${page.nextPageToken}`);
   return out.join('\n');
+}
+
+/** What the change does first, after the start line: its phase, and the question it asks or why it stands there. */
+export function admissionText(admission: ChangeAdmission | undefined): string {
+  if (!admission) return ' (no worker answered yet: `status` shows where it stands)';
+  const question = admission.pendingDecisions[0];
+  if (question)
+    return `: ${admission.phase} — ${question.prompt} (level ${question.level}${question.deadline ? `, until ${question.deadline}` : ''})`;
+  return `: ${admission.phase}${admission.detail ? ` — ${admission.detail}` : ''}`;
 }

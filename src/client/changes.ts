@@ -1,5 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  QueryNotRegisteredError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { checksum } from '../domain/canonical';
 import { ErrorType } from '../domain/errors';
 import { historyBudgetIssues } from '../domain/history-budget';
@@ -108,25 +113,33 @@ export class Changes {
       const existing = await this.client.workflow.getHandle(workflowId).describe();
       const stored = existing.memo?.requestChecksum;
       if (typeof stored === 'string' && stored !== requestChecksum) throw new ChangeIdConflictError(changeId);
-      const admission = await this.admission(() =>
-        changeHandle(this.client, changeId).query(statusQuery).then(admissionOf),
-      );
-      return { changeId, workflowId, created: false, ...(admission ? { admission } : {}) };
+      return this.withAdmission({ changeId, workflowId, created: false });
     }
-    const admission = await this.admission(() => changeHandle(this.client, changeId).executeUpdate(admissionUpdate));
-    return { changeId, workflowId, created: true, ...(admission ? { admission } : {}) };
+    return this.withAdmission({ changeId, workflowId, created: true });
   }
 
   /**
-   * The admission within the wait, or undefined: no worker answered in time, or the worker is
-   * older than the admission update. Never an error — the change is started either way.
+   * The started change with what it does first, as the workflow answered within the wait: the
+   * admission update for the one this call created, the status query for one that existed (so
+   * retries write nothing to its history). Without an answer in time (no worker, or one older than
+   * the admission update) it comes back without `admission`: never an error, it is started either
+   * way. A rollback later uses it too.
    */
-  private async admission(read: () => Promise<ChangeAdmission>): Promise<ChangeAdmission | undefined> {
-    if (this.admissionWaitMs <= 0) return undefined;
+  async withAdmission<S extends StartedChange>(started: S, options: { handlersLate?: boolean } = {}): Promise<S> {
+    if (this.admissionWaitMs <= 0) return started;
+    const handle = changeHandle(this.client, started.changeId);
+    const read = async (): Promise<ChangeAdmission> => {
+      if (!started.created) return admissionOf(await handle.query(statusQuery));
+      // A workflow that registers its handlers after its first activities (a rollback later loads
+      // the change first) would reject an update sent before: wait until its status answers.
+      if (options.handlersLate) await untilHandlersRegistered(() => handle.query(statusQuery));
+      return handle.executeUpdate(admissionUpdate);
+    };
     try {
-      return await this.client.withDeadline(Date.now() + this.admissionWaitMs, read);
+      const admission = await this.client.withDeadline(Date.now() + this.admissionWaitMs, read);
+      return { ...started, admission };
     } catch {
-      return undefined;
+      return started;
     }
   }
 
@@ -197,5 +210,18 @@ export class Changes {
    */
   withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
     return this.client.withAbortSignal(signal, fn);
+  }
+}
+
+/** Queries until the workflow has registered its handlers; the caller's deadline bounds the wait. */
+async function untilHandlersRegistered(query: () => Promise<unknown>): Promise<void> {
+  for (;;) {
+    try {
+      await query();
+      return;
+    } catch (err) {
+      if (!(err instanceof QueryNotRegisteredError)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }

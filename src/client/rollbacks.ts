@@ -62,8 +62,9 @@ export class Rollbacks {
   }
 
   /**
-   * Rolls back a finished change later, as a change of its own with id `rollbackId`: asking again
-   * with the same id and request returns it (`created: false`), with another request
+   * Rolls back a finished change later, as a change of its own with id `rollbackId`, and says what
+   * it does first (`admission`: its approval question, a lock wait, rolling back), as `start` does.
+   * Asking again with the same id and request returns it (`created: false`), with another request
    * ChangeIdConflictError. RequestRefusedError while the change still runs (request a rollback
    * of the running change instead); ChangeNotFoundError for an unknown change.
    */
@@ -96,12 +97,15 @@ export class Rollbacks {
           { key: EscalationLevelKey, value: 0 },
         ],
       });
-      return { changeId: rollbackId, workflowId, created: true, rollsBack: id };
+      return this.changes.withAdmission(
+        { changeId: rollbackId, workflowId, created: true, rollsBack: id },
+        { handlersLate: true },
+      );
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await this.client.workflow.getHandle(workflowId).describe();
       if (existing.memo?.requestChecksum !== requestChecksum) throw new ChangeIdConflictError(rollbackId);
-      return { changeId: rollbackId, workflowId, created: false, rollsBack: id };
+      return this.changes.withAdmission({ changeId: rollbackId, workflowId, created: false, rollsBack: id });
     }
   }
 

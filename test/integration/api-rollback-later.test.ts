@@ -78,6 +78,12 @@ describe('HTTP API: preview a rollback and roll a finished change back later', (
     expect(rollbackId).not.toBe(changeId);
     expect(started.headers.get('location')).toBe(`/v1/changes/${rollbackId}`);
     expect(repeated).toMatchObject({ status: 200, body: { changeId: rollbackId, created: false } });
+    // The answer says what the rollback does first, as for starting a change: it asks for approval.
+    expect(started.body.admission).toMatchObject({
+      phase: 'awaiting-approval',
+      pendingDecisions: [{ kind: 'approval' }],
+    });
+    expect(repeated.body.admission).toMatchObject({ phase: 'awaiting-approval' });
 
     // The change's policy required approval: so does its rollback, and its requester may not give it.
     const waiting = await eventually(async () => {
