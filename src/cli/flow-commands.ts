@@ -1,15 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { positiveInt } from './arguments';
 import type { FlowDiff } from '../client/flow-diff';
 import type { FlowVersions, FlowView } from '../client/flows';
 import { withContext } from './context';
 import { readChangeFile } from './input';
 import type { CommandKit } from './program';
-
-const version = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 /** `lead-rollback flow …`: create or import a flow, read it, list its versions with lineage, diff two versions. */
 export function addFlowCommands(program: Command, { print }: CommandKit): void {
@@ -57,8 +52,8 @@ export function addFlowCommands(program: Command, { print }: CommandKit): void {
     .command('diff')
     .description('what changed between two versions of a flow (default: the previous version and the current one)')
     .argument('<flow>')
-    .option('--from <n>', 'the older version', version)
-    .option('--to <n>', 'the newer version (default: the current one)', version)
+    .option('--from <n>', 'the older version', positiveInt)
+    .option('--to <n>', 'the newer version (default: the current one)', positiveInt)
     .action((flowId: string, options: { from?: number; to?: number }, command: Command) =>
       withContext(async ({ changes }) => {
         const diff = await changes.diffFlow(flowId, options);

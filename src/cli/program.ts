@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { listFilterSchema } from '../client/change-query';
 import { checkDecisionInput } from '../client/decision-input';
 import { decisionNames, rollbackCategories, type DecisionName, type RollbackCategory } from '../domain/decisions';
 import { renderReportMarkdown } from '../report/markdown';
 import { renderReportText } from '../report/text';
 import { changeWorkflowId } from '../workflows/definitions';
+import { positiveInt } from './arguments';
 import { withContext } from './context';
 import { exitCodeFor, ExitCode, exitCodeHelp } from './exit-codes';
 import { readChangeFile } from './input';
@@ -33,12 +34,6 @@ export interface CommandKit {
   print(command: Command | typeof jsonCommand, value: unknown, text: string): void;
   setExitCode(code: number): void;
 }
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 /**
  * `lead-rollback` — every command talks to Temporal (and MongoDB for stored reports) with the same

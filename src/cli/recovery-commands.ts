@@ -6,18 +6,13 @@ import type { ChangeRequestInput } from '../domain/change-request';
 import { renderPreviewText } from '../report/preview-text';
 import { renderRehearsalText } from '../report/rehearsal-text';
 import { renderReportText } from '../report/text';
+import { positiveInt } from './arguments';
 import { withContext, withDatabase } from './context';
 import { admissionText } from './render';
 import { ExitCode, InputError } from './exit-codes';
 import { readChangeFile } from './input';
 import type { RestoreFlowOptions } from '../client/restore-flow';
 import type { CommandKit } from './program';
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 const days = (value: string) => {
   const n = Number(value);

@@ -47,7 +47,7 @@ export class Rollbacks {
    */
   async preview(changeId: string): Promise<RollbackPreview> {
     const id = parseOrThrow(changeIdSchema, changeId, 'change id');
-    await this.known(id);
+    await this.targetsOf(id, { running: 'allowed' });
     try {
       return await this.client.workflow.execute<typeof previewRollbackWorkflow>(PREVIEW_WORKFLOW_TYPE, {
         workflowId: previewWorkflowId(id, randomUUID().slice(0, 8)),
@@ -76,7 +76,7 @@ export class Rollbacks {
       throw new ValidationError('rollback', [
         { path: 'rollbackId', message: 'must differ from the change it rolls back' },
       ]);
-    const targets = await this.finished(id);
+    const targets = await this.targetsOf(id);
     const input: RollbackLaterInput = { changeId: id, rollbackId, ...asked };
     const workflowId = rollbackLaterWorkflowId(rollbackId);
     const requestChecksum = checksum(input);
@@ -109,13 +109,11 @@ export class Rollbacks {
     }
   }
 
-  /** The change exists: its workflow, or (past retention) its stored report. */
-  private async known(changeId: string): Promise<void> {
-    await this.finished(changeId, { running: 'allowed' });
-  }
-
-  /** The finished change's target kinds; refused while it runs, not found when neither workflow nor report exists. */
-  private async finished(changeId: string, options: { running?: 'allowed' } = {}): Promise<string[]> {
+  /**
+   * The change's target kinds, from its workflow or (past retention) its stored report; refused
+   * while it runs unless `running` is allowed, not found when neither exists.
+   */
+  private async targetsOf(changeId: string, options: { running?: 'allowed' } = {}): Promise<string[]> {
     try {
       const summary = await this.changes.describe(changeId);
       if (summary.executionStatus === 'RUNNING' && options.running !== 'allowed')

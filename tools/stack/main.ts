@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     stops.push(() => database.stop());
 
     const env = environment(state, { temporal: temporal.address, ui: temporal.uiUrl!, mongo: database.uri });
-    const processEnv = { ...plainEnv(), ...env, LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true' };
+    const processEnv = { ...shellEnv(), ...env, LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true' };
     const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
     const workerLog = path.join(dir, 'logs', 'worker.log');
     const worker = await startService({
@@ -180,7 +180,7 @@ async function loadOrCreateState(dir: string, actor: string): Promise<StackState
 }
 
 /** The variables a child needs from this shell (PATH, HOME), without the ones the stack sets itself. */
-function plainEnv(): Record<string, string> {
+function shellEnv(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LEAD_ROLLBACK_TOOLS_DIR'];
   return Object.fromEntries(keep.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
 }

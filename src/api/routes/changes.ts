@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { can, decidingGroups } from '../../auth/identity';
+import { decidingGroups } from '../../auth/identity';
 import { TARGET_VALUES_NOTE, viewFor } from '../../auth/target-values';
 import { listFilterSchema } from '../../client/change-query';
 import { checkDecisionInput } from '../../client/decision-input';
@@ -10,7 +10,7 @@ import { renderReportMarkdown } from '../../report/markdown';
 import { renderReportText } from '../../report/text';
 import type { ApiDeps } from '../deps';
 import { changeIdFor, idempotencyKeySchema } from '../idempotency';
-import { ApiError } from '../problem';
+import { requesterFor, startedAnswer } from '../started';
 import { defineRoute, type AnyRoute } from '../route';
 import {
   changePageSchema,
@@ -29,11 +29,6 @@ const notFound = { description: 'No such change' };
 /** `/v1/changes…`: start, list, status, report, decisions and manual rollback, over the typed client. */
 export function changeRoutes(deps: ApiDeps): AnyRoute[] {
   const { changes } = deps;
-  const links = (changeId: string, workflowId: string) => ({
-    self: `/v1/changes/${changeId}`,
-    temporalUi: deps.workflowUrl(workflowId),
-  });
-
   return [
     defineRoute({
       method: 'POST',
@@ -53,21 +48,14 @@ export function changeRoutes(deps: ApiDeps): AnyRoute[] {
         409: { description: 'Key reused with a different request' },
       },
       handle: async ({ headers, body, identity, request, reply }) => {
-        if (body.requestedBy !== identity.actor && !can(identity, 'startOnBehalf')) {
-          throw new ApiError(
-            403,
-            'NotAllowed',
-            `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`,
-          );
-        }
+        requesterFor(identity, body.requestedBy);
         const changeId = changeIdFor(identity.actor, headers['idempotency-key']);
         const started = await changes.start(request.body, { changeId });
         request.log.info(
           { changeId, created: started.created },
           started.created ? 'change started' : 'change already existed',
         );
-        reply.code(started.created ? 201 : 200).header('location', `/v1/changes/${changeId}`);
-        return { ...started, links: links(changeId, started.workflowId) };
+        return startedAnswer(deps, reply, started);
       },
     }),
     defineRoute({

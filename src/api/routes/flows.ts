@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { can } from '../../auth/identity';
 import { flowIdSchema, flowRestoreTargetSchema } from '../../domain/targets/flow-config';
 import { restoreFlowOptionsSchema } from '../../client/restore-flow';
 import type { ApiDeps } from '../deps';
 import { changeIdFor, idempotencyKeySchema } from '../idempotency';
-import { ApiError } from '../problem';
+import { requesterFor, startedAnswer } from '../started';
 import { defineRoute, type AnyRoute } from '../route';
 import { flowDiffSchema, flowVersionsSchema, flowViewSchema, startedChangeSchema } from '../schemas';
 import { flowDocumentSchema } from '../../domain/flow-document';
@@ -102,23 +101,12 @@ export function flowRoutes(deps: ApiDeps): AnyRoute[] {
         409: { description: 'Key reused with a different request' },
       },
       handle: async ({ params, headers, body, identity, request, reply }) => {
-        const requestedBy = body.requestedBy ?? identity.actor;
-        if (requestedBy !== identity.actor && !can(identity, 'startOnBehalf')) {
-          throw new ApiError(
-            403,
-            'NotAllowed',
-            `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`,
-          );
-        }
+        const requestedBy = requesterFor(identity, body.requestedBy);
         const changeId = changeIdFor(identity.actor, headers['idempotency-key']);
         const { restoreTo, ...options } = body;
         const started = await deps.changes.restoreFlow(params.flowId, restoreTo, { ...options, requestedBy, changeId });
         request.log.info({ changeId, flowId: params.flowId, created: started.created }, 'flow restore started');
-        reply.code(started.created ? 201 : 200).header('location', `/v1/changes/${changeId}`);
-        return {
-          ...started,
-          links: { self: `/v1/changes/${changeId}`, temporalUi: deps.workflowUrl(started.workflowId) },
-        };
+        return startedAnswer(deps, reply, started);
       },
     }),
   ];

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { can } from '../../auth/identity';
 import { TARGET_VALUES_NOTE, viewFor } from '../../auth/target-values';
 import { changeIdSchema } from '../../domain/change-request';
 import type { ApiDeps } from '../deps';
 import { changeIdFor, idempotencyKeySchema } from '../idempotency';
-import { ApiError } from '../problem';
+import { requesterFor, startedAnswer } from '../started';
 import { defineRoute, type AnyRoute } from '../route';
 import { rollbackLaterBodySchema, rollbackPreviewSchema, startedChangeSchema } from '../schemas';
 
@@ -53,25 +52,14 @@ export function rollbackRoutes(deps: ApiDeps): AnyRoute[] {
         409: { description: 'The change still runs, or the key was reused with a different request' },
       },
       handle: async ({ params, headers, body, identity, request, reply }) => {
-        const requestedBy = body.requestedBy ?? identity.actor;
-        if (requestedBy !== identity.actor && !can(identity, 'startOnBehalf')) {
-          throw new ApiError(
-            403,
-            'NotAllowed',
-            `requestedBy must be ${identity.actor} (only admins start changes on behalf of others)`,
-          );
-        }
+        const requestedBy = requesterFor(identity, body.requestedBy);
         const rollbackId = changeIdFor(identity.actor, headers['idempotency-key']);
         const started = await changes.rollBackLater(params.changeId, { ...body, requestedBy }, { rollbackId });
         request.log.info(
           { changeId: params.changeId, rollbackId, created: started.created },
           started.created ? 'rollback later started' : 'rollback later already existed',
         );
-        reply.code(started.created ? 201 : 200).header('location', `/v1/changes/${rollbackId}`);
-        return {
-          ...started,
-          links: { self: `/v1/changes/${rollbackId}`, temporalUi: deps.workflowUrl(started.workflowId) },
-        };
+        return startedAnswer(deps, reply, started);
       },
     }),
   ];
