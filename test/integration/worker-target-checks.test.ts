@@ -124,11 +124,17 @@ describe("the worker's checks of step targets and stored requests", () => {
       },
     );
 
-    for (const run of [preview, rollback]) {
-      const err = await run.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    // Both outcomes are caught at once: awaiting one while the other has already failed would leave
+    // a rejection unhandled for a moment, and jest fails the test on that.
+    const failures = await Promise.all(
+      [preview, rollback].map((run) =>
+        run.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    for (const err of failures) {
       expect(activityFailureType(err)).toBe(ErrorType.InvalidRequest);
       const message = ((err as WorkflowFailedError).cause as ActivityFailure).cause!.message;
       expect(message).toContain(changeId);
