@@ -10,6 +10,8 @@ import { dataConverterFromEnv } from '../temporal/data-converter';
 import { loadApiConfig } from '../config/api';
 import { readinessChecks } from './readiness';
 import { buildApiServer } from './server';
+import { tracingFromEnv } from '../telemetry/tracing';
+import { clientInterceptors } from '../telemetry/client-tracing';
 
 /**
  * The API server: `npm run api` (or `node lib/api/main.js`). Connections are lazy, so the server
@@ -17,6 +19,7 @@ import { buildApiServer } from './server';
  */
 async function main(): Promise<void> {
   const config = loadApiConfig();
+  const tracing = tracingFromEnv('lead-rollback-api');
   if (!config.MONGODB_URI)
     throw new Error('MONGODB_URI is required for the API (reports and chat-ops replay protection live there)');
   const mongo = new MongoClient(config.MONGODB_URI);
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: dataConverterFromEnv(),
+    interceptors: clientInterceptors(tracing),
   });
   const app = await buildApiServer(
     {
@@ -46,16 +50,19 @@ async function main(): Promise<void> {
             responseTimeoutMs: config.SLACK_RESPONSE_TIMEOUT_MS,
           }
         : undefined,
+      tracer: tracing?.tracer,
     },
   );
   if (config.API_TOKENS.size === 0) app.log.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
   if (!config.SLACK_SIGNING_SECRET) app.log.info('SLACK_SIGNING_SECRET is not set: chat-ops routes are not mounted');
+  app.log.info(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (no OTEL_EXPORTER_OTLP_* set)');
 
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
     await connection.close();
     await mongo.close();
+    await tracing?.shutdown();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => void stop(signal).then(() => process.exit(0)));

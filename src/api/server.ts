@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Identity } from '../auth/identity';
 import { ChatOps } from '../chatops/chat-ops';
@@ -17,6 +18,7 @@ import { rollbackRoutes } from './routes/rollbacks';
 import { operationRoutes } from './routes/operations';
 import { rehearsalRoutes } from './routes/rehearsals';
 import { rootCauseRoutes } from './routes/root-cause';
+import { traceRequests } from './tracing';
 
 export interface ApiServerOptions {
   /** Token hash → identity (see API_TOKENS). */
@@ -34,6 +36,8 @@ export interface ApiServerOptions {
   /** pino options (level, destination stream in tests). */
   logger?: FastifyServerOptions['logger'];
   version?: string;
+  /** With tracing on (OTEL_*, docs/tracing.md): a server span per request, parent of what it starts. */
+  tracer?: Tracer;
 }
 
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
@@ -64,6 +68,8 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     // Hosting behind a proxy is common; the body limit keeps one request from holding the process.
     bodyLimit: 1024 * 1024,
   });
+  // First, so every hook and route added below runs inside the request's span.
+  if (options.tracer) traceRequests(app, options.tracer);
   // Every body this API takes is JSON (chat ops add their own form parser): any other media type
   // is a 415 naming it, instead of a string body failing validation as "expected object".
   app.removeContentTypeParser('text/plain');
