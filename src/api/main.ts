@@ -10,8 +10,7 @@ import { dataConverterFromEnv } from '../temporal/data-converter';
 import { loadApiConfig } from '../config/api';
 import { readinessChecks } from './readiness';
 import { buildApiServer } from './server';
-import { tracingFromEnv } from '../telemetry/tracing';
-import { clientInterceptors } from '../telemetry/client-tracing';
+import { clientInterceptors, tracingFromEnv } from '../telemetry/tracing';
 
 /**
  * The API server: `npm run api` (or `node lib/api/main.js`). Connections are lazy, so the server

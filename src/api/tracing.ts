@@ -7,7 +7,7 @@ const spans = new WeakMap<FastifyRequest, Span>();
  * One server span per request, named by method and route template (`POST /v1/changes`), never by
  * the raw URL: paths carry ids and query strings can carry anything. A caller's `traceparent`
  * makes the span its child. The route's handler runs inside the span, so the Temporal client's
- * span for the workflow it starts is a child of it (src/telemetry/client-tracing.ts). Only the
+ * span for the workflow it starts is a child of it (`Tracing.clientInterceptors`, src/telemetry/tracing.ts). Only the
  * method, the route and the status are recorded: no header, no body, no query.
  *
  * Hooks rather than an instrumentation that patches `http`: the server is traced exactly when

@@ -6,8 +6,7 @@ import { loadConfig, workflowUiUrl, type Config } from '../config/index';
 import { InputError } from './exit-codes';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { dataConverterFromEnv } from '../temporal/data-converter';
-import { clientInterceptors } from '../telemetry/client-tracing';
-import { tracingFromEnv } from '../telemetry/tracing';
+import { clientInterceptors, tracingFromEnv } from '../telemetry/tracing';
 
 export interface CliContext {
   config: Config;

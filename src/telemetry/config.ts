@@ -1,10 +1,3 @@
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-} from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/validation';
 import { plainEnv } from '../domain/safe-keys';
@@ -48,7 +41,15 @@ export const tracingEnvShape = {
 
 const tracingEnvSchema = z.object(tracingEnvShape);
 
-export type TracingSettings = { enabled: false } | { enabled: true; serviceName: string; sampler: Sampler };
+export type SamplerName = z.output<typeof tracingEnvShape.OTEL_TRACES_SAMPLER>;
+
+/** What to sample: a sampler of the spec by name, and the ratio of the `traceidratio` ones. */
+export interface SamplerSpec {
+  name: SamplerName;
+  ratio: number;
+}
+
+export type TracingSettings = { enabled: false } | { enabled: true; serviceName: string; sampler: SamplerSpec };
 
 /**
  * Tracing is off unless an OTLP destination is configured: nothing set means no tracer provider,
@@ -68,23 +69,6 @@ export function tracingSettingsFromEnv(
   return {
     enabled: true,
     serviceName: parsed.OTEL_SERVICE_NAME ?? defaultServiceName,
-    sampler: samplerOf(parsed.OTEL_TRACES_SAMPLER, parsed.OTEL_TRACES_SAMPLER_ARG ?? 1),
+    sampler: { name: parsed.OTEL_TRACES_SAMPLER, ratio: parsed.OTEL_TRACES_SAMPLER_ARG ?? 1 },
   };
-}
-
-function samplerOf(name: z.output<typeof tracingEnvShape.OTEL_TRACES_SAMPLER>, ratio: number): Sampler {
-  switch (name) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio);
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
-  }
 }

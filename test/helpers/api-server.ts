@@ -14,8 +14,7 @@ const ADMISSION_TEST_WAIT_MS = 60_000;
 import type { RequestGuard } from '../../src/client/request-guard';
 import { workflowUiUrl } from '../../src/config/index';
 import { Client, type Connection } from '@temporalio/client';
-import { clientInterceptors } from '../../src/telemetry/client-tracing';
-import type { Tracing } from '../../src/telemetry/tracing';
+import { clientInterceptors, type Tracing } from '../../src/telemetry/tracing';
 import type { TestEnv } from './harness';
 import { EVENT_BOUND_MS } from './bounds';
 

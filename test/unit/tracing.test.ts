@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { traceRequests } from '../../src/api/tracing';
 import { ValidationError } from '../../src/domain/validation';
 import { tracingSettingsFromEnv } from '../../src/telemetry/config';
-import { startTracing, type Tracing } from '../../src/telemetry/tracing';
+import { startTracing } from '../../src/telemetry/provider';
+import type { Tracing } from '../../src/telemetry/tracing';
 
 const LEAD_EMAIL = 'jane.lead@example.com';
 const WEBHOOK_TOKEN = 'tok_9f8e7d6c5b4a';
