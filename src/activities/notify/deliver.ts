@@ -16,6 +16,8 @@ export async function deliverNotification(
   deps: NotificationDeps | undefined,
   notification: ChangeNotification,
   log: { warn(message: string, meta?: Record<string, unknown>): void },
+  /** Told once per channel that failed this notification (the metrics count it). */
+  onChannelFailure: (channel: string, reason: 'not-configured' | 'send-failed') => void = () => undefined,
 ): Promise<void> {
   // Most changes notify no channel (no escalation policy): nothing to send, so nothing to read.
   if (notification.channels.length === 0) return;
@@ -36,6 +38,8 @@ export async function deliverNotification(
         { _id: notification.id },
         { $push: { undeliverable: { channel, reason: target.undeliverable } } },
       );
+      // Recorded as undeliverable, the channel is never tried again: this runs once per channel.
+      onChannelFailure(channel, 'not-configured');
       continue;
     }
     try {
@@ -46,10 +50,16 @@ export async function deliverNotification(
         err instanceof ApplicationFailure
           ? err
           : ApplicationFailure.retryable(String(err), ErrorType.NotificationUndelivered);
-      await outbox.updateOne(
+      // `failedChannels` before this write says whether an earlier attempt already saw this channel fail.
+      const before = await outbox.findOneAndUpdate(
         { _id: notification.id },
-        { $set: { lastError: { channel, message: failure.message, at: new Date() } } },
+        {
+          $set: { lastError: { channel, message: failure.message, at: new Date() } },
+          $addToSet: { failedChannels: channel },
+        },
+        { projection: { failedChannels: 1 }, returnDocument: 'before' },
       );
+      if (!before?.failedChannels?.includes(channel)) onChannelFailure(channel, 'send-failed');
       failures.push(failure);
     }
   }
