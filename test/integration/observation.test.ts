@@ -2,23 +2,34 @@ import { leadEventsCollection, type LeadEvent } from '../../src/store/lead-event
 import { notificationsCollection } from '../../src/store/notifications';
 import type { FlowStore } from '../../src/store/flows';
 import type { ChangeRequestInput } from '../../src/domain/change-request';
-import { startPrometheusPeer, type PrometheusPeer } from '../../tools/peers/prometheus-peer';
+import { startPrometheus, type DevPrometheus } from '../../tools/devenv/prometheus';
+import { startDeliveryExporter, type DeliveryExporter } from '../helpers/delivery-exporter';
 import { capStep, levels, request, waitForPhase, waitForQuestion } from '../helpers/changes';
 import { sampleFlowConfig, seedFlows } from '../helpers/flows';
-import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
+import { eventually, openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 
 type Observe = NonNullable<NonNullable<ChangeRequestInput['policy']>['observe']>;
 
 describe('observation after apply: metric triggers, inconclusive windows, post-rollback validation', () => {
   let env: TestEnv;
-  let prometheus: PrometheusPeer;
+  // One real Prometheus for the file, scraping a loopback exporter of a partner's delivery counters.
+  const PARTNER_FLOW = 'partner-deliveries';
+  let exporter: DeliveryExporter;
+  let prometheus: DevPrometheus;
+  beforeAll(async () => {
+    exporter = await startDeliveryExporter(PARTNER_FLOW);
+    prometheus = await startPrometheus({ scrape: [{ job: 'deliveries', targets: [exporter.target] }] });
+  });
+  afterAll(async () => {
+    await prometheus.stop();
+    await exporter.stop();
+  });
   let flows: FlowStore;
   let flowId: string;
   let traffic: NodeJS.Timeout | undefined;
 
   beforeEach(async () => {
     env = await openTestEnv();
-    prometheus = await startPrometheusPeer();
     flowId = uniqueId('solar');
     flows = await seedFlows(env.db, [flowId]);
     await env.startWorker(undefined, { prometheus: { url: prometheus.url } });
@@ -26,7 +37,6 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
   afterEach(async () => {
     clearInterval(traffic);
     await env.close();
-    await prometheus.stop();
   });
 
   /** Lead outcomes in the flow: `accepted` of every `n` accepted, timestamped now (or `ago` ms before). */
@@ -120,37 +130,15 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
     expect((await flows.get(flowId))!.version).toBe(2);
   });
 
-  test('given a Prometheus error ratio above its threshold, when sampled, then the trigger fires and the change rolls back', async () => {
-    prometheus.set('lead:delivery_errors:ratio5m{flow="solar"}', 0.42);
-    const changeId = uniqueId('prom');
-    await env.changes.start(
-      change({
-        bakeTime: '20s',
-        interval: '1s',
-        triggers: [
-          {
-            name: 'delivery-errors',
-            metric: { source: 'prometheus', query: 'lead:delivery_errors:ratio5m{flow="solar"}' },
-            comparison: { kind: 'above', threshold: 0.1 },
-          },
-        ],
-      }),
-      { changeId },
-    );
-
-    const report = await env.changes.result(changeId);
-
-    expect(report.phase).toBe('rolled-back');
-    expect(report.trigger).toMatchObject({
-      name: 'delivery-errors',
-      value: 0.42,
-      metric: 'prometheus: lead:delivery_errors:ratio5m{flow="solar"}',
-    });
-    expect(prometheus.queries().length).toBeGreaterThan(0);
-  });
-
   test('given metrics that stay bad after the rollback, when validation re-observes them, then it escalates until someone acknowledges', async () => {
-    prometheus.set('lead:rejections:ratio', 0.9);
+    // A partner's delivery errors that stay bad whatever the change does, as Prometheus computes them.
+    exporter.setErrorRatio(0.9);
+    const errorRatio = `sum(rate(lead_delivery_errors_total{flow="${PARTNER_FLOW}"}[5s])) / sum(rate(lead_deliveries_total{flow="${PARTNER_FLOW}"}[5s]))`;
+    await eventually(
+      async () => ((await prometheus.query(errorRatio)).some((s) => Number(s.value[1]) > 0.5) ? true : undefined),
+      undefined,
+      250,
+    );
     const changeId = uniqueId('not-recovered');
     await env.changes.start(
       change({
@@ -160,7 +148,7 @@ describe('observation after apply: metric triggers, inconclusive windows, post-r
         triggers: [
           {
             name: 'rejections',
-            metric: { source: 'prometheus', query: 'lead:rejections:ratio' },
+            metric: { source: 'prometheus', query: errorRatio },
             comparison: { kind: 'above', threshold: 0.3 },
           },
         ],

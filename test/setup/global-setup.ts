@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowInterceptorModules } from '../../src/temporal/workflow-interceptors';
 import { startDatabase, type DevDatabase } from '../../tools/devenv/database';
+import { ensureJaeger } from '../../tools/devenv/jaeger';
+import { ensurePrometheus } from '../../tools/devenv/prometheus';
 import { step } from '../../tools/devenv/log';
 import { scratchDir } from '../../tools/devenv/paths';
 import { startTemporalDevServer, type TemporalDevServer } from '../../tools/devenv/temporal-server';
@@ -32,6 +34,9 @@ export default async function globalSetup(): Promise<void> {
   const services: SharedServices = {};
   globalThis.leadRollbackServices = services;
   try {
+    // Built here, not in the tests that start them: a first build takes minutes, longer than any test's timeout.
+    ensurePrometheus();
+    ensureJaeger();
     services.database = await startDatabase();
     services.temporal = await startTemporalDevServer();
     fs.mkdirSync(scratchDir, { recursive: true });

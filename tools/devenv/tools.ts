@@ -156,14 +156,7 @@ export function ensureFerretDb(): string {
         'Set MONGODB_URI to a MongoDB server, put mongod on PATH, or install Go.',
     );
   }
-  const goEnv = {
-    ...process.env,
-    GOPATH: path.join(toolsDir, 'go'),
-    GOCACHE: path.join(toolsDir, 'go-build'),
-    GOFLAGS: '-modcacherw',
-    GOTOOLCHAIN: 'local',
-    CGO_ENABLED: '0',
-  };
+  const goEnv = goEnvironment();
   fs.mkdirSync(toolsDir, { recursive: true });
   step(`FerretDB: downloading ${FERRETDB_MODULE}@${FERRETDB_VERSION} from the Go module proxy`);
   const downloaded = execFileSync(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
@@ -202,6 +195,22 @@ export function ensureFerretDb(): string {
   );
   fs.renameSync(partial, binary);
   return binary;
+}
+
+/**
+ * The Go environment every build uses: module and build caches inside the tools folder (so a
+ * clone's cache is self-contained and removing the folder resets it), the machine's own
+ * toolchain (never a downloaded one), static binaries.
+ */
+export function goEnvironment(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GOPATH: path.join(toolsDir, 'go'),
+    GOCACHE: path.join(toolsDir, 'go-build'),
+    GOFLAGS: '-modcacherw',
+    GOTOOLCHAIN: 'local',
+    CGO_ENABLED: '0',
+  };
 }
 
 function makeWritable(dir: string): void {
