@@ -4,8 +4,9 @@ import { apiMetrics } from '../../src/api/metrics';
 import { waitingCounter } from '../../src/client/waiting-count';
 import type { ScrapeServer } from '../../src/telemetry/scrape-server';
 import { WorkerSupervisor } from '../../tools/chaos/worker-process';
-import { scratchDir } from '../../tools/devenv/paths';
+import { projectRoot, scratchDir } from '../../tools/devenv/paths';
 import { freePort } from '../../tools/devenv/ports';
+import { startPrometheus, type DevPrometheus } from '../../tools/devenv/prometheus';
 import { call, startApi, type RunningApi } from '../helpers/api-server';
 import { capStep, failingStep, levels, request, waitForQuestion } from '../helpers/changes';
 import { cliEnv } from '../helpers/cli';
@@ -14,6 +15,7 @@ import { eventually, openTestEnv, uniqueId, type TestEnv } from '../helpers/harn
 import { seedLeads } from '../helpers/leads';
 
 const TOKEN = 'metrics-token-0001';
+const ALERT_RULES = path.join(projectRoot, 'deploy/prometheus/alerts.yml');
 const DECIDER = 'oncall@example.com';
 
 /** The exposition text's samples: name, labels and value of every line that is not a comment. */
@@ -55,6 +57,7 @@ describe('metrics: what the worker and the API export for Prometheus', () => {
   let worker: WorkerSupervisor | undefined;
   let api: RunningApi | undefined;
   let apiScrape: ScrapeServer | undefined;
+  let prometheus: DevPrometheus | undefined;
   let finished = false;
 
   beforeEach(async () => {
@@ -62,6 +65,7 @@ describe('metrics: what the worker and the API export for Prometheus', () => {
     logDir = fs.mkdtempSync(path.join(scratchDir, 'metrics-'));
   });
   afterEach(async () => {
+    await prometheus?.stop();
     await worker?.stop();
     await apiScrape?.close();
     await api?.close();
@@ -86,6 +90,14 @@ describe('metrics: what the worker and the API export for Prometheus', () => {
       telemetry: metrics.telemetry,
     });
     apiScrape = await metrics.listen({ host: '127.0.0.1', port: 0 }, (message, err) => console.error(message, err));
+    // A real Prometheus scrapes both, as in production, and evaluates the example alert rules.
+    prometheus = await startPrometheus({
+      scrape: [
+        { job: 'lead-rollback-worker', targets: [`127.0.0.1:${metricsPort}`] },
+        { job: 'lead-rollback-api', targets: [new URL(apiScrape.url).host] },
+      ],
+      ruleFiles: [ALERT_RULES],
+    });
 
     const changeId = uniqueId('metrics');
     await env.changes.start(
@@ -159,6 +171,24 @@ describe('metrics: what the worker and the API export for Prometheus', () => {
         status_code: '200',
       }),
     ).toBeGreaterThanOrEqual(1);
+
+    // Through Prometheus: the rollback is queryable by its labels, and every alert rule evaluates.
+    const [rollbacks] = await eventually(async () => {
+      const result = await prometheus!.query('sum by (cause) (lead_rollback_rollbacks_total)');
+      return result.length > 0 ? result : undefined;
+    });
+    expect(rollbacks).toMatchObject({ metric: { cause: 'StepFailed' }, value: [expect.any(Number), '1'] });
+    const [slots] = await prometheus.query('min(temporal_worker_task_slots_available{worker_type="WorkflowWorker"})');
+    expect(Number(slots!.value[1])).toBeGreaterThan(0);
+    const rules = await eventually(async () => {
+      const response = await fetch(`${prometheus!.url}/api/v1/rules`);
+      const body = (await response.json()) as {
+        data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+      };
+      const all = body.data.groups.flatMap((group) => group.rules);
+      return all.length > 0 && all.every((rule) => rule.health === 'ok') ? all : undefined;
+    });
+    expect(rules.length).toBeGreaterThanOrEqual(10);
 
     // No series names the change, its workflow, a person or a lead.
     const forbidden = [changeId, DECIDER, 'requester@example.com', ...leads];
