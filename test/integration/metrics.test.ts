@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
 import { apiMetrics } from '../../src/api/metrics';
+import { changeRequestSchema } from '../../src/domain/change-request';
+import type { ChangeReport } from '../../src/domain/status';
+import type { Observation } from '../../src/domain/telemetry';
 import { waitingCounter } from '../../src/client/waiting-count';
 import type { ScrapeServer } from '../../src/telemetry/scrape-server';
 import { WorkerSupervisor } from '../../tools/chaos/worker-process';
@@ -195,5 +201,45 @@ describe('metrics: what the worker and the API export for Prometheus', () => {
     const values = [...samples(text), ...samples(afterApi)].flatMap((s) => Object.values(s.labels));
     expect(values.filter((value) => forbidden.some((word) => value.includes(word)))).toEqual([]);
     finished = true;
+  });
+});
+
+describe('metrics: a report or a request stored again counts once', () => {
+  let env: TestEnv;
+  beforeEach(async () => {
+    env = await openTestEnv();
+  });
+  afterEach(() => env.close());
+
+  test('given the activities that store a request and a report, when each runs twice (a retry), then each is counted once', async () => {
+    const observed: Observation[] = [];
+    const activities = createActivities({ db: env.db, telemetry: { record: (o) => observed.push(...o) } });
+    const activityEnv = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const changeId = uniqueId('again');
+    const input = { changeId, request: changeRequestSchema.parse(request({ steps: [capStep('cap', 'f', 1)] })) };
+    const report: ChangeReport = {
+      changeId,
+      title: 'Test change',
+      phase: 'completed',
+      requestedBy: 'requester@example.com',
+      startedAt: new Date(0).toISOString(),
+      finishedAt: new Date(1000).toISOString(),
+      steps: [{ id: 'cap', target: 'flow-config', state: 'applied' }],
+      pendingDecisions: [],
+      decisions: [],
+      timeline: [],
+    };
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await activityEnv().run(activities.saveChangeRequest, input);
+      await activityEnv().run(activities.saveReport, report);
+    }
+
+    expect(observed.map((o) => o.metric)).toEqual([
+      'lead_rollback_changes_started_total',
+      'lead_rollback_changes_settled_total',
+      'lead_rollback_change_duration_seconds',
+      'lead_rollback_steps_settled_total',
+    ]);
   });
 });

@@ -50,16 +50,16 @@ export async function deliverNotification(
         err instanceof ApplicationFailure
           ? err
           : ApplicationFailure.retryable(String(err), ErrorType.NotificationUndelivered);
-      // `failedChannels` before this write says whether an earlier attempt already saw this channel fail.
-      const before = await outbox.findOneAndUpdate(
+      await outbox.updateOne(
         { _id: notification.id },
-        {
-          $set: { lastError: { channel, message: failure.message, at: new Date() } },
-          $addToSet: { failedChannels: channel },
-        },
-        { projection: { failedChannels: 1 }, returnDocument: 'before' },
+        { $set: { lastError: { channel, message: failure.message, at: new Date() } } },
       );
-      if (!before?.failedChannels?.includes(channel)) onChannelFailure(channel, 'send-failed');
+      // Matches only while this channel has not failed this notification before: once per channel.
+      const firstFailure = await outbox.updateOne(
+        { _id: notification.id, failedChannels: { $ne: channel } },
+        { $addToSet: { failedChannels: channel } },
+      );
+      if (firstFailure.modifiedCount === 1) onChannelFailure(channel, 'send-failed');
       failures.push(failure);
     }
   }
