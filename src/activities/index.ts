@@ -124,11 +124,11 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** Stores the report; the first time only, what it tells is added to the product metrics. */
     async saveReport(report: ChangeReport): Promise<void> {
-      const { first } = await storeReport(deps.db, report);
-      if (!first || !deps.telemetry) return;
-      const questions = [...new Set(report.decisions.map((d) => d.questionId))];
+      // Read before the write: once the report is stored, nothing may fail, or a retry would find it stored and count nothing.
+      const questions = deps.telemetry ? [...new Set(report.decisions.map((d) => d.questionId))] : [];
       const askedAt = await questionAskedTimes(deps.db, report.changeId, questions);
-      deps.telemetry.record(reportObservations(report, askedAt));
+      const { first } = await storeReport(deps.db, report);
+      if (first) deps.telemetry?.record(reportObservations(report, askedAt));
     },
     /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
     async sampleMetric(query: MetricQuery): Promise<MetricSample> {
