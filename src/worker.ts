@@ -17,6 +17,8 @@ import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
 import { loadEncryptionSettings } from './temporal/encryption-config';
 import { workflowInterceptorModules } from './temporal/workflow-interceptors';
+import type { TelemetrySink } from './domain/telemetry';
+import { startWorkerMetrics } from './telemetry/worker-metrics';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -53,6 +55,8 @@ export interface WorkerDeps {
    * worker deployment, and every workflow it starts stays pinned to that build until it ends.
    */
   deployment?: { deploymentName: string; buildId: string };
+  /** Where the product metrics go (METRICS_PORT); without it nothing is counted. */
+  telemetry?: TelemetrySink;
   /** Extra worker options, e.g. shutdown grace time in tests. */
   options?: Partial<WorkerOptions>;
 }
@@ -72,6 +76,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     prometheus: deps.prometheus,
     rehearsal: deps.rehearsal,
     policyFloor: deps.policyFloor,
+    telemetry: deps.telemetry,
   });
   // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
   const workflows = deps.workflowBundle
@@ -111,6 +116,13 @@ async function main(): Promise<void> {
   const policyFloor = policyFloorOf(config);
   console.error(`policy floor: ${policyFloor.floor.name} (${policyFloor.source})`);
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');
+  // The SDK's exporter is part of the runtime, installed once and before the first connection.
+  const metrics = config.METRICS_PORT
+    ? await startWorkerMetrics({ host: config.METRICS_HOST, port: config.METRICS_PORT }, (message, err) =>
+        console.error(message, err),
+      )
+    : undefined;
+  if (metrics) console.error(`metrics: ${metrics.url}/metrics`);
   const mongo = await MongoClient.connect(config.MONGODB_URI);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
@@ -128,6 +140,7 @@ async function main(): Promise<void> {
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
       rehearsal: rehearsalDeps(config, mongo),
       policyFloor,
+      telemetry: metrics?.telemetry,
       role: config.WORKER_ROLE,
       ...(config.TEMPORAL_DEPLOYMENT_NAME && config.TEMPORAL_BUILD_ID
         ? { deployment: { deploymentName: config.TEMPORAL_DEPLOYMENT_NAME, buildId: config.TEMPORAL_BUILD_ID } }
@@ -138,6 +151,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await mongo.close();
+    await metrics?.close();
   }
 }
 

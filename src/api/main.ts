@@ -10,6 +10,8 @@ import { dataConverterFromEnv } from '../temporal/data-converter';
 import { loadApiConfig } from '../config/api';
 import { readinessChecks } from './readiness';
 import { buildApiServer } from './server';
+import { waitingCounter } from '../client/waiting-count';
+import { apiMetrics } from './metrics';
 
 /**
  * The API server: `npm run api` (or `node lib/api/main.js`). Connections are lazy, so the server
@@ -27,6 +29,9 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: dataConverterFromEnv(),
   });
+  // Metrics have a listener of their own (METRICS_HOST, METRICS_PORT), never the API's.
+  const metricsAddress = config.METRICS_PORT ? { host: config.METRICS_HOST, port: config.METRICS_PORT } : undefined;
+  const metrics = metricsAddress && apiMetrics(waitingCounter(client, config.TEMPORAL_TASK_QUEUE));
   const app = await buildApiServer(
     {
       changes: new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db, guard: operatorGuards(config, { db }) }),
@@ -46,13 +51,21 @@ async function main(): Promise<void> {
             responseTimeoutMs: config.SLACK_RESPONSE_TIMEOUT_MS,
           }
         : undefined,
+      telemetry: metrics?.telemetry,
     },
   );
   if (config.API_TOKENS.size === 0) app.log.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
   if (!config.SLACK_SIGNING_SECRET) app.log.info('SLACK_SIGNING_SECRET is not set: chat-ops routes are not mounted');
 
+  const scrape =
+    metrics &&
+    metricsAddress &&
+    (await metrics.listen(metricsAddress, (message, err) => app.log.warn({ err }, message)));
+  if (scrape) app.log.info({ url: `${scrape.url}/metrics` }, 'metrics listening');
+
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    await scrape?.close();
     await app.close();
     await connection.close();
     await mongo.close();

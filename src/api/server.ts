@@ -17,6 +17,8 @@ import { rollbackRoutes } from './routes/rollbacks';
 import { operationRoutes } from './routes/operations';
 import { rehearsalRoutes } from './routes/rehearsals';
 import { rootCauseRoutes } from './routes/root-cause';
+import type { TelemetrySink } from '../domain/telemetry';
+import { installHttpMetrics } from '../telemetry/http-metrics';
 
 export interface ApiServerOptions {
   /** Token hash → identity (see API_TOKENS). */
@@ -34,6 +36,8 @@ export interface ApiServerOptions {
   /** pino options (level, destination stream in tests). */
   logger?: FastifyServerOptions['logger'];
   version?: string;
+  /** Where request metrics go (METRICS_PORT); without it nothing is counted. */
+  telemetry?: TelemetrySink;
 }
 
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
@@ -75,6 +79,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       done(err as Error, undefined);
     }
   });
+  if (options.telemetry) installHttpMetrics(app, options.telemetry);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -12,14 +12,16 @@ export function reportsCollection(db: Db) {
 
 /**
  * Writes the report's fields, leaving fields added later by people (the root-cause notes) in place:
- * a `$set`, not a replace, so a report stored again keeps its annotations.
+ * a `$set`, not a replace, so a report stored again keeps its annotations. `first` says this call
+ * created the document (a retried activity or a report stored again finds it there).
  */
-export async function storeReport(db: Db, report: ChangeReport): Promise<void> {
-  await reportsCollection(db).updateOne(
+export async function storeReport(db: Db, report: ChangeReport): Promise<{ first: boolean }> {
+  const result = await reportsCollection(db).updateOne(
     { _id: report.changeId },
     { $set: { ...report, storedAt: new Date() } },
     { upsert: true },
   );
+  return { first: result.upsertedCount === 1 };
 }
 
 /**
