@@ -49,7 +49,7 @@ export interface InsightFacts {
   cause: InsightCause | null;
   category: RollbackCategory | null;
   trigger: { name: string; source: string } | null;
-  /** The step whose failure rolled the change back. */
+  /** For a rollback: the step whose failure started it, or the last step that failed before it. */
   failingStep: { id: string; target: TargetKind } | null;
 }
 
@@ -107,7 +107,9 @@ export function deriveInsights(report: InsightSource, fallbackAt: Date): Derived
   const outcome = outcomeOf(report.phase);
   const rolledBack = outcome === 'rolled-back';
   const cause = rolledBack ? causeOf(report.cause) : null;
-  const failingId = cause === 'StepFailed' ? report.cause?.stepId : undefined;
+  // The step named by the cause, else the last apply that failed before a person or a trigger rolled back.
+  const lastFailed = report.timeline.filter((e) => e.event === TimelineEventName.StepFailed && e.stepId).pop();
+  const failingId = !rolledBack ? undefined : cause === 'StepFailed' ? report.cause?.stepId : lastFailed?.stepId;
   const failingTarget = report.steps.find((s) => s.id === failingId)?.target;
   const ttr = report.timeToRecoverMs ?? report.recovery?.timeToRecoverMs;
   const waitsMs = decisionWaits(report).slice(0, MAX_WAITS_PER_REPORT);

@@ -4,6 +4,8 @@
  * that reads them cannot drift apart. Other events are free text for people.
  */
 export const TimelineEventName = {
+  /** A step's apply (or verify) failed for good: the failing step of a rollback that followed. */
+  StepFailed: 'step failed',
   /** A question is put to an escalation level (again at each escalation). */
   DecisionAsked: 'decision asked',
   /** A question's deadline passed and the next level is asked. */

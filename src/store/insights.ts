@@ -26,22 +26,38 @@ const CONCURRENCY = 4;
 /** Reports loaded at a time by the backfill. */
 const BACKFILL_BATCH = 100;
 
-const indexesMade = new WeakMap<Db, Promise<unknown>>();
+const indexesMade = new WeakMap<Db, Promise<void>>();
 
-/** The indexes the insights filter on: the time range, alone and within a target kind, and the facts' version. */
-function ensureIndexes(db: Db): Promise<unknown> {
+const insightIndexes = [
+  { key: { 'insights.at': 1 }, name: 'insights_at' },
+  { key: { 'insights.kinds': 1, 'insights.at': 1 }, name: 'insights_kinds_at' },
+  { key: { 'insights.v': 1 }, name: 'insights_v' },
+] as const;
+
+/**
+ * The indexes the insights filter on: the time range, alone and within a target kind, and the
+ * facts' version. Only missing ones are created, one at a time: FerretDB drops the connection
+ * when one `createIndexes` names several indexes of which some exist.
+ */
+function ensureIndexes(db: Db): Promise<void> {
   let made = indexesMade.get(db);
   if (!made) {
-    made = reportsCollection(db)
-      .createIndexes([
-        { key: { 'insights.at': 1 }, name: 'insights_at' },
-        { key: { 'insights.kinds': 1, 'insights.at': 1 }, name: 'insights_kinds_at' },
-        { key: { 'insights.v': 1 }, name: 'insights_v' },
-      ])
-      .catch((err: unknown) => {
-        indexesMade.delete(db);
-        throw err;
-      });
+    const reports = reportsCollection(db);
+    made = (async () => {
+      const existing = new Set(
+        (
+          await reports
+            .listIndexes()
+            .toArray()
+            .catch(() => [])
+        ).map((index) => String(index.name)),
+      );
+      for (const index of insightIndexes)
+        if (!existing.has(index.name)) await reports.createIndex(index.key, { name: index.name });
+    })().catch((err: unknown) => {
+      indexesMade.delete(db);
+      throw err;
+    });
     indexesMade.set(db, made);
   }
   return made;
