@@ -13,6 +13,7 @@ import { installRateLimit, type RateLimitOptions } from './rate-limit';
 import { registerRoutes } from './route';
 import { changeRoutes } from './routes/changes';
 import { flowRoutes } from './routes/flows';
+import { insightRoutes } from './routes/insights';
 import { rollbackRoutes } from './routes/rollbacks';
 import { operationRoutes } from './routes/operations';
 import { rehearsalRoutes } from './routes/rehearsals';
@@ -92,6 +93,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     ...changeRoutes(deps),
     ...rootCauseRoutes(deps),
     ...rollbackRoutes(deps),
+    ...insightRoutes(deps),
     ...flowRoutes(deps),
     ...rehearsalRoutes(deps),
     ...operationRoutes(deps.readiness, () => holder.document!),
