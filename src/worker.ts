@@ -19,6 +19,8 @@ import { loadEncryptionSettings } from './temporal/encryption-config';
 import { workflowInterceptorModules } from './temporal/workflow-interceptors';
 import { tracingFromEnv, type Tracing } from './telemetry/tracing';
 import { workerTracing } from './telemetry/worker-tracing';
+import type { TelemetrySink } from './domain/telemetry';
+import { startWorkerMetrics } from './telemetry/worker-metrics';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -60,6 +62,8 @@ export interface WorkerDeps {
    * of changes started inside a trace. Without it those runs' workflow spans are dropped.
    */
   tracing?: Tracing;
+  /** Where the product metrics go (METRICS_PORT); without it nothing is counted. */
+  telemetry?: TelemetrySink;
   /** Extra worker options, e.g. shutdown grace time in tests. */
   options?: Partial<WorkerOptions>;
 }
@@ -79,6 +83,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     prometheus: deps.prometheus,
     rehearsal: deps.rehearsal,
     policyFloor: deps.policyFloor,
+    telemetry: deps.telemetry,
   });
   const runsWorkflows = role !== 'activities';
   const runsActivities = role !== 'workflows';
@@ -129,6 +134,13 @@ async function main(): Promise<void> {
   const policyFloor = policyFloorOf(config);
   console.error(`policy floor: ${policyFloor.floor.name} (${policyFloor.source})`);
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');
+  // The SDK's exporter is part of the runtime, installed once and before the first connection.
+  const metrics = config.METRICS_PORT
+    ? await startWorkerMetrics({ host: config.METRICS_HOST, port: config.METRICS_PORT }, (message, err) =>
+        console.error(message, err),
+      )
+    : undefined;
+  if (metrics) console.error(`metrics: ${metrics.url}/metrics`);
   const mongo = await MongoClient.connect(config.MONGODB_URI);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
@@ -147,6 +159,7 @@ async function main(): Promise<void> {
       rehearsal: rehearsalDeps(config, mongo),
       policyFloor,
       tracing,
+      telemetry: metrics?.telemetry,
       role: config.WORKER_ROLE,
       ...(config.TEMPORAL_DEPLOYMENT_NAME && config.TEMPORAL_BUILD_ID
         ? { deployment: { deploymentName: config.TEMPORAL_DEPLOYMENT_NAME, buildId: config.TEMPORAL_BUILD_ID } }
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
     await connection.close();
     await mongo.close();
     await tracing?.shutdown();
+    await metrics?.close();
   }
 }
 

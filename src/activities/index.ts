@@ -14,7 +14,13 @@ import { builtInFloor, type LoadedFloor } from '../domain/policy-floor';
 import { checkPolicyFloor, refuseUnapprovedLeadBatch } from './policy-floor/check';
 import type { FloorVerdict } from '../domain/policy-floor';
 import { deliverNotification } from './notify/deliver';
-import { recordNotification } from '../store/notifications';
+import { questionAskedTimes, recordNotification } from '../store/notifications';
+import type { TelemetrySink } from '../domain/telemetry';
+import {
+  channelFailureObservation,
+  notificationObservations,
+  reportObservations,
+} from '../domain/telemetry-observations';
 import type { NotificationDeps } from './notify/channels';
 import { createRehearsalActivities } from './rehearsal/activities';
 import type { RehearsalDeps } from './rehearsal/sandboxes';
@@ -34,12 +40,14 @@ import type {
  * `prometheus` is needed only by changes whose triggers query Prometheus.
  * `rehearsal` is the sandbox rehearsals run against; without it rehearsals fail as misconfigured.
  * `policyFloor` is the operator's floor (POLICY_FLOOR, POLICY_FLOOR_FILE); without it, the built-in one.
+ * `telemetry` takes the product metrics (METRICS_PORT); without it nothing is counted.
  */
 export type ActivityDeps = TargetDeps & {
   notifications?: NotificationDeps;
   prometheus?: PrometheusConnection;
   rehearsal?: RehearsalDeps;
   policyFloor?: LoadedFloor;
+  telemetry?: TelemetrySink;
 };
 
 export type { StepInput };
@@ -114,8 +122,13 @@ export function createActivities(deps: ActivityDeps) {
     async previewRestoreStep(input: StepInput): Promise<RestorePreview> {
       return keepAlive(input.step, () => adapterFor(registry, input.step).preview(keyOf(input), input.step.spec));
     },
+    /** Stores the report; the first time only, what it tells is added to the product metrics. */
     async saveReport(report: ChangeReport): Promise<void> {
-      await storeReport(deps.db, report);
+      // Read before the write: once the report is stored, nothing may fail, or a retry would find it stored and count nothing.
+      const questions = deps.telemetry ? [...new Set(report.decisions.map((d) => d.questionId))] : [];
+      const askedAt = await questionAskedTimes(deps.db, report.changeId, questions);
+      const { first } = await storeReport(deps.db, report);
+      if (first) deps.telemetry?.record(reportObservations(report, askedAt));
     },
     /** One sample of a trigger's metric over a window (observation, baseline, recovery check). */
     async sampleMetric(query: MetricQuery): Promise<MetricSample> {
@@ -142,7 +155,8 @@ export function createActivities(deps: ActivityDeps) {
       return checkPolicyFloor(deps.db, floor, input.request);
     },
     async saveChangeRequest(input: ChangeWorkflowInput): Promise<void> {
-      await storeChangeRequest(deps.db, input);
+      const { first } = await storeChangeRequest(deps.db, input);
+      if (first) deps.telemetry?.record([{ metric: 'lead_rollback_changes_started_total', value: 1 }]);
     },
     /** The stored request of a change, validated again: permanent failure when there is none (unknown change) or it no longer validates. */
     async loadChangeRequest(changeId: string): Promise<ChangeWorkflowInput> {
@@ -163,8 +177,11 @@ export function createActivities(deps: ActivityDeps) {
      * recorded. A retry sends only to channels that have not taken it yet.
      */
     async notify(notification: ChangeNotification): Promise<void> {
-      await recordNotification(deps.db, notification);
-      await deliverNotification(deps.db, deps.notifications, notification, log);
+      const { first } = await recordNotification(deps.db, notification);
+      if (first) deps.telemetry?.record(notificationObservations(notification));
+      await deliverNotification(deps.db, deps.notifications, notification, log, (channel, reason) =>
+        deps.telemetry?.record([channelFailureObservation(channel, reason)]),
+      );
     },
   };
 }

@@ -11,6 +11,8 @@ import { loadApiConfig } from '../config/api';
 import { readinessChecks } from './readiness';
 import { buildApiServer } from './server';
 import { clientInterceptors, tracingFromEnv } from '../telemetry/tracing';
+import { waitingCounter } from '../client/waiting-count';
+import { apiMetrics } from './metrics';
 
 /**
  * The API server: `npm run api` (or `node lib/api/main.js`). Connections are lazy, so the server
@@ -30,6 +32,9 @@ async function main(): Promise<void> {
     dataConverter: dataConverterFromEnv(),
     interceptors: clientInterceptors(tracing),
   });
+  // Metrics have a listener of their own (METRICS_HOST, METRICS_PORT), never the API's.
+  const metricsAddress = config.METRICS_PORT ? { host: config.METRICS_HOST, port: config.METRICS_PORT } : undefined;
+  const metrics = metricsAddress && apiMetrics(waitingCounter(client, config.TEMPORAL_TASK_QUEUE));
   const app = await buildApiServer(
     {
       changes: new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db, guard: operatorGuards(config, { db }) }),
@@ -50,14 +55,22 @@ async function main(): Promise<void> {
           }
         : undefined,
       tracer: tracing?.tracer,
+      telemetry: metrics?.telemetry,
     },
   );
   if (config.API_TOKENS.size === 0) app.log.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
   if (!config.SLACK_SIGNING_SECRET) app.log.info('SLACK_SIGNING_SECRET is not set: chat-ops routes are not mounted');
   app.log.info(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (no OTEL_EXPORTER_OTLP_* set)');
 
+  const scrape =
+    metrics &&
+    metricsAddress &&
+    (await metrics.listen(metricsAddress, (message, err) => app.log.warn({ err }, message)));
+  if (scrape) app.log.info({ url: `${scrape.url}/metrics` }, 'metrics listening');
+
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    await scrape?.close();
     await app.close();
     await connection.close();
     await mongo.close();

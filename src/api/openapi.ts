@@ -136,6 +136,7 @@ export function openApiDocument(
     tags: [
       { name: 'changes', description: 'Changes and their decisions' },
       { name: 'flows', description: 'Restore a flow to a version or point in time' },
+      { name: 'insights', description: 'Change failure rate, time to recover and rollbacks over the stored reports' },
       { name: 'rehearsals', description: 'Rehearse a change against sandbox targets before the real run' },
       { name: 'operations', description: 'Health and this document' },
       { name: 'chat ops', description: 'Slack slash command and interactive buttons (signed by Slack)' },

@@ -60,7 +60,7 @@ export function problemFor(err: unknown): Problem | undefined {
         ? 'query'
         : err.subject === 'change id' || err.subject === 'rehearsal id' || err.subject === 'flow id'
           ? 'path'
-          : err.subject === 'flow versions'
+          : err.subject === 'flow versions' || err.subject === 'insights query'
             ? 'query'
             : 'body';
     return {

@@ -18,6 +18,9 @@ import {
 import { pendingQuestionSchema } from '../domain/notification-payload';
 import { rootCauseInputSchema } from '../domain/root-cause';
 import type { ChangeReport, ChangeStatus, RollbackPreview } from '../domain/status';
+import type { Insights } from '../domain/insights';
+import { periodKinds } from '../domain/periods';
+import { targetKinds, type TargetKind } from '../domain/targets/index';
 
 /**
  * Response schemas of the HTTP API, for the OpenAPI document. The workflow's types are plain
@@ -348,6 +351,55 @@ export const flowDiffSchema = z
   })
   .meta({ id: 'FlowDiff' });
 
+const count = z.number().int().min(0);
+const durationFiguresSchema = z.object({
+  count,
+  totalMs: z.number(),
+  meanMs: z.number().nullable(),
+  p50Ms: z.number().nullable().describe('Nearest rank: one of the values'),
+  p95Ms: z.number().nullable(),
+});
+const insightFiguresSchema = z.object({
+  changes: z.object({
+    settled: count.describe('completed + rolledBack + rolledBackLater'),
+    completed: count.describe('Completed and not rolled back later'),
+    rolledBack: count,
+    rolledBackLater: count.describe('Completed, then rolled back by a rollback run later'),
+    rejected: count.describe('Never applied (not approved, refused by the floor or a lock); not settled'),
+    other: count,
+    failed: count,
+    failureRate: z.number().nullable().describe('failed / settled; null when nothing settled'),
+  }),
+  rollbacks: z.object({
+    total: count,
+    laterRuns: count,
+    byCause: z.record(z.string(), count).describe('StepFailed, or the run cause: ManualRollback, TriggerFired, …'),
+    byCategory: z.record(z.string(), count).describe('Reason category of manual rollbacks and rollbacks later'),
+    byTrigger: z.array(z.object({ name: z.string(), source: z.string(), count })),
+    byTargetKind: z.record(z.string(), count),
+  }),
+  timeToRecover: durationFiguresSchema,
+  decisionWait: durationFiguresSchema.describe('Per answered question: first asked → answered'),
+  escalations: count,
+});
+
+/** GET /v1/insights — figures over the stored reports, by period (docs/insights.md). */
+export const insightsSchema = z
+  .object({
+    from: isoTime,
+    to: isoTime,
+    period: z.enum(periodKinds),
+    targetKind: z.enum(targetKinds as [TargetKind, ...TargetKind[]]).optional(),
+    totals: insightFiguresSchema,
+    periods: z.array(insightFiguresSchema.extend({ period: z.string(), start: isoTime, end: isoTime })),
+    failingSteps: z.array(z.object({ stepId: z.string(), target: z.string(), count })),
+    rootCauses: z.object({
+      mostRecent: z.array(z.object({ changeId: z.string(), note: z.string(), author: z.string(), at: isoTime })),
+      mostFrequent: z.array(z.object({ note: z.string(), count })),
+    }),
+  })
+  .meta({ id: 'Insights' });
+
 /** RFC 9457 problem details, with every bad field's location and path for 400. */
 export const problemSchema = z
   .object({
@@ -379,4 +431,5 @@ const _fits: [
   Fits<RollbackPreview, typeof rollbackPreviewSchema>,
   Fits<FlowView, typeof flowViewSchema>,
   Fits<FlowVersions, typeof flowVersionsSchema>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+  Fits<Insights, typeof insightsSchema>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];

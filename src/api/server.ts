@@ -14,11 +14,14 @@ import { installRateLimit, type RateLimitOptions } from './rate-limit';
 import { registerRoutes } from './route';
 import { changeRoutes } from './routes/changes';
 import { flowRoutes } from './routes/flows';
+import { insightRoutes } from './routes/insights';
 import { rollbackRoutes } from './routes/rollbacks';
 import { operationRoutes } from './routes/operations';
 import { rehearsalRoutes } from './routes/rehearsals';
 import { rootCauseRoutes } from './routes/root-cause';
 import { traceRequests } from './tracing';
+import type { TelemetrySink } from '../domain/telemetry';
+import { installHttpMetrics } from '../telemetry/http-metrics';
 
 export interface ApiServerOptions {
   /** Token hash → identity (see API_TOKENS). */
@@ -38,6 +41,8 @@ export interface ApiServerOptions {
   version?: string;
   /** With tracing on (OTEL_*, docs/tracing.md): a server span per request, parent of what it starts. */
   tracer?: Tracer;
+  /** Where request metrics go (METRICS_PORT); without it nothing is counted. */
+  telemetry?: TelemetrySink;
 }
 
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
@@ -81,6 +86,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       done(err as Error, undefined);
     }
   });
+  if (options.telemetry) installHttpMetrics(app, options.telemetry);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -93,6 +99,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     ...changeRoutes(deps),
     ...rootCauseRoutes(deps),
     ...rollbackRoutes(deps),
+    ...insightRoutes(deps),
     ...flowRoutes(deps),
     ...rehearsalRoutes(deps),
     ...operationRoutes(deps.readiness, () => holder.document!),

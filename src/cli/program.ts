@@ -11,6 +11,7 @@ import { withContext } from './context';
 import { exitCodeFor, ExitCode, exitCodeHelp } from './exit-codes';
 import { readChangeFile } from './input';
 import { addFlowCommands } from './flow-commands';
+import { addInsightsCommand } from './insights-command';
 import { addRecoveryCommands } from './recovery-commands';
 import { admissionText, renderList, renderStatus } from './render';
 import { watchChange } from './watch';
@@ -213,6 +214,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   addRecoveryCommands(program, { io, print, setExitCode: (code) => (exitCode = code) });
   addFlowCommands(program, { io, print, setExitCode: (code) => (exitCode = code) });
+  addInsightsCommand(program, { io, print, setExitCode: (code) => (exitCode = code) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

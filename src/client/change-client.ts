@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { ChangeRequestInput } from '../domain/change-request';
+import type { Insights } from '../domain/insights';
+import type { InsightsQuery } from '../domain/insights-query';
 import type { DecisionInput, DecisionOutcome, RollbackRequest, RollbackRequestOutcome } from '../domain/decisions';
 import type { RehearsalReport } from '../domain/rehearsal';
 import type { RootCauseInput } from '../domain/root-cause';
@@ -38,7 +40,7 @@ export interface ChangeClientOptions {
  *
  * It only delegates, one concern per class: `Changes` (start, read, decide, roll back), `Rollbacks`
  * (preview, roll back a finished change later), `Flows` (create, read, versions, diff, restore), `Reports` (stored reports,
- * root-cause notes) and `Rehearsals`; each method's
+ * root-cause notes, insights) and `Rehearsals`; each method's
  * documentation is on the class that does the work.
  */
 export class ChangeClient {
@@ -138,6 +140,11 @@ export class ChangeClient {
 
   addRootCause(changeId: string, input: RootCauseInput): Promise<RootCauseResult> {
     return this.reports.addRootCause(changeId, input);
+  }
+
+  /** See {@link Reports.insights}: figures over the stored reports, by period. */
+  insights(query: InsightsQuery = {}): Promise<Insights> {
+    return this.reports.insights(query);
   }
 
   startRehearsal(subject: RehearsalSubject, options: { rehearsalId: string }): Promise<StartedRehearsal> {

@@ -13,6 +13,16 @@ export { restoreFlowRequest, type RestoreFlowOptions, type RestoreTargetInput } 
 export type { RehearsalSubject, StartedRehearsal } from './rehearsals';
 export type { RehearsalReport, StepRehearsal } from '../domain/rehearsal';
 export type { RootCauseInput, RootCauseNote } from '../domain/root-cause';
+export type {
+  ChangeFigures,
+  DurationFigures,
+  InsightFigures,
+  Insights,
+  PeriodInsights,
+  RollbackFigures,
+} from '../domain/insights';
+export { insightsQuerySchema, type InsightsQuery } from '../domain/insights-query';
+export type { PeriodKind } from '../domain/periods';
 export { listFilterSchema, type ListFilter } from './change-query';
 export type { ChangeSummary } from './change-summary';
 export {

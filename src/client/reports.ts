@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import { addRootCauseNote, loadReport } from '../store/reports';
 import { changeIdSchema } from '../domain/change-request';
+import type { Insights } from '../domain/insights';
+import type { InsightsQuery } from '../domain/insights-query';
 import {
   rootCauseInputSchema,
   type ReportAnnotations,
@@ -11,6 +13,7 @@ import type { ChangeReport } from '../domain/status';
 import { parseOrThrow } from '../domain/validation';
 import type { Changes } from './changes';
 import { ReportNotAvailableError } from './errors';
+import { readInsights } from './insights';
 
 /** A settled change's report with what people added to it afterwards (root-cause notes). */
 export type AnnotatedReport = ChangeReport & ReportAnnotations;
@@ -24,7 +27,7 @@ export interface RootCauseResult {
 
 /**
  * What a change leaves behind: its report (stored in MongoDB, else the workflow's result) and the
- * root-cause notes people attach to it afterwards. The database is reached through src/store only.
+ * root-cause notes people attach to it afterwards, and the insights over every stored report. The database is reached through src/store only.
  */
 export class Reports {
   constructor(
@@ -71,6 +74,16 @@ export class Reports {
         ? `the change is still ${summary.phase ?? 'running'}; add the root cause once it has settled`
         : 'no stored report for this change';
     throw new ReportNotAvailableError(changeId, reason);
+  }
+
+  /**
+   * Change failure rate, time to recover, rollbacks by cause, category, trigger and target kind,
+   * waits on people, failing steps and root-cause notes over the stored reports, by period (it
+   * needs the database). The query is validated (ValidationError naming the field); the figures
+   * are aggregated in MongoDB (src/store/insights.ts).
+   */
+  async insights(query: InsightsQuery = {}): Promise<Insights> {
+    return readInsights(this.database('insights'), query);
   }
 
   private database(what: string): Db {

@@ -56,6 +56,9 @@ export const configSchema = z
     PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
     /** Bearer token for the Prometheus API, when it needs one. */
     PROMETHEUS_TOKEN: z.string().min(1).optional(),
+    /** Where this process serves `GET /metrics` for Prometheus (docs/metrics.md); without METRICS_PORT, nowhere. */
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** The partners webhook steps and notification webhooks may call: WEBHOOK_PARTNERS, WEBHOOK_PARTNERS_FILE, REHEARSAL_WEBHOOK_PARTNERS. */
     ...partnerSettingsSchema,
     /** Where notifications go: SLACK_WEBHOOKS, NOTIFY_WEBHOOK_URLS, NOTIFY_WEBHOOK_SECRETS. */

@@ -23,13 +23,18 @@ export function changeRequestsCollection(db: Db) {
   return productCollection<StoredChangeRequest>(db, 'changeRequests');
 }
 
-export async function storeChangeRequest(db: Db, input: ChangeWorkflowInput): Promise<void> {
+export async function storeChangeRequest(db: Db, input: ChangeWorkflowInput): Promise<{ first: boolean }> {
   const doc = {
     requestJson: JSON.stringify(input.request),
     requestedBy: input.request.requestedBy,
     storedAt: new Date(),
   };
-  await changeRequestsCollection(db).updateOne({ _id: input.changeId }, { $setOnInsert: doc }, { upsert: true });
+  const result = await changeRequestsCollection(db).updateOne(
+    { _id: input.changeId },
+    { $setOnInsert: doc },
+    { upsert: true },
+  );
+  return { first: result.upsertedCount === 1 };
 }
 
 /**

@@ -13,6 +13,8 @@ export type StoredNotification = ChangeNotification & {
   sent?: string[];
   undeliverable?: { channel: string; reason: string }[];
   lastError?: { channel: string; message: string; at: Date };
+  /** Channels that failed at least once (a later attempt may have sent it): each is counted once. */
+  failedChannels?: string[];
 };
 
 export function notificationsCollection(db: Db) {
@@ -23,14 +25,32 @@ export function notificationsCollection(db: Db) {
  * Records a notification in the outbox (idempotent on its id) for the senders (Slack, signed
  * webhooks) and for the audit trail.
  */
-export async function recordNotification(db: Db, notification: ChangeNotification): Promise<void> {
+export async function recordNotification(db: Db, notification: ChangeNotification): Promise<{ first: boolean }> {
   const { id, ...rest } = notification;
   try {
     // An insert, not an upsert: a duplicate key means an earlier attempt recorded it (kept as is).
     await notificationsCollection(db).insertOne({ ...rest, _id: id, id, storedAt: new Date() });
+    return { first: true };
   } catch (err) {
     if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
+    return { first: false };
   }
+}
+
+/** When each of these questions of a change was first asked, from the notifications its levels raised. */
+export async function questionAskedTimes(
+  db: Db,
+  changeId: string,
+  questionIds: readonly string[],
+): Promise<Map<string, string>> {
+  const asked = new Map<string, string>();
+  if (questionIds.length === 0) return asked;
+  const found = notificationsCollection(db).find(
+    { changeId, 'question.id': { $in: [...questionIds] } },
+    { projection: { question: 1 } },
+  );
+  for await (const { question } of found) if (question) asked.set(question.id, question.askedAt);
+  return asked;
 }
 
 const DUPLICATE_KEY = 11000;

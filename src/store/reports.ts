@@ -1,9 +1,22 @@
 import type { Db } from 'mongodb';
+import type { InsightFacts } from '../domain/insight-facts';
 import type { ReportAnnotations, RootCauseNote } from '../domain/root-cause';
 import type { ChangeReport } from '../domain/status';
 import { productCollection } from './collections';
+import { insightWrites } from './insight-facts';
 
-export type StoredReport = ChangeReport & ReportAnnotations & { _id: string; storedAt: Date };
+/**
+ * A report as stored: the report, people's notes, and the insight facts derived from it
+ * (src/store/insight-facts.ts) — `insights.rolledBackLater` is set on a change by the report of a
+ * rollback run later that rolled it back.
+ */
+export type StoredReport = ChangeReport &
+  ReportAnnotations & {
+    _id: string;
+    storedAt: Date;
+    insights?: Partial<InsightFacts> & { rolledBackLater?: boolean };
+    insightWaitsMs?: number[];
+  };
 
 /** Change reports are kept in MongoDB beside the workflow result, one document per change. */
 export function reportsCollection(db: Db) {
@@ -11,15 +24,29 @@ export function reportsCollection(db: Db) {
 }
 
 /**
- * Writes the report's fields, leaving fields added later by people (the root-cause notes) in place:
- * a `$set`, not a replace, so a report stored again keeps its annotations.
+ * Writes the report's fields and its insight facts, leaving fields added later by people (the
+ * root-cause notes) and by other runs (`insights.rolledBackLater`) in place: a `$set` of each
+ * field, not a replace, so a report stored again keeps them. `first` says this call created the
+ * document (a retried activity or a report stored again finds it there).
  */
-export async function storeReport(db: Db, report: ChangeReport): Promise<void> {
-  await reportsCollection(db).updateOne(
+export async function storeReport(db: Db, report: ChangeReport): Promise<{ first: boolean }> {
+  // A report read back from the store carries its storage fields; they are derived here again.
+  const {
+    _id: _ignoredId,
+    storedAt: _ignoredStoredAt,
+    insights: _ignoredInsights,
+    insightWaitsMs: _ignoredWaits,
+    ...fields
+  } = report as Partial<StoredReport>;
+  const storedAt = new Date();
+  const writes = insightWrites(report, storedAt);
+  const result = await reportsCollection(db).updateOne(
     { _id: report.changeId },
-    { $set: { ...report, storedAt: new Date() } },
+    { $set: { ...fields, storedAt, ...writes.own } },
     { upsert: true },
   );
+  for (const other of writes.others) await reportsCollection(db).updateOne(other.filter, other.update);
+  return { first: result.upsertedCount === 1 };
 }
 
 /**
@@ -46,6 +73,6 @@ export async function addRootCauseNote(
 export async function loadReport(db: Db, changeId: string): Promise<(ChangeReport & ReportAnnotations) | null> {
   const stored = await reportsCollection(db).findOne({ _id: changeId });
   if (!stored) return null;
-  const { _id, storedAt: _storedAt, ...report } = stored;
+  const { _id, storedAt: _storedAt, insights: _insights, insightWaitsMs: _waits, ...report } = stored;
   return report;
 }

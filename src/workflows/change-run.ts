@@ -8,6 +8,7 @@ import type { NotificationEvent } from '../domain/notifications';
 import type { ObservePolicy } from '../domain/observation';
 import type { EscalationLevel } from '../domain/policy';
 import type { FloorRecord } from '../domain/policy-floor';
+import { TimelineEventName } from '../domain/timeline-events';
 import { bookkeeping, stepActivities, stepOptions, verifiesInTheSameActivity } from './activity-proxies';
 import { ChangeTracker } from './change-tracker';
 import { compensateStep, compensationUnits } from './compensation';
@@ -198,7 +199,7 @@ export class ChangeRun implements RunScope {
   cancel(): void {
     this.cancelled = true;
     this.detect({ type: CauseType.Cancelled, message: 'the change workflow was cancelled' }, new Date().toISOString());
-    this.tracker.record('change cancelled');
+    this.tracker.record(TimelineEventName.ChangeCancelled);
   }
 
   /** The manual request becomes the cause, unless something was detected before it. */
@@ -278,7 +279,7 @@ export class ChangeRun implements RunScope {
       category: request.category,
       at: new Date().toISOString(),
     };
-    this.tracker.record('rollback requested', { actor: request.actor, detail });
+    this.tracker.record(TimelineEventName.RollbackRequested, { actor: request.actor, detail });
     return { status: 'accepted' };
   }
 

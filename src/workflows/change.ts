@@ -10,6 +10,7 @@ import type { FloorVerdict } from '../domain/policy-floor';
 import { isIrreversible } from '../domain/step-policy';
 import { changeLockKeys } from '../domain/locks';
 import type { ChangeReport, ChangeWorkflowInput, FailureInfo, Step } from '../domain/status';
+import { TimelineEventName } from '../domain/timeline-events';
 
 /**
  * A change as a saga with people in the loop. Optional approval first; then per step: recovery
@@ -146,7 +147,12 @@ async function applyWithPolicy(run: ChangeRun, step: Step): Promise<'applied' | 
       if (isCancellation(err)) throw err;
       const failure = failureInfo(err);
       const failedAt = new Date().toISOString();
-      run.tracker.updateStep(step.id, { state: 'failed', error: failure }, 'step failed', failure.message);
+      run.tracker.updateStep(
+        step.id,
+        { state: 'failed', error: failure },
+        TimelineEventName.StepFailed,
+        failure.message,
+      );
       run.notify('step-failed', `Step ${step.id} failed: ${failure.message}`);
       if (run.rollbackRequested) return 'rollback';
       if (policy.onStepFailure === 'rollback') return rollbackBecause(run, step, failure, failedAt);

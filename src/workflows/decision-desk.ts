@@ -8,6 +8,7 @@ import {
 } from '../domain/decisions';
 import { durationMs } from '../domain/durations';
 import type { EscalationLevel } from '../domain/policy';
+import { TimelineEventName } from '../domain/timeline-events';
 import type { ChangeTracker } from './change-tracker';
 import {
   isDecider,
@@ -216,12 +217,12 @@ export class DecisionDesk {
         if (this.hooks.interrupted()) return { interrupted: true };
         if (!inTime && question.level + 1 < this.levels.length) {
           this.askLevel(question, question.level + 1);
-          this.tracker.record('escalated', {
+          this.tracker.record(TimelineEventName.Escalated, {
             stepId: question.stepId,
             detail: `no decision in ${deadline}; asking ${this.levels[question.level]!.name}`,
           });
         } else if (!inTime) {
-          this.tracker.record('escalation exhausted', {
+          this.tracker.record(TimelineEventName.EscalationExhausted, {
             stepId: question.stepId,
             detail: `no decision from any level for the ${question.kind} question`,
           });
@@ -243,7 +244,7 @@ export class DecisionDesk {
     if (this.rules.breakGlassGroups.length > 0)
       question.mayDecide.push({ level: 'break-glass', actors: [], groups: [...this.rules.breakGlassGroups] });
     this.tracker.setEscalationLevel(this.escalationLevel, patches.escalationLevelHighestReached());
-    this.tracker.record('decision asked', {
+    this.tracker.record(TimelineEventName.DecisionAsked, {
       stepId: question.stepId,
       detail: `${question.kind} → ${this.levels[level]!.name}: ${question.prompt}`,
     });

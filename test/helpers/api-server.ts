@@ -12,6 +12,7 @@ import { ChangeClient } from '../../src/client/change-client';
 /** Long enough for a loaded machine's worker to answer the admission; the product's default is 10 s. */
 const ADMISSION_TEST_WAIT_MS = 60_000;
 import type { RequestGuard } from '../../src/client/request-guard';
+import type { TelemetrySink } from '../../src/domain/telemetry';
 import { workflowUiUrl } from '../../src/config/index';
 import { Client, type Connection } from '@temporalio/client';
 import { clientInterceptors, type Tracing } from '../../src/telemetry/tracing';
@@ -43,6 +44,8 @@ export interface ApiTestOptions {
   guard?: RequestGuard;
   /** Tracing as src/api/main.ts wires it: server spans, and the client's interceptors on a client of its own. */
   tracing?: Tracing;
+  /** Where request metrics go (as src/api/main.ts passes them with METRICS_PORT). */
+  telemetry?: TelemetrySink;
 }
 
 /** The real API server (as src/api/main.ts builds it) on a free loopback port, over the test env. */
@@ -78,6 +81,7 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
       tokens: new Map(Object.entries(options.tokens).map(([token, identity]) => [tokenHash(token), identity])),
       logger: { level: 'info', stream },
       tracer: options.tracing?.tracer,
+      telemetry: options.telemetry,
       slack: options.slack && {
         signingSecret: options.slack.signingSecret,
         users: new Map(Object.entries(options.slack.users)),

@@ -6,6 +6,7 @@ import { notificationsCollection } from '../../src/store/notifications';
 import { verifyPartnerRequest } from '../../src/http/signature';
 import { peerPartner } from '../../tools/peers/partner';
 import type { ChangeNotification } from '../../src/domain/notifications';
+import type { Observation } from '../../src/domain/telemetry';
 import { openTestEnv, uniqueId, type TestEnv } from '../helpers/harness';
 import { startReceiver, type HttpReceiver } from '../helpers/http-receiver';
 
@@ -43,6 +44,8 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
   let env: TestEnv;
   let receiver: HttpReceiver;
   let activities: ReturnType<typeof createActivities>;
+  /** What the activities gave the product metrics. */
+  const observed: Observation[] = [];
   const activityEnv = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 
   beforeAll(async () => {
@@ -50,6 +53,7 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
     receiver = await startReceiver();
     activities = createActivities({
       db: env.db,
+      telemetry: { record: (observations) => observed.push(...observations) },
       notifications: {
         slackWebhooks: new Map([['#ops', `${receiver.url}/slack`]]),
         webhooks: new Map([
@@ -152,6 +156,24 @@ describe('notify activity: outbox, Slack Block Kit and signed webhooks to real l
     const stored = await notificationsCollection(env.db).findOne({ _id: notification.id });
     expect(stored?.sent?.sort()).toEqual(['slack:#ops', 'webhook:audit']);
     expect(stored?.lastError).toMatchObject({ channel: 'slack:#ops' });
+  });
+
+  test('given Slack failing two attempts, when the third takes it, then the metrics count the notification once and the Slack failure once', async () => {
+    const notification = questionNotification(['slack:#ops']);
+    let failures = 2;
+    receiver.respond = () => (failures-- > 0 ? { status: 503, body: 'busy' } : { status: 200, body: 'ok' });
+    observed.length = 0;
+
+    for (let attempt = 0; attempt < 2; attempt++)
+      await expect(activityEnv().run(activities.notify, notification)).rejects.toThrow(/503/);
+    await activityEnv().run(activities.notify, notification);
+
+    expect(observed.map((o) => [o.metric, o.labels])).toEqual([
+      ['lead_rollback_notifications_total', { event: 'decision-needed' }],
+      ['lead_rollback_questions_asked_total', { question_kind: 'compensation' }],
+      ['lead_rollback_notification_failures_total', { channel_kind: 'slack', reason: 'send-failed' }],
+    ]);
+    expect(sentTo(notification, '/slack')).toHaveLength(3);
   });
 
   test('given a receiver answering 404, when notify runs, then the failure is non-retryable', async () => {

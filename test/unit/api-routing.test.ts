@@ -61,7 +61,7 @@ describe('API routing and the generated OpenAPI document (no Temporal or databas
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({ path, method, op })),
     );
-    expect(operations.length).toBe(21);
+    expect(operations.length).toBe(22);
     for (const { path, method } of operations)
       expect(app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') })).toBe(
         true,
@@ -75,7 +75,7 @@ describe('API routing and the generated OpenAPI document (no Temporal or databas
         .filter(([, op]) => (op.security ?? []).length > 0)
         .map(([method]) => ({ method, url: path.replace('{changeId}', 'c-1') })),
     );
-    expect(protectedOps.length).toBe(16);
+    expect(protectedOps.length).toBe(17);
     for (const { method, url } of protectedOps) {
       const response = await request(method.toUpperCase(), url, {
         payload: method === 'post' ? { nonsense: true } : undefined,

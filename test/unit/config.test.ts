@@ -1,5 +1,6 @@
 import { crmConnection, loadConfig, workflowUiUrl } from '../../src/config/index';
 import { ValidationError } from '../../src/domain/validation';
+import { loadApiConfig } from '../../src/config/api';
 
 describe('configuration from the environment', () => {
   test('given an empty environment, when loaded, then local defaults apply', () => {
@@ -57,5 +58,24 @@ describe('configuration from the environment', () => {
     [{ CRM_BASE_URL: 'https://crm.example.com', CRM_TOKEN: 't', CRM_TIMEOUT_MS: 'soon' }, 'CRM_TIMEOUT_MS'],
   ])('given %p, when loaded, then %s is named', (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  test('given no METRICS_PORT, when loaded, then no metrics listener is configured; given one, it binds loopback by default', () => {
+    expect(loadConfig({}).METRICS_PORT).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9464' })).toMatchObject({ METRICS_HOST: '127.0.0.1', METRICS_PORT: 9464 });
+  });
+
+  test.each(['0', '70000', 'nine', '94.5'])(
+    'given METRICS_PORT=%s, when loaded, then METRICS_PORT is named',
+    (port) => {
+      expect(() => loadConfig({ METRICS_PORT: port })).toThrow(/METRICS_PORT:/);
+    },
+  );
+
+  test('given the API on the metrics port, when the API configuration is loaded, then METRICS_PORT is named: metrics have a listener of their own', () => {
+    expect(() => loadApiConfig({ API_PORT: '3000', METRICS_PORT: '3000' })).toThrow(
+      /METRICS_PORT: must differ from API_PORT/,
+    );
+    expect(loadApiConfig({ API_PORT: '3000', METRICS_PORT: '9465' }).METRICS_PORT).toBe(9465);
   });
 });

@@ -14,6 +14,7 @@ interface ComposeService {
   command?: string[];
   depends_on?: string[];
   healthcheck?: { test: string[] };
+  volumes?: string[];
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -96,6 +97,27 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
     const api = loadApiConfig(unset(services.api!.environment!));
     expect(api.API_TOKENS.size).toBe(0);
     expect(api.SLACK_SIGNING_SECRET).toBeUndefined();
+  });
+
+  test("given Prometheus, then it mounts deploy/prometheus, scrapes the worker and the API on their metrics listeners, evaluates the shipped alerts and answers the worker's triggers", () => {
+    const prometheus = services.prometheus!;
+    expect(prometheus.image).toMatch(/^prom\/prometheus:v3\./);
+    expect(prometheus.volumes).toContain('./deploy/prometheus:/etc/prometheus:ro');
+    const config = parse(fs.readFileSync(path.join(root, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    expect(fs.existsSync(path.join(root, 'deploy', 'prometheus', 'alerts.yml'))).toBe(true);
+    const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((c) => c.targets));
+    for (const name of ['worker', 'api']) {
+      const env = services[name]!.environment!;
+      expect(env.METRICS_HOST).toBe('0.0.0.0');
+      expect(targets).toContain(`${name}:${env.METRICS_PORT}`);
+      // The metrics listener is scraped inside the compose network, never published.
+      expect((services[name]!.ports ?? []).some((p) => p.endsWith(`:${env.METRICS_PORT}`))).toBe(false);
+    }
+    expect(services.worker!.environment!.PROMETHEUS_URL).toBe('http://prometheus:9090');
   });
 
   test('given the search attribute setup, then it registers exactly the attributes the workflows use', () => {

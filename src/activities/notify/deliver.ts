@@ -16,6 +16,8 @@ export async function deliverNotification(
   deps: NotificationDeps | undefined,
   notification: ChangeNotification,
   log: { warn(message: string, meta?: Record<string, unknown>): void },
+  /** Told once per channel that failed this notification (the metrics count it). */
+  onChannelFailure: (channel: string, reason: 'not-configured' | 'send-failed') => void = () => undefined,
 ): Promise<void> {
   // Most changes notify no channel (no escalation policy): nothing to send, so nothing to read.
   if (notification.channels.length === 0) return;
@@ -36,6 +38,8 @@ export async function deliverNotification(
         { _id: notification.id },
         { $push: { undeliverable: { channel, reason: target.undeliverable } } },
       );
+      // Recorded as undeliverable, the channel is never tried again: this runs once per channel.
+      onChannelFailure(channel, 'not-configured');
       continue;
     }
     try {
@@ -50,6 +54,12 @@ export async function deliverNotification(
         { _id: notification.id },
         { $set: { lastError: { channel, message: failure.message, at: new Date() } } },
       );
+      // Matches only while this channel has not failed this notification before: once per channel.
+      const firstFailure = await outbox.updateOne(
+        { _id: notification.id, failedChannels: { $ne: channel } },
+        { $addToSet: { failedChannels: channel } },
+      );
+      if (firstFailure.modifiedCount === 1) onChannelFailure(channel, 'send-failed');
       failures.push(failure);
     }
   }
