@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const encryption = loadEncryptionSettings();
   console.error(describeEncryption(encryption));
   const tracing = tracingFromEnv('lead-rollback-worker');
-  console.error(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (no OTEL_EXPORTER_OTLP_* set)');
+  console.error(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (OTEL_*: docs/tracing.md)');
   const policyFloor = policyFloorOf(config);
   console.error(`policy floor: ${policyFloor.floor.name} (${policyFloor.source})`);
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   );
   if (config.API_TOKENS.size === 0) app.log.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
   if (!config.SLACK_SIGNING_SECRET) app.log.info('SLACK_SIGNING_SECRET is not set: chat-ops routes are not mounted');
-  app.log.info(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (no OTEL_EXPORTER_OTLP_* set)');
+  app.log.info(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (OTEL_*: docs/tracing.md)');
 
   const scrape =
     metrics &&
