@@ -12,10 +12,10 @@ const layers = {
   report: ['domain'],
   auth: ['domain'],
   http: ['domain'],
-  telemetry: ['domain'],
   store: ['domain'],
   config: ['domain', 'auth'],
   temporal: ['domain', 'config'],
+  telemetry: ['domain', 'temporal'],
   workflows: ['domain', 'temporal'],
   activities: ['domain', 'store', 'config', 'http', 'slack', 'temporal'],
   client: ['domain', 'store', 'config', 'temporal', 'workflows'],
@@ -35,7 +35,7 @@ const layers = {
     'telemetry',
   ],
   chatops: ['domain', 'store', 'config', 'temporal', 'auth', 'report', 'slack', 'http', 'client', 'api', 'workflows'],
-  cli: ['domain', 'store', 'config', 'temporal', 'auth', 'report', 'client', 'workflows'],
+  cli: ['domain', 'store', 'config', 'temporal', 'auth', 'report', 'client', 'workflows', 'telemetry'],
 };
 
 const zones = [

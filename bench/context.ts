@@ -2,6 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Db, MongoClient } from 'mongodb';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { loadEncryptionSettings } from '../src/temporal/encryption-config';
+import { clientInterceptors, tracingFromEnv } from '../src/telemetry/tracing';
+import { step } from '../tools/devenv/log';
 import { cpuSnapshot } from './proc';
 import type { BenchServices } from './services';
 import { startWorkerProcess, type WorkerProcess } from './worker/process';
@@ -36,14 +38,20 @@ export async function openBenchContext(
   workerOptions: WorkerTuning,
 ): Promise<BenchContext> {
   const connection = await Connection.connect({ address: services.temporal.address });
+  // OTEL_* as the product reads them: set, every change (and baseline (a)'s sagas) runs traced,
+  // the workers export their spans too (worker/child.ts), and the figures include tracing's cost.
+  const tracing = tracingFromEnv('lead-rollback-bench');
+  step(`tracing: ${tracing ? 'on, exporting over OTLP (OTEL_*)' : 'off'}`);
+  const interceptors = clientInterceptors(tracing);
   const encrypted = new Client({
     connection,
     namespace: services.temporal.namespace,
     dataConverter: createDataConverter(
       loadEncryptionSettings({ ...services.keyEnv, LEAD_ROLLBACK_REQUIRE_ENCRYPTION: 'true' }),
     ),
+    interceptors,
   });
-  const plain = new Client({ connection, namespace: services.temporal.namespace });
+  const plain = new Client({ connection, namespace: services.temporal.namespace, interceptors });
   return {
     services,
     mongo,
@@ -80,6 +88,9 @@ export async function openBenchContext(
         client: process.pid,
       });
     },
-    close: () => connection.close(),
+    async close() {
+      await connection.close();
+      await tracing?.shutdown();
+    },
   };
 }

@@ -17,6 +17,8 @@ import { temporalConnectionOptions } from './temporal/connection';
 import { createDataConverter, describeEncryption } from './temporal/data-converter';
 import { loadEncryptionSettings } from './temporal/encryption-config';
 import { workflowInterceptorModules } from './temporal/workflow-interceptors';
+import { tracingFromEnv, type Tracing } from './telemetry/tracing';
+import { workerTracing } from './telemetry/worker-tracing';
 import type { TelemetrySink } from './domain/telemetry';
 import { startWorkerMetrics } from './telemetry/worker-metrics';
 
@@ -55,6 +57,11 @@ export interface WorkerDeps {
    * worker deployment, and every workflow it starts stays pinned to that build until it ends.
    */
   deployment?: { deploymentName: string; buildId: string };
+  /**
+   * OpenTelemetry (OTEL_* variables, docs/tracing.md): spans for the activities and workflow runs
+   * of changes started inside a trace. Without it those runs' workflow spans are dropped.
+   */
+  tracing?: Tracing;
   /** Where the product metrics go (METRICS_PORT); without it nothing is counted. */
   telemetry?: TelemetrySink;
   /** Extra worker options, e.g. shutdown grace time in tests. */
@@ -78,16 +85,25 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     policyFloor: deps.policyFloor,
     telemetry: deps.telemetry,
   });
-  // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
-  const workflows = deps.workflowBundle
-    ? { workflowBundle: deps.workflowBundle }
-    : { workflowsPath: require.resolve('./workflows'), interceptors: { workflowModules: workflowInterceptorModules } };
+  const runsWorkflows = role !== 'activities';
+  const runsActivities = role !== 'workflows';
+  const tracing = workerTracing(deps.tracing);
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    ...(role !== 'workflows' ? { activities } : {}),
-    ...(role !== 'activities' ? workflows : {}),
+    ...(runsActivities ? { activities } : {}),
+    // A prebuilt bundle must have been built with the same interceptor modules (see workflow-interceptors.ts).
+    ...(runsWorkflows
+      ? deps.workflowBundle
+        ? { workflowBundle: deps.workflowBundle }
+        : { workflowsPath: require.resolve('./workflows') }
+      : {}),
+    interceptors: {
+      ...(runsWorkflows && !deps.workflowBundle ? { workflowModules: workflowInterceptorModules } : {}),
+      ...(runsActivities ? { activity: tracing.activityInterceptors } : {}),
+    },
+    sinks: tracing.sinks,
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     ...(deps.deployment ? { workerDeploymentOptions: pinnedTo(deps.deployment) } : {}),
     ...deps.options,
@@ -113,6 +129,8 @@ async function main(): Promise<void> {
   // Refuses to start on a bad key, or without keys when encryption is required (NODE_ENV=production).
   const encryption = loadEncryptionSettings();
   console.error(describeEncryption(encryption));
+  const tracing = tracingFromEnv('lead-rollback-worker');
+  console.error(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (OTEL_*: docs/tracing.md)');
   const policyFloor = policyFloorOf(config);
   console.error(`policy floor: ${policyFloor.floor.name} (${policyFloor.source})`);
   if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required for the worker (e.g. mongodb://127.0.0.1:27017)');
@@ -140,6 +158,7 @@ async function main(): Promise<void> {
       prometheus: config.PROMETHEUS_URL ? { url: config.PROMETHEUS_URL, token: config.PROMETHEUS_TOKEN } : undefined,
       rehearsal: rehearsalDeps(config, mongo),
       policyFloor,
+      tracing,
       telemetry: metrics?.telemetry,
       role: config.WORKER_ROLE,
       ...(config.TEMPORAL_DEPLOYMENT_NAME && config.TEMPORAL_BUILD_ID
@@ -151,6 +170,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await mongo.close();
+    await tracing?.shutdown();
     await metrics?.close();
   }
 }

@@ -2,6 +2,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { MongoClient } from 'mongodb';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter';
 import { createWorker } from '../../src/worker';
+import { tracingFromEnv } from '../../src/telemetry/tracing';
+import { workerTracing } from '../../src/telemetry/worker-tracing';
 import { createSagaActivities } from '../saga/activities';
 import { CONFIG_ENV, type ChildMessage, type ChildStats, type ParentMessage, type WorkerChildConfig } from './protocol';
 
@@ -27,10 +29,19 @@ async function main(): Promise<void> {
     workflowBundle: { codePath: config.bundlePath },
     dataConverter,
   };
+  // Traced as the product's worker is (OTEL_*), baseline (a) with the same interceptors and sink.
+  const tracing = tracingFromEnv(`bench-worker-${config.variant}`);
+  const traced = workerTracing(tracing);
   const worker =
     config.variant === 'change'
-      ? await createWorker({ ...base, db, options: config.workerOptions })
-      : await Worker.create({ ...base, activities: createSagaActivities(db), ...config.workerOptions });
+      ? await createWorker({ ...base, db, tracing, options: config.workerOptions })
+      : await Worker.create({
+          ...base,
+          activities: createSagaActivities(db),
+          interceptors: { activity: traced.activityInterceptors },
+          sinks: traced.sinks,
+          ...config.workerOptions,
+        });
 
   const send = (message: ChildMessage) => process.send?.(message);
   process.on('message', (message: ParentMessage) => {
@@ -48,6 +59,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await mongo.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -10,6 +10,7 @@ import { dataConverterFromEnv } from '../temporal/data-converter';
 import { loadApiConfig } from '../config/api';
 import { readinessChecks } from './readiness';
 import { buildApiServer } from './server';
+import { clientInterceptors, tracingFromEnv } from '../telemetry/tracing';
 import { waitingCounter } from '../client/waiting-count';
 import { apiMetrics } from './metrics';
 
@@ -19,6 +20,7 @@ import { apiMetrics } from './metrics';
  */
 async function main(): Promise<void> {
   const config = loadApiConfig();
+  const tracing = tracingFromEnv('lead-rollback-api');
   if (!config.MONGODB_URI)
     throw new Error('MONGODB_URI is required for the API (reports and chat-ops replay protection live there)');
   const mongo = new MongoClient(config.MONGODB_URI);
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: dataConverterFromEnv(),
+    interceptors: clientInterceptors(tracing),
   });
   // Metrics have a listener of their own (METRICS_HOST, METRICS_PORT), never the API's.
   const metricsAddress = config.METRICS_PORT ? { host: config.METRICS_HOST, port: config.METRICS_PORT } : undefined;
@@ -51,11 +54,13 @@ async function main(): Promise<void> {
             responseTimeoutMs: config.SLACK_RESPONSE_TIMEOUT_MS,
           }
         : undefined,
+      tracer: tracing?.tracer,
       telemetry: metrics?.telemetry,
     },
   );
   if (config.API_TOKENS.size === 0) app.log.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
   if (!config.SLACK_SIGNING_SECRET) app.log.info('SLACK_SIGNING_SECRET is not set: chat-ops routes are not mounted');
+  app.log.info(tracing ? 'tracing: exporting spans over OTLP (OTEL_*)' : 'tracing: off (OTEL_*: docs/tracing.md)');
 
   const scrape =
     metrics &&
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     await app.close();
     await connection.close();
     await mongo.close();
+    await tracing?.shutdown();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => void stop(signal).then(() => process.exit(0)));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Identity } from '../auth/identity';
 import { ChatOps } from '../chatops/chat-ops';
@@ -18,6 +19,7 @@ import { rollbackRoutes } from './routes/rollbacks';
 import { operationRoutes } from './routes/operations';
 import { rehearsalRoutes } from './routes/rehearsals';
 import { rootCauseRoutes } from './routes/root-cause';
+import { traceRequests } from './tracing';
 import type { TelemetrySink } from '../domain/telemetry';
 import { installHttpMetrics } from '../telemetry/http-metrics';
 
@@ -37,6 +39,8 @@ export interface ApiServerOptions {
   /** pino options (level, destination stream in tests). */
   logger?: FastifyServerOptions['logger'];
   version?: string;
+  /** With tracing on (OTEL_*, docs/tracing.md): a server span per request, parent of what it starts. */
+  tracer?: Tracer;
   /** Where request metrics go (METRICS_PORT); without it nothing is counted. */
   telemetry?: TelemetrySink;
 }
@@ -69,6 +73,8 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     // Hosting behind a proxy is common; the body limit keeps one request from holding the process.
     bodyLimit: 1024 * 1024,
   });
+  // First, so every hook and route added below runs inside the request's span.
+  if (options.tracer) traceRequests(app, options.tracer);
   // Every body this API takes is JSON (chat ops add their own form parser): any other media type
   // is a 415 naming it, instead of a string body failing validation as "expected object".
   app.removeContentTypeParser('text/plain');

@@ -6,6 +6,7 @@ import { loadConfig, workflowUiUrl, type Config } from '../config/index';
 import { InputError } from './exit-codes';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { dataConverterFromEnv } from '../temporal/data-converter';
+import { clientInterceptors, tracingFromEnv } from '../telemetry/tracing';
 
 export interface CliContext {
   config: Config;
@@ -19,6 +20,8 @@ export interface CliContext {
  */
 export async function withContext<T>(run: (context: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  // A command is one trace when tracing is on: `start` is then the parent of the change's spans.
+  const tracing = tracingFromEnv('lead-rollback-cli');
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const mongo = config.MONGODB_URI ? new MongoClient(config.MONGODB_URI) : undefined;
   try {
@@ -26,6 +29,7 @@ export async function withContext<T>(run: (context: CliContext) => Promise<T>): 
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       dataConverter: dataConverterFromEnv(),
+      interceptors: clientInterceptors(tracing),
     });
     const db = mongo?.db(config.MONGODB_DB);
     const changes = new ChangeClient(client, config.TEMPORAL_TASK_QUEUE, { db, guard: operatorGuards(config, { db }) });
@@ -33,6 +37,8 @@ export async function withContext<T>(run: (context: CliContext) => Promise<T>): 
   } finally {
     await connection.close();
     await mongo?.close();
+    // Exports the command's spans before the process exits.
+    await tracing?.shutdown();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { ApplicationFailure } from '@temporalio/common';
 import { request as undiciRequest } from 'undici';
 import type { NetworkPolicy } from '../domain/addresses';
@@ -63,6 +64,51 @@ export type SendFailure = { failure: ApplicationFailure; delivery: 'not-sent' | 
 
 /** Sends one request; never throws: an answer, or the failure and whether anything may have arrived. */
 export async function trySend(request: HttpRequest): Promise<{ response: HttpResponse } | SendFailure> {
+  // A no-op unless tracing is on (src/telemetry): then a client span, child of the activity's.
+  return tracer.startActiveSpan(
+    request.method,
+    { kind: SpanKind.CLIENT, attributes: destinationAttributes(request) },
+    async (span) => {
+      try {
+        const result = await sendOnce(request);
+        if ('failure' in result) {
+          span.setAttributes({
+            'error.type': result.failure.type ?? 'Error',
+            'lead_rollback.delivery': result.delivery,
+          });
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        } else {
+          span.setAttribute('http.response.status_code', result.response.status);
+          if (result.response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        return result;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+const tracer = trace.getTracer('lead-rollback');
+
+/**
+ * Where a request goes, as span attributes: scheme, host and port only. The path and the query
+ * stay out: a webhook's URL can carry its token in either.
+ */
+function destinationAttributes(request: HttpRequest): Attributes {
+  const attributes: Attributes = { 'http.request.method': request.method };
+  if (!URL.canParse(request.url)) return attributes;
+  const url = new URL(request.url);
+  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return {
+    ...attributes,
+    'url.scheme': url.protocol.replace(/:$/, ''),
+    'server.address': url.hostname,
+    'server.port': port,
+  };
+}
+
+async function sendOnce(request: HttpRequest): Promise<{ response: HttpResponse } | SendFailure> {
   let answer: Awaited<ReturnType<typeof undiciRequest>>;
   const signal = AbortSignal.timeout(request.timeoutMs);
   try {

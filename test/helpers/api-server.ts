@@ -14,7 +14,8 @@ const ADMISSION_TEST_WAIT_MS = 60_000;
 import type { RequestGuard } from '../../src/client/request-guard';
 import type { TelemetrySink } from '../../src/domain/telemetry';
 import { workflowUiUrl } from '../../src/config/index';
-import type { Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
+import { clientInterceptors, type Tracing } from '../../src/telemetry/tracing';
 import type { TestEnv } from './harness';
 import { EVENT_BOUND_MS } from './bounds';
 
@@ -41,6 +42,8 @@ export interface ApiTestOptions {
   };
   /** The operator checks the API's client applies; default the env's (as src/api/main.ts builds them from the configuration). */
   guard?: RequestGuard;
+  /** Tracing as src/api/main.ts wires it: server spans, and the client's interceptors on a client of its own. */
+  tracing?: Tracing;
   /** Where request metrics go (as src/api/main.ts passes them with METRICS_PORT). */
   telemetry?: TelemetrySink;
 }
@@ -54,7 +57,15 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
       done();
     },
   });
-  const changes = new ChangeClient(env.client, env.taskQueue, {
+  const client = options.tracing
+    ? new Client({
+        connection: env.client.connection,
+        namespace: env.client.options.namespace,
+        dataConverter: env.dataConverter,
+        interceptors: clientInterceptors(options.tracing),
+      })
+    : env.client;
+  const changes = new ChangeClient(client, env.taskQueue, {
     db: env.db,
     guard: options.guard ?? env.guard,
     // The API answers with the admission: waited for long enough that a busy machine still gets it.
@@ -69,6 +80,7 @@ export async function startApi(env: TestEnv, options: ApiTestOptions): Promise<R
     {
       tokens: new Map(Object.entries(options.tokens).map(([token, identity]) => [tokenHash(token), identity])),
       logger: { level: 'info', stream },
+      tracer: options.tracing?.tracer,
       telemetry: options.telemetry,
       slack: options.slack && {
         signingSecret: options.slack.signingSecret,

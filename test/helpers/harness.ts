@@ -36,7 +36,8 @@ export interface TestEnv {
    */
   startWorker(
     options?: Partial<WorkerOptions>,
-    deps?: TargetWorkerDeps & Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role' | 'policyFloor'>,
+    deps?: TargetWorkerDeps &
+      Pick<WorkerDeps, 'notifications' | 'prometheus' | 'rehearsal' | 'role' | 'policyFloor' | 'tracing'>,
   ): Promise<RunningWorker>;
   close(): Promise<void>;
 }

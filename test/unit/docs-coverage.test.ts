@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { apiConfigSchema } from '../../src/config/api';
 import { changePhases, stepStates } from '../../src/domain/status';
+import { tracingEnvShape } from '../../src/telemetry/config';
 import { encryptionEnvShape } from '../../src/temporal/encryption-config';
 import { codeSpans, docFiles, repoRoot, scan } from '../helpers/markdown';
 
@@ -33,7 +34,11 @@ const sources = (dir: string): string[] =>
 
 describe('what the docs cover', () => {
   test('given the configuration schemas, then every environment variable they read is documented', () => {
-    const variables = [...Object.keys(apiConfigSchema.shape), ...Object.keys(encryptionEnvShape)];
+    const variables = [
+      ...Object.keys(apiConfigSchema.shape),
+      ...Object.keys(encryptionEnvShape),
+      ...Object.keys(tracingEnvShape),
+    ];
     expect(variables.length).toBeGreaterThan(30);
     // A table row may name two variables in one span (`API_HOST`, `API_PORT` or `A`, `B`).
     const undocumented = variables.filter((name) => ![...code].some((span) => span.split(/[\s,=]+/).includes(name)));
