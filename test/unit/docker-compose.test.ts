@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { apiConfigSchema, loadApiConfig } from '../../src/config/api';
 import { configSchema, loadConfig } from '../../src/config/index';
 import { encryptionEnvShape } from '../../src/temporal/encryption-config';
+import { tracingEnvShape, tracingSettingsFromEnv } from '../../src/telemetry/config';
 import { customSearchAttributes } from '../../src/workflows/search-attributes';
 
 interface ComposeService {
@@ -33,7 +34,11 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
   });
 
   test('given the worker service, then every env name it sets is one the code reads', () => {
-    const known = [...Object.keys(configSchema.shape), ...Object.keys(encryptionEnvShape)];
+    const known = [
+      ...Object.keys(configSchema.shape),
+      ...Object.keys(encryptionEnvShape),
+      ...Object.keys(tracingEnvShape),
+    ];
     for (const name of Object.keys(services.worker?.environment ?? {})) expect(known).toContain(name);
   });
 
@@ -80,7 +85,11 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
     expect(api.build).toBe('.');
     expect(api.command).toEqual(['node', 'lib/api/main.js']);
     expect(fs.existsSync(path.join(root, 'src/api/main.ts'))).toBe(true);
-    const known = [...Object.keys(apiConfigSchema.shape), ...Object.keys(encryptionEnvShape)];
+    const known = [
+      ...Object.keys(apiConfigSchema.shape),
+      ...Object.keys(encryptionEnvShape),
+      ...Object.keys(tracingEnvShape),
+    ];
     for (const name of Object.keys(api.environment ?? {})) expect(known).toContain(name);
     const env = api.environment!;
     expect(api.ports).toContain(`${env.API_PORT}:${env.API_PORT}`);
@@ -118,6 +127,22 @@ describe('docker-compose.yml (no Docker engine here, so its wiring is checked as
       expect((services[name]!.ports ?? []).some((p) => p.endsWith(`:${env.METRICS_PORT}`))).toBe(false);
     }
     expect(services.worker!.environment!.PROMETHEUS_URL).toBe('http://prometheus:9090');
+  });
+
+  test('given Jaeger, then the worker and the API export their traces to it over OTLP unless the caller turns tracing off', () => {
+    expect(services.jaeger!.image).toMatch(/^jaegertracing\/jaeger:2\./);
+    expect(services.jaeger!.ports).toEqual(['127.0.0.1:16686:16686']);
+    const defaults = (env: Record<string, string>) =>
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1')]));
+    for (const [name, serviceName] of [
+      ['worker', 'lead-rollback-worker'],
+      ['api', 'lead-rollback-api'],
+    ] as const) {
+      const env = defaults(services[name]!.environment!);
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
+      expect(tracingSettingsFromEnv('unused', env)).toMatchObject({ enabled: true, serviceName });
+      expect(tracingSettingsFromEnv('unused', { ...env, OTEL_SDK_DISABLED: 'true' })).toEqual({ enabled: false });
+    }
   });
 
   test('given the search attribute setup, then it registers exactly the attributes the workflows use', () => {
