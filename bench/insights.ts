@@ -1,12 +1,18 @@
 /**
  * The insights benchmark: stores REPORTS (default 2000) synthetic reports over the 90 days before
- * a fixed date through the real `storeReport`, then times `queryInsights` by day, week and month
- * (RUNS each, default 3; the first read of all, which creates the indexes, is not timed) and
- * counts the commands each read sends. Prints a digest of each answer: the same REPORTS give the
- * same reports, so two builds that answer the same print the same digests. `npm run bench:insights`.
+ * a fixed date through the real `storeReport`, then times the answer the API gives
+ * (`queryInsights`, then `assembleInsights`) by day, week and month, RUNS each (default 3; the
+ * first read of all, which creates the indexes, is not timed), and counts the queries each read
+ * sends and the further batches (getMore) of their answers. Prints a digest of each answer (keys
+ * sorted): the same REPORTS give the same reports, so two builds that answer alike print the same
+ * digests; ANSWERS=dir writes each answer there to compare them in full. `npm run bench:insights`.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { MongoClient } from 'mongodb';
+import stringify from 'safe-stable-stringify';
+import { assembleInsights } from '../src/domain/insights';
 import type { PeriodKind } from '../src/domain/periods';
 import { addRootCauseNote, storeReport } from '../src/store/reports';
 import { queryInsights } from '../src/store/insights';
@@ -25,12 +31,16 @@ function positive(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const count = positive('REPORTS', 2000);
   const runs = positive('RUNS', 3);
+  const answers = process.env.ANSWERS;
+  if (answers) fs.mkdirSync(answers, { recursive: true });
   const database = await startDatabase();
   const mongo = await MongoClient.connect(database.uri, { monitorCommands: true });
-  let commands = 0;
+  // Queries (aggregate, find) and the further batches of their answers (getMore), per read.
+  let queries = 0;
+  let batches = 0;
   mongo.on('commandStarted', (event) => {
-    if (event.commandName === 'aggregate' || event.commandName === 'find' || event.commandName === 'getMore')
-      commands++;
+    if (event.commandName === 'aggregate' || event.commandName === 'find') queries++;
+    else if (event.commandName === 'getMore') batches++;
   });
   try {
     const db = mongo.db(`bench_insights_${Date.now()}`);
@@ -51,14 +61,18 @@ async function main(): Promise<void> {
     for (const period of ['day', 'week', 'month'] as PeriodKind[]) {
       const times: number[] = [];
       let digest = '';
-      let sent = 0;
+      let sent = { queries: 0, batches: 0 };
       for (let run = 0; run < runs; run++) {
-        commands = 0;
+        queries = 0;
+        batches = 0;
         const started = performance.now();
-        const answer = await queryInsights(db, { from: FROM, to: TO, period });
+        const range = { from: FROM, to: TO, period };
+        const answer = assembleInsights(range, await queryInsights(db, range));
         times.push(performance.now() - started);
-        sent = commands;
-        digest = createHash('sha256').update(JSON.stringify(answer)).digest('hex').slice(0, 16);
+        sent = { queries, batches };
+        const text = stringify(answer, null, 1) ?? '';
+        digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+        if (answers) fs.writeFileSync(path.join(answers, `${period}.json`), text);
       }
       times.sort((a, b) => a - b);
       const row = {
@@ -66,11 +80,11 @@ async function main(): Promise<void> {
         medianMs: Math.round(times[Math.floor(times.length / 2)]!),
         minMs: Math.round(times[0]!),
         maxMs: Math.round(times[times.length - 1]!),
-        commands: sent,
+        ...sent,
         digest,
       };
       console.log(
-        `  by ${period.padEnd(5)} median ${(row.medianMs / 1000).toFixed(2)} s (min ${(row.minMs / 1000).toFixed(2)}, max ${(row.maxMs / 1000).toFixed(2)}) over ${runs} runs, ${sent} commands, answer ${digest}`,
+        `  by ${period.padEnd(5)} median ${(row.medianMs / 1000).toFixed(2)} s (min ${(row.minMs / 1000).toFixed(2)}, max ${(row.maxMs / 1000).toFixed(2)}) over ${runs} runs, ${sent.queries} queries + ${sent.batches} getMore, answer ${digest}`,
       );
       rows.push(row);
     }
