@@ -155,7 +155,9 @@ function accumulate(figures: InsightFigures, rows: InsightRows, period: string |
     entry.count += row.value;
     triggers.set(key, entry);
   }
-  rollbacks.byTrigger = [...triggers.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  rollbacks.byTrigger = [...triggers.values()].sort(
+    (a, b) => b.count - a.count || a.name.localeCompare(b.name) || a.source.localeCompare(b.source),
+  );
 
   const sum = (list: PeriodValue[]) => mine(list).reduce((total, row) => total + row.value, 0);
   figures.timeToRecover.count = sum(rows.ttrCount);

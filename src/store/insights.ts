@@ -1,23 +1,38 @@
 import type { Db, Document } from 'mongodb';
 import { INSIGHT_FACTS_VERSION, insightSourceFields, type InsightSource } from '../domain/insight-facts';
-import type { InsightRows, PeriodValue } from '../domain/insights';
+import type { InsightRows } from '../domain/insights';
 import type { InsightsRange } from '../domain/insights-query';
-import { insightPercentiles, percentileIndex } from '../domain/percentiles';
+import { percentilesByPeriod } from '../domain/percentiles';
 import { targetKinds, type TargetKind } from '../domain/targets/index';
 import { insightWrites } from './insight-facts';
+import { runBreakdowns, samples, sumByPeriod, withPeriod, type GroupRow, type ProjectedFacts } from './insight-rows';
 import { reportsCollection } from './reports';
 
 /**
  * The insights as MongoDB aggregations over the facts stored on each report (`insights`, see
  * src/domain/insight-facts.ts). Written for what every MongoDB-protocol server the product runs
  * on answers — MongoDB 7 and FerretDB 1.24 alike: `$match`, `$group` with ONE `$sum` each (FerretDB
- * answers 0 for a second accumulator), `$sort`, `$skip`, `$limit`, `$project` of fields, and
- * `$unwind` of a top-level array only. No `$cond`, `$push`, `$percentile` or date operators.
+ * answers 0 for a second accumulator), `$sort`, `$limit`, and `$project` of fields. No `$cond`,
+ * `$push`, `$percentile` or date operators; no `$unwind` either (FerretDB's keeps only the
+ * unwound field, so a wait would lose its period).
  *
- * What leaves the database per call: one row per group (period × outcome, cause, category,
- * trigger or target kind) with one number; one number per percentile per period (the value at
- * its rank, found by sorting and skipping); the 10 most frequent failing steps; 5 root-cause
- * notes of each list. Never a whole report — except, once per report, the fields a backfill
+ * Six reads per call, at most four at a time, each one pass over the range (after the backfill's
+ * look for reports without current facts):
+ * 1. one `$group` of the reports by period × run × outcome × rolled back later × cause × category
+ *    × trigger × target kinds × escalations, counting; the changes by outcome, the rollbacks by
+ *    cause, category, trigger and kind, and the escalations are added up from its rows in the
+ *    process (src/store/insight-rows.ts);
+ * 2. the period key and time to recover of each run that measured one;
+ * 3. the period key, question count, total wait and list of waits of each report that answered
+ *    questions;
+ * 4. the 10 most frequent failing steps; 5 and 6, five root-cause notes of each list.
+ * Counts and sums of recoveries and waits, and nearest-rank percentiles per period and overall
+ * (src/domain/percentiles.ts), are computed from 2 and 3.
+ *
+ * What leaves the database: group keys (period, run, outcome, cause, category, trigger name and
+ * source, target kinds, escalations, failing step id and kind) each with a count; period keys
+ * with numbers (times to recover, question counts and waits); the root-cause notes (with their
+ * change, author and time). Never a whole report — except, once per report, the fields a backfill
  * derives the facts from (`backfillInsightFacts`).
  */
 
@@ -103,21 +118,23 @@ function sourceOf(stored: Partial<InsightSource>): InsightSource {
   };
 }
 
-async function inTurns<T>(tasks: (() => Promise<T>)[]): Promise<T[]> {
-  const results: T[] = new Array<T>(tasks.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await tasks[index]!();
+/** Runs the tasks given to it at most `n` at a time, each answering its own type. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, tasks.length) }, lane));
-  return results;
 }
 
 type Keys = Record<string, string>;
-type GroupRow = Record<string, unknown> & PeriodValue;
 
 /** Reads the stored facts, with only the range and the target kind filtered (both indexed). */
 export async function queryInsights(db: Db, range: InsightsRange): Promise<InsightRows> {
@@ -129,145 +146,102 @@ export async function queryInsights(db: Db, range: InsightsRange): Promise<Insig
     ...(range.targetKind ? { 'insights.kinds': range.targetKind } : {}),
   };
   const periodField = `insights.${range.period}`;
-  const rolledBack = { 'insights.outcome': 'rolled-back' };
+  const queued = limiter(CONCURRENCY);
 
   /** Rows of `$group` by the period and `keys` (fact fields), summing `sum` (1 counts). */
-  const grouped = async (match: Document, keys: Keys, sum: 1 | string) => {
-    const id = { period: `$${periodField}`, ...Object.fromEntries(Object.entries(keys).map(([k, f]) => [k, `$${f}`])) };
-    const rows = await reports
-      .aggregate<{ _id: Record<string, unknown>; n: number }>([
-        { $match: { ...base, ...match } },
-        { $group: { _id: id, n: { $sum: sum === 1 ? 1 : `$${sum}` } } },
-      ])
-      .toArray();
-    return rows
-      .filter((row) => typeof row._id.period === 'string')
-      .map((row) => ({ ...row._id, period: row._id.period as string, value: row.n }) as GroupRow);
-  };
-  const values = (rows: { period: string; value: number }[]): PeriodValue[] =>
-    rows.map(({ period, value }) => ({ period, value }));
-  const asString = (value: unknown) => (typeof value === 'string' ? value : null);
+  const grouped = (match: Document, keys: Keys, sum: 1 | string) =>
+    queued(async () => {
+      const id = {
+        period: `$${periodField}`,
+        ...Object.fromEntries(Object.entries(keys).map(([k, f]) => [k, `$${f}`])),
+      };
+      const rows = await reports
+        .aggregate<{ _id: Record<string, unknown>; n: number }>([
+          { $match: { ...base, ...match } },
+          { $group: { _id: id, n: { $sum: sum === 1 ? 1 : `$${sum}` } } },
+        ])
+        .toArray();
+      return rows
+        .filter((row) => typeof row._id.period === 'string')
+        .map((row) => ({ ...row._id, period: row._id.period as string, value: row.n }) as GroupRow);
+    });
+  /** The period key and some facts of each matching report: numbers, never the report. */
+  const projected = (match: Document, fields: string[]) =>
+    queued(async () => {
+      const projection = { _id: 0, [periodField]: 1, ...Object.fromEntries(fields.map((field) => [field, 1])) };
+      const rows = await reports
+        .aggregate<ProjectedFacts>([{ $match: { ...base, ...match } }, { $project: projection }])
+        .toArray();
+      return withPeriod(rows, range.period);
+    });
 
-  const kinds: TargetKind[] = range.targetKind ? [range.targetKind] : targetKinds;
-  const [outcomes, rollbacks, categories, triggers, ttrCount, ttrSum, questions, waitSum, escalations, ...byKind] =
-    await inTurns([
-      () =>
-        grouped({ 'insights.run': 'change' }, { outcome: 'insights.outcome', later: 'insights.rolledBackLater' }, 1),
-      () => grouped(rolledBack, { run: 'insights.run', cause: 'insights.cause' }, 1),
-      () => grouped({ ...rolledBack, 'insights.category': { $type: 'string' } }, { category: 'insights.category' }, 1),
-      () =>
-        grouped(
-          { ...rolledBack, 'insights.trigger.name': { $type: 'string' } },
-          { name: 'insights.trigger.name', source: 'insights.trigger.source' },
-          1,
-        ),
-      () => grouped({ 'insights.ttrMs': { $type: 'number' } }, {}, 1),
-      () => grouped({ 'insights.ttrMs': { $type: 'number' } }, {}, 'insights.ttrMs'),
-      () => grouped({ 'insights.questions': { $gt: 0 } }, {}, 'insights.questions'),
-      () => grouped({ 'insights.questions': { $gt: 0 } }, {}, 'insights.waitMs'),
-      () => grouped({ 'insights.escalations': { $gt: 0 } }, {}, 'insights.escalations'),
-      ...kinds.map((kind) => () => grouped({ ...rolledBack, 'insights.kinds': kind }, {}, 1)),
-    ]);
-
-  // The value at a rank: sorted ascending in the database, skipped to the rank, one value out.
-  const atRank = async (metric: 'ttr' | 'wait', period: string | null, index: number): Promise<number | undefined> => {
-    const scope: Document = { ...base, ...(period === null ? {} : { [periodField]: period }) };
-    const pipeline: Document[] =
-      metric === 'ttr'
-        ? [
-            { $match: { ...scope, 'insights.ttrMs': { $type: 'number' } } },
-            { $sort: { 'insights.ttrMs': 1 } },
-            { $skip: index },
-            { $limit: 1 },
-            { $project: { 'insights.ttrMs': 1 } },
-          ]
-        : [
-            { $match: { ...scope, 'insights.questions': { $gt: 0 } } },
-            { $project: { insightWaitsMs: 1 } },
-            { $unwind: '$insightWaitsMs' },
-            { $sort: { insightWaitsMs: 1 } },
-            { $skip: index },
-            { $limit: 1 },
-          ];
-    const [row] = await reports
-      .aggregate<{ insights?: { ttrMs?: number }; insightWaitsMs?: number }>(pipeline)
-      .toArray();
-    const value = metric === 'ttr' ? row?.insights?.ttrMs : row?.insightWaitsMs;
-    return typeof value === 'number' ? value : undefined;
-  };
-  const counts = { ttr: values(ttrCount!), wait: values(questions!) };
-  const ranks: { metric: 'ttr' | 'wait'; period: string | null; p: (typeof insightPercentiles)[number]; n: number }[] =
-    [];
-  for (const metric of ['ttr', 'wait'] as const) {
-    const total = counts[metric].reduce((sum, row) => sum + row.value, 0);
-    for (const p of insightPercentiles) {
-      ranks.push({ metric, period: null, p, n: total });
-      for (const row of counts[metric]) ranks.push({ metric, period: row.period, p, n: row.value });
-    }
-  }
-  const percentiles = (
-    await inTurns(
-      ranks
-        .filter((rank) => rank.n > 0)
-        .map((rank) => async () => {
-          const value = await atRank(rank.metric, rank.period, percentileIndex(rank.n, rank.p)!);
-          return value === undefined ? undefined : { metric: rank.metric, period: rank.period, p: rank.p, value };
-        }),
-    )
-  ).filter((row) => row !== undefined);
-
-  const [failingSteps, mostRecent, mostFrequent] = await Promise.all([
-    reports
-      .aggregate<{ _id: { id: string; target: TargetKind }; n: number }>([
-        { $match: { ...base, 'insights.failingStep.id': { $type: 'string' } } },
-        { $group: { _id: { id: '$insights.failingStep.id', target: '$insights.failingStep.target' }, n: { $sum: 1 } } },
-        { $sort: { n: -1, '_id.id': 1, '_id.target': 1 } },
-        { $limit: 10 },
-      ])
-      .toArray(),
-    reports
-      .find({ ...base, 'rootCause.note': { $type: 'string' } }, { projection: { rootCause: 1 } })
-      .sort({ 'rootCause.at': -1, _id: 1 })
-      .limit(5)
-      .toArray(),
-    reports
-      .aggregate<{ _id: string; n: number }>([
-        { $match: { ...base, 'rootCause.note': { $type: 'string' } } },
-        { $group: { _id: '$rootCause.note', n: { $sum: 1 } } },
-        { $match: { n: { $gte: 2 } } },
-        { $sort: { n: -1, _id: 1 } },
-        { $limit: 5 },
-      ])
-      .toArray(),
+  const [runs, recoveries, waits, failingSteps, mostRecent, mostFrequent] = await Promise.all([
+    // Every count of runs in one group, split in `runBreakdowns`.
+    grouped(
+      {},
+      {
+        run: 'insights.run',
+        outcome: 'insights.outcome',
+        later: 'insights.rolledBackLater',
+        cause: 'insights.cause',
+        category: 'insights.category',
+        name: 'insights.trigger.name',
+        source: 'insights.trigger.source',
+        kinds: 'insights.kinds',
+        escalations: 'insights.escalations',
+      },
+      1,
+    ),
+    projected({ 'insights.ttrMs': { $type: 'number' } }, ['insights.ttrMs']),
+    // Each report's list of waits, not unwound: FerretDB's $unwind keeps only the unwound field.
+    projected({ 'insights.questions': { $gt: 0 } }, ['insights.questions', 'insights.waitMs', 'insightWaitsMs']),
+    queued(() =>
+      reports
+        .aggregate<{ _id: { id: string; target: TargetKind }; n: number }>([
+          { $match: { ...base, 'insights.failingStep.id': { $type: 'string' } } },
+          {
+            $group: {
+              _id: { id: '$insights.failingStep.id', target: '$insights.failingStep.target' },
+              n: { $sum: 1 },
+            },
+          },
+          { $sort: { n: -1, '_id.id': 1, '_id.target': 1 } },
+          { $limit: 10 },
+        ])
+        .toArray(),
+    ),
+    queued(() =>
+      reports
+        .find({ ...base, 'rootCause.note': { $type: 'string' } }, { projection: { rootCause: 1 } })
+        .sort({ 'rootCause.at': -1, _id: 1 })
+        .limit(5)
+        .toArray(),
+    ),
+    queued(() =>
+      reports
+        .aggregate<{ _id: string; n: number }>([
+          { $match: { ...base, 'rootCause.note': { $type: 'string' } } },
+          { $group: { _id: '$rootCause.note', n: { $sum: 1 } } },
+          { $match: { n: { $gte: 2 } } },
+          { $sort: { n: -1, _id: 1 } },
+          { $limit: 5 },
+        ])
+        .toArray(),
+    ),
   ]);
 
+  const ttr = samples(recoveries, (facts) => [facts.insights?.ttrMs]);
+  const waited = samples(waits, (facts) => (Array.isArray(facts.insightWaitsMs) ? facts.insightWaitsMs : []));
   return {
-    outcomes: outcomes!.map((row) => ({
-      period: row.period,
-      value: row.value,
-      outcome: (asString(row.outcome) ?? 'other') as InsightRows['outcomes'][number]['outcome'],
-      later: row.later === true,
-    })),
-    rollbacks: rollbacks!.map((row) => ({
-      period: row.period,
-      value: row.value,
-      later: row.run === 'rollback-later',
-      cause: asString(row.cause) as InsightRows['rollbacks'][number]['cause'],
-    })),
-    categories: categories!.map((row) => ({ period: row.period, value: row.value, category: String(row.category) })),
-    triggers: triggers!.map((row) => ({
-      period: row.period,
-      value: row.value,
-      name: String(row.name),
-      source: asString(row.source) ?? 'other',
-    })),
-    kinds: byKind.flatMap((rows, index) => values(rows).map((row) => ({ ...row, kind: kinds[index]! }))),
-    ttrCount: values(ttrCount!),
-    ttrSum: values(ttrSum!),
-    questions: values(questions!),
-    waitSum: values(waitSum!),
-    escalations: values(escalations!),
-    percentiles,
+    ...runBreakdowns(runs, range.targetKind ? [range.targetKind] : targetKinds),
+    ttrCount: sumByPeriod(ttr.map(({ period }) => ({ period, value: 1 }))),
+    ttrSum: sumByPeriod(ttr),
+    questions: sumByPeriod(samples(waits, (facts) => [facts.insights?.questions])),
+    waitSum: sumByPeriod(samples(waits, (facts) => [facts.insights?.waitMs])),
+    percentiles: [
+      ...percentilesByPeriod(ttr).map((row) => ({ metric: 'ttr' as const, ...row })),
+      ...percentilesByPeriod(waited).map((row) => ({ metric: 'wait' as const, ...row })),
+    ],
     failingSteps: failingSteps.map((row) => ({ stepId: row._id.id, target: row._id.target, count: row.n })),
     rootCauses: {
       mostRecent: mostRecent.map((report) => ({ changeId: report._id, ...report.rootCause! })),

@@ -173,6 +173,20 @@ describe('insights over the stored reports: change failure rate, recovery, rollb
     expect(insights.rootCauses.mostFrequent).toEqual([{ note: NOTE, count: 2 }]);
     const days = insights.periods.filter((p) => p.changes.settled > 0);
     expect(days.reduce((n, p) => n + p.changes.settled, 0)).toBe(5);
+    // Each day's percentiles rank that day's values alone.
+    const dayOf = (id: string) => reports[id]!.finishedAt.slice(0, 10);
+    for (const day of insights.periods) {
+      const mine = [ids.stepFailed, ids.byPerson, ids.rollback].filter((id) => dayOf(id) === day.period);
+      const values = mine.map((id) => reports[id]!.timeToRecoverMs!);
+      expect([day.period, day.timeToRecover.p50Ms, day.timeToRecover.p95Ms]).toEqual([
+        day.period,
+        percentile(values, 50) ?? null,
+        percentile(values, 95) ?? null,
+      ]);
+      const dayWaits = [ids.approved, ids.rejected].filter((id) => dayOf(id) === day.period);
+      const waited = dayWaits.flatMap((id) => decisionWaits(reports[id]!));
+      expect(day.decisionWait).toMatchObject({ count: waited.length, p50Ms: percentile(waited, 50) ?? null });
+    }
   });
 
   test('given a report stored before the insights existed, when a range holds only it, then its facts are derived once and it counts; the range of this run excludes it', async () => {

@@ -1,10 +1,11 @@
 import { decisionWaits, deriveInsights, INSIGHT_FACTS_VERSION } from '../../src/domain/insight-facts';
 import { assembleInsights, type InsightRows } from '../../src/domain/insights';
 import { insightsQuerySchema, insightsRange, MAX_INSIGHT_PERIODS } from '../../src/domain/insights-query';
-import { percentile, percentileIndex } from '../../src/domain/percentiles';
+import { percentile, percentileIndex, percentilesByPeriod } from '../../src/domain/percentiles';
 import { periodKey, periodKeys, periodsBetween, periodStart } from '../../src/domain/periods';
 import type { ChangeReport } from '../../src/domain/status';
 import { renderInsightsText } from '../../src/report/insights-text';
+import { runBreakdowns } from '../../src/store/insight-rows';
 
 const at = (iso: string) => new Date(iso);
 
@@ -81,6 +82,66 @@ describe('percentiles by nearest rank', () => {
       ),
     ).toBe(95);
     expect(() => percentileIndex(3, 0)).toThrow(RangeError);
+  });
+
+  test('given samples of several periods, then each period and all of them are ranked as percentile ranks their values', () => {
+    const samples = [
+      { period: 'a', value: 5000 },
+      { period: 'b', value: 10 },
+      { period: 'a', value: 300 },
+      { period: 'a', value: 1200 },
+      { period: 'b', value: 10 },
+      { period: 'a', value: 700 },
+    ];
+    const rows = percentilesByPeriod(samples);
+    const of = (period: string | null) =>
+      samples.filter((s) => period === null || s.period === period).map((s) => s.value);
+    expect(rows).toHaveLength(6);
+    for (const period of ['a', 'b', null])
+      for (const p of [50, 95] as const)
+        expect(rows.find((r) => r.period === period && r.p === p)?.value).toBe(percentile(of(period), p));
+    expect(percentilesByPeriod([])).toEqual([]);
+  });
+});
+
+describe('run counts out of one group by every key', () => {
+  test('given group rows over outcomes, causes, categories, triggers, kinds and escalations, then each breakdown sums the rows it names, and a rollback counts once per kind it touched', () => {
+    const rb = { outcome: 'rolled-back' };
+    const row = (value: number, key: Record<string, unknown>) => ({ period: 'w1', value, ...key });
+    const rows = [
+      row(5, { run: 'change', outcome: 'completed', kinds: ['crm'], escalations: 0 }),
+      row(1, { run: 'change', outcome: 'completed', later: true, kinds: ['webhook'], escalations: 2 }),
+      row(2, { ...rb, run: 'change', cause: 'StepFailed', kinds: ['crm', 'webhook'], escalations: 1 }),
+      row(1, { ...rb, run: 'change', cause: 'TriggerFired', name: 'drop', source: 'lead-events', kinds: ['crm'] }),
+      row(3, { ...rb, run: 'change', cause: 'TriggerFired', name: 'drop', source: 'lead-events', kinds: ['webhook'] }),
+      row(1, { ...rb, run: 'rollback-later', cause: 'ManualRollback', category: 'errors', kinds: ['crm'] }),
+      { period: 'w2', value: 4, ...rb, run: 'change', cause: null, category: 'errors', kinds: ['crm', 'crm'] },
+    ];
+    const split = runBreakdowns(rows, ['crm', 'webhook', 'flow-config']);
+    expect(split.outcomes).toEqual([
+      { period: 'w1', outcome: 'completed', later: false, value: 5 },
+      { period: 'w1', outcome: 'completed', later: true, value: 1 },
+      { period: 'w1', outcome: 'rolled-back', later: false, value: 6 },
+      { period: 'w2', outcome: 'rolled-back', later: false, value: 4 },
+    ]);
+    expect(split.rollbacks).toEqual([
+      { period: 'w1', later: false, cause: 'StepFailed', value: 2 },
+      { period: 'w1', later: false, cause: 'TriggerFired', value: 4 },
+      { period: 'w1', later: true, cause: 'ManualRollback', value: 1 },
+      { period: 'w2', later: false, cause: null, value: 4 },
+    ]);
+    expect(split.categories).toEqual([
+      { period: 'w1', category: 'errors', value: 1 },
+      { period: 'w2', category: 'errors', value: 4 },
+    ]);
+    expect(split.triggers).toEqual([{ period: 'w1', name: 'drop', source: 'lead-events', value: 4 }]);
+    expect(split.kinds).toEqual([
+      { period: 'w1', kind: 'crm', value: 4 },
+      { period: 'w2', kind: 'crm', value: 4 },
+      { period: 'w1', kind: 'webhook', value: 5 },
+    ]);
+    expect(split.escalations).toEqual([{ period: 'w1', value: 2 * 1 + 1 * 2 }]);
+    expect(runBreakdowns(rows, ['webhook']).kinds).toEqual([{ period: 'w1', kind: 'webhook', value: 5 }]);
   });
 });
 
