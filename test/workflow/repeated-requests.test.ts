@@ -35,7 +35,7 @@ describe('repeated requests to a running change are refused before they reach it
               resolve({ status: 'restored', summary: 'cap restored', recoveryPointId: 'rp-raise-cap' })),
         ),
     };
-    const { worker, taskQueue } = await ts.worker(activities);
+    const { worker, taskQueue } = await ts.worker(activities, { sticky: false });
     const changes = new ChangeClient(ts.env.client, taskQueue, { admissionWaitMs: 0 });
     const changeId = 'repeated-rollback';
     const request = {

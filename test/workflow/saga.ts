@@ -31,7 +31,9 @@ let changes = 0;
 
 export async function saga(ts: TimeSkipping, name: string, script: SagaScript = {}): Promise<Saga> {
   const fakes = sagaFakes(script);
-  const { worker, taskQueue }: { worker: Worker; taskQueue: string } = await ts.worker(fakes.activities);
+  const { worker, taskQueue }: { worker: Worker; taskQueue: string } = await ts.worker(fakes.activities, {
+    sticky: false,
+  });
   const client = new ChangeClient(ts.env.client, taskQueue, { admissionWaitMs: 0 });
   const changeId = `${name}-${++changes}`;
   const until = async (check: (status: ChangeStatus) => boolean) => {
