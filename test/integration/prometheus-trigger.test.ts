@@ -54,21 +54,27 @@ describe('prometheus triggers evaluated by a real Prometheus over scraped sample
       policy: { observe: { bakeTime, interval: '1s', baselineWindow: '10s', triggers: [trigger] } },
     });
 
+  /** Starts a change watched by the delivery error ratio, compared as given, over at least 100 deliveries. */
+  async function startWatched(
+    prefix: string,
+    comparison: Trigger['comparison'],
+    bakeTime: string,
+    extra: Partial<Trigger> = {},
+  ): Promise<string> {
+    const changeId = uniqueId(prefix);
+    const trigger: Trigger = {
+      name: 'delivery-errors',
+      metric: { source: 'prometheus', query: errorRatio(flowId), samplesQuery: deliveries(flowId) },
+      comparison,
+      minSamples: 100,
+      ...extra,
+    };
+    await env.changes.start(change(trigger, bakeTime), { changeId });
+    return changeId;
+  }
+
   test('given the delivery error ratio triples after apply, when Prometheus computes it, then the trigger fires against the baseline it read before the change and the flow is restored', async () => {
-    const changeId = uniqueId('prom-errors');
-    await env.changes.start(
-      change(
-        {
-          name: 'delivery-errors',
-          metric: { source: 'prometheus', query: errorRatio(flowId), samplesQuery: deliveries(flowId) },
-          comparison: { kind: 'increase', by: 2 },
-          minSamples: 100,
-          consecutive: 2,
-        },
-        '60s',
-      ),
-      { changeId },
-    );
+    const changeId = await startWatched('prom-errors', { kind: 'increase', by: 2 }, '60s', { consecutive: 2 });
     await waitForPhase(env.changes, changeId, 'observing');
     exporter.setErrorRatio(0.5);
 
@@ -88,19 +94,7 @@ describe('prometheus triggers evaluated by a real Prometheus over scraped sample
   });
 
   test('given the error ratio stays at its usual level through the window, when every sample is healthy, then the change completes', async () => {
-    const changeId = uniqueId('prom-healthy');
-    await env.changes.start(
-      change(
-        {
-          name: 'delivery-errors',
-          metric: { source: 'prometheus', query: errorRatio(flowId), samplesQuery: deliveries(flowId) },
-          comparison: { kind: 'above', threshold: 0.1 },
-          minSamples: 100,
-        },
-        '4s',
-      ),
-      { changeId },
-    );
+    const changeId = await startWatched('prom-healthy', { kind: 'above', threshold: 0.1 }, '4s');
 
     const report = await env.changes.result(changeId);
 
@@ -124,19 +118,7 @@ describe('prometheus triggers evaluated by a real Prometheus over scraped sample
       undefined,
       250,
     );
-    const changeId = uniqueId('prom-quiet');
-    await env.changes.start(
-      change(
-        {
-          name: 'delivery-errors',
-          metric: { source: 'prometheus', query: errorRatio(flowId), samplesQuery: deliveries(flowId) },
-          comparison: { kind: 'above', threshold: 0.1 },
-          minSamples: 100,
-        },
-        '3s',
-      ),
-      { changeId },
-    );
+    const changeId = await startWatched('prom-quiet', { kind: 'above', threshold: 0.1 }, '3s');
 
     const report = await env.changes.result(changeId);
 
