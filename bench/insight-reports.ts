@@ -9,21 +9,12 @@ import { rollbackCategories } from '../src/domain/decisions';
 import type { ChangeReport, TimelineEvent } from '../src/domain/status';
 import { targetKinds } from '../src/domain/targets/index';
 import { TimelineEventName } from '../src/domain/timeline-events';
-
-/** mulberry32: a small seeded generator, enough for spreading synthetic data. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Random } from '../tools/chaos/random';
 
 export function syntheticReports(count: number, from: Date, to: Date, seed = 15): ChangeReport[] {
-  const random = seeded(seed);
+  // The crash campaign's seeded source: the same reports for the same seed.
+  const source = new Random(seed);
+  const random = () => source.next();
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const span = to.getTime() - from.getTime();
   const reports: ChangeReport[] = [];
